@@ -1,0 +1,400 @@
+// Starts and stops a real Kubernetes control plane on loopback for tests and the local demo: etcd,
+// kube-apiserver, kube-controller-manager, kube-scheduler and kwok (fake nodes whose pods run, fail and
+// exit as told), with certificates made by openssl and an admin kubeconfig. Every process's PID is
+// recorded in <dir>/state.json so that `stop` (from this or any later process) leaves nothing behind.
+import { spawn, execFile } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, readFile, writeFile, rm, open } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { request as httpsRequest } from "node:https";
+import { request as httpRequest } from "node:http";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { TEST_NODES, buildNode } from "./nodes.ts";
+
+const execFileAsync = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface ControlPlaneState {
+  dir: string;
+  binDir: string;
+  kubeconfig: string;
+  server: string;
+  pids: Partial<Record<Component, number>>;
+  /** Command-line arguments of each component, so that one can be restarted alone. */
+  args: Partial<Record<Component, string[]>>;
+}
+
+export interface StartOptions {
+  /** Directory for certificates, data, logs and state.json; wiped first. */
+  dir: string;
+  /** Directory holding the binaries built by build.sh. */
+  binDir: string;
+  /** Progress lines (starting etcd, waiting for nodes ...). */
+  log?: (line: string) => void;
+}
+
+/** Runs test/controlplane/build.sh (a no-op when the cache is warm) and returns the bin directory. */
+export async function buildBinaries(log: (line: string) => void = () => undefined): Promise<string> {
+  const child = spawn("bash", [join(here, "build.sh")], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  let stderrTail = "";
+  child.stderr.on("data", (d: Buffer) => {
+    const text = d.toString();
+    stderrTail = (stderrTail + text).slice(-4000);
+    for (const line of text.split("\n")) if (line.trim()) log(line);
+  });
+  const [code] = (await once(child, "close")) as [number | null];
+  if (code !== 0) throw new Error(`test/controlplane/build.sh failed (exit ${code}):\n${stderrTail}`);
+  const binDir = stdout.trim().split("\n").pop() ?? "";
+  if (!existsSync(join(binDir, "kube-apiserver"))) throw new Error(`build.sh printed no usable bin directory: ${stdout}`);
+  return binDir;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const addr = srv.address();
+  srv.close();
+  await once(srv, "close");
+  if (addr === null || typeof addr === "string") throw new Error("could not allocate a loopback port");
+  return addr.port;
+}
+
+async function openssl(cwd: string, args: string[]): Promise<void> {
+  try {
+    await execFileAsync("openssl", args, { cwd });
+  } catch (err) {
+    throw new Error(`openssl ${args.join(" ")} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
+  }
+}
+
+/** A CA, the API server's serving certificate, an admin client certificate and the service account key. */
+async function makeCertificates(pki: string): Promise<void> {
+  await mkdir(pki, { recursive: true });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl(pki, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=ecs-operator-testenv-ca"]);
+  const sign = async (name: string, subj: string, ext: string): Promise<void> => {
+    await writeFile(join(pki, `${name}.ext`), ext);
+    await openssl(pki, ["req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
+    await openssl(pki, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "3650", "-extfile", `${name}.ext`]);
+  };
+  const sans = ["IP:127.0.0.1", "IP:10.0.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"];
+  await sign("apiserver", "/CN=kube-apiserver", `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
+  await sign("admin", "/O=system:masters/CN=ecs-operator-testenv-admin", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
+  await openssl(pki, ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key"]);
+  await openssl(pki, ["ec", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
+}
+
+function kubeconfigYaml(server: string, pki: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: testenv",
+    "  cluster:",
+    `    server: ${server}`,
+    `    certificate-authority: ${join(pki, "ca.crt")}`,
+    "users:",
+    "- name: admin",
+    "  user:",
+    `    client-certificate: ${join(pki, "admin.crt")}`,
+    `    client-key: ${join(pki, "admin.key")}`,
+    "contexts:",
+    "- name: testenv",
+    "  context: {cluster: testenv, user: admin}",
+    "current-context: testenv",
+    "",
+  ].join("\n");
+}
+
+/** GET url until it answers 200 (and `accept(body)`), or throw after `timeoutMs` naming the component and its log. */
+async function waitHealthy(name: string, url: string, dir: string, pid: number, timeoutMs: number, tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) break;
+    try {
+      const { status, body } = await get(url, tls);
+      if (status === 200) return;
+      last = `HTTP ${status}: ${body.slice(0, 300)}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await sleep(250);
+  }
+  const logTail = await readFile(join(dir, "logs", `${name}.log`), "utf8").then((t) => t.split("\n").slice(-30).join("\n"), () => "");
+  throw new Error(`${name} did not become healthy at ${url} (${isAlive(pid) ? "still running" : "exited"}; last answer: ${last}). Log tail:\n${logTail}`);
+}
+
+function get(url: string, tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const u = new URL(url);
+    const cb = (res: import("node:http").IncomingMessage): void => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => { resolvePromise({ status: res.statusCode ?? 0, body }); });
+    };
+    const req = u.protocol === "https:"
+      ? httpsRequest(u, { timeout: 2000, ca: tls?.ca, cert: tls?.cert, key: tls?.key, rejectUnauthorized: tls?.ca !== undefined }, cb)
+      : httpRequest(u, { timeout: 2000 }, cb);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie still answers kill(0); it is dead for our purposes.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** True when pid is alive and runs a binary from binDir (guards against a recycled PID). */
+function isOurs(pid: number, binDir: string): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(binDir);
+  } catch {
+    return false;
+  }
+}
+
+async function launch(state: ControlPlaneState, name: Component, args: string[]): Promise<number> {
+  const logFile = await open(join(state.dir, "logs", `${name}.log`), "a");
+  const child = spawn(join(state.binDir, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true });
+  await logFile.close();
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  child.unref();
+  state.pids[name] = child.pid;
+  state.args[name] = args;
+  await writeFile(join(state.dir, "state.json"), JSON.stringify(state, null, 2));
+  return child.pid;
+}
+
+export async function startControlPlane(opts: StartOptions): Promise<ControlPlaneState> {
+  const log = opts.log ?? (() => undefined);
+  const dir = resolve(opts.dir);
+  await stopControlPlane(dir); // leftovers of a run that was killed
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, "logs"), { recursive: true });
+  const pki = join(dir, "pki");
+  log("generating certificates");
+  await makeCertificates(pki);
+  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
+  const server = `https://127.0.0.1:${apiPort}`;
+  const kubeconfig = join(dir, "kubeconfig");
+  await writeFile(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 });
+  const state: ControlPlaneState = { dir, binDir: opts.binDir, kubeconfig, server, pids: {}, args: {} };
+  const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
+
+  try {
+    log("starting etcd");
+    const etcdPid = await launch(state, "etcd", [
+      `--name=testenv`, `--data-dir=${join(dir, "etcd")}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=testenv=http://127.0.0.1:${etcdPeer}`,
+      // Tests throw the data away; fsync only slows them down.
+      "--unsafe-no-fsync", "--log-level=warn", "--quota-backend-bytes=4294967296",
+    ]);
+    await waitHealthy("etcd", `http://127.0.0.1:${etcdClient}/health`, dir, etcdPid, 30_000);
+
+    log("starting kube-apiserver");
+    const apiPid = await launch(state, "kube-apiserver", [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
+      `--tls-cert-file=${join(pki, "apiserver.crt")}`, `--tls-private-key-file=${join(pki, "apiserver.key")}`,
+      `--client-ca-file=${join(pki, "ca.crt")}`,
+      `--service-account-key-file=${join(pki, "sa.pub")}`, `--service-account-signing-key-file=${join(pki, "sa.key")}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      "--service-cluster-ip-range=10.0.0.0/16",
+      // The lease reconciler refuses a loopback advertise address; nothing in the tests needs the
+      // endpoints of the in-cluster `kubernetes` Service.
+      "--endpoint-reconciler-type=none",
+      "--authorization-mode=Node,RBAC",
+      "--allow-privileged=true",
+      "--profiling=false",
+      "--v=1",
+    ]);
+    await waitHealthy("kube-apiserver", `${server}/readyz`, dir, apiPid, 90_000, tls);
+
+    log("starting kube-controller-manager, kube-scheduler and kwok");
+    const kcmPid = await launch(state, "kube-controller-manager", [
+      `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+      "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, "--leader-elect=false",
+      `--service-account-private-key-file=${join(pki, "sa.key")}`, `--root-ca-file=${join(pki, "ca.crt")}`,
+      "--use-service-account-credentials=false", "--profiling=false", "--v=1",
+    ]);
+    const schedPid = await launch(state, "kube-scheduler", [
+      `--config=${await writeSchedulerConfig(dir, kubeconfig)}`,
+      `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+      "--bind-address=127.0.0.1", `--secure-port=${schedPort}`, "--v=1",
+    ]);
+    const kwokPid = await launch(state, "kwok", [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${join(here, "kwok", "stages.yaml")}`,
+      "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      `--server-address=127.0.0.1:${kwokPort}`,
+      "--cidr=10.244.0.0/16", "--node-ip=10.240.0.1",
+    ]);
+    await Promise.all([
+      waitHealthy("kube-controller-manager", `https://127.0.0.1:${kcmPort}/healthz`, dir, kcmPid, 60_000, {}),
+      waitHealthy("kube-scheduler", `https://127.0.0.1:${schedPort}/healthz`, dir, schedPid, 60_000, {}),
+      waitHealthy("kwok", `http://127.0.0.1:${kwokPort}/healthz`, dir, kwokPid, 60_000),
+    ]);
+
+    log(`registering ${TEST_NODES.length} kwok nodes`);
+    await registerNodes(kubeconfig);
+    await waitForNodesReady(kubeconfig, TEST_NODES.length, 60_000);
+    await waitForDefaultServiceAccount(kubeconfig, 60_000);
+    log(`control plane ready: KUBECONFIG=${kubeconfig}`);
+    return state;
+  } catch (err) {
+    await stopControlPlane(dir);
+    throw err;
+  }
+}
+
+/** A scheduler configuration with the default profile and `ecs-binpack` (MostAllocated scoring). */
+async function writeSchedulerConfig(dir: string, kubeconfig: string): Promise<string> {
+  const file = join(dir, "scheduler-config.yaml");
+  await writeFile(file, [
+    "apiVersion: kubescheduler.config.k8s.io/v1",
+    "kind: KubeSchedulerConfiguration",
+    "leaderElection: {leaderElect: false}",
+    `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}}`,
+    "profiles:",
+    "- schedulerName: default-scheduler",
+    "- schedulerName: ecs-binpack",
+    "  pluginConfig:",
+    "  - name: NodeResourcesFit",
+    "    args:",
+    "      scoringStrategy:",
+    "        type: MostAllocated",
+    "        resources: [{name: cpu, weight: 1}, {name: memory, weight: 1}]",
+    "",
+  ].join("\n"));
+  return file;
+}
+
+function api(kubeconfig: string): CoreV1Api {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return kc.makeApiClient(CoreV1Api);
+}
+
+async function registerNodes(kubeconfig: string): Promise<void> {
+  const core = api(kubeconfig);
+  for (const spec of TEST_NODES) {
+    // Like a kubelet registering itself, the Node is created with its capacity in status; kwok then adds
+    // conditions and heartbeats.
+    await core.createNode({ body: buildNode(spec) });
+  }
+}
+
+async function waitForNodesReady(kubeconfig: string, count: number, timeoutMs: number): Promise<void> {
+  const core = api(kubeconfig);
+  const deadline = Date.now() + timeoutMs;
+  let ready = 0;
+  while (Date.now() < deadline) {
+    const nodes = await core.listNode();
+    ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+    if (ready >= count) return;
+    await sleep(250);
+  }
+  throw new Error(`only ${ready} of ${count} kwok nodes became Ready within ${timeoutMs / 1000}s (is kwok running? see its log)`);
+}
+
+/** Pods can only be created once kube-controller-manager has made the namespace's default ServiceAccount. */
+async function waitForDefaultServiceAccount(kubeconfig: string, timeoutMs: number): Promise<void> {
+  const core = api(kubeconfig);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await core.readNamespacedServiceAccount({ name: "default", namespace: "default" });
+      return;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error("kube-controller-manager did not create the default ServiceAccount in time");
+}
+
+/** Reads <dir>/state.json, if any. */
+export async function readState(dir: string): Promise<ControlPlaneState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(resolve(dir), "state.json"), "utf8")) as ControlPlaneState;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops every process recorded in <dir>/state.json: SIGTERM in reverse start order, SIGKILL after a grace
+ * period, then checks that none is left. Throws when a process survives.
+ */
+export async function stopControlPlane(dir: string, graceMs = 10_000): Promise<void> {
+  const state = await readState(dir);
+  if (!state) return;
+  const order = [...COMPONENTS].reverse();
+  const pids = order.map((c) => state.pids[c]).filter((p): p is number => p !== undefined && isOurs(p, state.binDir));
+  for (const pid of pids) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  for (const pid of pids.filter(isAlive)) signal(pid, "SIGKILL");
+  const killDeadline = Date.now() + 5000;
+  while (pids.some(isAlive) && Date.now() < killDeadline) await sleep(100);
+  const left = pids.filter(isAlive);
+  if (left.length > 0) throw new Error(`control plane processes still running after SIGKILL: ${left.join(", ")}`);
+  await rm(join(state.dir, "state.json"), { force: true });
+}
+
+/** Kills one component (SIGKILL when `hard`, else SIGTERM) and waits until it is gone: for outage tests. */
+export async function stopComponent(state: ControlPlaneState, name: Component, hard = false): Promise<void> {
+  const pid = state.pids[name];
+  if (pid === undefined || !isOurs(pid, state.binDir)) return;
+  signal(pid, hard ? "SIGKILL" : "SIGTERM");
+  const deadline = Date.now() + 15_000;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) signal(pid, "SIGKILL");
+}
+
+/** Starts a component stopped by stopComponent again with its original arguments. */
+export async function startComponent(state: ControlPlaneState, name: Component): Promise<void> {
+  const args = state.args[name];
+  if (!args) throw new Error(`${name} was never started, so it cannot be restarted`);
+  await launch(state, name, args);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    // Each component leads its own process group (detached), so this reaches any children too.
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// Global setup of the integration project: a real control plane for the whole run. With KUBECONFIG set,
+// the suites use that cluster (a kind cluster, say) and nothing is started or stopped. Otherwise the
+// pinned binaries are built (cached) and started on loopback, and stopped at the end. CRDs from crds/
+// are installed either way. A control plane that cannot start fails the run; it is never skipped.
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { buildBinaries, startControlPlane, stopControlPlane } from "../controlplane/control-plane.ts";
+import { DEFAULT_RUN_DIR } from "../controlplane/run-dir.ts";
+import { installCrds } from "./support/crds.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    /** Directory of the control plane started for this run; empty when KUBECONFIG named a cluster. */
+    controlPlaneDir: string;
+  }
+}
+
+const log = (line: string): void => void process.stderr.write(`[integration] ${line}\n`);
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.KUBECONFIG;
+  if (external) {
+    log(`using the cluster named by KUBECONFIG=${external}`);
+    await installCrds(external);
+    project.provide("kubeconfig", external);
+    project.provide("controlPlaneDir", "");
+    return () => Promise.resolve();
+  }
+  const dir = join(DEFAULT_RUN_DIR, "test");
+  const binDir = await buildBinaries(log);
+  const state = await startControlPlane({ dir, binDir, log });
+  try {
+    await installCrds(state.kubeconfig);
+  } catch (err) {
+    await stopControlPlane(dir);
+    throw err;
+  }
+  project.provide("kubeconfig", state.kubeconfig);
+  project.provide("controlPlaneDir", dir);
+  return async () => {
+    await stopControlPlane(dir);
+    log("control plane stopped");
+  };
+}

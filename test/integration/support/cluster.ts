@@ -1,0 +1,41 @@
+// What integration tests need to talk to the control plane: a KubeConfig, throwaway namespaces and a
+// condition poller (tests wait on conditions, never on fixed sleeps).
+import { randomBytes } from "node:crypto";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { inject } from "vitest";
+
+export function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(inject("kubeconfig"));
+  return kc;
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined/false, or fails with `what` and the last
+ * value seen. Returns the value.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError instanceof Error ? `; last error: ${lastError.message}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Creates a namespace with a unique name and waits until pods can be created in it. */
+export async function testNamespace(kc: KubeConfig, prefix: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { "testenv.ecs-operator.dev/test": prefix } } } });
+  await eventually(`ServiceAccount default in ${name}`, () => core.readNamespacedServiceAccount({ name: "default", namespace: name }));
+  return name;
+}
