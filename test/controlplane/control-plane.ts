@@ -181,7 +181,9 @@ function isOurs(pid: number, binDir: string): boolean {
 
 async function launch(state: ControlPlaneState, name: Component, args: string[]): Promise<number> {
   const logFile = await open(join(state.dir, "logs", `${name}.log`), "a");
-  const child = spawn(join(state.binDir, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true });
+  // kwok also reads ~/.kwok/kwok.yaml; a HOME of its own keeps a developer's kwok setup out of the tests.
+  const env = { ...process.env, HOME: join(state.dir, "home") };
+  const child = spawn(join(state.binDir, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true, env });
   await logFile.close();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   child.unref();
@@ -197,6 +199,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   await stopControlPlane(dir); // leftovers of a run that was killed
   await rm(dir, { recursive: true, force: true });
   await mkdir(join(dir, "logs"), { recursive: true });
+  await mkdir(join(dir, "home"), { recursive: true });
   const pki = join(dir, "pki");
   log("generating certificates");
   await makeCertificates(pki);
