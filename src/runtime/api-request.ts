@@ -46,6 +46,7 @@ export async function apiRequest<T = unknown>(kc: KubeConfig, opts: ApiRequestOp
   return new Promise<T>((resolve, reject) => {
     const req = request(url, httpsOpts, (res) => {
       const chunks: Buffer[] = [];
+      res.on("error", reject);
       res.on("data", (d: Buffer) => chunks.push(d));
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");

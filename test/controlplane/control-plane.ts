@@ -29,6 +29,8 @@ export interface ControlPlaneState {
   pids: Partial<Record<Component, number>>;
   /** Command-line arguments of each component, so that one can be restarted alone. */
   args: Partial<Record<Component, string[]>>;
+  /** Extra processes started for a test (a second kube-apiserver), stopped with the rest. */
+  extra?: Record<string, number>;
 }
 
 export interface StartOptions {
@@ -179,16 +181,20 @@ function isOurs(pid: number, binDir: string): boolean {
   }
 }
 
-async function launch(state: ControlPlaneState, name: Component, args: string[]): Promise<number> {
-  const logFile = await open(join(state.dir, "logs", `${name}.log`), "a");
+async function launch(state: ControlPlaneState, name: Component, args: string[], extraName?: string): Promise<number> {
+  const logFile = await open(join(state.dir, "logs", `${extraName ?? name}.log`), "a");
   // kwok also reads ~/.kwok/kwok.yaml; a HOME of its own keeps a developer's kwok setup out of the tests.
   const env = { ...process.env, HOME: join(state.dir, "home") };
   const child = spawn(join(state.binDir, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true, env });
   await logFile.close();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   child.unref();
-  state.pids[name] = child.pid;
-  state.args[name] = args;
+  if (extraName) {
+    state.extra = { ...state.extra, [extraName]: child.pid };
+  } else {
+    state.pids[name] = child.pid;
+    state.args[name] = args;
+  }
   await writeFile(join(state.dir, "state.json"), JSON.stringify(state, null, 2));
   return child.pid;
 }
@@ -360,7 +366,7 @@ export async function stopControlPlane(dir: string, graceMs = 10_000): Promise<v
   const state = await readState(dir);
   if (!state) return;
   const order = [...COMPONENTS].reverse();
-  const pids = order.map((c) => state.pids[c]).filter((p): p is number => p !== undefined && isOurs(p, state.binDir));
+  const pids = [...Object.values(state.extra ?? {}), ...order.map((c) => state.pids[c])].filter((p): p is number => p !== undefined && isOurs(p, state.binDir));
   for (const pid of pids) signal(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
@@ -387,6 +393,28 @@ export async function startComponent(state: ControlPlaneState, name: Component):
   const args = state.args[name];
   if (!args) throw new Error(`${name} was never started, so it cannot be restarted`);
   await launch(state, name, args);
+}
+
+/**
+ * Starts a second kube-apiserver on the same etcd (as in an HA control plane) and returns its URL: tests
+ * use it to change objects while the first one, which the controller under test talks to, is down.
+ */
+export async function startSecondApiserver(state: ControlPlaneState): Promise<string> {
+  const args = state.args["kube-apiserver"];
+  if (!args) throw new Error("kube-apiserver was never started");
+  const port = await freePort();
+  const pid = await launch(state, "kube-apiserver", args.map((a) => (a.startsWith("--secure-port=") ? `--secure-port=${port}` : a)), "kube-apiserver-2");
+  const pki = join(state.dir, "pki");
+  const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
+  await waitHealthy("kube-apiserver-2", `https://127.0.0.1:${port}/readyz`, state.dir, pid, 90_000, tls);
+  return `https://127.0.0.1:${port}`;
+}
+
+/** Waits until the API server of `state` answers /readyz again (after startComponent). */
+export async function waitForApiserver(state: ControlPlaneState, timeoutMs = 90_000): Promise<void> {
+  const pki = join(state.dir, "pki");
+  const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
+  await waitHealthy("kube-apiserver", `${state.server}/readyz`, state.dir, state.pids["kube-apiserver"] ?? 0, timeoutMs, tls);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

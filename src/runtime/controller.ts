@@ -1,0 +1,202 @@
+// A controller: a work queue of object keys fed by informers (`for` the primary kind, `owns` children
+// through their controller owner reference, `watches` anything through a mapping), and a level-based
+// reconcile that is told only the key. Errors are retried with backoff; a TerminalError is not retried
+// and is shown on the object as Stalled=True until the object changes.
+import { randomBytes } from "node:crypto";
+import type { Informer } from "./informer.ts";
+import type { KubeClient } from "./kube-client.ts";
+import { errorText, type Logger } from "./logger.ts";
+import type { RuntimeMetrics } from "./metrics.ts";
+import { controllerOf, objectKey, type KubeObject } from "./resources.ts";
+import { statusWithHealth, writeStatusIfChanged, type StatusWithConditions } from "./status.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+/** A spec error that retrying cannot fix: shown as Stalled=True with `reason`, not retried. */
+export class TerminalError extends Error {
+  readonly reason: string;
+  constructor(message: string, reason = "InvalidSpec") {
+    super(message);
+    this.name = "TerminalError";
+    this.reason = reason;
+  }
+}
+
+export interface Action {
+  requeueAfterMs?: number;
+}
+export const Action = {
+  done: (): Action => ({}),
+  requeueAfter: (ms: number): Action => ({ requeueAfterMs: ms }),
+};
+
+export interface ReconcileContext {
+  log: Logger;
+  reconcileId: string;
+}
+
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Action>;
+
+interface Runtime {
+  client: KubeClient;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface ControllerOptions {
+  workers?: number;
+  /** Bound on waiting for in-flight reconciles at shutdown. */
+  drainTimeoutMs?: number;
+}
+
+/** True when an update of the primary object asks for a reconcile: spec (generation) or metadata we act on. */
+function primaryChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
+  const o = oldObj.metadata ?? {};
+  const n = newObj.metadata ?? {};
+  return o.generation !== n.generation || o.deletionTimestamp !== n.deletionTimestamp ||
+    JSON.stringify(o.labels) !== JSON.stringify(n.labels) || JSON.stringify(o.annotations) !== JSON.stringify(n.annotations) ||
+    JSON.stringify(o.finalizers) !== JSON.stringify(n.finalizers) ||
+    // CRDs without a status subresource bump no generation; resourceVersion is then the only signal.
+    (o.generation === undefined && o.resourceVersion !== n.resourceVersion);
+}
+
+export class Controller<T extends KubeObject> {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private readonly primary: Informer<T>;
+  private readonly reconciler: Reconciler;
+  private readonly rt: Runtime;
+  private readonly drainTimeoutMs: number;
+  private readonly informers: Informer<KubeObject>[] = [];
+
+  constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Informer<KubeObject>[], watches: [Informer<KubeObject>, (obj: KubeObject) => string[]][]) {
+    this.name = name;
+    this.primary = primary;
+    this.reconciler = reconciler;
+    this.rt = rt;
+    this.drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
+    this.queue = new WorkQueue({ workers: opts.workers ?? 2, metrics: rt.metrics.queueHooks(name) });
+    const enqueue = (key: string): void => { this.queue.add(key); };
+    primary.addHandler({
+      add: (o) => { enqueue(objectKey(o)); },
+      update: (o, n, resync) => { if (resync || primaryChanged(o, n)) enqueue(objectKey(n)); },
+      delete: (o) => { enqueue(objectKey(o)); },
+    });
+    const kind = primary.resource;
+    const ownerKey = (child: KubeObject): void => {
+      const ref = controllerOf(child);
+      if (ref?.kind !== kind.kind || ref.apiVersion.split("/")[0] !== kind.apiVersion.split("/")[0]) return;
+      enqueue(kind.namespaced ? `${child.metadata?.namespace ?? ""}/${ref.name}` : ref.name);
+    };
+    for (const inf of owns) {
+      this.informers.push(inf);
+      inf.addHandler({
+        add: ownerKey,
+        update: (o, n, resync) => { if (!resync) { ownerKey(o); ownerKey(n); } },
+        delete: ownerKey,
+      });
+    }
+    for (const [inf, map] of watches) {
+      this.informers.push(inf);
+      const mapped = (o: KubeObject): void => { for (const k of map(o)) enqueue(k); };
+      inf.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync) mapped(n); }, delete: mapped });
+    }
+  }
+
+  /** Every informer this controller needs synced before it may run. */
+  get allInformers(): Informer<KubeObject>[] {
+    return [this.primary as unknown as Informer<KubeObject>, ...this.informers];
+  }
+
+  start(): void {
+    this.queue.run((key) => this.process(key));
+  }
+
+  stop(): Promise<void> {
+    return this.queue.shutdown(this.drainTimeoutMs);
+  }
+
+  private async process(key: string): Promise<void> {
+    const reconcileId = randomBytes(4).toString("hex");
+    const log = this.rt.logger.child({ controller: this.name, object: key, reconcileId });
+    const end = this.rt.metrics.reconcileDuration.startTimer({ controller: this.name });
+    try {
+      const action = await this.reconciler(key, { log, reconcileId });
+      this.queue.forget(key);
+      if (action.requeueAfterMs !== undefined) {
+        this.queue.addAfter(key, action.requeueAfterMs);
+        this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
+      } else {
+        this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "success" });
+      }
+    } catch (err) {
+      this.rt.metrics.reconcileErrors.inc({ controller: this.name });
+      if (err instanceof TerminalError) {
+        this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "terminal" });
+        this.queue.forget(key);
+        log.warn("terminal error: not retried until the object changes", { reason: err.reason, error: err.message });
+        await this.markStalled(key, err, log);
+      } else {
+        this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "error" });
+        log.error("reconcile failed; will retry", { error: errorText(err), retries: this.queue.numRequeues(key) });
+        this.queue.addRateLimited(key);
+      }
+    } finally {
+      end();
+    }
+  }
+
+  private async markStalled(key: string, err: TerminalError, log: Logger): Promise<void> {
+    const obj: (KubeObject & { status?: StatusWithConditions }) | undefined = this.primary.get(key);
+    if (!obj) return;
+    try {
+      const status = statusWithHealth(obj, { state: "stalled", reason: err.reason, message: err.message }, this.rt.now());
+      await writeStatusIfChanged(this.rt.client, this.primary.resource, obj, status);
+    } catch (writeErr) {
+      // The status could not say it; retry so the user eventually sees why.
+      log.error("could not write Stalled status", { error: errorText(writeErr) });
+      this.queue.addRateLimited(key);
+    }
+  }
+}
+
+/** Builder: `new ControllerBuilder(name, rt).for(informer).owns(child).watches(other, map).reconcile(fn)`. */
+export class ControllerBuilder<T extends KubeObject> {
+  private primary: Informer<T> | undefined;
+  private readonly owned: Informer<KubeObject>[] = [];
+  private readonly watched: [Informer<KubeObject>, (obj: KubeObject) => string[]][] = [];
+  private readonly name: string;
+  private readonly rt: Runtime;
+  private readonly opts: ControllerOptions;
+  private readonly register: (c: Controller<KubeObject>) => void;
+
+  constructor(name: string, rt: Runtime, opts: ControllerOptions, register: (c: Controller<KubeObject>) => void) {
+    this.name = name;
+    this.rt = rt;
+    this.opts = opts;
+    this.register = register;
+  }
+
+  for(informer: Informer<T>): this {
+    this.primary = informer;
+    return this;
+  }
+
+  owns<C extends KubeObject>(informer: Informer<C>): this {
+    this.owned.push(informer as unknown as Informer<KubeObject>);
+    return this;
+  }
+
+  watches<C extends KubeObject>(informer: Informer<C>, mapToKeys: (obj: C) => string[]): this {
+    this.watched.push([informer as unknown as Informer<KubeObject>, mapToKeys as (obj: KubeObject) => string[]]);
+    return this;
+  }
+
+  reconcile(reconciler: Reconciler): Controller<T> {
+    if (!this.primary) throw new Error(`controller ${this.name}: call for(informer) before reconcile()`);
+    const c = new Controller<T>(this.name, this.primary, reconciler, this.rt, this.opts, this.owned, this.watched);
+    this.register(c as unknown as Controller<KubeObject>);
+    return c;
+  }
+}
+

@@ -1,0 +1,276 @@
+// A list/watch cache of one resource type: a store with indexes, event handlers, `hasSynced`, restart with
+// exponential backoff and jitter after every error (a 410 Gone re-lists), periodic resync, and a transform
+// that strips what the controllers never read before an object is cached, so memory per object stays flat.
+import type { Logger } from "./logger.ts";
+import { errorText } from "./logger.ts";
+import type { KubeClient } from "./kube-client.ts";
+import { objectKey, resourcePath, type KubeObject, type ResourceType } from "./resources.ts";
+import { watch, type WatchHandle } from "./watch.ts";
+
+export interface InformerHandler<T> {
+  add?(obj: T): void;
+  /** `resync` is true for the periodic replay of unchanged objects. */
+  update?(oldObj: T, newObj: T, resync: boolean): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  client: KubeClient;
+  resource: ResourceType;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Applied to every object before it is cached; defaults to stripManagedFields. */
+  transform?: (obj: T) => T;
+  /** Period of the resync replay; 0 disables. */
+  resyncMs?: number;
+  indexers?: Record<string, (obj: T) => string[]>;
+  backoff?: { initialMs?: number; maxMs?: number };
+  onRestart?: (err: unknown) => void;
+  logger?: Logger;
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** Drops managedFields and kubectl's last-applied copy: large, and never read by a controller. */
+export function stripManagedFields(obj: KubeObject): KubeObject {
+  const meta = obj.metadata;
+  if (!meta || (meta.managedFields === undefined && meta.annotations?.[LAST_APPLIED] === undefined)) return obj;
+  const { managedFields: _m, ...rest } = meta;
+  const annotations = rest.annotations && LAST_APPLIED in rest.annotations ? Object.fromEntries(Object.entries(rest.annotations).filter(([k]) => k !== LAST_APPLIED)) : rest.annotations;
+  return { ...obj, metadata: { ...rest, annotations } };
+}
+
+export const byOwnerUid = (obj: KubeObject): string[] => (obj.metadata?.ownerReferences ?? []).map((r) => r.uid);
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+export class Informer<T extends KubeObject> {
+  readonly resource: ResourceType;
+  private readonly opts: InformerOptions<T>;
+  private readonly store = new Map<string, T>();
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private synced = false;
+  private readonly syncWaiters: (() => void)[] = [];
+  private abort = new AbortController();
+  private running = false;
+  private currentWatch: WatchHandle | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private lastResourceVersion: string | undefined;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.resource = opts.resource;
+    for (const name of Object.keys(opts.indexers ?? {})) this.indexes.set(name, new Map());
+  }
+
+  addHandler(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+    // A handler added late still sees what is cached.
+    if (this.synced) for (const obj of this.store.values()) handler.add?.(obj);
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  byIndex(index: string, value: string): T[] {
+    const idx = this.indexes.get(index);
+    if (!idx) throw new Error(`informer ${this.resource.plural}: no index named ${index}`);
+    return [...(idx.get(value) ?? [])].map((k) => this.store.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    void this.loop();
+    const resyncMs = this.opts.resyncMs ?? 0;
+    if (resyncMs > 0) {
+      this.resyncTimer = setInterval(() => { this.resync(); }, resyncMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+    this.abort.abort();
+    this.currentWatch?.abort();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+  }
+
+  private async loop(): Promise<void> {
+    const initial = this.opts.backoff?.initialMs ?? 200;
+    const max = this.opts.backoff?.maxMs ?? 30_000;
+    let delay = initial;
+    let needList = true;
+    const log = this.opts.logger;
+    while (this.running) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const outcome = await this.watchOnce();
+        if (outcome === "gone") {
+          // The resource version is too old (etcd compacted it): a fresh list is the only way forward.
+          log?.info("watch expired (410 Gone), re-listing", { resource: this.resource.plural });
+          needList = true;
+        }
+        delay = initial;
+      } catch (err) {
+        if (!this.isRunning()) break;
+        this.opts.onRestart?.(err);
+        const wait = delay / 2 + Math.random() * (delay / 2);
+        log?.warn("list/watch failed, retrying", { resource: this.resource.plural, error: errorText(err), retryInMs: Math.round(wait) });
+        await sleep(wait, this.abort.signal);
+        delay = Math.min(delay * 2, max);
+      }
+    }
+  }
+
+  /** A method, not the field: the loop's awaits let stop() change it. */
+  private isRunning(): boolean {
+    return this.running;
+  }
+
+  private async relist(): Promise<void> {
+    const res = await this.opts.client.list<T>(this.resource, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
+    const seen = new Set<string>();
+    for (const raw of res.items) {
+      const obj = this.prepare(raw);
+      const key = objectKey(obj);
+      seen.add(key);
+      this.upsert(key, obj, false);
+    }
+    for (const [key, obj] of [...this.store]) {
+      if (!seen.has(key)) this.remove(key, obj);
+    }
+    this.lastResourceVersion = res.metadata.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  /** Watches from the last resource version; resolves "closed" on a normal end, "gone" on 410. */
+  private async watchOnce(): Promise<"closed" | "gone"> {
+    // Written by the event callback while the watch runs.
+    const seen: { gone: boolean; failure?: Error; events: number } = { gone: false, events: 0 };
+    const started = Date.now();
+    const handle = await watch<T>(
+      this.opts.client.kc,
+      resourcePath(this.resource, this.opts.namespace),
+      {
+        resourceVersion: this.lastResourceVersion,
+        allowWatchBookmarks: true,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        timeoutSeconds: 240 + Math.floor(Math.random() * 120),
+      },
+      (ev) => {
+        seen.events++;
+        if (ev.type === "ERROR") {
+          const st = ev.object as { code?: number; message?: string };
+          if (st.code === 410) seen.gone = true;
+          else seen.failure = new Error(`watch ${this.resource.plural}: ${st.message ?? "error event"}`);
+          handle.abort();
+          return;
+        }
+        const rv = ev.object.metadata?.resourceVersion;
+        if (rv) this.lastResourceVersion = rv;
+        if (ev.type === "BOOKMARK") return;
+        const obj = this.prepare(ev.object);
+        const key = objectKey(obj);
+        if (ev.type === "DELETED") {
+          const old = this.store.get(key);
+          if (old) this.remove(key, old);
+        } else {
+          this.upsert(key, obj, false);
+        }
+      },
+    );
+    this.currentWatch = handle;
+    await handle.done;
+    this.currentWatch = undefined;
+    if (seen.failure) throw seen.failure;
+    if (seen.gone) return "gone";
+    if (this.running && seen.events === 0 && Date.now() - started < 1000) {
+      // A server that closes at once (shutting down, overloaded) must not be hammered in a tight loop.
+      throw new Error(`watch ${this.resource.plural}: closed immediately by the server`);
+    }
+    return "closed";
+  }
+
+  private prepare(raw: T): T {
+    // List items of built-in types come without apiVersion/kind; the cache always has them.
+    const typed = raw.kind ? raw : { ...raw, apiVersion: this.resource.apiVersion, kind: this.resource.kind };
+    return this.opts.transform ? this.opts.transform(typed) : (stripManagedFields(typed) as T);
+  }
+
+  private upsert(key: string, obj: T, resync: boolean): void {
+    const old = this.store.get(key);
+    if (old && !resync && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) return;
+    this.store.set(key, obj);
+    this.reindex(key, old, obj);
+    for (const h of this.handlers) {
+      this.safely(() => (old ? h.update?.(old, obj, resync) : h.add?.(obj)));
+    }
+  }
+
+  private remove(key: string, obj: T): void {
+    this.store.delete(key);
+    this.reindex(key, obj, undefined);
+    for (const h of this.handlers) this.safely(() => h.delete?.(obj));
+  }
+
+  private resync(): void {
+    if (!this.synced) return;
+    for (const obj of this.store.values()) {
+      for (const h of this.handlers) this.safely(() => h.update?.(obj, obj, true));
+    }
+  }
+
+  private reindex(key: string, oldObj: T | undefined, newObj: T | undefined): void {
+    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+      const idx = this.indexes.get(name);
+      if (!idx) continue;
+      for (const v of oldObj ? fn(oldObj) : []) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx.delete(v);
+      }
+      for (const v of newObj ? fn(newObj) : []) {
+        let set = idx.get(v);
+        if (!set) idx.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger?.error("informer event handler threw", { resource: this.resource.plural, error: errorText(err) });
+    }
+  }
+}

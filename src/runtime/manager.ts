@@ -1,0 +1,150 @@
+// Wires the runtime together: shared informers, controllers, the HTTP server, leader election and
+// shutdown. Informers run on every replica (a standby keeps a warm cache); controllers run only on the
+// leader. Losing the lease stops all work at once; SIGTERM drains in-flight reconciles (bounded),
+// releases the lease and stops.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { ControllerBuilder, type Controller, type ControllerOptions } from "./controller.ts";
+import { EventRecorder } from "./events.ts";
+import { startHttpServer } from "./http-server.ts";
+import { Informer, type InformerOptions } from "./informer.ts";
+import { KubeClient } from "./kube-client.ts";
+import { LeaderElector } from "./leader-election.ts";
+import { createLogger, errorText, type Logger } from "./logger.ts";
+import { RuntimeMetrics } from "./metrics.ts";
+import type { KubeObject, ResourceType } from "./resources.ts";
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  /** Identity of this replica (pod name); used in the Lease and events. */
+  identity: string;
+  logger?: Logger;
+  metrics?: RuntimeMetrics;
+  /** Omit to run without leader election (a single replica). */
+  leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  http?: { host: string; port: number };
+  resyncMs?: number;
+  now?: () => Date;
+  /** Called when the lease is lost; the default exits the process (a fresh start is the safe way back). */
+  onLostLeadership?: () => void;
+}
+
+export class Manager {
+  readonly client: KubeClient;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  readonly events: EventRecorder;
+  readonly now: () => Date;
+  private readonly opts: ManagerOptions;
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly controllers: Controller<KubeObject>[] = [];
+  private elector: LeaderElector | undefined;
+  private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  private controllersRunning = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(opts: ManagerOptions) {
+    this.opts = opts;
+    this.logger = opts.logger ?? createLogger();
+    this.metrics = opts.metrics ?? new RuntimeMetrics();
+    this.now = opts.now ?? (() => new Date());
+    this.client = new KubeClient(opts.kubeConfig, (verb, kind) => { this.metrics.apiWrites.inc({ verb, kind }); });
+    this.events = new EventRecorder(this.client, { instance: opts.identity, logger: this.logger });
+  }
+
+  /** The shared informer for a resource (one list/watch per resource and selector, whoever asks). */
+  informer<T extends KubeObject>(resource: ResourceType, opts: Omit<InformerOptions<T>, "client" | "resource"> = {}): Informer<T> {
+    const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
+    let inf = this.informers.get(key);
+    if (!inf) {
+      inf = new Informer<KubeObject>({
+        resyncMs: this.opts.resyncMs ?? 10 * 60_000,
+        logger: this.logger,
+        onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
+        ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
+        client: this.client,
+        resource,
+      });
+      this.informers.set(key, inf);
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  controller<T extends KubeObject>(name: string, opts: ControllerOptions = {}): ControllerBuilder<T> {
+    return new ControllerBuilder<T>(name, { client: this.client, metrics: this.metrics, logger: this.logger.child({ controller: name }), now: this.now }, opts, (c) => this.controllers.push(c));
+  }
+
+  get ready(): boolean {
+    return [...this.informers.values()].every((i) => i.hasSynced());
+  }
+
+  get isLeader(): boolean {
+    return this.elector ? this.elector.isLeader : this.controllersRunning;
+  }
+
+  get httpPort(): number | undefined {
+    return this.http?.port;
+  }
+
+  /** Starts informers and the HTTP server, waits for the caches, then runs controllers (when leader). */
+  async start(): Promise<void> {
+    if (this.opts.http) this.http = await startHttpServer({ ...this.opts.http, registry: this.metrics.registry, ready: () => this.ready });
+    for (const inf of this.informers.values()) inf.start();
+    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    this.logger.info("informer caches synced", { informers: this.informers.size });
+    const le = this.opts.leaderElection;
+    if (!le) {
+      this.startControllers();
+      return;
+    }
+    const lease = `${le.namespace}/${le.name}`;
+    this.metrics.leader.set({ lease }, 0);
+    this.elector = new LeaderElector(this.client, {
+      ...le,
+      identity: this.opts.identity,
+      logger: this.logger,
+      onStartedLeading: () => {
+        this.metrics.leader.set({ lease }, 1);
+        this.startControllers();
+      },
+      onStoppedLeading: () => {
+        this.metrics.leader.set({ lease }, 0);
+        // Another replica may already be writing: no reconcile of ours may run past this point.
+        for (const c of this.controllers) void c.stop();
+        (this.opts.onLostLeadership ?? (() => process.exit(1)))();
+      },
+    });
+    void this.elector.run();
+  }
+
+  private startControllers(): void {
+    if (this.controllersRunning) return;
+    this.controllersRunning = true;
+    for (const c of this.controllers) c.start();
+    this.logger.info("controllers started", { controllers: this.controllers.map((c) => c.name).join(",") });
+  }
+
+  /** Graceful stop: no new keys, in-flight reconciles finish (bounded), lease released, watches closed. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.controllers.map((c) => c.stop()));
+      await this.elector?.release();
+      for (const inf of this.informers.values()) inf.stop();
+      await this.http?.close();
+      this.logger.info("stopped");
+    })();
+    return this.stopping;
+  }
+
+  /** SIGTERM/SIGINT → stop() → exit 0 (or 1 when stopping failed). */
+  handleSignals(): void {
+    const onSignal = (sig: string): void => {
+      this.logger.info("signal received, shutting down", { signal: sig });
+      this.stop().then(() => process.exit(0), (err: unknown) => {
+        this.logger.error("shutdown failed", { error: errorText(err) });
+        process.exit(1);
+      });
+    };
+    process.once("SIGTERM", () => { onSignal("SIGTERM"); });
+    process.once("SIGINT", () => { onSignal("SIGINT"); });
+  }
+}
