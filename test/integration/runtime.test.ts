@@ -7,9 +7,12 @@ import { CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-nod
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import type { Condition } from "../../src/runtime/conditions.ts";
+import { EventRecorder } from "../../src/runtime/events.ts";
+import { ensureFinalizer, removeFinalizer } from "../../src/runtime/finalizers.ts";
+import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import type { Manager } from "../../src/runtime/manager.ts";
-import { resourcePath } from "../../src/runtime/resources.ts";
+import { ConfigMaps, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
 import { readState, startComponent, startSecondApiserver, stopComponent, waitForApiserver } from "../controlplane/control-plane.ts";
 import { WIDGET_CRD, Widgets, createWidgetManager, type Widget } from "./fixtures/widget-controller.ts";
 import { applyCrd } from "./support/crds.ts";
@@ -248,5 +251,42 @@ describe("runtime: leader election across processes", () => {
     await createWidget(kc, ns, "w2", { data: { v: "c" } });
     await eventually("w2 reconciled by c", async () => (await configMapData(ns, "w2"))?.v === "c", 20_000);
     expect(await nonLeaseWrites(c.port)).toBeGreaterThan(0);
+  });
+});
+
+describe("runtime: events and finalizers", () => {
+  it("records a repeated event once, with a growing series count, in events.k8s.io/v1", async () => {
+    const ns = await testNamespace(kc, "rt-events");
+    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "subject" } } });
+    const regarding: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "subject", namespace: ns, uid: cm.metadata?.uid } };
+    const recorder = new EventRecorder(new KubeClient(kc), { instance: "test" });
+    for (let i = 0; i < 3; i++) await recorder.record(regarding, "Warning", "TaskFailedToStart", "image busybox:nope could not be pulled");
+    await recorder.record(regarding, "Normal", "SteadyState", "(service web) has reached a steady state.");
+    type Ev = KubeObject & { reason?: string; note?: string; series?: { count: number }; regarding?: { uid?: string }; reportingController?: string };
+    const list = await apiRequest<{ items: Ev[] }>(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` });
+    const ours = list.items.filter((e) => e.regarding?.uid === cm.metadata?.uid);
+    expect(ours.map((e) => e.reason).sort()).toEqual(["SteadyState", "TaskFailedToStart"]);
+    const failed = ours.find((e) => e.reason === "TaskFailedToStart");
+    expect(failed?.series?.count).toBe(3);
+    expect(failed?.note).toBe("image busybox:nope could not be pulled");
+    expect(failed?.reportingController).toBe("ecs.operator.dev/ecs-operator");
+    await expect(recorder.record(regarding, "Normal", "not camel", "x")).rejects.toThrow(/CamelCase/);
+  });
+
+  it("adds and removes a finalizer without touching other finalizers", async () => {
+    const ns = await testNamespace(kc, "rt-final");
+    const client = new KubeClient(kc);
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "f", finalizers: ["example.com/other"] } } });
+    const read = (): Promise<KubeObject | undefined> => client.get<KubeObject>(ConfigMaps, "f", ns);
+    expect(await ensureFinalizer(client, ConfigMaps, (await read()) ?? {}, "ecs.operator.dev/cleanup")).toBe(true);
+    expect((await read())?.metadata?.finalizers).toEqual(["example.com/other", "ecs.operator.dev/cleanup"]);
+    expect(await ensureFinalizer(client, ConfigMaps, (await read()) ?? {}, "ecs.operator.dev/cleanup")).toBe(false);
+    expect(await removeFinalizer(client, ConfigMaps, (await read()) ?? {}, "ecs.operator.dev/cleanup")).toBe(true);
+    expect((await read())?.metadata?.finalizers).toEqual(["example.com/other"]);
+    // A stale copy (old resourceVersion) must not overwrite a newer finalizer list.
+    const stale = await read();
+    await core.patchNamespacedConfigMap({ name: "f", namespace: ns, body: [{ op: "add", path: "/metadata/finalizers/-", value: "example.com/third" }] });
+    await expect(ensureFinalizer(client, ConfigMaps, stale ?? {}, "ecs.operator.dev/cleanup")).rejects.toThrow(/409/);
+    await core.patchNamespacedConfigMap({ name: "f", namespace: ns, body: [{ op: "replace", path: "/metadata/finalizers", value: [] }] });
   });
 });
