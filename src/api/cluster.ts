@@ -1,0 +1,109 @@
+// Cluster: the CreateCluster input, verbatim; a status roll-up of its services and tasks and the defaults
+// (capacity provider strategy) they inherit. Services and tasks name it in `spec.cluster` (default: "default").
+import { celFirstItem } from "./cel.ts";
+import { capacityProviderStrategy, Conditions, observedGeneration, Tags } from "./common.ts";
+import { boolean, ecsObject, integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
+
+export const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
+
+export const ClusterSpec = ecsObject(
+  {
+    clusterName: optional(string("The name of the cluster in ECS terms. Default: metadata.name.", { maxLength: 255, pattern: "^[a-zA-Z0-9_-]{1,255}$" })),
+    tags: optional(Tags),
+    settings: optional(
+      list(
+        ecsObject(
+          {
+            name: stringEnum(["containerInsights"], "containerInsights."),
+            value: stringEnum(["enabled", "disabled", "enhanced"], "Whether Container Insights is on. Accepted; Kubernetes metrics take its place."),
+          },
+          "A cluster setting.",
+        ),
+        "Cluster settings.",
+        { maxItems: 1 },
+      ),
+    ),
+    configuration: optional(
+      ecsObject(
+        {
+          executeCommandConfiguration: optional(
+            ecsObject(
+              {
+                kmsKeyId: optional(string("The KMS key for ECS Exec sessions.")),
+                logging: optional(stringEnum(["NONE", "DEFAULT", "OVERRIDE"], "Where ECS Exec output is logged.")),
+                logConfiguration: optional(
+                  ecsObject(
+                    {
+                      cloudWatchLogGroupName: optional(string("Log group.")),
+                      cloudWatchEncryptionEnabled: optional(boolean("Encrypt the log group.")),
+                      s3BucketName: optional(string("S3 bucket.")),
+                      s3EncryptionEnabled: optional(boolean("Encrypt the S3 objects.")),
+                      s3KeyPrefix: optional(string("S3 key prefix.")),
+                    },
+                    "Where ECS Exec output goes.",
+                  ),
+                ),
+              },
+              "ECS Exec settings. Accepted for compatibility.",
+            ),
+          ),
+          managedStorageConfiguration: optional(
+            ecsObject(
+              {
+                kmsKeyId: optional(string("KMS key for managed storage.")),
+                fargateEphemeralStorageKmsKeyId: optional(string("KMS key for Fargate ephemeral storage.")),
+              },
+              "Managed storage encryption. Accepted for compatibility.",
+            ),
+          ),
+        },
+        "Cluster configuration. Accepted for compatibility.",
+      ),
+    ),
+    capacityProviders: optional(
+      list(string("The spec.name of a CapacityProvider.", { maxLength: 255 }), "The CapacityProviders services and tasks of this cluster may use. Default: all of them.", { maxItems: 100 }),
+    ),
+    defaultCapacityProviderStrategy: optional(
+      capacityProviderStrategy(
+        "spec.defaultCapacityProviderStrategy",
+        "The strategy of services and tasks that set neither launchType nor capacityProviderStrategy.",
+      ),
+    ),
+    serviceConnectDefaults: optional(
+      ecsObject({ namespace: string("The default Service Connect namespace of the cluster's services.") }, "Service Connect defaults of the cluster."),
+    ),
+  },
+  "The CreateCluster input, as `aws ecs create-cluster --cli-input-json` takes it.",
+  {
+    rules: [
+      {
+        rule: "!has(self.capacityProviders) || !has(self.defaultCapacityProviderStrategy) || self.defaultCapacityProviderStrategy.all(i, i.capacityProvider in self.capacityProviders)",
+        message: "spec.defaultCapacityProviderStrategy: every capacityProvider must be listed in spec.capacityProviders",
+        messageExpression: `'spec.defaultCapacityProviderStrategy: capacity provider "' + ${celFirstItem("self.defaultCapacityProviderStrategy", "i", "!(i.capacityProvider in self.capacityProviders)")}.capacityProvider + '" is not listed in spec.capacityProviders'`,
+        fieldPath: ".defaultCapacityProviderStrategy",
+      },
+    ],
+  },
+);
+export type ClusterSpec = Static<typeof ClusterSpec>;
+
+export const ClusterStatus = object(
+  {
+    observedGeneration: optional(observedGeneration),
+    conditions: optional(Conditions),
+    clusterName: optional(string("The name of the cluster.")),
+    status: optional(stringEnum(CLUSTER_STATUSES, "ACTIVE, or INACTIVE while being deleted.")),
+    registeredContainerInstancesCount: optional(integer("Nodes that the cluster's capacity providers select.", { minimum: 0 })),
+    runningTasksCount: optional(integer("Tasks in RUNNING state.", { minimum: 0 })),
+    pendingTasksCount: optional(integer("Tasks in PENDING state.", { minimum: 0 })),
+    activeServicesCount: optional(integer("Services in ACTIVE state.", { minimum: 0 })),
+    capacityProviders: optional(list(string("A capacity provider name."), "The capacity providers in use.", { maxItems: 100 })),
+  },
+  "The cluster as DescribeClusters shows it.",
+);
+export type ClusterStatus = Static<typeof ClusterStatus>;
+
+export const CLUSTER_DEFAULTS = {
+  /** The Cluster that services and tasks without spec.cluster belong to. */
+  name: "default",
+} as const;

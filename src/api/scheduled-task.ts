@@ -1,0 +1,86 @@
+// ScheduledTask: an EventBridge (Scheduler) schedule whose target is RunTask; becomes a CronJob. Schedule
+// expressions are EventBridge's (rate(...) and six-field cron(...)); converting them to Kubernetes cron is the
+// controller's job, which reports expressions that have no Kubernetes equivalent as Stalled.
+import { Conditions, KubernetesMetadataKnobs, observedGeneration } from "./common.ts";
+import { integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
+import { runTaskInput } from "./task.ts";
+
+export const SCHEDULE_STATES = ["ENABLED", "DISABLED"] as const;
+
+/** rate(1 minute) ... rate(5 days), or cron() with the six EventBridge fields. */
+export const SCHEDULED_TASK_EXPRESSION_PATTERN = "^(rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
+
+export const ScheduledTaskKubernetes = object(
+  {
+    ...KubernetesMetadataKnobs,
+    concurrencyPolicy: optional(stringEnum(["Allow", "Forbid", "Replace"], "What happens when a run is due while the previous one still runs. Default Allow (EventBridge starts a new task regardless).")),
+    startingDeadlineSeconds: optional(integer("Seconds after the scheduled time within which a missed run still starts.", { minimum: 0 })),
+    successfulJobsHistoryLimit: optional(integer("Finished runs kept. Default 3.", { minimum: 0 })),
+    failedJobsHistoryLimit: optional(integer("Failed runs kept. Default 1.", { minimum: 0 })),
+  },
+  "Kubernetes-only settings of the schedule (the CronJob).",
+);
+
+export const ScheduledTaskSpec = object(
+  {
+    scheduleExpression: string("rate(value unit), for example rate(5 minutes), or cron(minutes hours day-of-month month day-of-week year), for example cron(0 12 * * ? *).", {
+      maxLength: 256,
+      rules: [
+        {
+          rule: `self.matches('${SCHEDULED_TASK_EXPRESSION_PATTERN}')`,
+          message: "spec.scheduleExpression: must be rate(value unit), e.g. rate(5 minutes), or cron() with six fields, e.g. cron(0 12 * * ? *)",
+        },
+      ],
+    }),
+    scheduleExpressionTimezone: optional(string("The IANA time zone of cron expressions, for example Europe/Berlin. Default UTC.", { maxLength: 64, pattern: "^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$" })),
+    state: optional(stringEnum(SCHEDULE_STATES, "ENABLED (default) runs the schedule; DISABLED suspends it.")),
+    description: optional(string("What the schedule is for.", { maxLength: 512 })),
+    startDate: optional(string("No run before this time.", { format: "date-time" })),
+    endDate: optional(string("No run after this time.", { format: "date-time" })),
+    retryPolicy: optional(
+      object(
+        {
+          maximumRetryAttempts: optional(integer("How often a run that fails to start is retried, 0 to 185 (becomes the Job's backoffLimit).", { minimum: 0, maximum: 185 })),
+          maximumEventAgeInSeconds: optional(integer("Seconds after which a run is no longer retried (becomes activeDeadlineSeconds).", { minimum: 60, maximum: 86_400 })),
+        },
+        "Retries of a run that fails to start.",
+      ),
+    ),
+    task: runTaskInput("spec.task", "The task to run at each scheduled time: a RunTask input."),
+    kubernetes: optional(ScheduledTaskKubernetes),
+  },
+  "An EventBridge schedule whose target is ECS RunTask.",
+  {
+    rules: [
+      {
+        rule: "!has(self.startDate) || !has(self.endDate) || timestamp(self.startDate) < timestamp(self.endDate)",
+        message: "spec.endDate: must be after startDate",
+        fieldPath: ".endDate",
+      },
+    ],
+  },
+);
+export type ScheduledTaskSpec = Static<typeof ScheduledTaskSpec>;
+
+export const ScheduledTaskStatus = object(
+  {
+    observedGeneration: optional(observedGeneration),
+    conditions: optional(Conditions),
+    state: optional(stringEnum(SCHEDULE_STATES, "ENABLED or DISABLED.")),
+    schedule: optional(string("The Kubernetes cron expression the schedule became.")),
+    timeZone: optional(string("The time zone in use.")),
+    lastScheduleTime: optional(string("When a run was last started.", { format: "date-time" })),
+    lastSuccessfulTime: optional(string("When a run last succeeded.", { format: "date-time" })),
+    active: optional(list(string("A Task name."), "Tasks of runs still running.", { maxItems: 100 })),
+  },
+  "The state of the schedule.",
+);
+export type ScheduledTaskStatus = Static<typeof ScheduledTaskStatus>;
+
+export const SCHEDULED_TASK_DEFAULTS = {
+  state: "ENABLED",
+  scheduleExpressionTimezone: "UTC",
+  concurrencyPolicy: "Allow",
+  successfulJobsHistoryLimit: 3,
+  failedJobsHistoryLimit: 1,
+} as const;
