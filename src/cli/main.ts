@@ -1,0 +1,279 @@
+#!/usr/bin/env node
+// The `ecs-operator` command: `run` (the controller), `convert` (ECS JSON → manifests), `render` (manifests →
+// the Kubernetes objects the controller would create, offline), `version`, `help`. Errors name the file and
+// the field, go to stderr, and exit 1.
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { dump, loadAll } from "js-yaml";
+import { API_GROUP_VERSION } from "../api/index.ts";
+import { CliError, convertEcsDocument, parseJson, type Manifest } from "./convert.ts";
+import { renderTaskDefinition } from "./render.ts";
+import { defaultIdentity, defaultLeaderElectionNamespace, defaultMetricsBindAddress, runController } from "./run.ts";
+
+const HELP: Record<string, string> = {
+  main: `ecs-operator: Amazon ECS concepts, run natively on Kubernetes.
+
+Usage: ecs-operator COMMAND [flags]
+
+Commands:
+  run       run the controller against a cluster
+  convert   convert ECS JSON (task or service definition) to ecs.operator.dev manifests
+  render    print the Kubernetes objects the controller would create, offline
+  version   print the version
+  help      show help of a command: ecs-operator help COMMAND
+
+Docs: docs/cli.md`,
+  run: `Usage: ecs-operator run [flags]
+
+Runs the controllers (TaskDefinition) against the cluster of the kubeconfig. SIGTERM/SIGINT drain in-flight
+work (at most 30 s), release the leader Lease and exit 0.
+
+Flags (environment variable in brackets):
+  --kubeconfig PATH                   kubeconfig file [KUBECONFIG]; default: in-cluster, then ~/.kube/config
+  --metrics-bind-address HOST:PORT    /metrics, /healthz, /readyz; ":8080" = all interfaces, "0" = off
+                                      [METRICS_BIND_ADDRESS]; default 127.0.0.1:8080, or 0.0.0.0:8080 in a pod
+  --leader-elect                      run only while holding a Lease (for several replicas) [LEADER_ELECT=true]
+  --leader-election-namespace NS      namespace of the Lease [POD_NAMESPACE]; default: the pod's namespace or "default"
+  --leader-election-id NAME           name of the Lease; default ecs-operator
+  --namespace NS                      watch only this namespace [WATCH_NAMESPACE]; default: all
+  --log-level LEVEL                   debug, info, warn or error [LOG_LEVEL]; default info
+  --identity NAME                     this replica's name in the Lease [POD_NAME]; default HOSTNAME-PID
+  --revision-history-limit N          revisions kept per TaskDefinition without spec.kubernetes.revisionHistoryLimit; default 20`,
+  convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
+
+Converts ECS JSON to manifests (YAML on stdout):
+  - a task definition (RegisterTaskDefinition input) → TaskDefinition
+  - the {"taskDefinition": {...}} envelope of describe-task-definition, and console exports: read-only fields
+    (taskDefinitionArn, revision, status, ...) are dropped, with a note on stderr
+  - a service definition (CreateService input, or {"service": {...}} / {"services": [...]}) → Service
+  - a RunTask input → Task
+metadata.name comes from family / serviceName made a DNS-1123 label, or from the file name. Input that the API
+server would refuse is refused here: the message names the file and the field, and the exit code is 1.
+FILE "-" reads stdin.
+
+Flags:
+  -f, --filename FILE    input file (repeatable)
+  -n, --namespace NS     set metadata.namespace`,
+  render: `Usage: ecs-operator render -f FILE [-f FILE ...] [-n NAMESPACE] [--revision N]
+
+Prints (YAML on stdout) the Kubernetes objects the controller would create, without a cluster. FILE holds
+ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON (converted first). For a
+TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks for one, and the
+Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. Fields that are not mapped are listed on stderr.
+
+Flags:
+  -f, --filename FILE    input file (repeatable)
+  -n, --namespace NS     namespace of the rendered objects (default: the manifest's, else none)
+  --revision N           the revision number to render as (default 1)`,
+  version: "Usage: ecs-operator version\n\nPrints the version of ecs-operator.",
+};
+HELP.help = HELP.main ?? "";
+
+function packageVersion(): string {
+  // src/cli/main.ts and dist/cli/main.js are both two directories below package.json.
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
+function parse<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError(`${command}: ${(err as Error).message}; see ecs-operator help ${command}`);
+  }
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new CliError(`${file}: cannot read: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+  }
+}
+
+function files(command: string, values: { filename?: string[] | string | boolean | (string | boolean)[] }): string[] {
+  const list = (Array.isArray(values.filename) ? values.filename : values.filename === undefined ? [] : [values.filename]).filter((f): f is string => typeof f === "string");
+  if (list.length === 0) throw new CliError(`${command}: -f FILE is required; see ecs-operator help ${command}`);
+  return list;
+}
+
+const toYaml = (objects: (Record<string, unknown> | string)[]): string =>
+  objects.map((o) => (typeof o === "string" ? `${o}\n` : dump(o, { noRefs: true, lineWidth: -1 }))).join("---\n");
+
+function convert(args: string[], stderr: (line: string) => void): string {
+  const { values, positionals } = parse("convert", args, {
+    filename: { type: "string", short: "f", multiple: true },
+    namespace: { type: "string", short: "n" },
+  });
+  if (positionals.length > 0) throw new CliError(`convert: unexpected argument "${positionals[0] ?? ""}"; pass files with -f`);
+  const out: Manifest[] = [];
+  for (const file of files("convert", values)) {
+    const res = convertEcsDocument(parseJson(readInput(file), file), file, { namespace: values.namespace });
+    for (const n of res.notes) stderr(n);
+    out.push(...res.manifests);
+  }
+  return toYaml(out as unknown as Record<string, unknown>[]);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The manifests of a file: ecs.operator.dev documents as they are, ECS JSON converted. */
+function manifestsOf(file: string, namespace: string | undefined, stderr: (line: string) => void): Manifest[] {
+  const text = readInput(file);
+  const trimmed = text.trimStart();
+  let docs: unknown[];
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    const parsed = parseJson(text, file);
+    docs = Array.isArray(parsed) ? parsed : [parsed];
+  } else {
+    try {
+      docs = loadAll(text);
+    } catch (err) {
+      throw new CliError(`${file}: not valid YAML: ${(err as Error).message}`);
+    }
+  }
+  const out: Manifest[] = [];
+  for (const [i, doc] of docs.entries()) {
+    if (doc === null || doc === undefined) continue;
+    const where = docs.length > 1 ? `${file} (document ${i + 1})` : file;
+    if (isObject(doc) && doc.kind === "List" && Array.isArray(doc.items)) {
+      for (const item of doc.items) if (isObject(item)) out.push(item as unknown as Manifest);
+    } else if (isObject(doc) && doc.apiVersion === API_GROUP_VERSION) {
+      const meta = doc.metadata;
+      if (!isObject(meta) || typeof meta.name !== "string") throw new CliError(`${where}: metadata.name: Required value`);
+      out.push(doc as unknown as Manifest);
+    } else if (isObject(doc) && doc.apiVersion === undefined) {
+      const res = convertEcsDocument(doc, where, { namespace });
+      for (const n of res.notes) stderr(n);
+      out.push(...res.manifests);
+    } else {
+      const kind = isObject(doc) ? `${String(doc.kind)} (${String(doc.apiVersion)})` : typeof doc;
+      throw new CliError(`${where}: apiVersion: ${kind} is not an ${API_GROUP_VERSION} manifest nor ECS JSON`);
+    }
+  }
+  return out;
+}
+
+function render(args: string[], stderr: (line: string) => void): string {
+  const { values, positionals } = parse("render", args, {
+    filename: { type: "string", short: "f", multiple: true },
+    namespace: { type: "string", short: "n" },
+    revision: { type: "string" },
+  });
+  if (positionals.length > 0) throw new CliError(`render: unexpected argument "${positionals[0] ?? ""}"; pass files with -f`);
+  let revision: number | undefined;
+  if (values.revision !== undefined) {
+    revision = Number(values.revision);
+    if (!Number.isInteger(revision) || revision < 1) throw new CliError(`render: --revision "${values.revision}" is not a positive whole number`);
+  }
+  const inputs = files("render", values).map((file) => ({ file, manifests: manifestsOf(file, values.namespace, stderr) }));
+  const objects: (Record<string, unknown> | string)[] = [];
+  for (const { file, manifests } of inputs) {
+    for (const m of manifests) {
+      const withNs: Manifest = values.namespace ? { ...m, metadata: { ...m.metadata, namespace: values.namespace } } : m;
+      if (m.kind !== "TaskDefinition") {
+        throw new CliError(`${file}: ${m.kind} ${m.metadata.name}: render handles TaskDefinitions so far; the ${m.kind} controller is not written yet`);
+      }
+      const res = renderTaskDefinition(withNs, file, { namespace: values.namespace, revision });
+      for (const n of res.notes) stderr(n);
+      objects.push(...res.objects);
+    }
+  }
+  return toYaml(objects);
+}
+
+function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
+  const { values, positionals } = parse("run", args, {
+    kubeconfig: { type: "string" },
+    "metrics-bind-address": { type: "string" },
+    "leader-elect": { type: "boolean" },
+    "leader-election-namespace": { type: "string" },
+    "leader-election-id": { type: "string" },
+    namespace: { type: "string" },
+    "log-level": { type: "string" },
+    identity: { type: "string" },
+    "revision-history-limit": { type: "string" },
+  });
+  if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
+  let limit: number | undefined;
+  const limitText = values["revision-history-limit"];
+  if (limitText !== undefined) {
+    limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`run: --revision-history-limit "${limitText}" is not a whole number from 1 to 1000`);
+  }
+  return runController({
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
+    leaderElect: values["leader-elect"] ?? env.LEADER_ELECT === "true",
+    leaderElectionNamespace: values["leader-election-namespace"] ?? defaultLeaderElectionNamespace(env),
+    leaderElectionId: values["leader-election-id"] ?? "ecs-operator",
+    logLevel: values["log-level"] ?? env.LOG_LEVEL ?? "info",
+    namespace: values.namespace ?? (env.WATCH_NAMESPACE === "" ? undefined : env.WATCH_NAMESPACE),
+    identity: values.identity ?? defaultIdentity(env),
+    revisionHistoryLimit: limit,
+  });
+}
+
+/** Runs one command line; returns the exit code (run keeps the process alive until a signal). */
+export async function main(argv: string[], io: { stdout: (text: string) => void; stderr: (line: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
+  const [command = "help", ...args] = argv;
+  try {
+    switch (command) {
+      case "convert":
+        io.stdout(convert(args, io.stderr));
+        return 0;
+      case "render":
+        io.stdout(render(args, io.stderr));
+        return 0;
+      case "run":
+        await runCommand(args, io.env);
+        return 0;
+      case "version":
+      case "--version":
+        io.stdout(`ecs-operator ${packageVersion()}\n`);
+        return 0;
+      case "help":
+      case "--help":
+      case "-h": {
+        const topic = args[0] ?? "main";
+        const text = HELP[topic];
+        if (text === undefined) throw new CliError(`help: no command "${topic}"; commands: run, convert, render, version`);
+        io.stdout(`${text}\n`);
+        return 0;
+      }
+      default:
+        throw new CliError(`unknown command "${command}"; commands: run, convert, render, version, help`);
+    }
+  } catch (err) {
+    if (err instanceof CliError) {
+      // The refusal first (it is what matters, and tools show the first lines), then what was noted before it.
+      for (const line of err.message.split("\n")) io.stderr(`error: ${line}`);
+      for (const note of err.notes) io.stderr(note);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** True when this module is the program (import.meta.main is Node ≥ 24.2; the bin symlink needs realpath before). */
+function isEntryPoint(): boolean {
+  const meta = import.meta as { main?: boolean };
+  if (meta.main !== undefined) return meta.main;
+  try {
+    return realpathSync(process.argv[1] ?? "") === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const code = await main(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    env: process.env,
+  });
+  // `run` returns once the manager started; its signal handlers end the process.
+  if (process.argv[2] !== "run" || code !== 0) process.exitCode = code;
+}

@@ -1,0 +1,90 @@
+// `ecs-operator run`: the controller process. Wiring only: flags and environment → a Manager with the
+// controllers, the health/metrics server, leader election and signal handling.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { registerTaskDefinitionController } from "../controllers/task-definition/controller.ts";
+import { createLogger, parseLogLevel } from "../runtime/logger.ts";
+import { Manager } from "../runtime/manager.ts";
+import { CliError } from "./convert.ts";
+
+export interface RunOptions {
+  kubeconfig?: string;
+  /** host:port of /metrics, /healthz and /readyz; "0" turns the server off. */
+  metricsBindAddress: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  logLevel: string;
+  /** Watch only this namespace (all when empty). */
+  namespace?: string;
+  identity: string;
+  revisionHistoryLimit?: number;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+/** In a pod (the API server's service env is set) the server must be reachable by probes and Prometheus. */
+export function defaultMetricsBindAddress(env: NodeJS.ProcessEnv): string {
+  return env.KUBERNETES_SERVICE_HOST ? "0.0.0.0:8080" : "127.0.0.1:8080";
+}
+
+/** The namespace of the pod's service account, else POD_NAMESPACE, else "default". */
+export function defaultLeaderElectionNamespace(env: NodeJS.ProcessEnv): string {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim() || "default";
+  } catch {
+    return "default";
+  }
+}
+
+export function defaultIdentity(env: NodeJS.ProcessEnv): string {
+  return env.POD_NAME ?? `${hostname()}-${process.pid}`;
+}
+
+/** "host:port", ":port" (all interfaces) or "0" (off). */
+export function parseBindAddress(text: string): { host: string; port: number } | undefined {
+  if (text === "0") return undefined;
+  const m = /^(.*):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65_535) throw new CliError(`--metrics-bind-address: "${text}" is not host:port, :port or 0 (off)`);
+  const host = (m[1] ?? "").replace(/^\[(.*)\]$/, "$1");
+  return { host: host === "" ? "0.0.0.0" : host, port };
+}
+
+export async function runController(opts: RunOptions): Promise<Manager> {
+  let level;
+  try {
+    level = parseLogLevel(opts.logLevel);
+  } catch (err) {
+    throw new CliError(`--log-level: ${(err as Error).message}`);
+  }
+  const http = parseBindAddress(opts.metricsBindAddress);
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new CliError(`${opts.kubeconfig ? `--kubeconfig ${opts.kubeconfig}` : "kubeconfig"}: ${(err as Error).message}`);
+  }
+  if (!kc.getCurrentCluster()) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
+  const logger = createLogger({ level, fields: { identity: opts.identity } });
+  const mgr = new Manager({
+    kubeConfig: kc,
+    identity: opts.identity,
+    logger,
+    ...(http ? { http } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
+  });
+  registerTaskDefinitionController(mgr, { namespace: opts.namespace, defaultRevisionHistoryLimit: opts.revisionHistoryLimit });
+  mgr.handleSignals();
+  logger.info("starting", {
+    namespace: opts.namespace ?? "(all)",
+    metricsBindAddress: http ? `${http.host}:${http.port}` : "off",
+    leaderElection: opts.leaderElect ? `${opts.leaderElectionNamespace}/${opts.leaderElectionId}` : "off",
+  });
+  await mgr.start();
+  logger.info("started", { metricsPort: mgr.httpPort ?? 0 });
+  return mgr;
+}
