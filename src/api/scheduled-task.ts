@@ -7,8 +7,8 @@ import { runTaskInput } from "./task.ts";
 
 export const SCHEDULE_STATES = ["ENABLED", "DISABLED"] as const;
 
-/** rate(1 minute) ... rate(5 days), or cron() with the six EventBridge fields. */
-export const SCHEDULED_TASK_EXPRESSION_PATTERN = "^(rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
+/** rate(1 minute) ... rate(5 days), cron() with the six EventBridge fields, or at(yyyy-mm-ddThh:mm:ss) for one run (EventBridge Scheduler). */
+export const SCHEDULED_TASK_EXPRESSION_PATTERN = "^(at[(][0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[)]|rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
 
 export const ScheduledTaskKubernetes = object(
   {
@@ -23,12 +23,12 @@ export const ScheduledTaskKubernetes = object(
 
 export const ScheduledTaskSpec = object(
   {
-    scheduleExpression: string("rate(value unit), for example rate(5 minutes), or cron(minutes hours day-of-month month day-of-week year), for example cron(0 12 * * ? *).", {
+    scheduleExpression: string("rate(value unit), for example rate(5 minutes); cron(minutes hours day-of-month month day-of-week year), for example cron(0 12 * * ? *); or at(yyyy-mm-ddThh:mm:ss) for a single run, in scheduleExpressionTimezone.", {
       maxLength: 256,
       rules: [
         {
           rule: `self.matches('${SCHEDULED_TASK_EXPRESSION_PATTERN}')`,
-          message: "spec.scheduleExpression: must be rate(value unit), e.g. rate(5 minutes), or cron() with six fields, e.g. cron(0 12 * * ? *)",
+          message: "spec.scheduleExpression: must be rate(value unit), e.g. rate(5 minutes), or cron() with six fields, e.g. cron(0 12 * * ? *), or at(yyyy-mm-ddThh:mm:ss) for a single run",
         },
       ],
     }),

@@ -100,11 +100,11 @@ describe("accepted as written", () => {
     expect(admit(m)).toEqual([]);
   });
 
-  it.each(["rate(1 minute)", "rate(12 hours)", "cron(0/15 * * * ? *)", "cron(0 18 ? * MON-FRI *)", "cron(15 10 L * ? 2030)"])("the schedule %s", (expression) => {
+  it.each(["rate(1 minute)", "rate(12 hours)", "cron(0/15 * * * ? *)", "cron(0 18 ? * MON-FRI *)", "cron(15 10 L * ? 2030)", "at(2030-01-01T00:00:00)"])("the schedule %s", (expression) => {
     expect(admit(aScheduledTask({ scheduleExpression: expression }))).toEqual([]);
   });
 
-  it.each(["rate(0 minutes)", "rate(5 weeks)", "cron(0 3 * * *)", "at(2030-01-01T00:00:00)", "@daily"])("not the schedule %s", (expression) => {
+  it.each(["rate(0 minutes)", "rate(5 weeks)", "cron(0 3 * * *)", "at(2030-01-01 00:00)", "@daily"])("not the schedule %s", (expression) => {
     expect(admit(aScheduledTask({ scheduleExpression: expression })).map((e) => e.path)).toEqual(["spec.scheduleExpression"]);
   });
 
