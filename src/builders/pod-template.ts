@@ -5,17 +5,16 @@ import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1HostAli
 import { DESCRIBE_ONLY_TASK_DEFINITION_FIELDS, normalizedTaskSize, TaskDefinitionSpec, TASK_DEFINITION_DEFAULTS, type ContainerDefinition } from "../api/task-definition.ts";
 import { describeFargateMemory, isFargateTaskSize, UnitError } from "../api/units.ts";
 import { findUnknownFields } from "../api/unknown-fields.ts";
-import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toLabelValue, toPortName, uniqueDnsLabels } from "./names.ts";
+import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toPortName, uniqueDnsLabels } from "./names.ts";
 import { orderContainers, type ContainerRole } from "./pod-template-ordering.ts";
 import { PodTemplateError, Report, type UnsupportedField } from "./pod-template-report.ts";
 import { buildResources } from "./pod-template-resources.ts";
 import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference, type SecretNaming } from "./secrets.ts";
+import { FAMILY_LABEL, familyLabelValue, REVISION_LABEL } from "./task-definition-revision.ts";
 import { buildVolumes, type VolumeClaim } from "./volumes.ts";
 
 export { DependsOnCycleError, PodTemplateError, type UnsupportedField } from "./pod-template-report.ts";
 
-export const LABEL_FAMILY = "ecs.operator.dev/family";
-export const LABEL_REVISION = "ecs.operator.dev/revision";
 /** `family:revision` of the task definition the pod runs. */
 export const ANNOTATION_TASK_DEFINITION = "ecs.operator.dev/task-definition";
 /** JSON: one ContainerMapping per container, for the Task controller's essential and dependsOn semantics. */
@@ -459,7 +458,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   if (Object.keys(dockerLabels).length > 0) annotations[ANNOTATION_DOCKER_LABELS] = JSON.stringify(dockerLabels);
   if (Object.keys(logConfigurations).length > 0) annotations[ANNOTATION_LOG_CONFIGURATION] = JSON.stringify(logConfigurations);
   Object.assign(annotations, revision.kubernetes?.podAnnotations ?? {});
-  const labels = { ...(revision.kubernetes?.podLabels ?? {}), [LABEL_FAMILY]: toLabelValue(ctx.family), [LABEL_REVISION]: String(ctx.revision) };
+  const labels = { ...(revision.kubernetes?.podLabels ?? {}), [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
 
   return {
     template: { metadata: { labels, annotations }, spec },

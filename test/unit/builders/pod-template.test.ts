@@ -2,6 +2,7 @@
 // (as docs/mapping.md writes it); the last block checks that docs/mapping.md and these rows cover every field of the
 // RegisterTaskDefinition schema.
 import { readFileSync } from "node:fs";
+import { familyLabelValue } from "../../../src/builders/task-definition-revision.ts";
 import type { V1Container } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ContainerDefinition, TaskDefinitionSpec, Volume } from "../../../src/api/task-definition.ts";
@@ -80,6 +81,15 @@ const TASK_ROWS = named([
     check: (r) => {
       expect(r.template.metadata.labels).toEqual({ "ecs.operator.dev/family": "web", "ecs.operator.dev/revision": "3" });
       expect(r.template.metadata.annotations["ecs.operator.dev/task-definition"]).toBe("web:3");
+    },
+  },
+  {
+    name: "a family that is no valid label value (_web_) → the same hashed label value as its ControllerRevisions carry",
+    td: aTaskDefinition({ family: "_web_" }),
+    ctx: { namespace: "shop", family: "_web_", revision: 1 },
+    check: (r) => {
+      expect(r.template.metadata.labels["ecs.operator.dev/family"]).toBe(familyLabelValue("_web_"));
+      expect(r.template.metadata.labels["ecs.operator.dev/family"]).toMatch(/^web-[0-9a-f]{8}$/);
     },
   },
   {
