@@ -2,7 +2,9 @@
 // the suites use that cluster (a kind cluster, say) and nothing is started or stopped. Otherwise the
 // pinned binaries are built (cached) and started on loopback, and stopped at the end. CRDs from crds/
 // are installed either way. A control plane that cannot start fails the run; it is never skipped.
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import { buildBinaries, startControlPlane, stopControlPlane } from "../controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../controlplane/run-dir.ts";
@@ -27,7 +29,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("controlPlaneDir", "");
     return () => Promise.resolve();
   }
-  const dir = join(DEFAULT_RUN_DIR, "test");
+  // One run directory per checkout, so that two clones (or worktrees) can run their suites at the same time.
+  const checkout = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+  const dir = join(DEFAULT_RUN_DIR, `test-${createHash("sha256").update(checkout).digest("hex").slice(0, 8)}`);
   const binDir = await buildBinaries(log);
   const state = await startControlPlane({ dir, binDir, log });
   try {

@@ -1,0 +1,70 @@
+// When a task's node goes away under it: a spot reclaim (the node is deleted, or tainted by an interruption
+// handler before it goes) is ECS's SpotInterruption; a non-spot node that is deleted or marked for termination is
+// ECS's TerminationNotice. Pure: the caller passes what its node cache says.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { CAPACITY_TYPE_LABEL } from "./capacity-provider.ts";
+
+/**
+ * Taints that interruption handlers put on a node that is about to be reclaimed: AWS Node Termination Handler
+ * (spot interruption notice, rebalance recommendation, ASG lifecycle), Karpenter v1 (disruption in progress),
+ * GKE (impending termination), and the cluster autoscaler's scale-down. `node.kubernetes.io/unschedulable`
+ * (cordon) alone is not an interruption: people cordon nodes for many reasons.
+ */
+export const INTERRUPTION_TAINTS: readonly string[] = [
+  "aws-node-termination-handler/spot-itn",
+  "aws-node-termination-handler/rebalance-recommendation",
+  "aws-node-termination-handler/asg-lifecycle-termination",
+  "aws-node-termination-handler/scheduled-maintenance",
+  "karpenter.sh/disrupted",
+  "karpenter.sh/disruption",
+  "cloud.google.com/impending-node-termination",
+  "ToBeDeletedByClusterAutoscaler",
+  "DeletionCandidateOfClusterAutoscaler",
+];
+
+/** Node labels that say a node is spot (or preemptible) capacity. */
+const SPOT_LABELS: readonly (readonly [string, string])[] = [
+  [CAPACITY_TYPE_LABEL, "spot"],
+  ["eks.amazonaws.com/capacityType", "SPOT"],
+  ["kubernetes.azure.com/scalesetpriority", "spot"],
+  ["cloud.google.com/gke-spot", "true"],
+  ["cloud.google.com/gke-preemptible", "true"],
+];
+
+export interface Interruption {
+  readonly stopCode: "SpotInterruption" | "TerminationNotice";
+  /** The ECS-style stoppedReason. */
+  readonly reason: string;
+}
+
+export function isSpotNode(node: Pick<V1Node, "metadata">): boolean {
+  const labels = node.metadata?.labels ?? {};
+  return SPOT_LABELS.some(([k, v]) => labels[k] === v);
+}
+
+/** The interruption taint a node carries, if any. */
+export function interruptionTaint(node: Pick<V1Node, "spec">): string | undefined {
+  return (node.spec?.taints ?? []).find((t) => INTERRUPTION_TAINTS.includes(t.key))?.key;
+}
+
+/**
+ * Whether the pod's task is being interrupted by its node going away.
+ * - `node` is the pod's node as the cache has it, or undefined when the node does not exist (deleted).
+ * - `spot` says whether the task was placed on a spot provider; it decides the stop code when the node is
+ *   already gone and its labels cannot be read.
+ * A pod that is not bound to a node, or has already finished, is never interrupted.
+ */
+export function interruptionOf(pod: Pick<V1Pod, "spec" | "status">, node: Pick<V1Node, "metadata" | "spec"> | undefined, spot: boolean): Interruption | undefined {
+  const nodeName = pod.spec?.nodeName;
+  if (nodeName === undefined || nodeName === "") return undefined;
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  const onSpot = spot || (node !== undefined && isSpotNode(node));
+  const stopCode = onSpot ? "SpotInterruption" : "TerminationNotice";
+  if (node === undefined) {
+    return { stopCode, reason: onSpot ? `Your Spot Task was interrupted: node ${nodeName} was reclaimed` : `Task stopped: node ${nodeName} was removed` };
+  }
+  const taint = interruptionTaint(node);
+  if (taint === undefined) return undefined;
+  return { stopCode, reason: onSpot ? `Your Spot Task was interrupted: node ${nodeName} is being reclaimed (taint ${taint})` : `Task stopped: node ${nodeName} is being terminated (taint ${taint})` };
+}
