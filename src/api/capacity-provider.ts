@@ -2,7 +2,7 @@
 // `spec.kubernetes`, which says where its tasks land: a node pool (node selector, tolerations, affinity) or a
 // serverless pool (FARGATE: one exactly sized pod per task, host features refused, optional runtime class).
 import { Conditions, observedGeneration, Tags, Toleration } from "./common.ts";
-import { boolean, ecsObject, integer, list, object, opaqueObject, optional, type Static, string, stringEnum, stringMap } from "./structural-schema.ts";
+import { boolean, describe, ecsObject, integer, list, object, opaqueObject, optional, type Static, string, stringEnum, stringMap } from "./structural-schema.ts";
 
 export const CAPACITY_PROVIDER_TYPES = ["EC2", "FARGATE"] as const;
 export type CapacityProviderType = (typeof CAPACITY_PROVIDER_TYPES)[number];
@@ -78,15 +78,65 @@ export const CapacityProviderSpec = ecsObject(
 );
 export type CapacityProviderSpec = Static<typeof CapacityProviderSpec>;
 
+/** CPU in ECS units (1024 per CPU) and memory in MiB, as ECS reports instance resources. */
+export const EcsResourceAmounts = object(
+  {
+    cpu: integer("CPU units (1024 per CPU).", { minimum: 0, format: "int64" }),
+    memory: integer("Memory in MiB.", { minimum: 0, format: "int64" }),
+  },
+  "CPU units and MiB.",
+);
+export type EcsResourceAmounts = Static<typeof EcsResourceAmounts>;
+
+const EcsResource = object(
+  {
+    name: stringEnum(["CPU", "MEMORY"], "CPU (units, 1024 per CPU) or MEMORY (MiB)."),
+    type: stringEnum(["INTEGER"], "Always INTEGER."),
+    integerValue: integer("The amount.", { minimum: 0, format: "int64" }),
+  },
+  "A resource of a container instance, as DescribeContainerInstances shows it.",
+);
+
+export const ContainerInstance = object(
+  {
+    ec2InstanceId: string("The node name.", { maxLength: 253 }),
+    status: stringEnum(["ACTIVE", "DRAINING"], "ACTIVE, or DRAINING when the node is cordoned."),
+    agentConnected: boolean("The node is Ready."),
+    attributes: list(
+      object({ name: string("The attribute name (ecs.availability-zone, ecs.instance-type, ecs.os-type, ecs.cpu-architecture, or a node label).", { maxLength: 317 }), value: string("The value.", { maxLength: 63 }) }, "An attribute."),
+      "The attributes placement expressions (memberOf) match.",
+      { maxItems: 128 },
+    ),
+    registeredResources: list(EcsResource, "Allocatable CPU and memory of the node.", { maxItems: 2 }),
+    remainingResources: list(EcsResource, "Registered minus what the node's running tasks request.", { maxItems: 2 }),
+    runningTasksCount: integer("Tasks (pods of ECS tasks) bound to the node and not finished.", { minimum: 0 }),
+  },
+  "A node as DescribeContainerInstances shows an instance.",
+);
+export type ContainerInstance = Static<typeof ContainerInstance>;
+
+/** How many container instances a status lists; nodeCount counts them all. */
+export const MAX_LISTED_CONTAINER_INSTANCES = 20;
+
 export const CapacityProviderStatus = object(
   {
     observedGeneration: optional(observedGeneration),
     conditions: optional(Conditions),
     name: optional(string("The capacity provider name in use.")),
     status: optional(stringEnum(["ACTIVE", "INACTIVE"], "ACTIVE, or INACTIVE while being deleted.")),
-    nodeCount: optional(integer("Ready nodes the provider selects.", { minimum: 0 })),
+    type: optional(stringEnum(CAPACITY_PROVIDER_TYPES, "The type in effect (an override of FARGATE / FARGATE_SPOT inherits FARGATE).")),
+    spot: optional(boolean("Whether the capacity is spot, in effect.")),
+    overrides: optional(string("The built-in provider (FARGATE or FARGATE_SPOT) this object replaces, if any.")),
+    nodeCount: optional(integer("Ready nodes the provider selects (its container instances).", { minimum: 0 })),
+    runningTasksCount: optional(integer("Tasks placed with this provider that are running.", { minimum: 0 })),
+    pendingTasksCount: optional(integer("Tasks placed with this provider that are not running yet.", { minimum: 0 })),
+    allocatable: optional(describe(EcsResourceAmounts, "Allocatable CPU units and MiB of the provider's Ready nodes.")),
+    requested: optional(describe(EcsResourceAmounts, "CPU units and MiB that ECS tasks bound to those nodes request.")),
+    containerInstances: optional(
+      list(ContainerInstance, `The provider's nodes as ECS container instances, the first ${String(MAX_LISTED_CONTAINER_INSTANCES)} by name.`, { maxItems: MAX_LISTED_CONTAINER_INSTANCES }),
+    ),
   },
-  "The capacity provider as DescribeCapacityProviders shows it.",
+  "The capacity provider as DescribeCapacityProviders shows it, with its container instances.",
 );
 export type CapacityProviderStatus = Static<typeof CapacityProviderStatus>;
 

@@ -1,8 +1,9 @@
 // Cluster: the CreateCluster input, verbatim; a status roll-up of its services and tasks and the defaults
 // (capacity provider strategy) they inherit. Services and tasks name it in `spec.cluster` (default: "default").
+import { CAPACITY_PROVIDER_TYPES, EcsResourceAmounts } from "./capacity-provider.ts";
 import { celFirstItem } from "./cel.ts";
 import { capacityProviderStrategy, Conditions, observedGeneration, Tags } from "./common.ts";
-import { boolean, ecsObject, integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
+import { boolean, describe, ecsObject, integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
 
 export const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
 
@@ -87,17 +88,42 @@ export const ClusterSpec = ecsObject(
 );
 export type ClusterSpec = Static<typeof ClusterSpec>;
 
+export const CAPACITY_PROVIDER_SOURCES = ["Object", "BuiltIn", "Implicit"] as const;
+
+export const ClusterCapacityProvider = object(
+  {
+    capacityProvider: string("The provider name, as strategies use it.", { maxLength: 255 }),
+    type: stringEnum(CAPACITY_PROVIDER_TYPES, "EC2 or FARGATE."),
+    spot: boolean("Spot capacity."),
+    source: stringEnum(CAPACITY_PROVIDER_SOURCES, "Object: a CapacityProvider; BuiltIn: FARGATE / FARGATE_SPOT without an overriding object; Implicit: the plain nodes launchType EC2 uses when the cluster has no EC2-type provider."),
+    registeredContainerInstancesCount: integer("Ready nodes the provider selects.", { minimum: 0 }),
+    runningTasksCount: integer("The cluster's running tasks placed with this provider.", { minimum: 0 }),
+    pendingTasksCount: integer("The cluster's pending tasks placed with this provider.", { minimum: 0 }),
+    allocatable: describe(EcsResourceAmounts, "Allocatable CPU units and MiB of those nodes."),
+    requested: describe(EcsResourceAmounts, "CPU units and MiB that ECS tasks (of every cluster) bound to those nodes request."),
+  },
+  "A capacity provider the cluster's services and tasks may use, with its capacity.",
+);
+export type ClusterCapacityProvider = Static<typeof ClusterCapacityProvider>;
+
 export const ClusterStatus = object(
   {
     observedGeneration: optional(observedGeneration),
     conditions: optional(Conditions),
     clusterName: optional(string("The name of the cluster.")),
-    status: optional(stringEnum(CLUSTER_STATUSES, "ACTIVE, or INACTIVE while being deleted.")),
-    registeredContainerInstancesCount: optional(integer("Nodes that the cluster's capacity providers select.", { minimum: 0 })),
+    status: optional(stringEnum(CLUSTER_STATUSES, "ACTIVE; DEPROVISIONING while a deletion waits for services and tasks to go.")),
+    registeredContainerInstancesCount: optional(integer("Ready nodes that the cluster's capacity providers select (each node once).", { minimum: 0 })),
     runningTasksCount: optional(integer("Tasks in RUNNING state.", { minimum: 0 })),
     pendingTasksCount: optional(integer("Tasks in PENDING state.", { minimum: 0 })),
     activeServicesCount: optional(integer("Services in ACTIVE state.", { minimum: 0 })),
     capacityProviders: optional(list(string("A capacity provider name."), "The capacity providers in use.", { maxItems: 100 })),
+    capacityProviderDetails: optional(
+      list(ClusterCapacityProvider, "Each capacity provider the cluster may use (built-ins included), with node counts and capacity.", { maxItems: 102, listMapKeys: ["capacityProvider"] }),
+    ),
+    containerInsights: optional(stringEnum(["enabled", "disabled", "enhanced"], "Container Insights in effect: per-service and per-task metrics on the controller's /metrics.")),
+    serviceConnectDefaults: optional(
+      object({ namespace: string("The default Service Connect namespace of the cluster's services.") }, "The Service Connect defaults in effect."),
+    ),
   },
   "The cluster as DescribeClusters shows it.",
 );

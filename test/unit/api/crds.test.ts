@@ -53,7 +53,8 @@ describe("the kinds", () => {
     ["Service", ["Desired", "Running", "Pending", "Task Definition", "Rollout", "Age"]],
     ["Task", ["Last Status", "Desired Status", "Stop Code", "Age"]],
     ["TaskDefinition", ["Family", "Revision", "Status", "Age"]],
-    ["Cluster", ["Status", "Services", "Running", "Pending", "Age"]],
+    ["Cluster", ["Status", "Services", "Running", "Pending", "Instances", "Age"]],
+    ["CapacityProvider", ["Provider", "Type", "Spot", "Nodes", "Running", "Age"]],
   ])("%s prints %j", (kind, names) => {
     expect(columns(kind)).toEqual(names);
   });
