@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { registerCapacityProviderController } from "../controllers/capacity-provider/controller.ts";
+import { registerClusterController } from "../controllers/cluster/controller.ts";
 import { registerTaskDefinitionController } from "../controllers/task-definition/controller.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
@@ -80,6 +81,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
   });
   registerTaskDefinitionController(mgr, { namespace: opts.namespace, defaultRevisionHistoryLimit: opts.revisionHistoryLimit });
   registerCapacityProviderController(mgr, { namespace: opts.namespace });
+  registerClusterController(mgr, { namespace: opts.namespace });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",
