@@ -650,6 +650,22 @@ export const TASK_DEFINITION_RULES: CelRule[] = [
     "spec.containerDefinitions: on FARGATE, stopTimeout is at most 120 seconds",
     (k) => `'spec.containerDefinitions: container "' + ${k}.name + '" has a stopTimeout above 120 seconds, the FARGATE maximum'`,
   ),
+  everyContainer(
+    `${NOT_FARGATE} || !has(c.linuxParameters) || !has(c.linuxParameters.capabilities) || !has(c.linuxParameters.capabilities.add) || c.linuxParameters.capabilities.add.all(x, x == 'SYS_PTRACE')`,
+    "spec.containerDefinitions: FARGATE only allows adding the SYS_PTRACE capability (linuxParameters.capabilities.add)",
+    (k) =>
+      `'spec.containerDefinitions: container "' + ${k}.name + '" adds the capability ' + ${celFirstItem(`${k}.linuxParameters.capabilities.add`, "x", "x != 'SYS_PTRACE'")} + ' in linuxParameters.capabilities.add, but FARGATE only allows adding SYS_PTRACE'`,
+  ),
+  everyContainer(
+    `${NOT_FARGATE} || !has(c.linuxParameters) || (!has(c.linuxParameters.sharedMemorySize) && (!has(c.linuxParameters.tmpfs) || c.linuxParameters.tmpfs.size() == 0))`,
+    "spec.containerDefinitions: FARGATE does not support linuxParameters.sharedMemorySize or linuxParameters.tmpfs",
+    (k) => `'spec.containerDefinitions: container "' + ${k}.name + '" sets linuxParameters.' + (has(${k}.linuxParameters.sharedMemorySize) ? 'sharedMemorySize' : 'tmpfs') + ', which FARGATE does not support'`,
+  ),
+  everyContainer(
+    `${NOT_FARGATE} || !has(c.linuxParameters) || (!has(c.linuxParameters.maxSwap) && !has(c.linuxParameters.swappiness))`,
+    "spec.containerDefinitions: FARGATE does not support linuxParameters.maxSwap or linuxParameters.swappiness",
+    (k) => `'spec.containerDefinitions: container "' + ${k}.name + '" sets linuxParameters.' + (has(${k}.linuxParameters.maxSwap) ? 'maxSwap' : 'swappiness') + ', which FARGATE does not support'`,
+  ),
 ];
 
 export const TaskDefinitionSpec = ecsObject(

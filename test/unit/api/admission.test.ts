@@ -48,6 +48,22 @@ describe("accepted as written", () => {
 
   const accepted: [string, Manifest][] = [
     ["every Fargate size, in units", aFargateTaskDefinition("16384", "122880")],
+    [
+      "FARGATE with what Fargate allows: SYS_PTRACE, an init process, ulimits, hostPort = containerPort, a host volume without sourcePath",
+      aFargateTaskDefinition(256, 512, {
+        volumes: [{ name: "scratch", host: {} }],
+        containerDefinitions: [
+          {
+            name: "app",
+            image: "app",
+            linuxParameters: { capabilities: { add: ["SYS_PTRACE"], drop: ["ALL"] }, initProcessEnabled: true },
+            ulimits: [{ name: "nofile", softLimit: 65535, hardLimit: 65535 }],
+            portMappings: [{ containerPort: 80, hostPort: 80 }],
+            mountPoints: [{ sourceVolume: "scratch", containerPath: "/scratch" }],
+          },
+        ],
+      }),
+    ],
     ["Fargate size in vCPU and GB strings", aFargateTaskDefinition("0.25 vCPU", "0.5 GB")],
     ["Fargate size as integers", aFargateTaskDefinition(2048, 4096)],
     ["Windows on Fargate with 1 vCPU", aFargateTaskDefinition("1 vCPU", "2GB", { runtimePlatform: { operatingSystemFamily: "WINDOWS_SERVER_2019_CORE" } })],

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { admit } from "../../../src/api/admission.ts";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { CapacityProvider } from "../../../src/api/objects.ts";
+import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 import {
   BUILTIN_PROVIDERS,
   effectiveStrategy,
@@ -19,6 +20,7 @@ import {
 } from "../../../src/builders/capacity-provider.ts";
 import type { StrategyItem } from "../../../src/builders/capacity-split.ts";
 import { admits } from "../../../src/builders/container-instances.ts";
+import { buildPodTemplate, PodTemplateError } from "../../../src/builders/pod-template.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aProvider = (name: string, spec: CapacityProviderSpec = {}): CapacityProvider => ({
@@ -217,8 +219,8 @@ describe("docs/capacity-providers.md presets, rendered through schedulingFor", (
     if (!cp) throw new Error(`docs/capacity-providers.md has no CapacityProvider preset named ${name}`);
     return { provider: resolved(providerOf(cp).name, [cp, ...others]), scheduling: schedulingFor(resolved(providerOf(cp).name, [cp, ...others])) };
   };
-  it("the doc holds the seven presets", () => {
-    expect([...all.keys()].sort()).toEqual(["aks-virtual-nodes", "eks-fargate", "eks-nodegroup-on-demand", "gke-autopilot", "gke-spot", "karpenter-on-demand", "karpenter-spot"]);
+  it("the doc holds the seven presets and the fargate-spot example", () => {
+    expect([...all.keys()].sort()).toEqual(["aks-virtual-nodes", "eks-fargate", "eks-nodegroup-on-demand", "fargate-spot", "gke-autopilot", "gke-spot", "karpenter-on-demand", "karpenter-spot"]);
   });
   it("every preset passes admission (schema and CEL rules of the CRD)", () => {
     for (const [name, cp] of all) expect(admit(cp as unknown as Record<string, unknown>), name).toEqual([]);
@@ -264,5 +266,71 @@ describe("docs/capacity-providers.md presets, rendered through schedulingFor", (
     ["the Karpenter on-demand preset (NodePool label aside) lands on the test on-demand pool only", "karpenter-on-demand", "on-demand"],
   ])("%s", (_n, name, pools) => {
     expect(poolsWithoutNodePool(name)).toBe(pools);
+  });
+});
+
+// ---------------------------------------------------------------- Fargate semantics, from the provider to the pod
+
+describe("Fargate semantics of the pods of a FARGATE-type provider (podTemplateCapacity → buildPodTemplate)", () => {
+  const fargateTask = (extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}): TaskDefinitionSpec =>
+    ({
+      family: "web",
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: "512",
+      memory: "1024",
+      containerDefinitions: [{ name: "app", image: "registry.example.com/app:1", ...container }],
+      ...extra,
+    });
+  const render = (provider: ResolvedProvider, td: TaskDefinitionSpec) => buildPodTemplate(td, { namespace: "apps", family: "web", revision: 1, ...podTemplateCapacity(provider) });
+  const refused = (provider: ResolvedProvider, td: TaskDefinitionSpec): PodTemplateError => {
+    try {
+      render(provider, td);
+    } catch (e) {
+      if (e instanceof PodTemplateError) return e;
+      throw e;
+    }
+    throw new Error("expected a PodTemplateError");
+  };
+
+  it("one container gets the whole task size, requests = limits", () => {
+    const spec = render(builtIn("FARGATE"), fargateTask()).template.spec;
+    expect(spec.containers[0]?.resources).toEqual({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1024Mi" } });
+  });
+  it("a memoryReservation below memory still gives requests = limits (the pod is sized exactly)", () => {
+    const spec = render(builtIn("FARGATE"), fargateTask({}, { memory: 768, memoryReservation: 256 })).template.spec;
+    expect(spec.containers[0]?.resources?.requests).toEqual(spec.containers[0]?.resources?.limits);
+  });
+  it("the same task on an EC2 provider keeps the soft reservation as the request", () => {
+    const spec = render(providerOf(aProvider("od")), fargateTask({}, { memory: 768, memoryReservation: 256 })).template.spec;
+    expect(spec.containers[0]?.resources?.requests?.memory).toBe("256Mi");
+  });
+  it("no task role → the service account token is not mounted", () => {
+    expect(render(builtIn("FARGATE"), fargateTask()).template.spec.automountServiceAccountToken).toBe(false);
+  });
+  it("a task role → the token is mounted for the role's ServiceAccount", () => {
+    const r = render(builtIn("FARGATE"), fargateTask({ taskRoleArn: "arn:aws:iam::111122223333:role/web" }));
+    expect(r.template.spec.automountServiceAccountToken).toBe(true);
+  });
+  it("the provider's runtimeClassName isolates the pod", () => {
+    expect(render(providerOf(aProvider("fargate", { kubernetes: { runtimeClassName: "kata" } })), fargateTask()).template.spec.runtimeClassName).toBe("kata");
+  });
+  it.each<[string, TaskDefinitionSpec, string]>([
+    ["a task size Fargate does not have (256 / 4096)", fargateTask({ cpu: "256", memory: "4096" }), "spec.memory"],
+    ["privileged", fargateTask({}, { privileged: true }), "spec.containerDefinitions[0].privileged"],
+    ["hostPort different from containerPort", fargateTask({}, { portMappings: [{ containerPort: 80, hostPort: 8080 }] }), "spec.containerDefinitions[0].portMappings[0].hostPort"],
+    ["host devices", fargateTask({}, { linuxParameters: { devices: [{ hostPath: "/dev/fuse" }] } }), "spec.containerDefinitions[0].linuxParameters.devices"],
+    ["capabilities beyond SYS_PTRACE", fargateTask({}, { linuxParameters: { capabilities: { add: ["NET_ADMIN"] } } }), "spec.containerDefinitions[0].linuxParameters.capabilities.add"],
+    ["linuxParameters.sharedMemorySize", fargateTask({}, { linuxParameters: { sharedMemorySize: 64 } }), "spec.containerDefinitions[0].linuxParameters.sharedMemorySize"],
+    ["linuxParameters.tmpfs", fargateTask({}, { linuxParameters: { tmpfs: [{ containerPath: "/tmp", size: 64 }] } }), "spec.containerDefinitions[0].linuxParameters.tmpfs[0]"],
+    ["linuxParameters.maxSwap", fargateTask({}, { linuxParameters: { maxSwap: 0 } }), "spec.containerDefinitions[0].linuxParameters.maxSwap"],
+    ["linuxParameters.swappiness", fargateTask({}, { linuxParameters: { swappiness: 10 } }), "spec.containerDefinitions[0].linuxParameters.swappiness"],
+    ["a host volume with sourcePath", fargateTask({ volumes: [{ name: "logs", host: { sourcePath: "/var/log" } }] }), "spec.volumes[0].host.sourcePath"],
+    ["a Docker volume", fargateTask({ volumes: [{ name: "data", dockerVolumeConfiguration: { scope: "task", driver: "local" } }] }), "spec.volumes[0].dockerVolumeConfiguration"],
+    ["pidMode host", fargateTask({ pidMode: "host" }), "spec.pidMode"],
+    ["ipcMode", fargateTask({ ipcMode: "host" }), "spec.ipcMode"],
+    ["networkMode host", fargateTask({ networkMode: "host" }), "spec.networkMode"],
+  ])("on FARGATE_SPOT too, %s is refused naming the field", (_n, td, field) => {
+    expect(refused(builtIn("FARGATE_SPOT"), td).field).toBe(field);
   });
 });
