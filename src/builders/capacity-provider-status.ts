@@ -56,6 +56,16 @@ export function describeScheduling(s: Pick<Scheduling, "nodeSelector" | "tolerat
   return `nodeSelector {${selector}}, tolerations [${tolerations}]${s.affinity === undefined ? "" : " and the required node affinity of spec.kubernetes.affinity"}`;
 }
 
+/** How many attributes a listed container instance keeps (the CRD's bound): the ecs.* ones first, then by name. */
+export const MAX_LISTED_ATTRIBUTES = 128;
+
+function boundedView(view: ContainerInstance): ContainerInstance {
+  if (view.attributes.length <= MAX_LISTED_ATTRIBUTES) return view;
+  const ecs = view.attributes.filter((a) => a.name.startsWith("ecs."));
+  const rest = view.attributes.filter((a) => !a.name.startsWith("ecs."));
+  return { ...view, attributes: [...ecs, ...rest].slice(0, MAX_LISTED_ATTRIBUTES) };
+}
+
 export interface CapacityProviderStatusInput {
   /** Every CapacityProvider object (to detect two with the same name). */
   readonly providers: readonly CapacityProvider[];
@@ -80,7 +90,7 @@ export function computeCapacityProviderStatus(cp: CapacityProvider, input: Capac
   const [summary] = capacitySummary(nodes, input.pods, [{ name, scheduling }]);
   const tasks = countTasks(input.pods, CAPACITY_PROVIDER_LABEL, nameLabelValue(name));
   const max = input.maxInstances ?? MAX_LISTED_CONTAINER_INSTANCES;
-  const containerInstances: ContainerInstance[] = nodes.slice(0, max).map((n) => containerInstanceView(n, { pods: input.pods }));
+  const containerInstances: ContainerInstance[] = nodes.slice(0, max).map((n) => boundedView(containerInstanceView(n, { pods: input.pods })));
   const overridden = BUILTIN_PROVIDERS.find((b) => b.name.toLowerCase() === name.toLowerCase());
   const objectName = cp.metadata.name ?? "";
   const twins = input.providers

@@ -111,6 +111,9 @@ export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: rea
   return { services: sorted(active), running, pending, tasks: sorted(tasks) };
 }
 
+/** How many providers a Cluster status lists. */
+export const MAX_LISTED_PROVIDERS = 100;
+
 const LISTED = 10;
 const listed = (names: readonly string[]): string => (names.length <= LISTED ? names.join(", ") : `${names.slice(0, LISTED).join(", ")} and ${String(names.length - LISTED)} more`);
 const plural = (n: number, word: string): string => `${String(n)} ${word}${n === 1 ? "" : "s"}`;
@@ -179,8 +182,9 @@ export function computeClusterStatus(cluster: EcsCluster, input: ClusterStatusIn
     runningTasksCount: contents.running,
     pendingTasksCount: contents.pending,
     activeServicesCount: contents.services.length,
-    capacityProviders: providers.map((p) => p.provider.name),
-    capacityProviderDetails: details,
+    // The CRD bounds both lists; spec.capacityProviders holds at most 100 names, but "every object" may be more.
+    capacityProviders: providers.slice(0, MAX_LISTED_PROVIDERS).map((p) => p.provider.name),
+    capacityProviderDetails: details.slice(0, MAX_LISTED_PROVIDERS),
     containerInsights: insights,
     ...(cluster.spec.serviceConnectDefaults === undefined ? {} : { serviceConnectDefaults: { namespace: cluster.spec.serviceConnectDefaults.namespace } }),
   };

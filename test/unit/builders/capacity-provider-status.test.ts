@@ -112,3 +112,16 @@ describe("describeScheduling", () => {
     );
   });
 });
+
+describe("status size bounds", () => {
+  it("a node with more labels than the CRD allows keeps the ecs.* attributes and the first others by name", () => {
+    const many = structuredClone(nodes.find((n) => n.metadata?.name === "spot-a-1"));
+    if (!many?.metadata) throw new Error("no spot-a-1");
+    for (let i = 0; i < 200; i++) many.metadata.labels = { ...many.metadata.labels, [`a.example.com/l${String(i).padStart(3, "0")}`]: "x" };
+    const s = status(aProvider("spot-pool", { spot: true }), [], [], [many]);
+    const attrs = s.containerInstances?.[0]?.attributes ?? [];
+    expect(attrs).toHaveLength(128);
+    expect(attrs.slice(0, 4).map((a) => a.name)).toEqual(["ecs.availability-zone", "ecs.cpu-architecture", "ecs.instance-type", "ecs.os-type"]);
+    expect(attrs[4]?.name).toBe("a.example.com/l000");
+  });
+});

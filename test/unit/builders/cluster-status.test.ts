@@ -141,3 +141,12 @@ describe("deletionBlocked", () => {
     expect(deletionBlocked("prod", clusterContents(aCluster("prod"), [], services))?.message).toContain("12 active services (s00, s01, s02, s03, s04, s05, s06, s07, s08, s09 and 2 more)");
   });
 });
+
+describe("status size bounds", () => {
+  it("more than 100 CapacityProvider objects: the status lists the first 100 (the CRD's bound)", () => {
+    const providers = Array.from({ length: 120 }, (_, i) => aProvider(`p${String(i).padStart(3, "0")}`));
+    const { status } = compute(aCluster("prod"), { providers });
+    expect(status.capacityProviders).toHaveLength(100);
+    expect(status.capacityProviderDetails).toHaveLength(100);
+  });
+});
