@@ -90,7 +90,15 @@ export function computeCapacityProviderStatus(cp: CapacityProvider, input: Capac
   const [summary] = capacitySummary(nodes, input.pods, [{ name, scheduling }]);
   const tasks = countTasks(input.pods, CAPACITY_PROVIDER_LABEL, nameLabelValue(name));
   const max = input.maxInstances ?? MAX_LISTED_CONTAINER_INSTANCES;
-  const containerInstances: ContainerInstance[] = nodes.slice(0, max).map((n) => boundedView(containerInstanceView(n, { pods: input.pods })));
+  const podsByNode = new Map<string, V1Pod[]>();
+  for (const p of input.pods) {
+    const node = p.spec?.nodeName;
+    if (node === undefined || node === "") continue;
+    let list = podsByNode.get(node);
+    if (!list) podsByNode.set(node, (list = []));
+    list.push(p);
+  }
+  const containerInstances: ContainerInstance[] = nodes.slice(0, max).map((n) => boundedView(containerInstanceView(n, { pods: podsByNode.get(n.metadata?.name ?? "") ?? [] })));
   const overridden = BUILTIN_PROVIDERS.find((b) => b.name.toLowerCase() === name.toLowerCase());
   const objectName = cp.metadata.name ?? "";
   const twins = input.providers

@@ -10,7 +10,7 @@ import { CapacityProviders, type CapacityProviderObject } from "../../src/contro
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 
 const kc = kubeConfig();
@@ -104,6 +104,25 @@ describe("CapacityProvider status", () => {
 
     await apiRequest(kc, { method: "DELETE", path: resourcePath(Pods, ns, "task-1") });
     await statusWhen(name, "the task gone", (s) => s.runningTasksCount === 0 && s.requested?.cpu === 0);
+  });
+
+  it("a node label change shows up as a custom attribute of its container instance, and goes away with it", async () => {
+    const ns = await testNamespace(kc, "cp-label");
+    await startController(ns);
+    const name = unique("spot");
+    await createProvider(name, { spot: true });
+    await statusWhen(name, "two nodes", (s) => s.nodeCount === 2);
+    const key = `testenv.ecs-operator.dev/probe-${randomBytes(3).toString("hex")}`;
+    const label = (value: string | null) =>
+      apiRequest(kc, { method: "PATCH", path: resourcePath(Nodes, undefined, "spot-b-1"), contentType: "application/merge-patch+json", body: { metadata: { labels: { [key]: value } } } });
+    const attributeOf = (s: CapacityProviderStatus) => s.containerInstances?.find((c) => c.ec2InstanceId === "spot-b-1")?.attributes.find((a) => a.name === key);
+    await label("blue");
+    try {
+      await statusWhen(name, `attribute ${key}=blue`, (s) => attributeOf(s)?.value === "blue");
+    } finally {
+      await label(null);
+    }
+    await statusWhen(name, `attribute ${key} gone`, (s) => attributeOf(s) === undefined);
   });
 
   it("no Ready node matches: Ready=False NoReadyNodes naming the selector and tolerations", async () => {

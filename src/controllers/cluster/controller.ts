@@ -10,6 +10,7 @@ import { CLUSTER_LABEL, nameLabelValue } from "../../builders/task-labels.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { Informer } from "../../runtime/informer.ts";
+import { isConflict, isNotFound } from "../../runtime/kube-client.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { objectKey, parseKey, Pods } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
@@ -21,6 +22,8 @@ import { ContainerInsights } from "./container-insights.ts";
 export const CONTROLLER_NAME = "cluster";
 /** Holds a Cluster's deletion until it contains no active service and no running or pending task. */
 export const CLUSTER_FINALIZER = "ecs.operator.dev/delete-when-empty";
+
+const CONFLICT_RETRY_MS = 500;
 
 export interface ClusterControllerOptions {
   /** Restricts the controller to one namespace. */
@@ -104,10 +107,24 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
       const deleting = cluster.metadata.deletionTimestamp !== undefined;
 
       if (!deleting) {
-        await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+        try {
+          await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+        } catch (err) {
+          // The cache is behind the object (its resourceVersion moved): the next pass sees the new one.
+          if (isNotFound(err)) return Action.done();
+          if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
+          throw err;
+        }
       } else if (hasFinalizer(cluster, CLUSTER_FINALIZER)) {
         if (contents.services.length === 0 && contents.running + contents.pending === 0) {
-          await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+          try {
+            await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+          } catch (err) {
+            // Already gone (a pass queued before the deletion reached the cache), or changed since: look again later.
+            if (isNotFound(err)) return Action.done();
+            if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
+            throw err;
+          }
           insights.remove(key);
           ctx.log.info("cluster empty, deletion allowed");
           return Action.done();
