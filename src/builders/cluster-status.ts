@@ -42,10 +42,10 @@ export interface ClusterProvider {
 
 /**
  * The providers a Cluster's services and tasks may use: spec.capacityProviders when set, else every
- * CapacityProvider object and the built-ins no object overrides; plus the implicit `EC2` provider (plain nodes,
+ * CapacityProvider object not dedicated to another Cluster (spec.cluster) and the built-ins no object overrides; plus the implicit `EC2` provider (plain nodes,
  * what launchType EC2 means) when none of them is EC2-type. Names that do not resolve are problems.
  */
-export function clusterProviders(cluster: Pick<EcsCluster, "spec">, objects: readonly CapacityProvider[]): { providers: ClusterProvider[]; problems: string[] } {
+export function clusterProviders(cluster: Pick<EcsCluster, "spec" | "metadata">, objects: readonly CapacityProvider[]): { providers: ClusterProvider[]; problems: string[] } {
   const providers: ClusterProvider[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -56,7 +56,9 @@ export function clusterProviders(cluster: Pick<EcsCluster, "spec">, objects: rea
     const source = provider.objectName !== undefined ? "Object" : provider === LAUNCH_TYPE_EC2_PROVIDER ? "Implicit" : "BuiltIn";
     providers.push({ provider, source });
   };
-  const names = cluster.spec.capacityProviders ?? [...objects.map(providerName), ...BUILTIN_PROVIDERS.map((b) => b.name)];
+  // Unlisted, the cluster may use every provider that is not dedicated to another cluster (spec.cluster).
+  const usable = objects.filter((o) => o.spec.cluster === undefined || o.spec.cluster === "" || clusterNameOfReference(o.spec.cluster) === cluster.metadata.name);
+  const names = cluster.spec.capacityProviders ?? [...usable.map(providerName), ...BUILTIN_PROVIDERS.map((b) => b.name)];
   for (const [i, name] of names.entries()) {
     const r = resolveProvider(name, objects, { field: `spec.capacityProviders[${String(i)}]` });
     if (r.ok) add(r.provider);

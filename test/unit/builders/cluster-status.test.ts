@@ -48,17 +48,18 @@ describe("clusterNameOfReference", () => {
 });
 
 describe("clusterProviders", () => {
-  const names = (spec: ClusterSpec, objects: CapacityProvider[] = []) => clusterProviders({ spec }, objects).providers.map((p) => [p.provider.name, p.source]);
+  const names = (spec: ClusterSpec, objects: CapacityProvider[] = []) => clusterProviders({ spec, metadata: { name: "prod" } }, objects).providers.map((p) => [p.provider.name, p.source]);
   it.each<[string, ClusterSpec, CapacityProvider[], string[][]]>([
     ["no objects: the built-ins and the implicit EC2", {}, [], [["FARGATE", "BuiltIn"], ["FARGATE_SPOT", "BuiltIn"], ["EC2", "Implicit"]]],
     ["an EC2 object replaces the implicit EC2", {}, [aProvider("od")], [["od", "Object"], ["FARGATE", "BuiltIn"], ["FARGATE_SPOT", "BuiltIn"]]],
     ["an object named fargate-spot overrides the built-in", {}, [aProvider("fargate-spot")], [["FARGATE_SPOT", "Object"], ["FARGATE", "BuiltIn"], ["EC2", "Implicit"]]],
+    ["a provider dedicated to another cluster (spec.cluster) is left out", {}, [aProvider("od"), aProvider("dev-only", { cluster: "dev" }), aProvider("prod-only", { cluster: "arn:aws:ecs:us-east-1:111122223333:cluster/prod" })], [["od", "Object"], ["prod-only", "Object"], ["FARGATE", "BuiltIn"], ["FARGATE_SPOT", "BuiltIn"]]],
     ["spec.capacityProviders limits the list (matched case-insensitively)", { capacityProviders: ["fargate"] }, [aProvider("od")], [["FARGATE", "BuiltIn"], ["EC2", "Implicit"]]],
   ])("%s", (_n, spec, objects, want) => {
     expect(names(spec, objects)).toEqual(want);
   });
   it("a name that does not resolve is a problem naming the field", () => {
-    expect(clusterProviders({ spec: { capacityProviders: ["FARGATE", "nope"] } }, []).problems).toEqual(['spec.capacityProviders[1]: "nope" is not a CapacityProvider; known: FARGATE, FARGATE_SPOT']);
+    expect(clusterProviders({ spec: { capacityProviders: ["FARGATE", "nope"] }, metadata: { name: "prod" } }, []).problems).toEqual(['spec.capacityProviders[1]: "nope" is not a CapacityProvider; known: FARGATE, FARGATE_SPOT']);
   });
 });
 
