@@ -15,9 +15,9 @@ const kc = kubeConfig();
 const CHART = join(ROOT, "charts/ecs-operator");
 const byKind = (docs: Manifest[], kind: string): Manifest[] => docs.filter((d) => d.kind === kind);
 const one = (docs: Manifest[], kind: string): Manifest => {
-  const found = byKind(docs, kind);
-  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
-  return found[0]!;
+  const [first, ...rest] = byKind(docs, kind);
+  if (!first || rest.length > 0) throw new Error(`expected one ${kind}, found ${rest.length + (first ? 1 : 0)}`);
+  return first;
 };
 
 async function template(namespace: string, ...set: string[]): Promise<Manifest[]> {
