@@ -37,7 +37,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  if (proc?.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   for (const o of rbac.filter((d) => d.kind === "ClusterRole" || d.kind === "ClusterRoleBinding")) {
     // Cluster-scoped, so not deleted with the test namespace.
     await apiRequest(kc, { method: "DELETE", path: `/apis/${o.apiVersion}/${o.kind === "ClusterRole" ? "clusterroles" : "clusterrolebindings"}/${o.metadata.name}` });
