@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { KINDS } from "../../../src/api/crds.ts";
 import { buildConfigRbac, CLUSTER_RULES, LEADER_ELECTION_RULES, renderHelmRbacTemplate } from "../../../src/api/rbac.ts";
 import { generatedFiles } from "../../../scripts/generated-files.ts";
-import { ROOT } from "../../e2e/tools.ts";
+import { documents, ROOT } from "../../e2e/tools.ts";
 
 const allowed = (group: string, resource: string, verb: string): boolean =>
   CLUSTER_RULES.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
@@ -29,6 +29,15 @@ describe("generated files", () => {
       expect(texts[1]).toBe(texts[0]);
       expect(texts[2]).toBe(texts[0]);
     }
+  });
+});
+
+describe("Argo CD snippet", () => {
+  it("argocd-cm holds one health check per kind under resource.customizations.health.<group>_<Kind>", async () => {
+    const files = await generatedFiles(ROOT);
+    const cm = documents(files.get("charts/ecs-operator/argocd/argocd-cm.yaml") ?? "")[0] as unknown as { data: Record<string, string> };
+    expect(Object.keys(cm.data).sort()).toEqual(KINDS.map((k) => `resource.customizations.health.ecs.operator.dev_${k.kind}`).sort());
+    for (const [key, script] of Object.entries(cm.data)) expect(script, key).toContain(`ecs.operator.dev/${key.split("_")[1] ?? ""}`);
   });
 });
 
