@@ -1,11 +1,13 @@
 // The Argo CD health checks (charts/ecs-operator/argocd/*.lua) on hand-written objects of every kind in every
 // state, run by gopher-lua in Argo CD's sandbox. The same helper (luaHealth) runs them on real objects in the
 // integration tests.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { HEALTH_KINDS, type HealthKind, luaHealth, runHealthScript } from "../../e2e/argocd-health.ts";
+import { ROOT } from "../../e2e/tools.ts";
 
 const T = "2026-11-22T01:00:00Z";
 type Cond = [type: string, status: "True" | "False" | "Unknown", reason: string, message?: string];
@@ -136,5 +138,15 @@ describe("the runner is Argo CD's sandbox", () => {
   it("JSON arrays are 1-based sequences and numbers are numbers", () => {
     const hs = runHealthScript(script('return { status = "Healthy", message = obj.items[2].name .. tostring(obj.n + 1) }'), { items: [{ name: "a" }, { name: "b" }], n: 41 });
     expect(hs.message).toBe("b42");
+  });
+});
+
+describe("docs/argocd.md", () => {
+  it("shows the Service health check as Service.lua has it (without its header comment)", () => {
+    const doc = readFileSync(join(ROOT, "docs/argocd.md"), "utf8");
+    const block = /```yaml\n(apiVersion: v1\nkind: ConfigMap[\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    const data = (load(block) as { data: Record<string, string> }).data;
+    const script = readFileSync(join(ROOT, "charts/ecs-operator/argocd/Service.lua"), "utf8").replace(/^(--[^\n]*\n)+/, "");
+    expect(data["resource.customizations.health.ecs.operator.dev_Service"]).toBe(script);
   });
 });
