@@ -240,8 +240,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (kubeconfig) {
       say(`using the cluster of KUBECONFIG=${kubeconfig} (no local control plane)`);
     } else {
-      say("building the local control plane: the first run compiles Kubernetes, etcd and kwok from source, 12-25 minutes on");
-      say("2 cores (later runs reuse ~/.cache/ecs-operator/testenv and start in seconds); progress follows");
+      say("checking the local control plane binaries (~/.cache/ecs-operator/testenv)");
+      // A warm cache answers at once; only a real build gets the explanation.
+      const coldNote = setTimeout(() => {
+        say("building them: the first run compiles Kubernetes, etcd, kwok and helm from source, 12-25 minutes on 2 cores");
+        say("(later runs reuse the cache and start in seconds); progress follows");
+      }, 3000);
       const stopBeat = heartbeat("building");
       let binDir: string;
       try {
@@ -249,6 +253,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       } catch (err) {
         throw new Error(`${(err as Error).message}\nThe local control plane needs Go 1.26+ and openssl. Or point KUBECONFIG at a cluster of yours (kind, minikube ...).`, { cause: err });
       } finally {
+        clearTimeout(coldNote);
         stopBeat();
       }
       say(`starting the control plane in ${runDir}`);
@@ -302,10 +307,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       [
         "Where to look next:",
         `  export KUBECONFIG=${kubeconfig}`,
-        `  kubectl get deploy,ds,cronjobs,pods,svc,ingress,hpa -n ${opts.namespace} -o wide   # what the controller made`,
-        `  kubectl describe ecsservice storefront-web -n ${opts.namespace}                     # ECS-style status and events`,
-        "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type      # the kwok node pools",
-        ...(running.controller ? [`  less ${join(runDir, "controller.log")}                                 # controller log (JSON lines)`] : []),
+        `  kubectl get deploy,ds,cronjobs,pods,svc,ingress,hpa -n ${opts.namespace} -o wide    # what the controller made`,
+        `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
+        "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
+        ...(running.controller ? [`  less ${join(runDir, "controller.log")}    # the controller's log (JSON lines)`] : []),
         "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
         "",
       ].join("\n"),
