@@ -75,6 +75,11 @@ describe("Helm chart", () => {
 });
 
 describe("config/ (kustomize)", () => {
+  afterAll(async () => {
+    // Created for real so that the namespaced objects could be dry-run into it.
+    await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: "ecs-operator-system" }).catch(() => undefined);
+  });
+
   it("kubectl kustomize config/default is accepted by the API server (server-side dry run)", async () => {
     const docs = documents(kubectl(["kustomize", join(ROOT, "config/default")]));
     const namespace = one(docs, "Namespace");
