@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP } from "../src/api/common.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
 import { buildBinaries, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
@@ -283,7 +284,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await serverSideApply(kc, manifests, { dryRun: false, namespace: opts.namespace, fieldManager: "ecs-operator-demo" });
 
     say(`waiting until every object is Ready (at most ${opts.timeoutSeconds}s)`);
-    const objects = await waitReady(kc, manifests, opts.namespace, opts.timeoutSeconds * 1000);
+    // Only our kinds have a Ready condition; the Secrets the examples also hold are ready once applied.
+    const ecsManifests = manifests.filter((m) => m.apiVersion.startsWith(`${API_GROUP}/`));
+    const objects = await waitReady(kc, ecsManifests, opts.namespace, opts.timeoutSeconds * 1000);
     const notReady = objects.filter((o) => !isReady(o));
 
     process.stdout.write("\n");
