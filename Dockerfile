@@ -19,10 +19,15 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; the npm cache is dropped to keep the image small.
+# Production dependencies only. Type declarations, source maps and docs are never read at run time (about 40 of
+# the 110 MB, mostly @kubernetes/client-node's generated models). The controller needs node only: the npm cache
+# and the package managers (npm, corepack, yarn) go too.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && find node_modules -type f \( -name "*.d.ts" -o -name "*.d.mts" -o -name "*.d.cts" -o -name "*.map" -o -name "*.md" \) -delete \
  && npm cache clean --force \
- && rm -rf /root/.npm /tmp/*
+ && rm -rf /root/.npm /tmp/* \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg
 COPY --from=build /src/dist ./dist
 # 65532: the conventional "nonroot" uid/gid; numeric so that runAsNonRoot can verify it.
 USER 65532:65532

@@ -1,10 +1,11 @@
 // The container's command, run directly (no container engine here): the image's layout (/app with dist/,
-// package.json and node_modules) and its ENTRYPOINT `node dist/cli/main.js run`, as the chart's ServiceAccount
-// with the chart's RBAC (a token, not the admin certificate) and leader election on. It must become ready,
-// do its job, write nothing into its directory (the image's root filesystem is read-only), and exit 0 on SIGTERM.
+// package.json and production-only node_modules, as the Dockerfile's final stage installs them) and its
+// ENTRYPOINT `node dist/cli/main.js run`, as the chart's ServiceAccount with the chart's RBAC (a token, not the admin
+// certificate) and leader election on. It must become ready, do its job, write nothing into its directory (the
+// image's root filesystem is read-only), and exit 0 on SIGTERM.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { cp, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
@@ -33,8 +34,14 @@ beforeAll(async () => {
   app = await mkdtemp(join(tmpdir(), "ecs-operator-image-"));
   await cp(join(ROOT, "dist"), join(app, "dist"), { recursive: true });
   await cp(join(ROOT, "package.json"), join(app, "package.json"));
-  await symlink(join(ROOT, "node_modules"), join(app, "node_modules"));
-}, 180_000);
+  await cp(join(ROOT, "package-lock.json"), join(app, "package-lock.json"));
+  // The image's dependency step: production dependencies only, so a runtime import of a dev dependency fails here.
+  const npm = spawnSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: app, encoding: "utf8" });
+  if (npm.status !== 0) throw new Error(`npm ci --omit=dev failed:\n${npm.stdout}${npm.stderr}`);
+  // The Dockerfile's pruning: no type declarations, source maps or docs in node_modules.
+  const prune = spawnSync("find", ["node_modules", "-type", "f", "(", "-name", "*.d.ts", "-o", "-name", "*.d.mts", "-o", "-name", "*.d.cts", "-o", "-name", "*.map", "-o", "-name", "*.md", ")", "-delete"], { cwd: app, encoding: "utf8" });
+  if (prune.status !== 0) throw new Error(`pruning node_modules failed: ${prune.stderr}`);
+}, 240_000);
 
 afterAll(async () => {
   if (proc?.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
