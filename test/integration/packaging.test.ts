@@ -4,7 +4,7 @@
 // and becomes Running on a kwok node (kwok "runs" it: the image is never pulled here).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, PolicyV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { KINDS } from "../../src/api/crds.ts";
 import { CLUSTER_RULES, LEADER_ELECTION_RULES } from "../../src/api/rbac.ts";
@@ -37,6 +37,12 @@ describe("Helm chart", () => {
     const res = await helm(["template", "x", CHART, "--set", "controller.logLevel=loud"]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain("/controller/logLevel");
+  });
+
+  it("without a ServiceAccount to create, one must be named", async () => {
+    const res = await helm(["template", "x", CHART, "--set", "serviceAccount.create=false"]);
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain("serviceAccount.name is required when serviceAccount.create is false");
   });
 
   it("helm template output is accepted by the API server (server-side dry run), defaults and HA", async () => {
@@ -165,5 +171,23 @@ describe("helm install into the test control plane", () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const dep = await apps.readNamespacedDeployment({ name: `${release}-ecs-operator`, namespace: ns });
     expect(dep.spec?.template.spec?.containers[0]?.image).toBe("ghcr.io/ecs-operator/ecs-operator:0.1.0");
+  });
+
+  it("helm upgrade to two replicas: leader election on, a PDB, both pods Running", async () => {
+    expect(ns).not.toBe("");
+    const res = await helm(
+      ["upgrade", release, CHART, "-n", ns, "--reuse-values", "--set", "replicaCount=2", "--timeout", "60s"],
+      { KUBECONFIG: inject("kubeconfig") },
+    );
+    expect(res.status, res.stderr).toBe(0);
+    const core = kc.makeApiClient(CoreV1Api);
+    const running = await eventually("two controller pods Running with --leader-elect", async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns, labelSelector: "app.kubernetes.io/component=controller" });
+      const elect = pods.items.filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.args?.includes("--leader-elect"));
+      return elect.length === 2 ? elect : undefined;
+    });
+    expect(running.map((p) => p.spec?.containers[0]?.args)).toContainEqual(expect.arrayContaining([`--leader-election-namespace=${ns}`]));
+    const pdb = await kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: `${release}-ecs-operator`, namespace: ns });
+    expect(pdb.spec?.maxUnavailable).toBe(1);
   });
 });
