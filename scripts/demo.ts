@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP } from "../src/api/common.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
-import { buildBinaries, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
+import { buildBinaries, isAlive, readState, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { documents, type Manifest, objectPath, serverSideApply } from "../test/e2e/tools.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
@@ -256,6 +256,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       } finally {
         clearTimeout(coldNote);
         stopBeat();
+      }
+      const previous = await readState(runDir);
+      const alive = Object.values(previous?.pids ?? {}).filter((pid) => isAlive(pid));
+      if (previous && alive.length > 0) {
+        throw new Error(
+          `a demo control plane is already running in ${runDir} (pids ${alive.join(", ")}). Use it (its controller runs already): KUBECONFIG=${previous.kubeconfig} npm run demo -- --no-controller; ` +
+            `or stop it first: npm run controlplane -- down --dir ${runDir}`,
+        );
       }
       say(`starting the control plane in ${runDir}`);
       running.controlPlaneDir = runDir;
