@@ -1,0 +1,159 @@
+// The permissions the controller process needs, as data: the one source that `npm run generate` renders into
+// config/rbac/ (kustomize) and the Helm chart's RBAC template. Only the resources and verbs the controllers use;
+// no wildcards, and no access to Secrets or ConfigMaps (the controller never reads them: pods do).
+import { dump } from "js-yaml";
+import { API_GROUP } from "./common.ts";
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const READ = ["get", "list", "watch"];
+/** Children the controllers own: read from caches, written by server-side apply, deleted when no longer wanted. */
+const OWN = ["get", "list", "watch", "create", "patch", "delete", "update"];
+
+/** Cluster-wide rules (a ClusterRole): the six kinds, their children, and nodes for capacity providers. */
+export const CLUSTER_RULES: readonly PolicyRule[] = [
+  {
+    apiGroups: [API_GROUP],
+    resources: ["clusters", "capacityproviders", "taskdefinitions", "services", "tasks", "scheduledtasks"],
+    verbs: [...READ, "update", "patch"],
+  },
+  {
+    apiGroups: [API_GROUP],
+    resources: ["clusters/status", "capacityproviders/status", "taskdefinitions/status", "services/status", "tasks/status", "scheduledtasks/status"],
+    verbs: ["get", "update", "patch"],
+  },
+  // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
+  { apiGroups: [API_GROUP], resources: ["clusters/finalizers", "services/finalizers", "tasks/finalizers", "taskdefinitions/finalizers"], verbs: ["update"] },
+  { apiGroups: [""], resources: ["pods"], verbs: [...READ, "create", "delete", "patch"] },
+  { apiGroups: [""], resources: ["pods/status"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["services", "serviceaccounts"], verbs: OWN },
+  { apiGroups: [""], resources: ["nodes"], verbs: READ },
+  { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  { apiGroups: ["apps"], resources: ["deployments", "daemonsets", "controllerrevisions"], verbs: OWN },
+  { apiGroups: ["apps"], resources: ["replicasets"], verbs: READ },
+  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: OWN },
+  { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
+  { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },
+];
+
+/** Rules in the operator's own namespace (a Role): the leader election Lease. */
+export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }];
+
+/** Names and labels of the RBAC objects in config/ (kustomize adds the namespace). */
+export const RBAC_NAMES = {
+  serviceAccount: "ecs-operator",
+  clusterRole: "ecs-operator-manager",
+  clusterRoleBinding: "ecs-operator-manager",
+  leaderElectionRole: "ecs-operator-leader-election",
+  leaderElectionRoleBinding: "ecs-operator-leader-election",
+} as const;
+
+const LABELS = { "app.kubernetes.io/name": "ecs-operator", "app.kubernetes.io/part-of": "ecs-operator" };
+const RBAC_V1 = "rbac.authorization.k8s.io/v1";
+
+const copyRules = (rules: readonly PolicyRule[]): PolicyRule[] => rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
+
+/** The rules as YAML (a list), for generated files and templates. */
+export function rulesYaml(rules: readonly PolicyRule[]): string {
+  return dump(copyRules(rules), { noRefs: true, lineWidth: -1, flowLevel: 2 });
+}
+
+/** config/rbac/: file name → object. The namespace of the namespaced objects comes from kustomize. */
+export function buildConfigRbac(namespace = "system"): Map<string, Record<string, unknown>> {
+  const meta = (name: string, namespaced: boolean) => ({ name, ...(namespaced ? { namespace } : {}), labels: { ...LABELS } });
+  const sa = { kind: "ServiceAccount", name: RBAC_NAMES.serviceAccount, namespace };
+  return new Map<string, Record<string, unknown>>([
+    ["service_account.yaml", { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(RBAC_NAMES.serviceAccount, true) }],
+    ["role.yaml", { apiVersion: RBAC_V1, kind: "ClusterRole", metadata: meta(RBAC_NAMES.clusterRole, false), rules: copyRules(CLUSTER_RULES) }],
+    [
+      "role_binding.yaml",
+      {
+        apiVersion: RBAC_V1,
+        kind: "ClusterRoleBinding",
+        metadata: meta(RBAC_NAMES.clusterRoleBinding, false),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RBAC_NAMES.clusterRole },
+        subjects: [sa],
+      },
+    ],
+    ["leader_election_role.yaml", { apiVersion: RBAC_V1, kind: "Role", metadata: meta(RBAC_NAMES.leaderElectionRole, true), rules: copyRules(LEADER_ELECTION_RULES) }],
+    [
+      "leader_election_role_binding.yaml",
+      {
+        apiVersion: RBAC_V1,
+        kind: "RoleBinding",
+        metadata: meta(RBAC_NAMES.leaderElectionRoleBinding, true),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: RBAC_NAMES.leaderElectionRole },
+        subjects: [sa],
+      },
+    ],
+  ]);
+}
+
+const indent = (text: string, spaces: number): string =>
+  text
+    .trimEnd()
+    .split("\n")
+    .map((l) => " ".repeat(spaces) + l)
+    .join("\n");
+
+/**
+ * The Helm chart's templates/rbac.yaml: the same rules, with names, labels and the namespace from the release.
+ * The ServiceAccount is templates/serviceaccount.yaml (users may bring their own).
+ */
+export function renderHelmRbacTemplate(): string {
+  const header = "{{/* Generated from src/api/rbac.ts by `npm run generate`. Do not edit: change the rules there and regenerate. */}}\n";
+  const sa = [
+    "subjects:",
+    "  - kind: ServiceAccount",
+    '    name: {{ include "ecs-operator.serviceAccountName" . }}',
+    "    namespace: {{ .Release.Namespace }}",
+  ].join("\n");
+  const meta = (suffix: string, namespaced: boolean) =>
+    [
+      "metadata:",
+      `  name: {{ include "ecs-operator.fullname" . }}${suffix}`,
+      ...(namespaced ? ["  namespace: {{ .Release.Namespace }}"] : []),
+      "  labels:",
+      '    {{- include "ecs-operator.labels" . | nindent 4 }}',
+    ].join("\n");
+  return [
+    header.trimEnd(),
+    "{{- if .Values.rbac.create }}",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: ClusterRole",
+    meta("-manager", false),
+    "rules:",
+    indent(rulesYaml(CLUSTER_RULES), 2),
+    "---",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: ClusterRoleBinding",
+    meta("-manager", false),
+    "roleRef:",
+    "  apiGroup: rbac.authorization.k8s.io",
+    "  kind: ClusterRole",
+    '  name: {{ include "ecs-operator.fullname" . }}-manager',
+    sa,
+    "---",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: Role",
+    meta("-leader-election", true),
+    "rules:",
+    indent(rulesYaml(LEADER_ELECTION_RULES), 2),
+    "---",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: RoleBinding",
+    meta("-leader-election", true),
+    "roleRef:",
+    "  apiGroup: rbac.authorization.k8s.io",
+    "  kind: Role",
+    '  name: {{ include "ecs-operator.fullname" . }}-leader-election',
+    sa,
+    "{{- end }}",
+    "",
+  ].join("\n");
+}

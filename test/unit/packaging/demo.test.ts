@@ -1,0 +1,78 @@
+// The pure parts of `npm run demo`: flags, when an object counts as Ready, how a not-Ready object is explained,
+// and the table printed when kubectl is missing.
+import { describe, expect, it } from "vitest";
+import { DemoUsage, formatDuration, formatTable, isReady, type ObservedObject, parseDemoArgs, whyNotReady } from "../../../scripts/demo.ts";
+
+const obj = (o: Partial<ObservedObject> & { conditions?: { type: string; status: string; reason?: string; message?: string }[]; generation?: number; observed?: number }): ObservedObject => ({
+  kind: o.kind ?? "Service",
+  metadata: { name: "web", namespace: "ecs-demo", generation: o.generation ?? 2 },
+  ...(o.conditions ? { status: { observedGeneration: o.observed ?? o.generation ?? 2, conditions: o.conditions } } : {}),
+});
+
+describe("demo flags", () => {
+  it("defaults: stay up, 300 s, namespace ecs-demo, examples/, start a controller", () => {
+    const o = parseDemoArgs([]);
+    expect(o).toMatchObject({ once: false, timeoutSeconds: 300, namespace: "ecs-demo", controller: true });
+    expect(o.examples.endsWith("/examples")).toBe(true);
+  });
+  it("--once --timeout 60 --namespace shop --no-controller", () => {
+    expect(parseDemoArgs(["--once", "--timeout", "60", "--namespace", "shop", "--no-controller"])).toMatchObject({ once: true, timeoutSeconds: 60, namespace: "shop", controller: false });
+  });
+  it.each([
+    [["--timeout", "soon"], /--timeout "soon"/],
+    [["--namespace", "Shop_1"], /--namespace "Shop_1"/],
+    [["extra"], /unexpected argument "extra"/],
+  ])("%j is refused with a message naming it", (args, message) => {
+    expect(() => parseDemoArgs(args)).toThrow(message);
+  });
+  it("an unknown flag is refused", () => {
+    expect(() => parseDemoArgs(["--fast"])).toThrow(/--fast/);
+  });
+  it("--help is usage with exit code 0", () => {
+    try {
+      parseDemoArgs(["--help"]);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(DemoUsage);
+      expect((err as DemoUsage).exitCode).toBe(0);
+    }
+  });
+});
+
+describe("readiness", () => {
+  it("Ready=True for the observed generation is Ready", () => {
+    expect(isReady(obj({ conditions: [{ type: "Ready", status: "True" }] }))).toBe(true);
+  });
+  it("Ready=True for an older generation is not Ready", () => {
+    expect(isReady(obj({ generation: 3, observed: 2, conditions: [{ type: "Ready", status: "True" }] }))).toBe(false);
+  });
+  it("no status is not Ready, and the explanation asks whether the kind's controller runs", () => {
+    expect(isReady(obj({ kind: "Task" }))).toBe(false);
+    expect(whyNotReady(obj({ kind: "Task" }))).toBe("no status yet: is the Task controller running? (see the controller log)");
+  });
+  it("the explanation lists every condition with reason and message", () => {
+    const o = obj({ conditions: [{ type: "Ready", status: "False", reason: "DeploymentUnavailable", message: "1/4 tasks running" }, { type: "Stalled", status: "False" }] });
+    expect(whyNotReady(o)).toBe("Ready=False DeploymentUnavailable: 1/4 tasks running; Stalled=False");
+  });
+  it("the explanation says when the generation is not observed yet", () => {
+    expect(whyNotReady(obj({ generation: 3, observed: 2, conditions: [{ type: "Ready", status: "True" }] }))).toMatch(/^generation 3 not observed yet; Ready=True/);
+  });
+});
+
+describe("output", () => {
+  it("the fallback table has a header and a row per object with its Ready status and reason", () => {
+    const table = formatTable([obj({ conditions: [{ type: "Ready", status: "True", reason: "Reconciled" }] }), obj({ kind: "Task" })]);
+    expect(table.split("\n")).toEqual([
+      "KIND      NAMESPACE   NAME   READY   REASON",
+      "Service   ecs-demo    web    True    Reconciled",
+      "Task      ecs-demo    web    -",
+    ]);
+  });
+  it.each([
+    [4_000, "4s"],
+    [61_000, "1m01s"],
+    [1_500_000, "25m00s"],
+  ])("%d ms is %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});

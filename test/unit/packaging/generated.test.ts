@@ -1,0 +1,88 @@
+// The files derived from one source (CRDs, RBAC, config/samples, the argocd-cm snippet) are up to date, and the
+// RBAC source keeps its promises: no wildcards, no Secrets or ConfigMaps, every kind and its status covered.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { KINDS } from "../../../src/api/crds.ts";
+import { buildConfigRbac, CLUSTER_RULES, LEADER_ELECTION_RULES, renderHelmRbacTemplate } from "../../../src/api/rbac.ts";
+import { generatedFiles } from "../../../scripts/generated-files.ts";
+import { documents, ROOT } from "../../e2e/tools.ts";
+
+const allowed = (group: string, resource: string, verb: string): boolean =>
+  CLUSTER_RULES.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+
+describe("generated files", () => {
+  it("every generated file on disk equals what npm run generate writes", async () => {
+    const files = await generatedFiles(ROOT);
+    expect(files.size).toBeGreaterThan(20);
+    const stale: string[] = [];
+    for (const [path, text] of files) if ((await readFile(join(ROOT, path), "utf8").catch(() => "")) !== text) stale.push(path);
+    expect(stale, "run npm run generate").toEqual([]);
+  });
+
+  it("the chart's crds/, config/crd/ and crds/ hold the same CRD files", async () => {
+    const files = await generatedFiles(ROOT);
+    for (const def of KINDS) {
+      const name = `${def.plural}.ecs.operator.dev.yaml`;
+      const texts = ["crds", "charts/ecs-operator/crds", "config/crd"].map((d) => files.get(`${d}/${name}`));
+      expect(texts[0]).toBeDefined();
+      expect(texts[1]).toBe(texts[0]);
+      expect(texts[2]).toBe(texts[0]);
+    }
+  });
+});
+
+describe("Argo CD snippet", () => {
+  it("argocd-cm holds one health check per kind under resource.customizations.health.<group>_<Kind>", async () => {
+    const files = await generatedFiles(ROOT);
+    const cm = documents(files.get("charts/ecs-operator/argocd/argocd-cm.yaml") ?? "")[0] as unknown as { data: Record<string, string> };
+    expect(Object.keys(cm.data).sort()).toEqual(KINDS.map((k) => `resource.customizations.health.ecs.operator.dev_${k.kind}`).sort());
+    for (const [key, script] of Object.entries(cm.data)) expect(script, key).toContain(`ecs.operator.dev/${key.split("_")[1] ?? ""}`);
+  });
+});
+
+describe("RBAC source", () => {
+  it("has no wildcard group, resource or verb", () => {
+    for (const r of [...CLUSTER_RULES, ...LEADER_ELECTION_RULES]) {
+      expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain("*");
+    }
+  });
+
+  it("grants nothing on Secrets or ConfigMaps (the controller never reads them)", () => {
+    const core = CLUSTER_RULES.filter((r) => r.apiGroups.includes(""));
+    expect(core.flatMap((r) => r.resources)).not.toContain("secrets");
+    expect(core.flatMap((r) => r.resources)).not.toContain("configmaps");
+  });
+
+  it.each(KINDS.map((k) => k.plural))("%s: watch and patch the kind, update its status", (plural) => {
+    expect(allowed("ecs.operator.dev", plural, "watch")).toBe(true);
+    expect(allowed("ecs.operator.dev", plural, "patch")).toBe(true);
+    expect(allowed("ecs.operator.dev", `${plural}/status`, "patch")).toBe(true);
+    expect(allowed("ecs.operator.dev", plural, "create")).toBe(false);
+    expect(allowed("ecs.operator.dev", plural, "delete")).toBe(false);
+  });
+
+  it("leases only in the Role of the release namespace, with get, create, update", () => {
+    expect(CLUSTER_RULES.some((r) => r.resources.includes("leases"))).toBe(false);
+    expect(LEADER_ELECTION_RULES).toEqual([{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
+  });
+
+  it("replicasets are read only (Deployments own them)", () => {
+    expect(allowed("apps", "replicasets", "list")).toBe(true);
+    expect(allowed("apps", "replicasets", "create")).toBe(false);
+  });
+
+  it("config/rbac binds the ServiceAccount to both roles", () => {
+    const rbac = buildConfigRbac("ops");
+    const binding = rbac.get("role_binding.yaml") as { subjects: { name: string; namespace: string }[]; roleRef: { name: string } };
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "ecs-operator", namespace: "ops" }]);
+    expect(binding.roleRef.name).toBe((rbac.get("role.yaml") as { metadata: { name: string } }).metadata.name);
+  });
+
+  it("the chart template is guarded by rbac.create and names its roles after the release", () => {
+    const t = renderHelmRbacTemplate();
+    expect(t).toMatch(/^\{\{\/\*.*\*\/\}\}\n\{\{- if \.Values\.rbac\.create \}\}/);
+    expect(t.trimEnd().endsWith("{{- end }}")).toBe(true);
+    expect(t).toContain('name: {{ include "ecs-operator.fullname" . }}-leader-election');
+  });
+});
