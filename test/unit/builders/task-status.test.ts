@@ -65,7 +65,7 @@ function aPod(shape: PodShape = {}): V1Pod {
       phase: shape.phase ?? "Running",
       startTime: new Date("2026-11-22T09:58:30Z"),
       ...(shape.reason === undefined ? {} : { reason: shape.reason }),
-      ...(shape.node === null || shape.phase === "Pending" && shape.containers === undefined ? {} : { containerStatuses: containers.map(([n, s]) => containerState(n, s)) }),
+      ...(shape.node === null || shape.phase === "Pending" && shape.containers === undefined ? {} : { containerStatuses: containers.map(([n, s]) => containerState(n, s as State)) }),
       ...(init.length > 0 ? { initContainerStatuses: init.map(([n, s]) => containerState(n, s)) } : {}),
     },
   };
