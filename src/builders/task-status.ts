@@ -210,7 +210,9 @@ export function computeTaskInstance(input: TaskInstanceInput): TaskInstanceStatu
   const anyRunning = views.some((v) => v.running);
   if (previous?.lastStatus === "STOPPED") lastStatus = "STOPPED";
   else if (stop !== undefined) {
-    if (pod === undefined || terminal) lastStatus = "STOPPED";
+    // A pod whose node is gone has no containers left, whatever the API server still shows.
+    const nodeGone = pod !== undefined && (pod.spec?.nodeName ?? "") !== "" && input.node === undefined;
+    if (pod === undefined || terminal || nodeGone) lastStatus = "STOPPED";
     else if (pod.metadata?.deletionTimestamp !== undefined) lastStatus = anyRunning ? "STOPPING" : "DEPROVISIONING";
     else lastStatus = "DEACTIVATING";
   } else if (pod === undefined || (pod.spec?.nodeName ?? "") === "") lastStatus = "PROVISIONING";
@@ -293,6 +295,8 @@ export function taskPodAction(instance: TaskInstanceStatus, pod: V1Pod | undefin
   const phase = pod.status?.phase;
   const terminal = phase === "Succeeded" || phase === "Failed";
   if (instance.stopCode !== undefined && !terminal && instance.lastStatus !== "STOPPED") return { type: "stop", gracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30 };
+  // STOPPED with a pod that never finished: its node is gone, and no kubelet will ever confirm a graceful deletion.
+  if (instance.lastStatus === "STOPPED" && !terminal) return { type: "stop", gracePeriodSeconds: 0 };
   if (instance.lastStatus === "STOPPED") {
     const stoppedMs = Date.parse(instance.stoppedAt ?? "");
     const dueMs = (Number.isNaN(stoppedMs) ? now.getTime() : stoppedMs) + ttlSeconds * 1000;

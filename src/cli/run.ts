@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
-import { registerTaskDefinitionController } from "../controllers/task-definition/controller.ts";
+import { registerTaskController } from "../controllers/task/controller.ts";
+import { registerTaskDefinitionController, type RevisionInUse } from "../controllers/task-definition/controller.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
 import { CliError } from "./convert.ts";
@@ -77,7 +78,15 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(http ? { http } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
-  registerTaskDefinitionController(mgr, { namespace: opts.namespace, defaultRevisionHistoryLimit: opts.revisionHistoryLimit });
+  // Revisions that live Tasks run are never pruned; the Task controller is registered after the resolver exists.
+  let taskRevisionInUse: RevisionInUse = () => false;
+  const taskDefinitions = registerTaskDefinitionController(mgr, {
+    namespace: opts.namespace,
+    defaultRevisionHistoryLimit: opts.revisionHistoryLimit,
+    inUse: (ns, family, revision) => taskRevisionInUse(ns, family, revision),
+  });
+  const tasks = registerTaskController(mgr, { ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }), resolver: taskDefinitions.resolver });
+  taskRevisionInUse = tasks.revisionInUse;
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",

@@ -132,7 +132,7 @@ describe("computeTaskInstance: stop codes and reasons in ECS wording", () => {
       { node: aNode("od-a-1", { metadata: { name: "od-a-1", labels: { "karpenter.sh/capacity-type": "spot" } }, spec: { taints: [{ key: "aws-node-termination-handler/spot-itn", effect: "NoSchedule" }] } }) },
       { stopCode: "SpotInterruption" },
     ],
-    ["its on-demand node deleted → TerminationNotice", { node: undefined }, { stopCode: "TerminationNotice", stoppedReason: "Task stopped: node od-a-1 was removed" }],
+    ["its on-demand node deleted → TerminationNotice, and STOPPED at once (the containers went with the node)", { node: undefined }, { stopCode: "TerminationNotice", stoppedReason: "Task stopped: node od-a-1 was removed", lastStatus: "STOPPED" }],
     ["the pod deleted by someone else → UserInitiated, saying so", { pod: aPod({ deleting: true }) }, { stopCode: "UserInitiated", stoppedReason: "Task stopped: pod nightly-0 was deleted outside the operator" }],
     [
       "the pod gone without a recorded stop on a spot provider → SpotInterruption",
@@ -219,6 +219,7 @@ describe("taskPodAction", () => {
     ["RUNNING → nothing", {}, aPod(), { type: "none" }],
     ["an essential container exited → stop: delete with the task's stop timeout", { pod: aPod({ containers: { app: "exit:1", "log-router": "running" } }) }, aPod({ containers: { app: "exit:1", "log-router": "running" } }), { type: "stop", gracePeriodSeconds: 45 }],
     ["user stop → stop with the stop timeout", { desiredStatus: "STOPPED" }, aPod(), { type: "stop", gracePeriodSeconds: 45 }],
+    ["the node gone (task STOPPED, pod never finished) → delete the pod at once (no kubelet will confirm a graceful stop)", { node: undefined }, aPod(), { type: "stop", gracePeriodSeconds: 0 }],
     ["a pod already being deleted → nothing", { pod: aPod({ deleting: true }) }, aPod({ deleting: true }), { type: "none" }],
     ["a pod whose task is gone and STOPPED → nothing to create", { pod: undefined, previous: instance({ pod: aPod({ containers: { app: "exit:1", "log-router": "running" } }) }) }, undefined, { type: "none" }],
   ])("%s", (_n, input, pod, want) => {
