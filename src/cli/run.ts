@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { registerScheduledTaskController } from "../controllers/scheduled-task/controller.ts";
 import { registerTaskController } from "../controllers/task/controller.ts";
 import { registerTaskDefinitionController, type RevisionInUse } from "../controllers/task-definition/controller.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
@@ -87,6 +88,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
   });
   const tasks = registerTaskController(mgr, { ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }), resolver: taskDefinitions.resolver });
   taskRevisionInUse = tasks.revisionInUse;
+  registerScheduledTaskController(mgr, opts.namespace === undefined ? {} : { namespace: opts.namespace });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",
