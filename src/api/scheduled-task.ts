@@ -21,7 +21,7 @@ export const ScheduledTaskKubernetes = object(
     successfulJobsHistoryLimit: optional(integer("Finished runs kept. Default 3.", { minimum: 0 })),
     failedJobsHistoryLimit: optional(integer("Failed runs kept. Default 1.", { minimum: 0 })),
   },
-  "Kubernetes-only settings of the schedule (the CronJob).",
+  "Kubernetes-only settings of the schedule, with CronJob's names and meanings.",
 );
 
 export const ScheduledTaskSpec = object(
@@ -43,8 +43,8 @@ export const ScheduledTaskSpec = object(
     retryPolicy: optional(
       object(
         {
-          maximumRetryAttempts: optional(integer("How often a run that fails to start is retried, 0 to 185 (becomes the Job's backoffLimit).", { minimum: 0, maximum: 185 })),
-          maximumEventAgeInSeconds: optional(integer("Seconds after which a run is no longer retried (becomes activeDeadlineSeconds).", { minimum: 60, maximum: 86_400 })),
+          maximumRetryAttempts: optional(integer("How often EventBridge retries a RunTask call that fails, 0 to 185. Accepted: the controller retries a run whose Task cannot be created (with backoff) until maximumEventAgeInSeconds passes.", { minimum: 0, maximum: 185 })),
+          maximumEventAgeInSeconds: optional(integer("Seconds after its scheduled time within which a run is still started (or retried); later it is skipped.", { minimum: 60, maximum: 86_400 })),
         },
         "Retries of a run that fails to start.",
       ),

@@ -85,7 +85,7 @@ export function registerScheduledTaskController(mgr: Manager, opts: ScheduledTas
         startsAt,
         endDate: spec.endDate === undefined ? undefined : new Date(spec.endDate),
         lastScheduleTime,
-        startingDeadlineSeconds: k?.startingDeadlineSeconds,
+        startingDeadlineSeconds: startingDeadline(k?.startingDeadlineSeconds, spec.retryPolicy?.maximumEventAgeInSeconds),
         now,
       });
       const enabled = (spec.state ?? SCHEDULED_TASK_DEFAULTS.state) === "ENABLED";
@@ -134,4 +134,10 @@ export function registerScheduledTaskController(mgr: Manager, opts: ScheduledTas
     });
 
   return { controller, scheduledTasks };
+}
+
+/** A run is started (or retried after a failed create) while both startingDeadlineSeconds and maximumEventAgeInSeconds allow. */
+function startingDeadline(startingDeadlineSeconds: number | undefined, maximumEventAgeInSeconds: number | undefined): number | undefined {
+  const limits = [startingDeadlineSeconds, maximumEventAgeInSeconds].filter((x): x is number => x !== undefined);
+  return limits.length === 0 ? undefined : Math.min(...limits);
 }
