@@ -126,6 +126,48 @@ describe("Task: essential containers", () => {
   });
 });
 
+describe("Task: dependsOn and restart policies on the real API server", () => {
+  it("a SUCCESS dependency that exits 1 stops the task before the app starts (TaskFailedToStart, naming it)", async () => {
+    const ns = await testNamespace(kc, "task-depends");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "migrate", {
+      family: "migrate",
+      containerDefinitions: [
+        container("app", { dependsOn: [{ containerName: "schema", condition: "SUCCESS" }, { containerName: "proxy", condition: "START" }] }),
+        container("schema", { essential: false }),
+        container("proxy", { essential: false }),
+      ],
+    });
+    await createTask(ns, "job", { taskDefinition: "migrate", kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "schema=1" } } });
+    const pod = await eventually("pod job-0", () => readPod(ns, "job-0"));
+    expect(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy ?? "-"])).toEqual([["schema", "-"], ["proxy", "Always"]]);
+    const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
+    expect(t.status).toMatchObject({ stopCode: "TaskFailedToStart" });
+    expect(t.status?.stoppedReason).toBe("CannotStartContainerError: container schema exited with code 1, so the containers that depend on it (dependsOn SUCCESS) did not start");
+  });
+
+  it("an essential container with an ECS restartPolicy is restarted in place (container restart rules) and the task keeps RUNNING", async () => {
+    const ns = await testNamespace(kc, "task-restart");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "worker", {
+      family: "worker",
+      containerDefinitions: [container("app", { restartPolicy: { enabled: true } }), container("poller", { essential: false, restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } })],
+    });
+    await createTask(ns, "job", { taskDefinition: "worker", kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=1" } } });
+    const pod = await eventually("pod job-0", () => readPod(ns, "job-0"));
+    // The API server (Kubernetes 1.37) accepts per-container restart policies and rules in a restartPolicy Never pod.
+    expect(pod.spec?.containers.map((c) => [c.name, c.restartPolicy, c.restartPolicyRules])).toEqual([
+      ["app", "Always", undefined],
+      ["poller", "Never", [{ action: "Restart", exitCodes: { operator: "NotIn", values: [0] } }]],
+    ]);
+    await eventually("app restarting (CrashLoopBackOff)", async () => (await readPod(ns, "job-0")).status?.containerStatuses?.find((c) => c.name === "app")?.state?.waiting?.reason === "CrashLoopBackOff");
+    const t = await taskWhen(ns, "job", "status seen after the restart", (s) => s.tasks?.[0]?.containers?.find((c) => c.name === "app")?.lastStatus === "PENDING");
+    expect(t.status).toMatchObject({ lastStatus: "RUNNING", desiredStatus: "RUNNING" });
+    expect(t.status?.stopCode).toBeUndefined();
+    expect((await readPod(ns, "job-0")).metadata?.deletionTimestamp).toBeUndefined();
+  });
+});
+
 describe("Task: failures and StopTask", () => {
   it("an image that cannot be pulled → TaskFailedToStart with CannotPullContainerError", async () => {
     const ns = await testNamespace(kc, "task-pull");
