@@ -91,9 +91,9 @@ export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string
 }
 
 /**
- * ECS's container restartPolicy as Kubernetes container restart rules (KEP-5307, on by default since Kubernetes
- * 1.35): restart on every exit, except the ignored exit codes. restartAttemptPeriod has no counterpart (kubelet's
- * back-off applies instead).
+ * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate
+ * ContainerRestartRules; accepted by the Kubernetes 1.37 API server): restart on every exit, except the ignored exit
+ * codes. restartAttemptPeriod has no counterpart (kubelet's back-off applies instead).
  */
 export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "restartPolicy" | "restartPolicyRules"> | undefined {
   const rp = mapping.restartPolicy;
