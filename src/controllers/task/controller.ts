@@ -13,6 +13,7 @@ import { PodTemplateError } from "../../builders/pod-template.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, TASK_LABEL } from "../../builders/task-labels.ts";
 import { TaskOverrideError, applyTaskOverrides } from "../../builders/task-overrides.ts";
 import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
+import { interruptionTaint } from "../../builders/spot-interruption.ts";
 import { computeTaskInstance, computeTaskStatus, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
 import { Action, TerminalError, type Controller } from "../../runtime/controller.ts";
@@ -102,7 +103,14 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     .controller<TaskObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(tasks)
     .owns(pods)
-    .watches(capacity.nodes, (node) => tasksOnNode(node.metadata?.name ?? ""))
+    // Only what can interrupt a task: a node deleted (gone from the cache), being deleted, or tainted for reclaim.
+    // Heartbeats and other node updates change nothing for a task.
+    .watches(capacity.nodes, (node) => {
+      const name = node.metadata?.name ?? "";
+      const current = capacity.node(name);
+      const interrupted = current === undefined || current.metadata?.deletionTimestamp !== undefined || interruptionTaint(current) !== undefined;
+      return interrupted ? tasksOnNode(name) : [];
+    })
     .watches(revisions.taskDefinitions, (td) => unstarted(td.metadata?.namespace))
     .watches(revisions.revisions, (cr) => unstarted(cr.metadata?.namespace))
     .watches(capacity.clusters, (c) => unstarted(c.metadata.namespace))

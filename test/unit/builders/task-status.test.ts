@@ -212,6 +212,21 @@ describe("computeTaskInstance: containers, health and timestamps", () => {
   });
 });
 
+describe("computeTaskInstance: idempotent", () => {
+  // A resync that observes the same pod again must compute the status it wrote, so nothing is written.
+  it.each<[string, Partial<TaskInstanceInput>]>([
+    ["RUNNING", {}],
+    ["PENDING", { pod: aPod({ phase: "Pending" }) }],
+    ["DEACTIVATING after an essential exit", { pod: aPod({ containers: { app: "exit:1", "log-router": "running" } }) }],
+    ["STOPPED (pod Failed)", { pod: aPod({ phase: "Failed", containers: { app: "exit:1", "log-router": "exit:0" } }) }],
+    ["PROVISIONING", { pod: undefined, node: undefined, containers: MAPPINGS }],
+    ["TaskFailedToStart", { pod: aPod({ phase: "Pending", containers: { app: "waiting:ImagePullBackOff", "log-router": "running" } }) }],
+  ])("%s: computing again from its own result (later) gives the same status", (_n, input) => {
+    const first = instance(input);
+    expect(instance({ ...input, previous: first, now: new Date("2026-11-22T10:00:30Z") })).toEqual(first);
+  });
+});
+
 describe("taskPodAction", () => {
   const TTL = 3600;
   it.each<[string, Partial<TaskInstanceInput>, V1Pod | undefined, unknown]>([
