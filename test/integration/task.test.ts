@@ -27,8 +27,8 @@ interface Deletion {
   gracePeriodSeconds: number | undefined;
 }
 
-async function startControllers(namespace: string, opts: Partial<TaskControllerOptions> = {}, deletions: Deletion[] = []): Promise<Manager> {
-  const mgr = new Manager({ kubeConfig: kc, identity: "task-test", logger: createLogger({ level: "error" }) });
+async function startControllers(namespace: string, opts: Partial<TaskControllerOptions> = {}, deletions: Deletion[] = [], resyncMs?: number): Promise<Manager> {
+  const mgr = new Manager({ kubeConfig: kc, identity: "task-test", logger: createLogger({ level: "error" }), ...(resyncMs === undefined ? {} : { resyncMs }) });
   managers.push(mgr);
   // Record the deletions the controller sends (kwok removes pods at once, so the grace period cannot be read back).
   const del = mgr.client.delete.bind(mgr.client);
@@ -237,6 +237,30 @@ describe("Task: failures and StopTask", () => {
     await createTaskDefinition(ns, "later", { family: "later", containerDefinitions: [container("app")] });
     const t = await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
     expect(t.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "False" });
+  });
+});
+
+describe("Task: steady state", () => {
+  it("resyncs of a RUNNING task and of a STOPPED one write nothing", async () => {
+    const ns = await testNamespace(kc, "task-resync");
+    const mgr = await startControllers(ns, {}, [], 300);
+    await createTaskDefinition(ns, "batch", batch);
+    await createTask(ns, "running", { taskDefinition: "batch" });
+    await createTask(ns, "done", { taskDefinition: "batch", kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=0" } } });
+    await taskWhen(ns, "running", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    await taskWhen(ns, "done", "STOPPED", (s) => s.lastStatus === "STOPPED");
+    // Let the last writes land, then count every write over several resync periods.
+    await new Promise((r) => setTimeout(r, 1000));
+    const writes: string[] = [];
+    for (const verb of ["apply", "create", "patch", "delete"] as const) {
+      const original = mgr.client[verb].bind(mgr.client) as (...args: unknown[]) => Promise<unknown>;
+      (mgr.client as unknown as Record<string, unknown>)[verb] = (...args: unknown[]) => {
+        writes.push(`${verb} ${(args[0] as { kind: string }).kind}`);
+        return original(...args);
+      };
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(writes).toEqual([]);
   });
 });
 
