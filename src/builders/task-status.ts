@@ -319,7 +319,16 @@ export interface TaskStatusInput {
   readonly cpu?: string | undefined;
   readonly memory?: string | undefined;
   readonly desiredStatus: "RUNNING" | "STOPPED";
+  /** Why a task waits, by pod name (podWaitingReason), shown in the Reconciling message. */
+  readonly waiting?: Readonly<Record<string, string>>;
   readonly now: Date;
+}
+
+/** Why a pod that has not started waits, from the scheduler's condition (Unschedulable: 0/9 nodes are available ...). */
+export function podWaitingReason(pod: V1Pod | undefined): string | undefined {
+  const scheduled = pod?.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduled?.status !== "False") return undefined;
+  return `${scheduled.reason ?? "NotScheduled"}: ${scheduled.message ?? "the scheduler has not placed the pod"}`;
 }
 
 export const TaskReason = {
@@ -400,7 +409,11 @@ export function computeTaskStatus(input: TaskStatusInput): TaskStatus {
     const stopping = moving.some((t) => ORDER.indexOf(t.lastStatus ?? "PROVISIONING") > ORDER.indexOf("RUNNING"));
     if (moving.length > 0) {
       const reason = stopping ? TaskReason.TasksStopping : TaskReason.TasksStarting;
-      const message = `${running} of ${tasks.length} tasks RUNNING; ${moving.map((t) => `${t.podName} ${t.lastStatus ?? "PROVISIONING"}`).join(", ")}`;
+      const why = (t: TaskInstanceStatus): string => {
+        const w = input.waiting?.[t.podName];
+        return w === undefined ? "" : ` (${w})`;
+      };
+      const message = `${running} of ${tasks.length} tasks RUNNING; ${moving.map((t) => `${t.podName} ${t.lastStatus ?? "PROVISIONING"}${why(t)}`).join(", ")}`;
       set("Ready", "False", reason, message);
       set("Reconciling", "True", reason, message);
     } else {

@@ -105,6 +105,30 @@ describe("ScheduledTask", () => {
     expect((await tasksIn(ns)).map((t) => t.metadata.name)).toEqual([second.status?.runs?.[0]?.taskName]);
   });
 
+  it("concurrencyPolicy Forbid skips a run while the previous one runs; Replace stops it (UserInitiated) and starts the new one", async () => {
+    const ns = await testNamespace(kc, "schedule-concurrency");
+    const clock = new TestClock();
+    await start(ns, clock);
+    await post(ns, TaskDefinitions, "TaskDefinition", "report", taskDefinition);
+    const startDate = new Date(Math.ceil((clock.now().getTime() + 1000) / 60_000) * 60_000);
+    await post(ns, ScheduledTasks, "ScheduledTask", "poller", { scheduleExpression: "rate(1 minute)", startDate: startDate.toISOString(), task: { taskDefinition: "report" }, kubernetes: { concurrencyPolicy: "Forbid" } });
+    clock.advance(startDate.getTime() - clock.now().getTime() + 1000);
+    const first = await statusWhen(ns, "poller", "first run RUNNING", (s) => s.runs?.[0]?.lastStatus === "RUNNING");
+    const firstName = first.status?.runs?.[0]?.taskName;
+
+    clock.advance(60_000);
+    const skipped = await statusWhen(ns, "poller", "second scheduled time passed", (s) => s.lastScheduleTime === new Date(startDate.getTime() + 60_000).toISOString().replace(".000Z", "Z"));
+    expect(skipped.status?.runs?.map((r) => r.taskName)).toEqual([firstName]);
+    expect((await tasksIn(ns)).map((t) => t.metadata.name)).toEqual([firstName]);
+
+    await apiRequest(kc, { method: "PATCH", path: resourcePath(ScheduledTasks, ns, "poller"), contentType: "application/merge-patch+json", body: { spec: { kubernetes: { concurrencyPolicy: "Replace" } } } });
+    await statusWhen(ns, "poller", "Replace observed", () => true);
+    clock.advance(60_000);
+    const replaced = await statusWhen(ns, "poller", "a new run, the first one STOPPED", (s) => (s.runs ?? []).length === 2 && s.runs?.[1]?.lastStatus === "STOPPED");
+    expect(replaced.status?.runs?.[1]).toMatchObject({ taskName: firstName, stopCode: "UserInitiated", stoppedReason: expect.stringMatching(/^Replaced by the run scheduled at .* \(concurrencyPolicy Replace\)$/) as unknown });
+    expect(replaced.status?.runs?.[0]?.taskName).not.toBe(firstName);
+  });
+
   it("an essential container that fails in a run shows in the run's stop code", async () => {
     const ns = await testNamespace(kc, "schedule-fail");
     const clock = new TestClock();

@@ -264,6 +264,43 @@ describe("Task: steady state", () => {
   });
 });
 
+describe("Task: a new controller process", () => {
+  it("a controller that restarts finds its pods by name: no task runs twice, and the new process stops them", async () => {
+    const ns = await testNamespace(kc, "task-restart-ctl");
+    const first = await startControllers(ns);
+    await createTaskDefinition(ns, "batch", batch);
+    await createTask(ns, "job", { taskDefinition: "batch", count: 2 });
+    await taskWhen(ns, "job", "2 RUNNING", (s) => s.runningCount === 2);
+    const uids = await Promise.all(["job-0", "job-1"].map(async (p) => (await readPod(ns, p)).metadata?.uid));
+    await first.stop();
+
+    const second = await startControllers(ns, {}, [], 300);
+    // A few resyncs of the new process: the same two pods, nothing created.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await Promise.all(["job-0", "job-1"].map(async (p) => (await readPod(ns, p)).metadata?.uid))).toEqual(uids);
+    const pods = await apiRequest<{ items: PodObject[] }>(kc, { method: "GET", path: resourcePath(Pods, ns) });
+    expect(pods.items.map((p) => p.metadata?.name).sort()).toEqual(["job-0", "job-1"]);
+
+    await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsTasks, ns, "job"), contentType: "application/merge-patch+json", body: { spec: { desiredStatus: "STOPPED" } } });
+    const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
+    expect(t.status).toMatchObject({ stopCode: "UserInitiated", stoppedReason: "Task stopped by user" });
+    await second.stop();
+  });
+
+  it("a task the scheduler cannot place stays PROVISIONING and says why", async () => {
+    const ns = await testNamespace(kc, "task-unplaced");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "batch", batch);
+    await createTask(ns, "job", { taskDefinition: "batch", placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type == x9.none" }] });
+    const t = await eventually("Reconciling names Unschedulable", async () => {
+      const x = await readTask(ns, "job");
+      return x.status?.conditions?.find((c) => c.type === "Reconciling" && c.message.includes("Unschedulable")) ? x : undefined;
+    });
+    expect(t.status).toMatchObject({ lastStatus: "PROVISIONING", pendingCount: 1 });
+    expect(t.status?.conditions?.find((c) => c.type === "Reconciling")?.message).toMatch(/^0 of 1 tasks RUNNING; job-0 PROVISIONING \(Unschedulable: 0\/\d+ nodes are available/);
+  });
+});
+
 describe("Task: capacity", () => {
   it("FARGATE: the pod is sized exactly (requests == limits) and lands on the serverless pool", async () => {
     const ns = await testNamespace(kc, "task-fargate");

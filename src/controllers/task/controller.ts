@@ -14,7 +14,7 @@ import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, TASK_LABEL } from "../..
 import { TaskOverrideError, applyTaskOverrides } from "../../builders/task-overrides.ts";
 import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
 import { interruptionTaint } from "../../builders/spot-interruption.ts";
-import { computeTaskInstance, computeTaskStatus, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
+import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
 import { Action, TerminalError, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -233,6 +233,12 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
         cpu: size.cpu,
         memory: size.memory,
         desiredStatus,
+        waiting: Object.fromEntries(
+          observed.flatMap(({ pod }, i) => {
+            const why = podWaitingReason(pod as V1Pod | undefined);
+            return why === undefined ? [] : [[instances[i]?.podName ?? "", why]];
+          }),
+        ),
         now,
       });
       if (!isSameStatus(task.status, status)) {

@@ -6,6 +6,7 @@ import type { ContainerMapping } from "../../../src/builders/pod-template.ts";
 import {
   computeTaskInstance,
   computeTaskStatus,
+  podWaitingReason,
   taskPodAction,
   type TaskInstanceInput,
   type TaskInstanceStatus,
@@ -262,6 +263,16 @@ describe("computeTaskStatus", () => {
     expect(s.tasks).toHaveLength(3);
     expect(s.stopCode).toBeUndefined();
     expect(s.conditions?.find((c) => c.type === "Reconciling")).toMatchObject({ status: "True", reason: "TasksStarting" });
+  });
+
+  it("a task the scheduler cannot place says why in the Reconciling message", () => {
+    const unplaced = instance({ pod: aPod({ node: null, phase: "Pending" }), node: undefined });
+    const pod = aPod({ node: null, phase: "Pending" });
+    pod.status = Object.assign({}, pod.status, { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/9 nodes are available: 9 Insufficient memory." }] });
+    const why = podWaitingReason(pod);
+    expect(why).toBe("Unschedulable: 0/9 nodes are available: 9 Insufficient memory.");
+    const s = computeTaskStatus({ ...base, tasks: [unplaced], waiting: { "nightly-0": why ?? "" } });
+    expect(s.conditions?.find((c) => c.type === "Reconciling")?.message).toBe("0 of 1 tasks RUNNING; nightly-0 PROVISIONING (Unschedulable: 0/9 nodes are available: 9 Insufficient memory.)");
   });
 
   it("all RUNNING → Ready True", () => {
