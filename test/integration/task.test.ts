@@ -301,6 +301,20 @@ describe("Task: a new controller process", () => {
   });
 });
 
+describe("Task: stopped before it started", () => {
+  it("a Task stopped while it waits for its task definition is STOPPED (UserInitiated), no longer Stalled", async () => {
+    const ns = await testNamespace(kc, "task-stop-early");
+    await startControllers(ns);
+    await createTask(ns, "job", { taskDefinition: "never" });
+    await eventually("Stalled", async () => ((await readTask(ns, "job")).status?.conditions?.some((c) => c.type === "Stalled" && c.status === "True") === true ? true : undefined));
+    await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsTasks, ns, "job"), contentType: "application/merge-patch+json", body: { spec: { desiredStatus: "STOPPED" } } });
+    const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
+    expect(t.status).toMatchObject({ stopCode: "UserInitiated", desiredStatus: "STOPPED", taskDefinition: "never" });
+    expect(t.status?.conditions?.find((c) => c.type === "Stalled")).toMatchObject({ status: "False" });
+    expect(await podGone(ns, "job-0")).toBe(true);
+  });
+});
+
 describe("Task: capacity", () => {
   it("FARGATE: the pod is sized exactly (requests == limits) and lands on the serverless pool", async () => {
     const ns = await testNamespace(kc, "task-fargate");

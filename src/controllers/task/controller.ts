@@ -78,7 +78,8 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
   // The status this process last wrote, by Task uid: only this controller writes Task status, so it is never older
   // than the cache's copy, which can lag behind the pods' (a stop recorded, then the pod gone, must not read as a
   // pod that vanished unexplained).
-  const written = new Map<string, TaskObject["status"]>();
+  // Keyed by namespace/name, with the uid, so a deleted Task's entry goes with it and a new Task of that name starts afresh.
+  const written = new Map<string, { uid: string; status: TaskObject["status"] }>();
 
   /** Tasks that have not started any pod (waiting for a task definition, a Cluster or a provider). */
   const unstarted = (namespace?: string): string[] =>
@@ -117,11 +118,14 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     .watches(capacity.capacityProviders, () => unstarted())
     .reconcile(async (key, ctx) => {
       const task = tasks.get(key);
-      if (!task) return Action.done();
+      if (!task) {
+        written.delete(key);
+        return Action.done();
+      }
       const uid = task.metadata.uid ?? "";
       if (task.metadata.deletionTimestamp !== undefined) {
         // Owner references garbage-collect the pods (the API server stops their containers).
-        written.delete(uid);
+        written.delete(key);
         return Action.done();
       }
       const namespace = task.metadata.namespace ?? "";
@@ -132,19 +136,23 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
       const desiredStatus = spec.desiredStatus ?? "RUNNING";
       const stopReason = task.metadata.annotations?.[STOP_REASON_ANNOTATION];
       const ttl = spec.kubernetes?.ttlSecondsAfterStopped ?? defaultTtl;
-      const previous = written.get(uid) ?? task.status;
+      const remembered = written.get(key);
+      const previous = remembered?.uid === uid ? remembered.status : task.status;
       const now = mgr.now();
       const started = (previous?.tasks ?? []).length > 0;
+      // Only a Task that still has to start pods needs its task definition and capacity; one stopped before it
+      // started, or already running, reports what it has.
+      const mustStart = !started && desiredStatus === "RUNNING";
 
       // The revision: pinned in status once resolved, so every task of the Task runs the same one.
       const resolution = opts.resolver.resolveTaskDefinition(previous?.taskDefinition ?? spec.taskDefinition, namespace);
       let resolved: ResolvedTaskDefinition | undefined;
       if (resolution.ok) {
         resolved = resolution.value;
-        if (resolved.status !== "ACTIVE" && !started) {
+        if (resolved.status !== "ACTIVE" && mustStart) {
           throw new TerminalError(`${who}: spec.taskDefinition "${spec.taskDefinition}": revision ${resolved.reference} is ${resolved.status}; RunTask needs an ACTIVE revision`, TaskConditionReason.TaskDefinitionInactive);
         }
-      } else if (!started) {
+      } else if (mustStart) {
         throw new TerminalError(`${who}: spec.${resolution.message}`, resolution.reason === "NotFound" ? TaskConditionReason.TaskDefinitionNotFound : TaskConditionReason.InvalidReference);
       }
 
@@ -157,10 +165,10 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
         try {
           for (const share of splitDesiredCount(count, capacityResult.strategy.strategy, "spec.capacityProviderStrategy")) for (let i = 0; i < share.count; i++) assignment.push(share.capacityProvider);
         } catch (err) {
-          if (err instanceof CapacityStrategyError && !started) throw new TerminalError(`${who}: ${err.message}`, TaskConditionReason.CapacityUnavailable);
+          if (err instanceof CapacityStrategyError && mustStart) throw new TerminalError(`${who}: ${err.message}`, TaskConditionReason.CapacityUnavailable);
           if (!(err instanceof CapacityStrategyError)) throw err;
         }
-      } else if (!started) {
+      } else if (mustStart) {
         throw new TerminalError(`${who}: ${capacityResult.message}`, TaskConditionReason.CapacityUnavailable);
       }
 
@@ -244,7 +252,7 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
       if (!isSameStatus(task.status, status)) {
         await mgr.client.apply(EcsTasks, { metadata: { name, namespace }, status } as KubeObject, { subresource: "status" });
       }
-      written.set(uid, status);
+      written.set(key, { uid, status });
 
       // ---------------------------------------------------------------- then the pods
       let requeueMs: number | undefined;
