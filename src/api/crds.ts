@@ -148,6 +148,8 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "Schedule", type: "string", jsonPath: ".spec.scheduleExpression" },
       { name: "State", type: "string", jsonPath: ".status.state" },
       { name: "Last Schedule", type: "date", jsonPath: ".status.lastScheduleTime" },
+      { name: "Last Run", type: "string", jsonPath: ".status.runs[0].lastStatus" },
+      { name: "Next Schedule", type: "date", jsonPath: ".status.nextScheduleTime", priority: 1 },
       ready,
       age,
     ],

@@ -3,7 +3,10 @@
 // controller's job, which reports expressions that have no Kubernetes equivalent as Stalled.
 import { Conditions, KubernetesMetadataKnobs, observedGeneration } from "./common.ts";
 import { integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
-import { runTaskInput } from "./task.ts";
+import { runTaskInput, STOP_CODES, TASK_LAST_STATUSES } from "./task.ts";
+
+/** The most runs ScheduledTask status lists. */
+export const MAX_SCHEDULED_RUNS = 50;
 
 export const SCHEDULE_STATES = ["ENABLED", "DISABLED"] as const;
 
@@ -18,7 +21,7 @@ export const ScheduledTaskKubernetes = object(
     successfulJobsHistoryLimit: optional(integer("Finished runs kept. Default 3.", { minimum: 0 })),
     failedJobsHistoryLimit: optional(integer("Failed runs kept. Default 1.", { minimum: 0 })),
   },
-  "Kubernetes-only settings of the schedule (the CronJob).",
+  "Kubernetes-only settings of the schedule, with CronJob's names and meanings.",
 );
 
 export const ScheduledTaskSpec = object(
@@ -40,8 +43,8 @@ export const ScheduledTaskSpec = object(
     retryPolicy: optional(
       object(
         {
-          maximumRetryAttempts: optional(integer("How often a run that fails to start is retried, 0 to 185 (becomes the Job's backoffLimit).", { minimum: 0, maximum: 185 })),
-          maximumEventAgeInSeconds: optional(integer("Seconds after which a run is no longer retried (becomes activeDeadlineSeconds).", { minimum: 60, maximum: 86_400 })),
+          maximumRetryAttempts: optional(integer("How often EventBridge retries a RunTask call that fails, 0 to 185. Accepted: the controller retries a run whose Task cannot be created (with backoff) until maximumEventAgeInSeconds passes.", { minimum: 0, maximum: 185 })),
+          maximumEventAgeInSeconds: optional(integer("Seconds after its scheduled time within which a run is still started (or retried); later it is skipped.", { minimum: 60, maximum: 86_400 })),
         },
         "Retries of a run that fails to start.",
       ),
@@ -72,6 +75,25 @@ export const ScheduledTaskStatus = object(
     lastScheduleTime: optional(string("When a run was last started.", { format: "date-time" })),
     lastSuccessfulTime: optional(string("When a run last succeeded.", { format: "date-time" })),
     active: optional(list(string("A Task name."), "Tasks of runs still running.", { maxItems: 100 })),
+    nextScheduleTime: optional(string("When the next run is due (absent when no run is left: an at() in the past, an endDate passed, or DISABLED).", { format: "date-time" })),
+    runs: optional(
+      list(
+        object(
+          {
+            taskName: string("The Task this run created."),
+            scheduledTime: string("The scheduled time of the run.", { format: "date-time" }),
+            lastStatus: optional(stringEnum(TASK_LAST_STATUSES, "The run's Task lastStatus.")),
+            stopCode: optional(stringEnum(STOP_CODES, "Why the run's task stopped.")),
+            stoppedReason: optional(string("Why the run's task stopped, in words.")),
+            startedAt: optional(string("When the run's task started running.", { format: "date-time" })),
+            stoppedAt: optional(string("When the run's task stopped.", { format: "date-time" })),
+          },
+          "One run of the schedule: a Task created at its scheduled time.",
+        ),
+        "Recent runs, newest first (those whose Tasks are kept by the history limits).",
+        { maxItems: MAX_SCHEDULED_RUNS },
+      ),
+    ),
   },
   "The state of the schedule.",
 );

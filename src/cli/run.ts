@@ -3,9 +3,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
-import { registerCapacityProviderController } from "../controllers/capacity-provider/controller.ts";
-import { registerClusterController } from "../controllers/cluster/controller.ts";
-import { registerTaskDefinitionController } from "../controllers/task-definition/controller.ts";
+import { registerControllers } from "../controllers/register.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
 import { CliError } from "./convert.ts";
@@ -79,9 +77,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(http ? { http } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
-  registerTaskDefinitionController(mgr, { namespace: opts.namespace, defaultRevisionHistoryLimit: opts.revisionHistoryLimit });
-  registerCapacityProviderController(mgr, { namespace: opts.namespace });
-  registerClusterController(mgr, { namespace: opts.namespace });
+  registerControllers(mgr, { namespace: opts.namespace, revisionHistoryLimit: opts.revisionHistoryLimit });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",

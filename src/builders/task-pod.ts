@@ -1,0 +1,215 @@
+// The pod of one task of a Task (RunTask) or of a scheduled run: the resolved task definition revision with the
+// run's overrides, on the capacity provider the strategy gave that task, with placement, the label contract of
+// task-labels.ts and a deterministic name (so a controller that crashes after creating a pod never creates a
+// second one). Pure: no client, no clock, no environment.
+import type { V1Affinity, V1Container, V1Node, V1NodeSelectorTerm, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
+import type { Tag } from "../api/common.ts";
+import type { TaskDefinitionSpec } from "../api/task-definition.ts";
+import type { TaskSpec } from "../api/task.ts";
+import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
+import { isAnnotationName, toDnsSubdomain } from "./names.ts";
+import { buildPlacement, type PlacementContext } from "./placement.ts";
+import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
+import { andNodeSelectorTerms } from "./query-language.ts";
+import { applyTaskOverrides } from "./task-overrides.ts";
+import {
+  CAPACITY_PROVIDER_LABEL,
+  CLUSTER_LABEL,
+  GROUP_LABEL,
+  LAUNCH_TYPE_LABEL,
+  nameLabelValue,
+  SCHEDULED_TASK_LABEL,
+  STARTED_BY_ANNOTATION,
+  TASK_LABEL,
+  taskGroupLabelValue,
+} from "./task-labels.ts";
+
+/** Which of the `count` tasks the pod is (0-based). */
+export const TASK_INDEX_ANNOTATION = "ecs.operator.dev/task-index";
+/** JSON of the RunTask tags (`[{key, value}]`); each tag whose key is a valid annotation name is also `tag.ecs.operator.dev/<key>`. */
+export const TAGS_ANNOTATION = "ecs.operator.dev/tags";
+export const TAG_ANNOTATION_PREFIX = "tag.ecs.operator.dev/";
+
+/** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
+export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
+
+export interface TaskPodOwner {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface TaskPodInput {
+  /** The Task (or the object the run belongs to), the pods' controller owner. */
+  readonly owner: TaskPodOwner;
+  readonly namespace: string;
+  readonly spec: RunTaskInput;
+  /** Which task of `count`. */
+  readonly index: number;
+  /** The pod name (taskPodName for a Task). */
+  readonly podName: string;
+  readonly taskDefinition: { readonly family: string; readonly revision: number; readonly spec: TaskDefinitionSpec };
+  /** metadata.name of the Cluster the task runs in. */
+  readonly clusterName: string;
+  readonly provider: ResolvedProvider;
+  readonly scheduling: Scheduling;
+  /** The current nodes, for `=~` / `!~` / wildcards in memberOf expressions. */
+  readonly nodes: readonly V1Node[];
+  /** Task definition tags, propagated when spec.propagateTags is TASK_DEFINITION. */
+  readonly taskDefinitionTags?: readonly Tag[];
+  /** For a scheduled run (a Task the ScheduledTask created): the ScheduledTask's name, as SCHEDULED_TASK_LABEL. */
+  readonly scheduledTask?: string;
+  readonly placement?: Pick<PlacementContext, "binpackSchedulerName" | "attributeLabels" | "customAttributePrefix">;
+}
+
+export interface TaskPod {
+  readonly pod: V1Pod & { metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } };
+  readonly containers: ContainerMapping[];
+  /** The ServiceAccount the pod uses for its task role, which must exist before the pod can be created. */
+  readonly serviceAccount?: ServiceAccountSpec;
+  /** What the pod template and the placement could not map (for the Task's events). */
+  readonly notes: string[];
+}
+
+/** `<task>-<index>`, a DNS subdomain; a long Task name is shortened with a hash so every index stays distinct. */
+export function taskPodName(taskName: string, index: number): string {
+  const suffix = `-${index}`;
+  return `${toDnsSubdomain(taskName, 253 - suffix.length)}${suffix}`;
+}
+
+/** The task group as ECS defaults it: `family:<family>` for RunTask. */
+export function taskGroup(spec: Pick<RunTaskInput, "group">, family: string): string {
+  return spec.group !== undefined && spec.group !== "" ? spec.group : `family:${family}`;
+}
+
+/** Label key → its values across the nodes, for the query language's regular expressions and wildcards. */
+export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const node of nodes) for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/**
+ * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate
+ * ContainerRestartRules; accepted by the Kubernetes 1.37 API server): restart on every exit, except the ignored exit
+ * codes. restartAttemptPeriod has no counterpart (kubelet's back-off applies instead).
+ */
+export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "restartPolicy" | "restartPolicyRules"> | undefined {
+  const rp = mapping.restartPolicy;
+  if (rp?.enabled !== true || mapping.role !== "container") return undefined;
+  const ignored = rp.ignoredExitCodes ?? [];
+  if (ignored.length === 0) return { restartPolicy: "Always" };
+  return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
+}
+
+/** Throws PodTemplateError, TaskOverrideError or PlacementError for what cannot run; the caller reports them. */
+export function buildTaskPod(input: TaskPodInput): TaskPod {
+  const { spec, taskDefinition: td, provider, scheduling } = input;
+  const revision = applyTaskOverrides(td.spec, spec.overrides);
+  const template: PodTemplate = buildPodTemplate(revision, { namespace: input.namespace, family: td.family, revision: td.revision, ...podTemplateCapacity(provider) });
+  const podSpec = structuredClone(template.template.spec);
+
+  // Standalone tasks run once: a container that exits stays exited, unless its ECS restartPolicy says otherwise.
+  podSpec.restartPolicy = "Never";
+  podSpec.containers = podSpec.containers.map((c) => {
+    const mapping = template.containers.find((m) => m.container === c.name);
+    const restart = mapping === undefined ? undefined : containerRestart(mapping);
+    return restart === undefined ? c : Object.assign({}, c, restart);
+  });
+
+  const group = taskGroup(spec, td.family);
+  const taskLabel = nameLabelValue(input.owner.name);
+  const labels: Record<string, string> = {
+    ...spec.kubernetes?.labels,
+    ...spec.kubernetes?.podLabels,
+    ...scheduling.labels,
+    ...template.template.metadata.labels,
+    [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
+    [CAPACITY_PROVIDER_LABEL]: nameLabelValue(provider.name),
+    [LAUNCH_TYPE_LABEL]: provider.type,
+    [GROUP_LABEL]: taskGroupLabelValue(group),
+  };
+  labels[TASK_LABEL] = taskLabel;
+  if (input.scheduledTask !== undefined) labels[SCHEDULED_TASK_LABEL] = nameLabelValue(input.scheduledTask);
+
+  const tags = [...(spec.propagateTags === "TASK_DEFINITION" ? (input.taskDefinitionTags ?? []) : []), ...(spec.tags ?? [])];
+  if (spec.enableECSManagedTags === true) tags.push({ key: "aws:ecs:clusterName", value: input.clusterName });
+  const annotations: Record<string, string> = {
+    ...spec.kubernetes?.annotations,
+    ...template.template.metadata.annotations,
+    ...spec.kubernetes?.podAnnotations,
+    [TASK_INDEX_ANNOTATION]: String(input.index),
+  };
+  if (spec.startedBy !== undefined && spec.startedBy !== "") annotations[STARTED_BY_ANNOTATION] = spec.startedBy;
+  if (tags.length > 0) {
+    annotations[TAGS_ANNOTATION] = JSON.stringify(tags);
+    for (const t of tags) if (isAnnotationName(t.key)) annotations[`${TAG_ANNOTATION_PREFIX}${t.key}`] = t.value ?? "";
+  }
+
+  // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
+  const ownPods = { [TASK_LABEL]: taskLabel };
+  const placement = buildPlacement([...template.placementConstraints, ...(spec.placementConstraints ?? [])], spec.placementStrategy, {
+    ...input.placement,
+    podLabels: ownPods,
+    nodeLabelValues: nodeLabelValues(input.nodes),
+  });
+  const nodeSelector = { ...podSpec.nodeSelector, ...scheduling.nodeSelector };
+  if (Object.keys(nodeSelector).length > 0) podSpec.nodeSelector = nodeSelector;
+  if (scheduling.tolerations.length > 0) podSpec.tolerations = scheduling.tolerations.map((t) => ({ ...t }));
+  const affinity = mergeAffinity(scheduling.affinity, placement.affinity);
+  if (affinity !== undefined) podSpec.affinity = affinity;
+  if (placement.topologySpreadConstraints !== undefined) podSpec.topologySpreadConstraints = placement.topologySpreadConstraints;
+  const schedulerName = scheduling.schedulerName ?? placement.schedulerName;
+  if (schedulerName !== undefined) podSpec.schedulerName = schedulerName;
+  if (scheduling.runtimeClassName !== undefined && podSpec.runtimeClassName === undefined) podSpec.runtimeClassName = scheduling.runtimeClassName;
+  if (scheduling.priorityClassName !== undefined) podSpec.priorityClassName = scheduling.priorityClassName;
+
+  const ownerReference: V1OwnerReference = { apiVersion: input.owner.apiVersion, kind: input.owner.kind, name: input.owner.name, uid: input.owner.uid, controller: true, blockOwnerDeletion: true };
+  const notes = [
+    ...template.unsupported.map((u) => `${u.field}: ${u.reason}`),
+    ...placement.unsupported,
+    ...placement.notes,
+    ...(spec.volumeConfigurations ?? []).map((v) => `volumeConfigurations: the volume ${JSON.stringify(v.name)} configured at launch gets no EBS volume (an emptyDir is used)`),
+  ];
+  return {
+    pod: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: input.podName, namespace: input.namespace, labels, annotations, ownerReferences: [ownerReference] },
+      spec: podSpec,
+    },
+    containers: template.containers,
+    ...(template.serviceAccount === undefined ? {} : { serviceAccount: template.serviceAccount }),
+    notes,
+  };
+}
+
+/** The provider's affinity and the placement's: required node terms are ANDed, pod (anti-)affinity terms added. */
+function mergeAffinity(a: V1Affinity | undefined, b: V1Affinity | undefined): V1Affinity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const terms: V1NodeSelectorTerm[] | undefined = andNodeSelectorTerms(
+    a.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    b.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+  );
+  const out: V1Affinity = {};
+  const preferredNode = [...(a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(b.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
+  if (terms !== undefined || preferredNode.length > 0) {
+    out.nodeAffinity = {
+      ...(terms === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } }),
+      ...(preferredNode.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferredNode } : {}),
+    };
+  }
+  for (const key of ["podAffinity", "podAntiAffinity"] as const) {
+    const required = [...(a[key]?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(b[key]?.requiredDuringSchedulingIgnoredDuringExecution ?? [])];
+    const preferred = [...(a[key]?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(b[key]?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
+    if (required.length > 0 || preferred.length > 0) {
+      out[key] = {
+        ...(required.length > 0 ? { requiredDuringSchedulingIgnoredDuringExecution: required } : {}),
+        ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
+      };
+    }
+  }
+  return out;
+}

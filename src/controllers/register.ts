@@ -1,0 +1,34 @@
+// Every controller of the operator, wired together on one Manager: the TaskDefinition controller's resolver feeds
+// the Service and Task controllers, they share the capacity caches, and a revision any of them runs is never pruned.
+// `ecs-operator run` and the integration tests that need the whole operator call this.
+import type { Manager } from "../runtime/manager.ts";
+import { CapacityContext } from "./capacity-context.ts";
+import { registerCapacityProviderController } from "./capacity-provider/controller.ts";
+import { registerClusterController } from "./cluster/controller.ts";
+import { registerScheduledTaskController } from "./scheduled-task/controller.ts";
+import { registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
+import { registerTaskController } from "./task/controller.ts";
+
+export interface OperatorOptions {
+  /** Watch only this namespace (all when undefined). */
+  namespace?: string | undefined;
+  /** revisionHistoryLimit of TaskDefinitions that set none. */
+  revisionHistoryLimit?: number | undefined;
+}
+
+export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): void {
+  const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
+  // The users of revisions are registered after the resolver they need exists; the closure reads them late.
+  const users: RevisionInUse[] = [];
+  const taskDefinitions = registerTaskDefinitionController(mgr, {
+    ...ns,
+    ...(opts.revisionHistoryLimit === undefined ? {} : { defaultRevisionHistoryLimit: opts.revisionHistoryLimit }),
+    inUse: (namespace, family, revision) => users.some((inUse) => inUse(namespace, family, revision)),
+  });
+  const capacity = new CapacityContext(mgr, opts.namespace);
+  registerCapacityProviderController(mgr, ns);
+  registerClusterController(mgr, ns);
+  const tasks = registerTaskController(mgr, { ...ns, resolver: taskDefinitions.resolver, capacity });
+  users.push(tasks.revisionInUse);
+  registerScheduledTaskController(mgr, ns);
+}
