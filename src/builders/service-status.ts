@@ -1,0 +1,93 @@
+// The status of a Service, as DescribeServices shows it plus kstatus conditions: a pure function of the previous
+// status, the deployments bookkeeping (service-rollout.ts) and the clock. Ready=True when the PRIMARY deployment is
+// COMPLETED and runningCount == desiredCount, so `kubectl wait --for=condition=Ready ecsservice/web` works.
+import type { ServiceStatus } from "../api/service.ts";
+import { setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
+import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./service-events.ts";
+import type { RolloutResult, ServiceDeploymentEntry } from "./service-rollout.ts";
+
+/** Condition reasons of the Service. */
+export const ServiceReason = {
+  SteadyState: "SteadyState",
+  DeploymentInProgress: "DeploymentInProgress",
+  RollingBack: "RollingBack",
+  DeploymentFailed: "DeploymentFailed",
+  TasksPending: "TasksPending",
+  Draining: "Draining",
+  TaskDefinitionNotFound: "TaskDefinitionNotFound",
+  InvalidTaskDefinition: "InvalidTaskDefinition",
+  InvalidCapacity: "InvalidCapacity",
+  InvalidPlacement: "InvalidPlacement",
+  UnsupportedSchedulingStrategy: "UnsupportedSchedulingStrategy",
+  NotOwned: "NotOwned",
+} as const;
+
+export interface ServiceStatusInput {
+  readonly previous: ServiceStatus | undefined;
+  readonly generation: number | undefined;
+  readonly serviceName: string;
+  readonly clusterName: string;
+  readonly desiredCount: number;
+  readonly rollout: RolloutResult;
+  /** The service's tasks that are neither running nor pending by deployment (all deployments together). */
+  readonly selector: string;
+  readonly launchType?: string;
+  /** Service events that happened outside the rollout (spot replacements, ...), oldest first. */
+  readonly extraMessages?: readonly string[];
+  /** Set while the Service is being deleted. */
+  readonly draining?: boolean;
+  readonly now: Date;
+}
+
+function health(input: ServiceStatusInput, primary: ServiceDeploymentEntry | undefined, running: number): Health {
+  const svc = input.serviceName;
+  if (input.draining === true) return { state: "progressing", reason: ServiceReason.Draining, message: `Service ${svc} is DRAINING: stopping ${running} tasks before it is deleted` };
+  if (input.rollout.steady) return { state: "ready", reason: ServiceReason.SteadyState, message: `${running} of ${input.desiredCount} tasks running; deployment ${primary?.id ?? ""} completed` };
+  if (primary?.rolloutState === "FAILED") {
+    return { state: "stalled", reason: ServiceReason.DeploymentFailed, message: `deployment ${primary.id} (${primary.taskDefinition ?? ""}) failed: ${primary.rolloutStateReason ?? ""}; fix the task definition or set a new spec.taskDefinition` };
+  }
+  if (primary?.rolloutStateReason?.includes("rolling back") === true && primary.rolloutState === "IN_PROGRESS") {
+    return { state: "progressing", reason: ServiceReason.RollingBack, message: primary.rolloutStateReason };
+  }
+  if (primary?.rolloutState === "IN_PROGRESS") {
+    return { state: "progressing", reason: ServiceReason.DeploymentInProgress, message: `deployment ${primary.id} (${primary.taskDefinition ?? ""}): ${primary.runningCount ?? 0} of ${input.desiredCount} tasks running` };
+  }
+  return { state: "progressing", reason: ServiceReason.TasksPending, message: `${running} of ${input.desiredCount} tasks running` };
+}
+
+/** The whole status; the caller writes it only when it differs from the cached one. */
+export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
+  const prev = input.previous ?? {};
+  const deployments = input.rollout.deployments;
+  const primary = deployments.find((d) => d.status === "PRIMARY");
+  const running = deployments.reduce((n, d) => n + (d.runningCount ?? 0), 0);
+  const pending = deployments.reduce((n, d) => n + (d.pendingCount ?? 0), 0);
+  const h = health(input, primary, running);
+  const wasReady = prev.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const messages = [...input.rollout.messages, ...(input.extraMessages ?? [])];
+  if (h.state === "ready" && !wasReady) messages.push(ServiceMessages.steadyState(input.serviceName));
+  if (input.draining === true && prev.status !== "DRAINING") messages.push(ServiceMessages.draining(input.serviceName));
+  const events: ServiceEventEntry[] = messages.length === 0 ? (prev.events ?? []) : appendServiceEvents(prev.events, messages, input.now);
+  const conditions: Condition[] = setHealthConditions(prev.conditions, h, input.generation, input.now);
+  return {
+    ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
+    conditions,
+    serviceName: input.serviceName,
+    cluster: input.clusterName,
+    status: input.draining === true ? "DRAINING" : "ACTIVE",
+    desiredCount: input.desiredCount,
+    runningCount: running,
+    pendingCount: pending,
+    ...(primary?.taskDefinition === undefined ? {} : { taskDefinition: primary.taskDefinition }),
+    ...(input.launchType === undefined ? {} : { launchType: input.launchType }),
+    deployments,
+    events,
+    selector: input.selector,
+  };
+}
+
+/** The messages of `next.events` that `previous` did not have (to mirror them as Kubernetes Events), oldest first. */
+export function newEventMessages(previous: ServiceStatus | undefined, next: ServiceStatus): string[] {
+  const known = new Set((previous?.events ?? []).map((e) => e.id));
+  return (next.events ?? []).filter((e) => !known.has(e.id)).map((e) => e.message ?? "").reverse();
+}
