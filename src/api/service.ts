@@ -516,6 +516,11 @@ export const SERVICE_RULES: CelRule[] = [
     message: "spec.kubernetes.ingress.containerName: must be the containerName of a loadBalancers entry",
     fieldPath: ".kubernetes.ingress.containerName",
   },
+  {
+    rule: "!has(self.loadBalancers) || !has(self.kubernetes) || !has(self.kubernetes.ingress) || !has(self.kubernetes.ingress.paths) || self.kubernetes.ingress.paths.all(p, !has(p.containerName) || self.loadBalancers.exists(l, l.containerName == p.containerName))",
+    message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
+    fieldPath: ".kubernetes.ingress.paths",
+  },
 ];
 
 export const ServiceSpec = ecsObject(
