@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { CapacityContext } from "../controllers/capacity-context.ts";
+import { registerServiceController, type ServiceController } from "../controllers/service/controller.ts";
 import { registerTaskDefinitionController } from "../controllers/task-definition/controller.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
@@ -77,7 +79,14 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(http ? { http } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
-  registerTaskDefinitionController(mgr, { namespace: opts.namespace, defaultRevisionHistoryLimit: opts.revisionHistoryLimit });
+  // Revisions a Service runs (or may roll back to) are never pruned.
+  const services: { controller?: ServiceController } = {};
+  const taskDefinitions = registerTaskDefinitionController(mgr, {
+    namespace: opts.namespace,
+    defaultRevisionHistoryLimit: opts.revisionHistoryLimit,
+    inUse: (ns, family, revision) => services.controller?.revisionInUse(ns, family, revision) ?? false,
+  });
+  services.controller = registerServiceController(mgr, { namespace: opts.namespace, taskDefinitions, capacity: new CapacityContext(mgr, opts.namespace) });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",

@@ -1,0 +1,289 @@
+// The Service controller against the real control plane with kwok nodes: the capacity split lands on the right
+// pools, a missing TaskDefinition stalls and recovers (kubectl wait works), a new revision rolls out without dropping
+// below minimumHealthyPercent, a failing revision trips the circuit breaker and rolls back, memberOf places pods,
+// DAEMON, draining deletion, and spot replacement.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { API_GROUP_VERSION } from "../../src/api/common.ts";
+import type { ServiceStatus } from "../../src/api/service.ts";
+import { CapacityContext } from "../../src/controllers/capacity-context.ts";
+import { CapacityProviders, EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { registerServiceController, SERVICE_FINALIZER } from "../../src/controllers/service/controller.ts";
+import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
+import { TaskDefinitions } from "../../src/controllers/task-definition/resources.ts";
+import { apiRequest } from "../../src/runtime/api-request.ts";
+import type { Condition } from "../../src/runtime/conditions.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
+import { Manager } from "../../src/runtime/manager.ts";
+import { Deployments, Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { buildNode, TEST_NODES } from "../controlplane/nodes.ts";
+import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+
+const kc = kubeConfig();
+const managers: Manager[] = [];
+const run = promisify(execFile);
+
+afterAll(async () => {
+  await Promise.all(managers.map((m) => m.stop()));
+});
+
+async function startControllers(namespace: string): Promise<Manager> {
+  const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }) });
+  managers.push(mgr);
+  const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000 });
+  await mgr.start();
+  return mgr;
+}
+
+const container = (fields: Record<string, unknown> = {}) => ({ name: "app", image: "registry.example.com/web:1.0", portMappings: [{ containerPort: 8080, name: "http" }], ...fields });
+const taskDefinition = (fields: Record<string, unknown> = {}) => ({ family: "web", cpu: "256", memory: "512", containerDefinitions: [container()], ...fields });
+
+const post = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, body: Record<string, unknown>): Promise<T> =>
+  apiRequest<T>(kc, { method: "POST", path: resourcePath(rt, namespace), body });
+const mergePatch = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, name: string, body: unknown): Promise<T> =>
+  apiRequest<T>(kc, { method: "PATCH", path: resourcePath(rt, namespace, name), contentType: "application/merge-patch+json", body });
+
+const createTaskDefinition = (ns: string, spec: Record<string, unknown>, name = "web") => post(TaskDefinitions, ns, { apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", metadata: { name }, spec });
+const createService = (ns: string, spec: Record<string, unknown>, name = "web") => post<ServiceObject>(EcsServices, ns, { apiVersion: API_GROUP_VERSION, kind: "Service", metadata: { name }, spec });
+const readService = (ns: string, name = "web") => apiRequest<ServiceObject>(kc, { method: "GET", path: resourcePath(EcsServices, ns, name) });
+const condition = (s: ServiceObject, type: string): Condition | undefined => s.status?.conditions?.find((c) => c.type === type);
+
+async function podsOf(ns: string, service = "web"): Promise<V1Pod[]> {
+  const list = await apiRequest<{ items: V1Pod[] }>(kc, { method: "GET", path: resourcePath(Pods, ns), query: { labelSelector: `ecs.operator.dev/service=${service}` } });
+  return list.items;
+}
+const isReady = (p: V1Pod): boolean => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+
+function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus, svc: ServiceObject) => boolean, timeoutMs?: number, name = "web"): Promise<ServiceObject> {
+  return eventually(
+    `Service ${name}: ${what}`,
+    async () => {
+      const svc = await readService(ns, name);
+      return svc.status && svc.status.observedGeneration === svc.metadata.generation && ok(svc.status, svc) ? svc : undefined;
+    },
+    timeoutMs,
+  );
+}
+const steady = (count: number, td?: string) => (s: ServiceStatus) =>
+  s.runningCount === count && s.deployments?.[0]?.rolloutState === "COMPLETED" && s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && (td === undefined || s.taskDefinition === td);
+
+const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", inject("kubeconfig"), ...args], { timeout: 120_000 });
+
+describe("Service: capacity split on the kwok pools", () => {
+  it("FARGATE base 1 weight 1 + FARGATE_SPOT weight 3, desiredCount 9 → 3 pods on the serverless pool, 6 on spot", async () => {
+    const ns = await testNamespace(kc, "svc-split");
+    // The kwok cluster has no node that is both Fargate and spot: FARGATE_SPOT is pointed at the spot pool.
+    await apiRequest(kc, {
+      method: "PATCH",
+      path: resourcePath(CapacityProviders, undefined, "fargate-spot"),
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: "svc-test", force: true },
+      body: { apiVersion: API_GROUP_VERSION, kind: "CapacityProvider", metadata: { name: "fargate-spot" }, spec: { kubernetes: { nodeSelector: { "karpenter.sh/capacity-type": "spot" } } } },
+    });
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition({ requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" }));
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 9,
+      capacityProviderStrategy: [
+        { capacityProvider: "FARGATE", base: 1, weight: 1 },
+        { capacityProvider: "FARGATE_SPOT", weight: 3 },
+      ],
+    });
+    const svc = await serviceWhen(ns, "9 tasks running, steady", steady(9), 90_000);
+    const pods = (await podsOf(ns)).filter(isReady);
+    const pools = (p: V1Pod) => p.spec?.nodeName ?? "";
+    expect(pods.filter((p) => pools(p).startsWith("fargate-")).length).toBe(3);
+    expect(pods.filter((p) => pools(p).startsWith("spot-")).length).toBe(6);
+    expect(pods.filter((p) => p.metadata?.labels?.["ecs.operator.dev/capacity-provider"] === "FARGATE_SPOT").every((p) => pools(p).startsWith("spot-"))).toBe(true);
+    const deployments = await apiRequest<{ items: { metadata: { name: string }; spec: { replicas: number } }[] }>(kc, { method: "GET", path: resourcePath(Deployments, ns) });
+    expect(deployments.items.map((d) => [d.metadata.name, d.spec.replicas]).sort()).toEqual([["web-fargate", 3], ["web-fargate-spot", 6]]);
+    expect(svc.status?.selector).toBe("ecs.operator.dev/service=web");
+    expect(svc.status?.events?.[0]?.message).toBe("(service web) has reached a steady state.");
+  });
+});
+
+describe("Service: task definition resolution", () => {
+  it("a missing TaskDefinition gives Stalled=True naming spec.taskDefinition; the service recovers when it is created, and kubectl wait sees Ready", async () => {
+    const ns = await testNamespace(kc, "svc-missing");
+    await startControllers(ns);
+    await createService(ns, { taskDefinition: "web", desiredCount: 2 });
+    const stalled = await serviceWhen(ns, "Stalled", (_s, svc) => condition(svc, "Stalled")?.status === "True");
+    expect(condition(stalled, "Stalled")).toMatchObject({ reason: "TaskDefinitionNotFound", message: expect.stringContaining("spec.taskDefinition") as unknown });
+    expect(condition(stalled, "Stalled")?.message).toContain(`no TaskDefinition in namespace ${ns} registers the family "web"`);
+    expect(condition(stalled, "Ready")?.status).toBe("False");
+
+    const waiting = kubectl("-n", ns, "wait", "--for=condition=Ready", "ecsservice/web", "--timeout=90s");
+    await createTaskDefinition(ns, taskDefinition());
+    const { stdout } = await waiting;
+    expect(stdout).toContain("condition met");
+    const svc = await serviceWhen(ns, "steady with web:1", steady(2, "web:1"));
+    expect(condition(svc, "Stalled")?.status).toBe("False");
+    expect((await podsOf(ns)).filter(isReady)).toHaveLength(2);
+  });
+});
+
+describe("Service: deployments", () => {
+  it("a new revision rolls out and never drops below minimumHealthyPercent (75% of 4 = 3 ready tasks)", async () => {
+    const ns = await testNamespace(kc, "svc-roll");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 4, deploymentConfiguration: { minimumHealthyPercent: 75, maximumPercent: 125 } });
+    await serviceWhen(ns, "4 running on web:1", steady(4, "web:1"), 90_000);
+
+    let minReady = Number.POSITIVE_INFINITY;
+    let samples = 0;
+    let sawBothRevisions = false;
+    const state = { done: false };
+    const sampler = (async () => {
+      while (!state.done) {
+        const pods = await podsOf(ns);
+        const ready = pods.filter(isReady);
+        minReady = Math.min(minReady, ready.length);
+        const revisions = new Set(ready.map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"]));
+        if (revisions.size > 1) sawBothRevisions = true;
+        samples++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await mergePatch(TaskDefinitions, ns, "web", { spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })] } });
+    const svc = await serviceWhen(ns, "4 running on web:2", steady(4, "web:2"), 90_000);
+    state.done = true;
+    await sampler;
+
+    expect(samples).toBeGreaterThan(5);
+    expect(sawBothRevisions).toBe(true);
+    expect(minReady).toBeGreaterThanOrEqual(3);
+    expect(svc.status?.deployments).toHaveLength(1);
+    expect(svc.status?.deployments?.[0]).toMatchObject({ status: "PRIMARY", taskDefinition: "web:2", rolloutState: "COMPLETED", runningCount: 4, desiredCount: 4 });
+    const messages = svc.status?.events?.map((e) => e.message) ?? [];
+    expect(messages.filter((m) => m === "(service web) has reached a steady state.")).toHaveLength(2);
+    expect(messages.some((m) => m?.includes("deployment completed."))).toBe(true);
+  });
+
+  it("a revision whose images cannot be pulled trips the circuit breaker and rolls back to the last completed deployment", async () => {
+    const ns = await testNamespace(kc, "svc-breaker");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } });
+    const first = await serviceWhen(ns, "2 running on web:1", steady(2, "web:1"), 90_000);
+    const goodId = first.status?.deployments?.[0]?.id ?? "";
+
+    await mergePatch(TaskDefinitions, ns, "web", {
+      spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "broken" }] })], kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/image-pull-error": "true" } } },
+    });
+    const svc = await serviceWhen(ns, "rolled back to web:1 and steady again", (s) => steady(2, "web:1")(s) && (s.deployments ?? []).some((d) => d.rolloutState === "FAILED"), 90_000);
+    const failed = svc.status?.deployments?.find((d) => d.rolloutState === "FAILED");
+    expect(failed).toMatchObject({ taskDefinition: "web:2", rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start." });
+    expect(failed?.failedTasks).toBeGreaterThanOrEqual(3);
+    expect(svc.status?.deployments?.[0]).toMatchObject({ status: "PRIMARY", id: goodId, taskDefinition: "web:1", rolloutState: "COMPLETED" });
+    const messages = (svc.status?.events?.map((e) => e.message) ?? []).reverse();
+    const failedAt = messages.indexOf(`(service web) deployment ${failed?.id ?? ""} deployment failed: tasks failed to start.`);
+    const rollingAt = messages.indexOf(`(service web) rolling back to deployment ${goodId}.`);
+    expect(failedAt).toBeGreaterThanOrEqual(0);
+    expect(rollingAt).toBeGreaterThan(failedAt);
+    expect(messages.lastIndexOf("(service web) has reached a steady state.")).toBeGreaterThan(rollingAt);
+    const pods = await podsOf(ns);
+    expect(pods.filter(isReady).map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"])).toEqual(["1", "1"]);
+    // The failed revision is not retried while the spec still names it.
+    const later = await readService(ns);
+    expect(later.status?.deployments?.[0]?.id).toBe(goodId);
+  });
+});
+
+describe("Service: placement", () => {
+  it("memberOf places pods only on matching nodes; =~ is compiled against the node labels", async () => {
+    const ns = await testNamespace(kc, "svc-memberof");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 4,
+      launchType: "EC2",
+      placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ c5.* || attribute:ecs.cpu-architecture == arm64" }],
+    });
+    await serviceWhen(ns, "4 running", steady(4), 90_000);
+    const nodes = new Set((await podsOf(ns)).map((p) => p.spec?.nodeName));
+    expect([...nodes].every((n) => n === "od-b-2" || n === "od-c-arm-1")).toBe(true);
+  });
+
+  it("a bad memberOf expression is refused with Stalled naming the field and the column", async () => {
+    const ns = await testNamespace(kc, "svc-badquery");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", launchType: "EC2", placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type == (" }] });
+    const svc = await serviceWhen(ns, "Stalled", (_s, s) => condition(s, "Stalled")?.status === "True");
+    expect(condition(svc, "Stalled")).toMatchObject({ reason: "InvalidPlacement" });
+    expect(condition(svc, "Stalled")?.message).toMatch(/spec\.placementConstraints\[0\]\.expression: .*column \d+/);
+  });
+});
+
+describe("Service: deletion and interruptions", () => {
+  it("deleting a service drains it: DRAINING while its tasks stop, then it is gone", async () => {
+    const ns = await testNamespace(kc, "svc-drain");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 3 });
+    const svc = await serviceWhen(ns, "3 running", steady(3), 90_000);
+    expect(svc.metadata.finalizers).toContain(SERVICE_FINALIZER);
+    // A finalizer on one pod keeps that task "stopping", so the DRAINING state can be seen.
+    const [held] = await podsOf(ns);
+    const heldName = held?.metadata?.name ?? "";
+    await mergePatch(Pods, ns, heldName, { metadata: { finalizers: ["test.ecs-operator.dev/hold"] } });
+    await apiRequest(kc, { method: "DELETE", path: resourcePath(EcsServices, ns, "web") });
+    const draining = await eventually("DRAINING", async () => {
+      const s = await readService(ns);
+      return s.status?.status === "DRAINING" && (await podsOf(ns)).length === 1 ? s : undefined;
+    });
+    expect(condition(draining, "Reconciling")).toMatchObject({ status: "True", reason: "Draining" });
+    expect(draining.status?.events?.[0]?.message).toBe("(service web) is draining: stopping its tasks before the service is deleted.");
+    const deployments = await apiRequest<{ items: { spec: { replicas: number } }[] }>(kc, { method: "GET", path: resourcePath(Deployments, ns) });
+    expect(deployments.items.map((d) => d.spec.replicas)).toEqual([0]);
+    await mergePatch(Pods, ns, heldName, { metadata: { finalizers: null } });
+    await eventually("the service is gone", async () => {
+      try {
+        await readService(ns);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect((await podsOf(ns)).filter((p) => p.metadata?.deletionTimestamp === undefined)).toHaveLength(0);
+  });
+
+  it("a spot node that goes away: its task is stopped as SpotInterruption and replaced at once", async () => {
+    const ns = await testNamespace(kc, "svc-spot");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    // The spot pool as a provider of its own, so the task lands on a spot node.
+    await apiRequest(kc, {
+      method: "PATCH",
+      path: resourcePath(CapacityProviders, undefined, "spot-pool"),
+      contentType: "application/apply-patch+yaml",
+      query: { fieldManager: "svc-test", force: true },
+      body: { apiVersion: API_GROUP_VERSION, kind: "CapacityProvider", metadata: { name: "spot-pool" }, spec: { type: "EC2", spot: true, kubernetes: { nodeSelector: { "kubernetes.io/hostname": "spot-b-1" } } } },
+    });
+    await createService(ns, { taskDefinition: "web", desiredCount: 1, capacityProviderStrategy: [{ capacityProvider: "spot-pool", weight: 1 }] });
+    await serviceWhen(ns, "1 running", steady(1), 90_000);
+    const [before] = await podsOf(ns);
+    expect(before?.spec?.nodeName).toBe("spot-b-1");
+
+    const spec = TEST_NODES.find((n) => n.name === "spot-b-1");
+    if (spec === undefined) throw new Error("no spot-b-1 in TEST_NODES");
+    await apiRequest(kc, { method: "DELETE", path: resourcePath(Nodes, undefined, "spot-b-1") });
+    try {
+      const svc = await serviceWhen(ns, "a SpotInterruption event", (s) => (s.events ?? []).some((e) => e.message?.includes("SpotInterruption") === true), 60_000);
+      expect(svc.status?.events?.find((e) => e.message?.includes("SpotInterruption"))?.message).toMatch(/^\(service web\) stopped 1 running tasks: SpotInterruption/);
+      await eventually("the interrupted pod is gone", async () => !(await podsOf(ns)).some((p) => p.metadata?.uid === before?.metadata?.uid));
+    } finally {
+      await post<V1Node>(Nodes, undefined, buildNode(spec) as unknown as Record<string, unknown>);
+    }
+    await serviceWhen(ns, "running again on the re-created node", steady(1), 90_000);
+    const [after] = (await podsOf(ns)).filter(isReady);
+    expect(after?.metadata?.uid).not.toBe(before?.metadata?.uid);
+    expect((await readService(ns)).status?.deployments?.[0]?.failedTasks ?? 0).toBe(0);
+  });
+});
