@@ -261,6 +261,12 @@ class ServicePlan {
 
   /** Adds `port` → target to Service `name`; the same port to the same target is kept once, to another target refused. */
   add(name: string, source: Source, namedBy: string, port: number, target: Target, field: string): void {
+    if (source === "serviceConnect" && name === this.mainName && this.mainExposed && this.isMain(name)) {
+      throw new ServiceNetworkingError(
+        field,
+        `Service ${name} is the Service made from spec.loadBalancers and spec.serviceRegistries, exposed outside the cluster by spec.kubernetes.service.type; a Service Connect name on it would expose port ${port} too. Choose another discoveryName or dnsName, or use type ClusterIP`,
+      );
+    }
     const s = this.ensure(name, source, namedBy);
     const clash = s.ports.find((p) => p.port === port && p.target.protocol === target.protocol);
     if (clash !== undefined) {
@@ -270,13 +276,13 @@ class ServicePlan {
         `port ${port}/${target.protocol} of Service ${name} already goes to container ${clash.target.container} port ${clash.target.containerPort} (${clash.field}); a Service port has one target`,
       );
     }
-    if (source === "serviceConnect" && name === this.mainName && this.mainExposed) {
-      throw new ServiceNetworkingError(
-        field,
-        `Service ${name} is the Service made from spec.loadBalancers, exposed outside the cluster by spec.kubernetes.service.type; a Service Connect name on it would expose port ${port} too. Choose another discoveryName or dnsName, or use type ClusterIP`,
-      );
-    }
     s.ports.push({ port, target, field });
+  }
+
+  /** Whether Service `name` is the one made from loadBalancers/serviceRegistries (it takes spec.kubernetes.service). */
+  isMain(name: string): boolean {
+    const sources = this.services.get(name)?.sources;
+    return name === this.mainName && sources !== undefined && (sources.has("loadBalancers") || sources.has("serviceRegistries"));
   }
 }
 
@@ -407,7 +413,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
   const containerNames = new Map(input.podTemplate.containers.map((m) => [m.name, m.container]));
   const services: ServiceObject[] = [];
   for (const planned of plan.services.values()) {
-    const isMain = planned.name === mainName && (planned.sources.has("loadBalancers") || planned.sources.has("serviceRegistries"));
+    const isMain = plan.isMain(planned.name);
     const headless = isMain && !planned.sources.has("loadBalancers") && !planned.sources.has("serviceConnect") && type === "ClusterIP";
     const serviceSpec: V1ServiceSpec = {
       type: isMain ? type : "ClusterIP",
@@ -432,7 +438,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
       ports: [...new Set(planned.ports.map((p) => p.port))],
     });
   }
-  if (spec.kubernetes?.service !== undefined && !plan.services.has(mainName)) {
+  if (spec.kubernetes?.service !== undefined && !plan.isMain(mainName)) {
     unsupported.push({ field: "spec.kubernetes.service", reason: "there are no loadBalancers or serviceRegistries, so there is no Service to apply these settings to" });
   }
 

@@ -486,10 +486,16 @@ describe("buildServiceNetworking: serviceConnectConfiguration → Services for d
     [
       "a Service Connect name on an exposed load balancer Service",
       { loadBalancers: [lb("web", 8080)], kubernetes: { service: { type: "LoadBalancer" } }, ...serviceConnect("shop", { portName: "http", discoveryName: "web", clientAliases: [{ port: 80 }] }) },
-      "spec.serviceConnectConfiguration.services[0].clientAliases[0].port: Service web is the Service made from spec.loadBalancers, exposed outside the cluster by spec.kubernetes.service.type; a Service Connect name on it would expose port 80 too. Choose another discoveryName or dnsName, or use type ClusterIP",
+      "spec.serviceConnectConfiguration.services[0].clientAliases[0].port: Service web is the Service made from spec.loadBalancers and spec.serviceRegistries, exposed outside the cluster by spec.kubernetes.service.type; a Service Connect name on it would expose port 80 too. Choose another discoveryName or dnsName, or use type ClusterIP",
     ],
   ])("refused: %s", (_name, spec, message) => {
     expect(refusal(spec)).toBe(message);
+  });
+
+  it("a discovery name equal to the ECS service's name without loadBalancers → a ClusterIP Service; spec.kubernetes.service is reported unused", () => {
+    const result = networking({ kubernetes: { service: { type: "LoadBalancer" } }, ...serviceConnect("shop", { portName: "http", discoveryName: "web", clientAliases: [{ port: 80 }] }) });
+    expect(result.services.map((s) => [s.metadata.name, s.spec.type])).toEqual([["web", "ClusterIP"]]);
+    expect(result.unsupported.map((u) => u.field)).toEqual(["spec.kubernetes.service"]);
   });
 
   it("aliases of one name and port to the same target are kept once", () => {
