@@ -491,11 +491,14 @@ function aliasServiceName(dnsName: string, field: string, namespace: string, clu
 function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanced: readonly Target[], lbEntries: readonly { containerName: string; containerPort: number }[]): IngressObject {
   const ingress = input.spec.kubernetes?.ingress;
   if (ingress === undefined) throw new Error("buildIngress without spec.kubernetes.ingress");
-  const hosts = [...new Set([...(ingress.host === undefined ? [] : [ingress.host]), ...(ingress.hosts ?? [])])];
-  [...(ingress.host === undefined ? [] : [[`${ING}.host`, ingress.host]]), ...(ingress.hosts ?? []).map((h, i) => [`${ING}.hosts[${i}]`, h])].forEach(([field, host]) => {
-    const bare = (host ?? "").startsWith("*.") ? (host ?? "").slice(2) : (host ?? "");
-    if (!isDnsSubdomain(bare)) throw new ServiceNetworkingError(field ?? ING, `${host ?? ""} is not a host name (lowercase DNS name, optionally starting with *.)`);
-  });
+  const named: [field: string, host: string][] = [
+    ...(ingress.host === undefined ? [] : [[`${ING}.host`, ingress.host] as [string, string]]),
+    ...(ingress.hosts ?? []).map((host, i): [string, string] => [`${ING}.hosts[${i}]`, host]),
+  ];
+  for (const [field, host] of named) {
+    if (!isDnsSubdomain(host.startsWith("*.") ? host.slice(2) : host)) throw new ServiceNetworkingError(field, `${host} is not a host name (lowercase DNS name, optionally starting with *.)`);
+  }
+  const hosts = [...new Set(named.map(([, host]) => host))];
 
   const defaultContainer = ingress.containerName ?? lbEntries[0]?.containerName;
   const defaultPort = (containerName: string | undefined): number | undefined =>
