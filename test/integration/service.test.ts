@@ -17,7 +17,7 @@ import { apiRequest } from "../../src/runtime/api-request.ts";
 import type { Condition } from "../../src/runtime/conditions.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Deployments, Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, Services } from "../../src/runtime/resources.ts";
 import { buildNode, TEST_NODES } from "../controlplane/nodes.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 
@@ -285,5 +285,92 @@ describe("Service: deletion and interruptions", () => {
     const [after] = (await podsOf(ns)).filter(isReady);
     expect(after?.metadata?.uid).not.toBe(before?.metadata?.uid);
     expect((await readService(ns)).status?.deployments?.[0]?.failedTasks ?? 0).toBe(0);
+  });
+});
+
+describe("Service: autoscaling and load balancing", () => {
+  it("autoScaling gives an HPA aimed at the scale subresource, and kubectl scale changes desiredCount", async () => {
+    const ns = await testNamespace(kc, "svc-hpa");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 2,
+      autoScaling: {
+        minCapacity: 1,
+        maxCapacity: 10,
+        targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }],
+      },
+    });
+    await serviceWhen(ns, "2 running", steady(2), 90_000);
+    const hpa = await eventually("the HPA", () =>
+      apiRequest<{ spec: { scaleTargetRef: unknown; minReplicas: number; maxReplicas: number; metrics: { resource?: { name: string; target: { averageUtilization: number } } }[] } }>(kc, {
+        method: "GET",
+        path: resourcePath(HorizontalPodAutoscalers, ns, "web"),
+      }),
+    );
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: API_GROUP_VERSION, kind: "Service", name: "web" });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 10]);
+    expect(hpa.spec.metrics[0]?.resource).toMatchObject({ name: "cpu", target: { averageUtilization: 60 } });
+
+    await kubectl("-n", ns, "scale", "ecsservice/web", "--replicas", "5");
+    const svc = await serviceWhen(ns, "5 running after kubectl scale", steady(5), 90_000);
+    expect(svc.spec.desiredCount).toBe(5);
+    expect((await podsOf(ns)).filter(isReady)).toHaveLength(5);
+    // The PDB keeps minimumHealthyPercent (100 % of 5) through node drains.
+    const pdb = await eventually("the PDB at 5", async () => {
+      const p = await apiRequest<{ spec: { minAvailable: number } }>(kc, { method: "GET", path: resourcePath(PodDisruptionBudgets, ns, "web") });
+      return p.spec.minAvailable === 5 ? p : undefined;
+    });
+    expect(pdb.spec.minAvailable).toBe(5);
+  });
+
+  it("loadBalancers and the ingress route to the named container port, and only ready tasks are endpoints", async () => {
+    const ns = await testNamespace(kc, "svc-lb");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition({ containerDefinitions: [container({ portMappings: [{ containerPort: 9090, name: "admin" }, { containerPort: 8080, name: "http" }] })] }));
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 3,
+      loadBalancers: [{ containerName: "app", containerPort: 8080, targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web/0123456789abcdef" }],
+      kubernetes: { ingress: { host: "web.example.com", className: "nginx" } },
+    });
+    await serviceWhen(ns, "3 running", steady(3), 90_000);
+    const service = await eventually("the Service", () =>
+      apiRequest<{ spec: { selector: Record<string, string>; ports: { port: number; targetPort: number | string }[] } }>(kc, { method: "GET", path: resourcePath(Services, ns, "web") }),
+    );
+    expect(service.spec.selector).toEqual({ "ecs.operator.dev/service": "web" });
+    expect(service.spec.ports).toHaveLength(1);
+    const [pod] = (await podsOf(ns)).filter(isReady);
+    const target = service.spec.ports[0]?.targetPort;
+    const podPort = pod?.spec?.containers[0]?.ports?.find((p) => p.name === target || p.containerPort === target);
+    expect(podPort?.containerPort).toBe(8080);
+
+    const ingress = await eventually("the Ingress", () =>
+      apiRequest<{ spec: { ingressClassName: string; rules: { host: string; http: { paths: { backend: { service: { name: string; port: { number?: number; name?: string } } } }[] } }[] } }>(kc, {
+        method: "GET",
+        path: resourcePath(Ingresses, ns, "web"),
+      }),
+    );
+    expect(ingress.spec.ingressClassName).toBe("nginx");
+    expect(ingress.spec.rules[0]?.host).toBe("web.example.com");
+    const backend = ingress.spec.rules[0]?.http.paths[0]?.backend.service;
+    expect(backend?.name).toBe("web");
+    expect(backend?.port.number).toBe(service.spec.ports[0]?.port);
+
+    // One task stops passing its health checks: it leaves the endpoints, the others stay.
+    await mergePatch(Pods, ns, pod?.metadata?.name ?? "", { metadata: { annotations: { "kwok.ecs-operator.dev/not-ready": "true" } } });
+    const slices = await eventually("EndpointSlices with 2 ready endpoints and the unready one not ready", async () => {
+      const list = await apiRequest<{ items: { endpoints?: { targetRef?: { name: string }; conditions?: { ready?: boolean } }[]; ports?: { port: number }[] }[] }>(kc, {
+        method: "GET",
+        path: `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
+        query: { labelSelector: "kubernetes.io/service-name=web" },
+      });
+      const endpoints = list.items.flatMap((s) => s.endpoints ?? []);
+      const ready = endpoints.filter((e) => e.conditions?.ready === true);
+      const unready = endpoints.find((e) => e.targetRef?.name === pod?.metadata?.name);
+      return ready.length === 2 && unready?.conditions?.ready === false ? list : undefined;
+    });
+    expect(slices.items.flatMap((s) => s.ports ?? []).map((p) => p.port)).toEqual([8080]);
   });
 });

@@ -7,7 +7,11 @@ import { CapacityStrategyError, splitDesiredCount } from "../../builders/capacit
 import { circuitBreakerThreshold, minimumHealthyTasks, effectivePercents } from "../../builders/deployment-config.ts";
 import { PlacementError } from "../../builders/placement.ts";
 import { PodTemplateError } from "../../builders/pod-template.ts";
+import { scheduledCapacity, scheduledRequeueAfterMs, ScheduledScalingError } from "../../builders/scheduled-scaling.ts";
+import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
 import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
+import { buildServiceNetworking, ServiceNetworkingError, type ServiceChildContext } from "../../builders/service-networking.ts";
+import { buildServicePdb } from "../../builders/service-pdb.ts";
 import {
   buildServiceDeployment,
   DEPLOYMENT_ID_ANNOTATION,
@@ -16,6 +20,8 @@ import {
   nodeLabelValues,
   serviceDeploymentName,
   serviceSelectorString,
+  ownerReference,
+  servicePodSelector,
   type RevisionRef,
   type ServiceRef,
 } from "../../builders/service-deployment.ts";
@@ -24,7 +30,9 @@ import { computeDeployments, observeTask, type ObservedTask, type RolloutResult 
 import { computeServiceStatus, newEventMessages, ServiceReason } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
-import { CAPACITY_PROVIDER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
+import type { PodTemplate } from "../../builders/pod-template.ts";
 import { applyIfChanged } from "../../runtime/apply.ts";
 import { Action, TerminalError, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
@@ -32,7 +40,19 @@ import { byOwnerUid } from "../../runtime/informer.ts";
 import { isNotFound } from "../../runtime/kube-client.ts";
 import { errorText } from "../../runtime/logger.ts";
 import type { Manager } from "../../runtime/manager.ts";
-import { controllerOf, DaemonSets, Deployments, objectKey, Pods, type KubeObject } from "../../runtime/resources.ts";
+import {
+  controllerOf,
+  DaemonSets,
+  Deployments,
+  HorizontalPodAutoscalers,
+  Ingresses,
+  objectKey,
+  PodDisruptionBudgets,
+  Pods,
+  Services,
+  type KubeObject,
+  type ResourceType,
+} from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
 import type { CapacityContext, ProviderPlacement } from "../capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
@@ -70,6 +90,10 @@ export interface ServiceControllerOptions {
   progressRecheckMs?: number;
   /** Safety-net resync of a steady service. */
   steadyRecheckMs?: number;
+  /** Where ALBRequestCountPerTarget comes from (docs/autoscaling.md). */
+  requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
+  /** The cluster DNS domain for Service Connect names. Default cluster.local. */
+  clusterDomain?: string;
 }
 
 export interface ServiceController {
@@ -86,6 +110,11 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   const deployments = mgr.informer<DeploymentObject>(Deployments, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } });
   const daemonSets = mgr.informer<DaemonSetObject>(DaemonSets, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } });
   const pods = mgr.informer<PodObject>(Pods, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName } });
+  // Children made by the networking, autoscaling and PDB builders, labelled with the service label.
+  const childInformers = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets].map((rt) => ({
+    rt,
+    informer: mgr.informer<KubeObject>(rt, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } }),
+  }));
   const { capacity } = opts;
   const { resolver } = opts.taskDefinitions;
   const progressRecheckMs = opts.progressRecheckMs ?? 10_000;
@@ -108,11 +137,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     return JSON.stringify(keys.map((k) => values[k] ?? []));
   };
 
-  const controller = mgr
-    .controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers })
-    .for(services)
-    .owns(deployments)
-    .owns(daemonSets)
+  const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers }).for(services).owns(deployments).owns(daemonSets);
+  for (const c of childInformers) builder.owns(c.informer);
+  const controller = builder
     .watches(pods, (p) => serviceKeysOfPods([p]))
     // A TaskDefinition or revision appearing, changing or going: the services that name its family.
     .watches(opts.taskDefinitions.taskDefinitions, (td) => {
@@ -244,6 +271,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const byName = new Map(owned.map((o) => [`${o.kind ?? ""}/${o.metadata?.name ?? ""}`, o]));
     const nodes = capacity.nodeList();
     const dependsOn = new Set<string>();
+    let targetTemplate: PodTemplate | undefined;
     for (const [i, p] of providers.entries()) {
       const input = {
         service: serviceRef,
@@ -259,6 +287,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       };
       const built = buildChild(who, () => (daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
       for (const l of built.placement.dependsOnLabels) dependsOn.add(l);
+      targetTemplate ??= built.podTemplate;
       const kind = daemon ? "DaemonSet" : "Deployment";
       const cached = byName.get(`${kind}/${built.object.metadata?.name ?? ""}`);
       if (cached === undefined) {
@@ -267,6 +296,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       }
       await applyIfChanged(mgr.client, daemon ? DaemonSets : Deployments, built.object, cached);
     }
+    const scheduled = await applyServiceChildren(svc, serviceRef, cap.clusterName, revision, rollout.target.taskDefinition, targetTemplate, desiredCount, daemon, cap.cluster?.spec.serviceConnectDefaults?.namespace, now, ctx);
     labelDeps.set(objectKey(svc), { keys: [...dependsOn].sort(), fingerprint: fingerprint([...dependsOn].sort()) });
     if (dependsOn.size === 0) labelDeps.delete(objectKey(svc));
 
@@ -318,7 +348,94 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         if (pod !== undefined) await deletePod(pod, ctx);
       }
     }
-    return Action.requeueAfter(rollout.steady ? steadyRecheckMs : progressRecheckMs);
+    const recheck = rollout.steady ? steadyRecheckMs : progressRecheckMs;
+    return Action.requeueAfter(scheduled === undefined ? recheck : Math.min(recheck, scheduled));
+  }
+
+  /**
+   * Service/Ingress (load balancing, discovery), HPA (autoScaling, scheduled limits) and PDB: applied as the builders
+   * return them; owned ones they no longer return are deleted. Returns when scheduled limits change next (ms).
+   */
+  async function applyServiceChildren(
+    svc: ServiceObject,
+    ref: ServiceRef,
+    clusterName: string,
+    revision: RevisionRef,
+    revisionRef: string,
+    podTemplate: PodTemplate | undefined,
+    desiredCount: number,
+    daemon: boolean,
+    serviceConnectDefaultNamespace: string | undefined,
+    now: Date,
+    ctx: ReconcileContext,
+  ): Promise<number | undefined> {
+    const who = `Service ${objectKey(svc)}`;
+    const child: ServiceChildContext = {
+      namespace: ref.namespace,
+      ownerReference: ownerReference(ref),
+      labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(clusterName) },
+    };
+    const selector = servicePodSelector(ref.name);
+    const desired: { rt: ResourceType; obj: KubeObject }[] = [];
+    let requeueMs: number | undefined;
+    try {
+      if (podTemplate !== undefined) {
+        const net = buildServiceNetworking({
+          name: ref.name,
+          spec: ref.spec,
+          selector,
+          taskDefinition: revision.spec,
+          podTemplate,
+          taskDefinitionRef: revisionRef,
+          serviceConnectDefaultNamespace,
+          ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
+          child,
+        });
+        for (const o of net.services) desired.push({ rt: Services, obj: o });
+        if (net.ingress !== undefined) desired.push({ rt: Ingresses, obj: net.ingress });
+        if (net.unsupported.length > 0) ctx.log.debug("load balancing: not fully mapped", { fields: net.unsupported.map((u) => u.field).join(", ") });
+      }
+      const autoScaling = ref.spec.autoScaling;
+      if (autoScaling !== undefined && !daemon) {
+        const created = svc.metadata.creationTimestamp === undefined ? now : new Date(svc.metadata.creationTimestamp);
+        const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created }) : undefined;
+        if (limits !== undefined) requeueMs = scheduledRequeueAfterMs(limits, now);
+        const scaling = buildServiceAutoscaling({
+          name: ref.name,
+          autoScaling,
+          ...(limits === undefined ? {} : { capacity: { minCapacity: limits.minCapacity, maxCapacity: limits.maxCapacity } }),
+          desiredCount,
+          requestCountMetric: opts.requestCountMetric,
+          child,
+        });
+        if (scaling.hpa !== undefined) desired.push({ rt: HorizontalPodAutoscalers, obj: scaling.hpa });
+        if (scaling.desiredCount !== undefined) {
+          // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
+          await mgr.client.patch(EcsServices, ref.name, ref.namespace, { spec: { replicas: scaling.desiredCount } }, "merge", "scale");
+          ctx.log.info("scaled to the capacity limits in force", { desiredCount: scaling.desiredCount });
+        }
+      }
+      const pdb = buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
+      if (pdb !== undefined) desired.push({ rt: PodDisruptionBudgets, obj: pdb });
+    } catch (e) {
+      if (e instanceof ServiceNetworkingError || e instanceof ScheduledScalingError) throw new TerminalError(`${who}: ${e.message}`, e.conditionReason);
+      throw e;
+    }
+    for (const { rt, informer } of childInformers) {
+      const mine = indexed(informer, OWNER_UID_INDEX, ref.uid, byOwnerUid).filter((o) => controllerOf(o)?.uid === ref.uid);
+      const wanted = desired.filter((d) => d.rt === rt);
+      for (const d of wanted) {
+        const cached = informer.get(`${ref.namespace}/${d.obj.metadata?.name ?? ""}`);
+        if (cached !== undefined && controllerOf(cached)?.uid !== ref.uid) {
+          throw new TerminalError(`${who}: ${rt.kind} ${d.obj.metadata?.name ?? ""} exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
+        }
+        await applyIfChanged(mgr.client, rt, d.obj, cached);
+      }
+      for (const o of mine) {
+        if (!wanted.some((d) => d.obj.metadata?.name === o.metadata?.name)) await mgr.client.delete(rt, o.metadata?.name ?? "", ref.namespace);
+      }
+    }
+    return requeueMs;
   }
 
   async function drain(svc: ServiceObject, ctx: ReconcileContext): Promise<Action> {
@@ -362,7 +479,11 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       ctx.log.debug("draining: waiting for tasks to stop", { tasks: remaining.length });
       return Action.requeueAfter(2_000);
     }
-    await removeFinalizer(mgr.client, EcsServices, svc, SERVICE_FINALIZER);
+    try {
+      await removeFinalizer(mgr.client, EcsServices, svc, SERVICE_FINALIZER);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
     ctx.log.info("drained; finalizer removed");
     return Action.done();
   }
@@ -422,12 +543,18 @@ function splitShares(who: string, desiredCount: number, providers: readonly Prov
   }
 }
 
-function buildChild(who: string, build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: { dependsOnLabels: string[] } }): { object: KubeObject; placement: { dependsOnLabels: string[] } } {
+interface BuiltChild {
+  object: KubeObject;
+  placement: { dependsOnLabels: string[] };
+  podTemplate: PodTemplate;
+}
+
+function buildChild(who: string, build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: { dependsOnLabels: string[] }; podTemplate: PodTemplate }): BuiltChild {
   try {
     const r = build();
     const object = r.deployment ?? r.daemonSet;
     if (object === undefined) throw new Error(`${who}: the builder returned no object`);
-    return { object, placement: r.placement };
+    return { object, placement: r.placement, podTemplate: r.podTemplate };
   } catch (e) {
     if (e instanceof PlacementError) throw new TerminalError(`${who}: ${e.message}${e.column === undefined ? "" : ` (at column ${e.column})`}`, ServiceReason.InvalidPlacement);
     if (e instanceof PodTemplateError) throw new TerminalError(`${who}: the task definition cannot run here: ${e.message}`, e.conditionReason);
