@@ -29,11 +29,11 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-async function startControllers(namespace: string): Promise<Manager> {
+async function startControllers(namespace: string, opts: { steadyRecheckMs?: number } = {}): Promise<Manager> {
   const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }) });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
-  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000 });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, ...opts });
   await mgr.start();
   return mgr;
 }
@@ -372,5 +372,33 @@ describe("Service: autoscaling and load balancing", () => {
       return ready.length === 2 && unready?.conditions?.ready === false ? list : undefined;
     });
     expect(slices.items.flatMap((s) => s.ports ?? []).map((p) => p.port)).toEqual([8080]);
+  });
+});
+
+describe("Service: efficiency", () => {
+  const total = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, filter: (l: Record<string, string | number>) => boolean = () => true) =>
+    (await metric.get()).values.filter((v) => filter(v.labels)).reduce((n, v) => n + v.value, 0);
+
+  it("reconciles of a steady service write nothing (children, status, events)", async () => {
+    const ns = await testNamespace(kc, "svc-quiet");
+    const mgr = await startControllers(ns, { steadyRecheckMs: 200 });
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 2,
+      loadBalancers: [{ containerName: "app", containerPort: 8080 }],
+      kubernetes: { ingress: { host: "quiet.example.com" } },
+      autoScaling: { minCapacity: 1, maxCapacity: 4, targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 50, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }] },
+      placementStrategy: [{ type: "spread", field: "attribute:ecs.availability-zone" }],
+    });
+    await serviceWhen(ns, "2 running", steady(2), 90_000);
+    // Let the last writes' watch events come back, then count.
+    const reconciles = () => total(mgr.metrics.reconcileTotal, (l) => l.controller === "service");
+    const settleFrom = await reconciles();
+    await eventually("a few quiet reconciles", async () => (await reconciles()) >= settleFrom + 5);
+    const writesBefore = await total(mgr.metrics.apiWrites);
+    const from = await reconciles();
+    await eventually("ten more reconciles", async () => (await reconciles()) >= from + 10);
+    expect(await total(mgr.metrics.apiWrites)).toBe(writesBefore);
   });
 });

@@ -429,7 +429,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         if (cached !== undefined && controllerOf(cached)?.uid !== ref.uid) {
           throw new TerminalError(`${who}: ${rt.kind} ${d.obj.metadata?.name ?? ""} exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
         }
-        await applyIfChanged(mgr.client, rt, d.obj, cached);
+        await applyIfChanged(mgr.client, rt, withoutServerDroppedDefaults(d.obj), cached);
       }
       for (const o of mine) {
         if (!wanted.some((d) => d.obj.metadata?.name === o.metadata?.name)) await mgr.client.delete(rt, o.metadata?.name ?? "", ref.namespace);
@@ -541,6 +541,17 @@ function splitShares(who: string, desiredCount: number, providers: readonly Prov
     if (e instanceof CapacityStrategyError) throw new TerminalError(`${who}: ${e.message}`, ServiceReason.InvalidCapacity);
     throw e;
   }
+}
+
+/**
+ * The API server drops `publishNotReadyAddresses: false` (omitempty), so a desired Service that states it never
+ * matches the cached one and would be re-applied on every pass. False is the default: leave it out.
+ */
+function withoutServerDroppedDefaults(obj: KubeObject): KubeObject {
+  const spec = (obj as { spec?: Record<string, unknown> }).spec;
+  if (obj.kind !== "Service" || spec?.publishNotReadyAddresses !== false) return obj;
+  const { publishNotReadyAddresses: _dropped, ...rest } = spec;
+  return { ...obj, spec: rest } as KubeObject;
 }
 
 interface BuiltChild {
