@@ -221,6 +221,49 @@ describe("Service: placement", () => {
   });
 });
 
+describe("Service: placement follows the nodes", () => {
+  it("a =~ pattern that matches no node keeps tasks pending; relabelling a node to match places them there", async () => {
+    const ns = await testNamespace(kc, "svc-relabel");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, launchType: "EC2", placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ t9\\..*" }] });
+    await serviceWhen(ns, "2 pending", (s) => s.pendingCount === 2 && s.runningCount === 0);
+    expect((await podsOf(ns)).every((p) => p.spec?.nodeName === undefined)).toBe(true);
+    try {
+      await mergePatch(Nodes, undefined, "od-a-1", { metadata: { labels: { "node.kubernetes.io/instance-type": "t9.large" } } });
+      await serviceWhen(ns, "2 running on the relabelled node", steady(2), 90_000);
+      expect(new Set((await podsOf(ns)).filter(isReady).map((p) => p.spec?.nodeName))).toEqual(new Set(["od-a-1"]));
+    } finally {
+      await mergePatch(Nodes, undefined, "od-a-1", { metadata: { labels: { "node.kubernetes.io/instance-type": "m5.xlarge" } } });
+    }
+  });
+});
+
+describe("Service: DAEMON", () => {
+  it("a DAEMON service runs one task on every node of the EC2 pool, as a DaemonSet", async () => {
+    const ns = await testNamespace(kc, "svc-daemon");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", schedulingStrategy: "DAEMON", launchType: "EC2" });
+    const onDemand = TEST_NODES.filter((n) => n.pool === "on-demand").map((n) => n.name).sort();
+    const svc = await serviceWhen(ns, `${onDemand.length} running`, steady(onDemand.length), 90_000);
+    expect(svc.status?.desiredCount).toBe(onDemand.length);
+    const pods = (await podsOf(ns)).filter(isReady);
+    expect(pods.map((p) => p.spec?.nodeName).sort()).toEqual(onDemand);
+    expect(pods.every((p) => p.metadata?.ownerReferences?.[0]?.kind === "DaemonSet")).toBe(true);
+  });
+
+  it("a DAEMON service on a FARGATE-type provider is refused, naming the field", async () => {
+    const ns = await testNamespace(kc, "svc-daemon-fargate");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", schedulingStrategy: "DAEMON", capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] });
+    const svc = await serviceWhen(ns, "Stalled", (_s, s) => condition(s, "Stalled")?.status === "True");
+    expect(condition(svc, "Stalled")).toMatchObject({ reason: "UnsupportedSchedulingStrategy" });
+    expect(condition(svc, "Stalled")?.message).toContain("spec.capacityProviderStrategy");
+  });
+});
+
 describe("Service: deletion and interruptions", () => {
   it("deleting a service drains it: DRAINING while its tasks stop, then it is gone", async () => {
     const ns = await testNamespace(kc, "svc-drain");

@@ -240,6 +240,8 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const desiredNames = new Set(providers.map((p) => serviceDeploymentName(name, p.provider.name)));
     const settled = previousPrimary !== undefined && isSettled(owned, desiredNames, shares, providers, name, previousPrimary.id, daemon);
 
+    // DAEMON: one task per node the DaemonSets select, as their controller counts them.
+    const daemonDesired = owned.filter((o) => o.kind === "DaemonSet").reduce((n, o) => n + ((o as DaemonSetObject).status?.desiredNumberScheduled ?? 0), 0);
     const cb = spec.deploymentConfiguration?.deploymentCircuitBreaker;
     const rollout = computeDeployments({
       serviceName,
@@ -247,14 +249,14 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       desired: {
         id: desiredId,
         taskDefinition: resolved.value.reference,
-        desiredCount: daemon ? observed.length : desiredCount,
+        desiredCount: daemon ? daemonDesired : desiredCount,
         ...(launchType === undefined ? {} : { launchType }),
         ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map((i) => ({ ...i })) } : {}),
       },
       tasks: observed,
       newFailures,
       circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback },
-      threshold: circuitBreakerThreshold(desiredCount, cb),
+      threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
       settled,
       now,
     });
