@@ -29,11 +29,12 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-async function startControllers(namespace: string, opts: { steadyRecheckMs?: number } = {}): Promise<Manager> {
-  const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }) });
+async function startControllers(namespace: string, opts: { steadyRecheckMs?: number; now?: () => Date } = {}): Promise<Manager> {
+  const { now, ...serviceOpts } = opts;
+  const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }), ...(now === undefined ? {} : { now }) });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
-  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, ...opts });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, ...serviceOpts });
   await mgr.start();
   return mgr;
 }
@@ -194,6 +195,92 @@ describe("Service: deployments", () => {
   });
 });
 
+describe("Service: more deployments", () => {
+  /** Samples the ready tasks until `until` resolves; returns the fewest seen and the number of samples. */
+  async function sampleReady(ns: string, until: Promise<unknown>): Promise<{ min: number; samples: number }> {
+    const state = { done: false, min: Number.POSITIVE_INFINITY, samples: 0 };
+    const sampler = (async () => {
+      while (!state.done) {
+        state.min = Math.min(state.min, (await podsOf(ns)).filter(isReady).length);
+        state.samples++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      await until;
+    } finally {
+      state.done = true;
+      await sampler;
+    }
+    return { min: state.min, samples: state.samples };
+  }
+
+  it("a new force-new-deployment value starts a new deployment of the same revision and replaces every task", async () => {
+    const ns = await testNamespace(kc, "svc-force");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 2 });
+    const first = await serviceWhen(ns, "2 running", steady(2, "web:1"), 90_000);
+    const before = new Set((await podsOf(ns)).map((p) => p.metadata?.uid));
+    await mergePatch(EcsServices, ns, "web", { metadata: { annotations: { "ecs.operator.dev/force-new-deployment": "2026-01-01T00:00:00Z" } } });
+    const svc = await serviceWhen(ns, "a new deployment, steady", (s) => steady(2, "web:1")(s) && s.deployments?.[0]?.id !== first.status?.deployments?.[0]?.id, 90_000);
+    expect(svc.status?.deployments?.[0]?.id).toMatch(/^ecs-svc\/\d{19}$/);
+    const after = (await podsOf(ns)).filter(isReady);
+    expect(after).toHaveLength(2);
+    expect(after.some((p) => before.has(p.metadata?.uid))).toBe(false);
+  });
+
+  it("changing the capacity provider strategy moves the tasks to the new provider without dropping below minimumHealthyPercent", async () => {
+    const ns = await testNamespace(kc, "svc-move");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 4, launchType: "EC2" });
+    await serviceWhen(ns, "4 running on EC2", steady(4), 90_000);
+    await mergePatch(EcsServices, ns, "web", { spec: { launchType: null, capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] } });
+    const moved = serviceWhen(ns, "4 running on FARGATE", (s) => steady(4)(s) && s.launchType === "FARGATE", 90_000);
+    const { min, samples } = await sampleReady(ns, moved);
+    expect(samples).toBeGreaterThan(3);
+    expect(min).toBeGreaterThanOrEqual(4);
+    const pods = (await podsOf(ns)).filter(isReady);
+    expect(pods.every((p) => p.spec?.nodeName?.startsWith("fargate-") === true)).toBe(true);
+    const deployments = await apiRequest<{ items: { metadata: { name: string } }[] }>(kc, { method: "GET", path: resourcePath(Deployments, ns) });
+    expect(deployments.items.map((d) => d.metadata.name)).toEqual(["web-fargate"]);
+  });
+
+  it("a revision whose essential container exits (crash loop) trips the circuit breaker and rolls back", async () => {
+    const ns = await testNamespace(kc, "svc-crash");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } });
+    await serviceWhen(ns, "2 running on web:1", steady(2, "web:1"), 90_000);
+    await mergePatch(TaskDefinitions, ns, "web", {
+      spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "crash" }] })], kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=3", "kwok.ecs-operator.dev/exit-delay": "100ms" } } },
+    });
+    const svc = await serviceWhen(ns, "rolled back to web:1", (s) => steady(2, "web:1")(s) && (s.deployments ?? []).some((d) => d.rolloutState === "FAILED"), 90_000);
+    const failed = svc.status?.deployments?.find((d) => d.rolloutState === "FAILED");
+    expect(failed?.taskDefinition).toBe("web:2");
+    expect(failed?.failedTasks).toBeGreaterThanOrEqual(3);
+    expect((await podsOf(ns)).filter(isReady).map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"])).toEqual(["1", "1"]);
+  });
+
+  it("without rollback a failed deployment is Stalled (DeploymentFailed) and the old tasks keep serving", async () => {
+    const ns = await testNamespace(kc, "svc-norollback");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } });
+    await serviceWhen(ns, "2 running on web:1", steady(2, "web:1"), 90_000);
+    await mergePatch(TaskDefinitions, ns, "web", {
+      spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "broken" }] })], kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/image-pull-error": "true" } } },
+    });
+    const svc = await serviceWhen(ns, "Stalled DeploymentFailed", (_s, s) => condition(s, "Stalled")?.reason === "DeploymentFailed", 90_000);
+    expect(svc.status?.deployments?.[0]).toMatchObject({ status: "PRIMARY", taskDefinition: "web:2", rolloutState: "FAILED" });
+    expect(svc.status?.deployments?.[0]?.failedTasks).toBeGreaterThanOrEqual(3);
+    expect(svc.status?.deployments?.[1]).toMatchObject({ status: "ACTIVE", taskDefinition: "web:1", runningCount: 2 });
+    // minimumHealthyPercent 100 and tasks that never became ready: the old tasks kept serving.
+    expect((await podsOf(ns)).filter(isReady).map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"])).toEqual(["1", "1"]);
+  });
+});
+
 describe("Service: placement", () => {
   it("memberOf places pods only on matching nodes; =~ is compiled against the node labels", async () => {
     const ns = await testNamespace(kc, "svc-memberof");
@@ -331,6 +418,30 @@ describe("Service: deletion and interruptions", () => {
   });
 });
 
+describe("Service: interruption notices", () => {
+  it("a node tainted by an interruption handler: its task is stopped and replaced elsewhere, and it is no failure", async () => {
+    const ns = await testNamespace(kc, "svc-taint");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 1, launchType: "EC2", deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } });
+    await serviceWhen(ns, "1 running", steady(1), 90_000);
+    const [before] = await podsOf(ns);
+    const node = before?.spec?.nodeName ?? "";
+    const taint = { key: "aws-node-termination-handler/spot-itn", value: "interrupt", effect: "NoSchedule" };
+    const original = await apiRequest<V1Node>(kc, { method: "GET", path: resourcePath(Nodes, undefined, node) });
+    try {
+      await mergePatch(Nodes, undefined, node, { spec: { taints: [...(original.spec?.taints ?? []), taint] } });
+      const svc = await serviceWhen(ns, "replaced on another node", (s) => steady(1)(s) && (s.events ?? []).some((e) => e.message?.includes("TerminationNotice") === true), 90_000);
+      const [after] = (await podsOf(ns)).filter(isReady);
+      expect(after?.spec?.nodeName).not.toBe(node);
+      expect(svc.status?.events?.find((e) => e.message?.includes("TerminationNotice"))?.message).toContain(`node ${node} is being terminated (taint aws-node-termination-handler/spot-itn)`);
+      expect(svc.status?.deployments?.[0]?.failedTasks ?? 0).toBe(0);
+    } finally {
+      await mergePatch(Nodes, undefined, node, { spec: { taints: original.spec?.taints ?? null } });
+    }
+  });
+});
+
 describe("Service: autoscaling and load balancing", () => {
   it("autoScaling gives an HPA aimed at the scale subresource, and kubectl scale changes desiredCount", async () => {
     const ns = await testNamespace(kc, "svc-hpa");
@@ -443,5 +554,33 @@ describe("Service: efficiency", () => {
     const from = await reconciles();
     await eventually("ten more reconciles", async () => (await reconciles()) >= from + 10);
     expect(await total(mgr.metrics.apiWrites)).toBe(writesBefore);
+  });
+});
+
+describe("Service: scheduled scaling (injected clock)", () => {
+  it("a scheduled action moves the HPA's min/max once the clock passes its time", async () => {
+    const ns = await testNamespace(kc, "svc-sched");
+    const clock = { now: new Date("2026-03-01T11:59:00Z") };
+    await startControllers(ns, { now: () => clock.now });
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 2,
+      autoScaling: {
+        minCapacity: 1,
+        maxCapacity: 10,
+        targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }],
+        scheduledActions: [{ scheduledActionName: "noon", schedule: "at(2026-03-01T12:00:00)", scalableTargetAction: { minCapacity: 3, maxCapacity: 6 } }],
+      },
+    });
+    const limits = async () => {
+      const h = await apiRequest<{ spec: { minReplicas: number; maxReplicas: number } }>(kc, { method: "GET", path: resourcePath(HorizontalPodAutoscalers, ns, "web") });
+      return [h.spec.minReplicas, h.spec.maxReplicas];
+    };
+    await eventually("the HPA at 1..10 before noon", async () => JSON.stringify(await limits()) === "[1,10]");
+    clock.now = new Date("2026-03-01T12:00:30Z");
+    // Any event makes the controller look again; in production the requeue at the next change time does.
+    await mergePatch(EcsServices, ns, "web", { metadata: { annotations: { "test.ecs-operator.dev/poke": "1" } } });
+    await eventually("the HPA at 3..6 after noon", async () => JSON.stringify(await limits()) === "[3,6]");
   });
 });
