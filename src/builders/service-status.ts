@@ -1,8 +1,9 @@
 // The status of a Service, as DescribeServices shows it plus kstatus conditions: a pure function of the previous
 // status, the deployments bookkeeping (service-rollout.ts) and the clock. Ready=True when the PRIMARY deployment is
 // COMPLETED and runningCount == desiredCount, so `kubectl wait --for=condition=Ready ecsservice/web` works.
-import type { ServiceStatus } from "../api/service.ts";
-import { setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
+import { ConditionReason, ConditionType } from "../api/conditions.ts";
+import type { ServiceSpec, ServiceStatus } from "../api/service.ts";
+import { setCondition, setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./service-events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "./service-rollout.ts";
 
@@ -36,7 +37,27 @@ export interface ServiceStatusInput {
   readonly extraMessages?: readonly string[];
   /** Set while the Service is being deleted. */
   readonly draining?: boolean;
+  /** Fields accepted but not (fully) mapped (serviceUnsupportedFields, the builders' reports): the Supported condition. */
+  readonly unsupported?: readonly { readonly field: string; readonly reason: string }[];
   readonly now: Date;
+}
+
+/**
+ * The Service fields that are accepted but not (fully) mapped by the Service controller itself (the load balancing,
+ * autoscaling and placement builders report their own). Listed in the Supported condition.
+ */
+export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; reason: string }[] {
+  const out: { field: string; reason: string }[] = [];
+  const dc = spec.deploymentConfiguration;
+  if (dc?.strategy !== undefined && dc.strategy !== "ROLLING") out.push({ field: "spec.deploymentConfiguration.strategy", reason: `${dc.strategy} runs as a rolling deployment (both revisions serve while it rolls)` });
+  if (dc?.bakeTimeInMinutes !== undefined) out.push({ field: "spec.deploymentConfiguration.bakeTimeInMinutes", reason: "old tasks stop as soon as the new ones are ready" });
+  if (dc?.alarms?.enable === true) out.push({ field: "spec.deploymentConfiguration.alarms", reason: "CloudWatch alarms are not watched" });
+  if ((dc?.lifecycleHooks ?? []).length > 0) out.push({ field: "spec.deploymentConfiguration.lifecycleHooks", reason: "deployment lifecycle hooks are not run" });
+  if (spec.networkConfiguration !== undefined) out.push({ field: "spec.networkConfiguration", reason: "subnets, security groups and public IPs are not mapped: pods use the cluster network (use NetworkPolicies)" });
+  if ((spec.volumeConfigurations ?? []).length > 0) out.push({ field: "spec.volumeConfigurations", reason: "volumes configured at launch are not created by the Service controller yet" });
+  if ((spec.vpcLatticeConfigurations ?? []).length > 0) out.push({ field: "spec.vpcLatticeConfigurations", reason: "VPC Lattice has no Kubernetes counterpart" });
+  if (spec.propagateTags !== undefined && spec.propagateTags !== "NONE") out.push({ field: "spec.propagateTags", reason: "tags are not copied to the pods yet" });
+  return out;
 }
 
 function health(input: ServiceStatusInput, primary: ServiceDeploymentEntry | undefined, running: number): Health {
@@ -68,7 +89,16 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
   if (h.state === "ready" && !wasReady) messages.push(ServiceMessages.steadyState(input.serviceName));
   if (input.draining === true && prev.status !== "DRAINING") messages.push(ServiceMessages.draining(input.serviceName));
   const events: ServiceEventEntry[] = messages.length === 0 ? (prev.events ?? []) : appendServiceEvents(prev.events, messages, input.now);
-  const conditions: Condition[] = setHealthConditions(prev.conditions, h, input.generation, input.now);
+  let conditions: Condition[] = setHealthConditions(prev.conditions, h, input.generation, input.now);
+  const unsupported = input.unsupported ?? [];
+  const gen = input.generation === undefined ? {} : { observedGeneration: input.generation };
+  conditions = setCondition(
+    conditions,
+    unsupported.length === 0
+      ? { type: ConditionType.Supported, status: "True", reason: ConditionReason.AllFieldsSupported, message: "every field present is mapped to Kubernetes", ...gen }
+      : { type: ConditionType.Supported, status: "False", reason: ConditionReason.UnsupportedFields, message: `accepted but not mapped to Kubernetes: ${unsupported.map((u) => `${u.field} (${u.reason})`).join("; ")}`, ...gen },
+    input.now,
+  );
   return {
     ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
     conditions,

@@ -111,7 +111,7 @@ describe("Service: task definition resolution", () => {
   it("a missing TaskDefinition gives Stalled=True naming spec.taskDefinition; the service recovers when it is created, and kubectl wait sees Ready", async () => {
     const ns = await testNamespace(kc, "svc-missing");
     await startControllers(ns);
-    await createService(ns, { taskDefinition: "web", desiredCount: 2 });
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-0123456789abcdef0"], assignPublicIp: "DISABLED" } } });
     const stalled = await serviceWhen(ns, "Stalled", (_s, svc) => condition(svc, "Stalled")?.status === "True");
     expect(condition(stalled, "Stalled")).toMatchObject({ reason: "TaskDefinitionNotFound", message: expect.stringContaining("spec.taskDefinition") as unknown });
     expect(condition(stalled, "Stalled")?.message).toContain(`no TaskDefinition in namespace ${ns} registers the family "web"`);
@@ -123,6 +123,7 @@ describe("Service: task definition resolution", () => {
     expect(stdout).toContain("condition met");
     const svc = await serviceWhen(ns, "steady with web:1", steady(2, "web:1"));
     expect(condition(svc, "Stalled")?.status).toBe("False");
+    expect(condition(svc, "Supported")).toMatchObject({ status: "False", reason: "UnsupportedFields", message: expect.stringContaining("spec.networkConfiguration") as unknown });
     expect((await podsOf(ns)).filter(isReady)).toHaveLength(2);
   });
 });

@@ -5,7 +5,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { ServiceStatus } from "../../api/service.ts";
 import { CapacityStrategyError, splitDesiredCount } from "../../builders/capacity-split.ts";
 import { circuitBreakerThreshold, minimumHealthyTasks, effectivePercents } from "../../builders/deployment-config.ts";
-import { PlacementError } from "../../builders/placement.ts";
+import { PlacementError, type Placement } from "../../builders/placement.ts";
 import { PodTemplateError } from "../../builders/pod-template.ts";
 import { scheduledCapacity, scheduledRequeueAfterMs, ScheduledScalingError } from "../../builders/scheduled-scaling.ts";
 import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
@@ -27,7 +27,7 @@ import {
 } from "../../builders/service-deployment.ts";
 import { ServiceMessages } from "../../builders/service-events.ts";
 import { computeDeployments, observeTask, type ObservedTask, type RolloutResult } from "../../builders/service-rollout.ts";
-import { computeServiceStatus, newEventMessages, ServiceReason } from "../../builders/service-status.ts";
+import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
@@ -132,10 +132,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     for (const p of podList) for (const k of podServiceKey(p)) for (const s of indexed(services, SERVICE_LABEL_INDEX, k, byServiceLabelValue)) keys.add(objectKey(s));
     return [...keys];
   };
-  const fingerprint = (keys: readonly string[]): string => {
-    const values = nodeLabelValues(capacity.nodeList());
-    return JSON.stringify(keys.map((k) => values[k] ?? []));
-  };
+  const fingerprint = (keys: readonly string[], values: Record<string, string[]> = nodeLabelValues(capacity.nodeList())): string => JSON.stringify(keys.map((k) => values[k] ?? []));
 
   const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers }).for(services).owns(deployments).owns(daemonSets);
   for (const c of childInformers) builder.owns(c.informer);
@@ -154,7 +151,11 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     // compiled against → the services whose compiled affinity would change.
     .watches(capacity.nodes, (node) => {
       const keys = new Set(serviceKeysOfPods(indexed(pods, POD_NODE_INDEX, node.metadata?.name ?? "", podNodeName)));
-      for (const [key, dep] of labelDeps) if (fingerprint(dep.keys) !== dep.fingerprint) keys.add(key);
+      if (labelDeps.size > 0) {
+        // Once per node event (heartbeats included), not once per service.
+        const values = nodeLabelValues(capacity.nodeList());
+        for (const [key, dep] of labelDeps) if (fingerprint(dep.keys, values) !== dep.fingerprint) keys.add(key);
+      }
       return [...keys];
     })
     .watches(capacity.clusters, (cluster) => services.list().filter((s) => s.metadata.namespace === cluster.metadata.namespace).map(objectKey))
@@ -274,6 +275,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const nodes = capacity.nodeList();
     const dependsOn = new Set<string>();
     let targetTemplate: PodTemplate | undefined;
+    const unsupported = serviceUnsupportedFields(spec);
     for (const [i, p] of providers.entries()) {
       const input = {
         service: serviceRef,
@@ -289,6 +291,8 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       };
       const built = buildChild(who, () => (daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
       for (const l of built.placement.dependsOnLabels) dependsOn.add(l);
+      // buildPlacement reports "field: reason"; the field is below spec.
+      if (targetTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));
       targetTemplate ??= built.podTemplate;
       const kind = daemon ? "DaemonSet" : "Deployment";
       const cached = byName.get(`${kind}/${built.object.metadata?.name ?? ""}`);
@@ -298,7 +302,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       }
       await applyIfChanged(mgr.client, daemon ? DaemonSets : Deployments, built.object, cached);
     }
-    const scheduled = await applyServiceChildren(svc, serviceRef, cap.clusterName, revision, rollout.target.taskDefinition, targetTemplate, desiredCount, daemon, cap.cluster?.spec.serviceConnectDefaults?.namespace, now, ctx);
+    const children = await applyServiceChildren(svc, serviceRef, cap.clusterName, revision, rollout.target.taskDefinition, targetTemplate, desiredCount, daemon, cap.cluster?.spec.serviceConnectDefaults?.namespace, now);
+    unsupported.push(...children.unsupported);
+    const scheduled = children.requeueMs;
     labelDeps.set(objectKey(svc), { keys: [...dependsOn].sort(), fingerprint: fingerprint([...dependsOn].sort()) });
     if (dependsOn.size === 0) labelDeps.delete(objectKey(svc));
 
@@ -333,6 +339,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       selector: serviceSelectorString(name),
       ...(launchType === undefined ? {} : { launchType }),
       extraMessages: extra,
+      unsupported,
       now,
     });
     await writeStatus(svc, status);
@@ -369,8 +376,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     daemon: boolean,
     serviceConnectDefaultNamespace: string | undefined,
     now: Date,
-    ctx: ReconcileContext,
-  ): Promise<number | undefined> {
+  ): Promise<{ requeueMs: number | undefined; unsupported: { field: string; reason: string }[] }> {
     const who = `Service ${objectKey(svc)}`;
     const child: ServiceChildContext = {
       namespace: ref.namespace,
@@ -380,6 +386,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const selector = servicePodSelector(ref.name);
     const desired: { rt: ResourceType; obj: KubeObject }[] = [];
     let requeueMs: number | undefined;
+    const unsupported: { field: string; reason: string }[] = [];
     try {
       if (podTemplate !== undefined) {
         const net = buildServiceNetworking({
@@ -395,13 +402,16 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         });
         for (const o of net.services) desired.push({ rt: Services, obj: o });
         if (net.ingress !== undefined) desired.push({ rt: Ingresses, obj: net.ingress });
-        if (net.unsupported.length > 0) ctx.log.debug("load balancing: not fully mapped", { fields: net.unsupported.map((u) => u.field).join(", ") });
+        unsupported.push(...net.unsupported);
       }
       const autoScaling = ref.spec.autoScaling;
       if (autoScaling !== undefined && !daemon) {
         const created = svc.metadata.creationTimestamp === undefined ? now : new Date(svc.metadata.creationTimestamp);
         const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created }) : undefined;
-        if (limits !== undefined) requeueMs = scheduledRequeueAfterMs(limits, now);
+        if (limits !== undefined) {
+          requeueMs = scheduledRequeueAfterMs(limits, now);
+          unsupported.push(...limits.unsupported);
+        }
         const scaling = buildServiceAutoscaling({
           name: ref.name,
           autoScaling,
@@ -411,10 +421,11 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
           child,
         });
         if (scaling.hpa !== undefined) desired.push({ rt: HorizontalPodAutoscalers, obj: scaling.hpa });
+        unsupported.push(...scaling.unsupported);
         if (scaling.desiredCount !== undefined) {
           // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
           await mgr.client.patch(EcsServices, ref.name, ref.namespace, { spec: { replicas: scaling.desiredCount } }, "merge", "scale");
-          ctx.log.info("scaled to the capacity limits in force", { desiredCount: scaling.desiredCount });
+          mgr.logger.info("scaled to the capacity limits in force", { service: who, desiredCount: scaling.desiredCount });
         }
       }
       const pdb = buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
@@ -437,7 +448,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         if (!wanted.some((d) => d.obj.metadata?.name === o.metadata?.name)) await mgr.client.delete(rt, o.metadata?.name ?? "", ref.namespace);
       }
     }
-    return requeueMs;
+    return { requeueMs, unsupported };
   }
 
   async function drain(svc: ServiceObject, ctx: ReconcileContext): Promise<Action> {
@@ -558,11 +569,11 @@ function withoutServerDroppedDefaults(obj: KubeObject): KubeObject {
 
 interface BuiltChild {
   object: KubeObject;
-  placement: { dependsOnLabels: string[] };
+  placement: Placement;
   podTemplate: PodTemplate;
 }
 
-function buildChild(who: string, build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: { dependsOnLabels: string[] }; podTemplate: PodTemplate }): BuiltChild {
+function buildChild(who: string, build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate }): BuiltChild {
   try {
     const r = build();
     const object = r.deployment ?? r.daemonSet;

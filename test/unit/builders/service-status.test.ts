@@ -3,13 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { ServiceStatus } from "../../../src/api/service.ts";
 import { appendServiceEvents, MAX_SERVICE_EVENTS } from "../../../src/builders/service-events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "../../../src/builders/service-rollout.ts";
-import { computeServiceStatus, newEventMessages } from "../../../src/builders/service-status.ts";
+import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../../src/builders/service-status.ts";
 
 const now = new Date("2026-01-01T12:00:00.123Z");
 const A = "ecs-svc/1000000000000000001";
 const dep = (over: Partial<ServiceDeploymentEntry>): ServiceDeploymentEntry => ({ id: A, status: "PRIMARY", taskDefinition: "web:1", desiredCount: 2, runningCount: 2, pendingCount: 0, rolloutState: "COMPLETED", ...over });
 const rollout = (deployments: ServiceDeploymentEntry[], steady: boolean, messages: string[] = []): RolloutResult => ({ deployments, target: { id: A, taskDefinition: "web:1" }, messages, steady });
-const status = (r: RolloutResult, previous?: ServiceStatus, over: { draining?: boolean; extraMessages?: string[] } = {}) =>
+const status = (r: RolloutResult, previous?: ServiceStatus, over: { draining?: boolean; extraMessages?: string[]; unsupported?: { field: string; reason: string }[] } = {}) =>
   computeServiceStatus({ previous, generation: 4, serviceName: "web", clusterName: "default", desiredCount: 2, rollout: r, selector: "ecs.operator.dev/service=web", now, ...over });
 const cond = (s: ServiceStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
@@ -72,5 +72,28 @@ describe("appendServiceEvents", () => {
   it("ids are unique per message and time", () => {
     const e = appendServiceEvents(undefined, ["a", "a"], now);
     expect(e[0]?.id).not.toBe(e[1]?.id);
+  });
+});
+
+describe("Supported condition", () => {
+  it("True when every field is mapped", () => {
+    expect(cond(status(rollout([dep({})], true)), "Supported")).toMatchObject({ status: "True", reason: "AllFieldsSupported" });
+  });
+
+  it("False listing each field and why", () => {
+    const s = status(rollout([dep({})], true), undefined, { unsupported: [{ field: "spec.networkConfiguration", reason: "not mapped" }] });
+    expect(cond(s, "Supported")).toMatchObject({ status: "False", reason: "UnsupportedFields", message: "accepted but not mapped to Kubernetes: spec.networkConfiguration (not mapped)" });
+  });
+
+  it.each<[string, Parameters<typeof serviceUnsupportedFields>[0], string[]]>([
+    ["a plain service: nothing", { taskDefinition: "web" }, []],
+    ["BLUE_GREEN runs as rolling", { deploymentConfiguration: { strategy: "BLUE_GREEN" } }, ["spec.deploymentConfiguration.strategy"]],
+    ["ROLLING is mapped", { deploymentConfiguration: { strategy: "ROLLING" } }, []],
+    ["alarms enabled are not watched", { deploymentConfiguration: { alarms: { alarmNames: ["a"], enable: true, rollback: true } } }, ["spec.deploymentConfiguration.alarms"]],
+    ["awsvpc networkConfiguration is not mapped", { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }, ["spec.networkConfiguration"]],
+    ["propagateTags SERVICE is not applied yet", { propagateTags: "SERVICE" }, ["spec.propagateTags"]],
+    ["propagateTags NONE is nothing to do", { propagateTags: "NONE" }, []],
+  ])("serviceUnsupportedFields: %s", (_n, spec, fields) => {
+    expect(serviceUnsupportedFields(spec).map((u) => u.field)).toEqual(fields);
   });
 });
