@@ -34,6 +34,6 @@ export const ServiceMessages = {
   deploymentFailed: (service: string, id: string, why: string): string => `(service ${service}) deployment ${id} deployment failed: ${why}`,
   rollingBack: (service: string, id: string): string => `(service ${service}) rolling back to deployment ${id}.`,
   stoppedTasks: (service: string, count: number, reason: string): string => `(service ${service}) stopped ${count} running tasks: ${reason}`,
-  unableToPlace: (service: string, why: string): string => `(service ${service}) was unable to place a task. Reason: ${why}`,
+  unableToPlace: (service: string, why: string): string => `(service ${service}) was unable to place a task because no container instance met all of its requirements. Reason: ${why}`,
   draining: (service: string): string => `(service ${service}) is draining: stopping its tasks before the service is deleted.`,
 };

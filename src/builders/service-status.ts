@@ -37,6 +37,8 @@ export interface ServiceStatusInput {
   readonly extraMessages?: readonly string[];
   /** Set while the Service is being deleted. */
   readonly draining?: boolean;
+  /** The scheduler's message for a task no node can take (a pod Unschedulable), if any. */
+  readonly unplaceable?: string | undefined;
   /** Fields accepted but not (fully) mapped (serviceUnsupportedFields, the builders' reports): the Supported condition. */
   readonly unsupported?: readonly { readonly field: string; readonly reason: string }[];
   readonly now: Date;
@@ -88,6 +90,7 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
   const messages = [...input.rollout.messages, ...(input.extraMessages ?? [])];
   if (h.state === "ready" && !wasReady) messages.push(ServiceMessages.steadyState(input.serviceName));
   if (input.draining === true && prev.status !== "DRAINING") messages.push(ServiceMessages.draining(input.serviceName));
+  if (input.unplaceable !== undefined && !reportedSinceSteady(prev.events, input.serviceName)) messages.push(ServiceMessages.unableToPlace(input.serviceName, input.unplaceable));
   const events: ServiceEventEntry[] = messages.length === 0 ? (prev.events ?? []) : appendServiceEvents(prev.events, messages, input.now);
   let conditions: Condition[] = setHealthConditions(prev.conditions, h, input.generation, input.now);
   const unsupported = input.unsupported ?? [];
@@ -114,6 +117,18 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
     events,
     selector: input.selector,
   };
+}
+
+/** Whether an "unable to place" event was written since the service last reached a steady state (ECS repeats it
+ * only now and then; we write it once per episode, so a resync never adds one). */
+function reportedSinceSteady(events: readonly ServiceEventEntry[] | undefined, service: string): boolean {
+  const steadyMessage = ServiceMessages.steadyState(service);
+  const prefix = `(service ${service}) was unable to place a task`;
+  for (const e of events ?? []) {
+    if (e.message === steadyMessage) return false;
+    if (e.message?.startsWith(prefix) === true) return true;
+  }
+  return false;
 }
 
 /** The messages of `next.events` that `previous` did not have (to mirror them as Kubernetes Events), oldest first. */

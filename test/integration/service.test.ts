@@ -317,6 +317,8 @@ describe("Service: placement follows the nodes", () => {
     await createService(ns, { taskDefinition: "web", desiredCount: 2, launchType: "EC2", placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ t9\\..*" }] });
     await serviceWhen(ns, "2 pending", (s) => s.pendingCount === 2 && s.runningCount === 0);
     expect((await podsOf(ns)).every((p) => p.spec?.nodeName === undefined)).toBe(true);
+    const pendingSvc = await serviceWhen(ns, "an unable-to-place event", (st) => (st.events ?? []).some((e) => e.message?.includes("was unable to place a task") === true));
+    expect(pendingSvc.status?.events?.[0]?.message).toMatch(/^\(service web\) was unable to place a task because no container instance met all of its requirements\. Reason: 0\/\d+ nodes are available/);
     try {
       await mergePatch(Nodes, undefined, "od-a-1", { metadata: { labels: { "node.kubernetes.io/instance-type": "t9.large" } } });
       await serviceWhen(ns, "2 running on the relabelled node", steady(2), 90_000);

@@ -340,6 +340,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       ...(launchType === undefined ? {} : { launchType }),
       extraMessages: extra,
       unsupported,
+      unplaceable: myPods.map(unschedulableReason).find((r) => r !== undefined),
       now,
     });
     await writeStatus(svc, status);
@@ -545,6 +546,13 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     }));
 
   return { controller, revisionInUse };
+}
+
+/** The scheduler's message when it could not place the pod. */
+function unschedulableReason(pod: PodObject): string | undefined {
+  if (pod.metadata?.deletionTimestamp !== undefined || pod.spec?.nodeName !== undefined) return undefined;
+  const c = pod.status?.conditions?.find((x) => x.type === "PodScheduled");
+  return c?.status === "False" && c.reason === "Unschedulable" ? (c.message ?? "no node fits") : undefined;
 }
 
 function splitShares(who: string, desiredCount: number, providers: readonly ProviderPlacement[]): { capacityProvider: string; count: number }[] {

@@ -9,7 +9,7 @@ const now = new Date("2026-01-01T12:00:00.123Z");
 const A = "ecs-svc/1000000000000000001";
 const dep = (over: Partial<ServiceDeploymentEntry>): ServiceDeploymentEntry => ({ id: A, status: "PRIMARY", taskDefinition: "web:1", desiredCount: 2, runningCount: 2, pendingCount: 0, rolloutState: "COMPLETED", ...over });
 const rollout = (deployments: ServiceDeploymentEntry[], steady: boolean, messages: string[] = []): RolloutResult => ({ deployments, target: { id: A, taskDefinition: "web:1" }, messages, steady });
-const status = (r: RolloutResult, previous?: ServiceStatus, over: { draining?: boolean; extraMessages?: string[]; unsupported?: { field: string; reason: string }[] } = {}) =>
+const status = (r: RolloutResult, previous?: ServiceStatus, over: { draining?: boolean; extraMessages?: string[]; unsupported?: { field: string; reason: string }[]; unplaceable?: string } = {}) =>
   computeServiceStatus({ previous, generation: 4, serviceName: "web", clusterName: "default", desiredCount: 2, rollout: r, selector: "ecs.operator.dev/service=web", now, ...over });
 const cond = (s: ServiceStatus, type: string) => s.conditions?.find((c) => c.type === type);
 
@@ -95,5 +95,22 @@ describe("Supported condition", () => {
     ["propagateTags NONE is nothing to do", { propagateTags: "NONE" }, []],
   ])("serviceUnsupportedFields: %s", (_n, spec, fields) => {
     expect(serviceUnsupportedFields(spec).map((u) => u.field)).toEqual(fields);
+  });
+});
+
+describe("unable to place", () => {
+  const pending = rollout([dep({ rolloutState: "IN_PROGRESS", runningCount: 0, pendingCount: 2 })], false);
+  const msg = "(service web) was unable to place a task because no container instance met all of its requirements. Reason: 0/9 nodes are available";
+  it("is written once per episode, not on every resync", () => {
+    const first = status(pending, undefined, { unplaceable: "0/9 nodes are available" });
+    expect(first.events?.map((e) => e.message)).toEqual([msg]);
+    expect(status(pending, first, { unplaceable: "0/9 nodes are available" }).events).toEqual(first.events);
+  });
+  it("is written again after the service was steady in between", () => {
+    const first = status(pending, undefined, { unplaceable: "0/9 nodes are available" });
+    const steadyAgain = status(rollout([dep({})], true), first);
+    const again = status(pending, steadyAgain, { unplaceable: "0/9 nodes are available" });
+    expect(again.events?.[0]?.message).toBe(msg);
+    expect(again.events).toHaveLength(3);
   });
 });
