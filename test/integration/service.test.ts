@@ -17,7 +17,7 @@ import { apiRequest } from "../../src/runtime/api-request.ts";
 import type { Condition } from "../../src/runtime/conditions.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, Services } from "../../src/runtime/resources.ts";
+import { Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, ServiceAccounts, Services } from "../../src/runtime/resources.ts";
 import { buildNode, TEST_NODES } from "../controlplane/nodes.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 
@@ -279,6 +279,22 @@ describe("Service: more deployments", () => {
     expect(svc.status?.deployments?.[1]).toMatchObject({ status: "ACTIVE", taskDefinition: "web:1", runningCount: 2 });
     // minimumHealthyPercent 100 and tasks that never became ready: the old tasks kept serving.
     expect((await podsOf(ns)).filter(isReady).map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"])).toEqual(["1", "1"]);
+  });
+});
+
+describe("Service: task role", () => {
+  it("a taskRoleArn gets its ServiceAccount (IRSA annotation), owned by the TaskDefinition, and the tasks run with it", async () => {
+    const ns = await testNamespace(kc, "svc-role");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition({ taskRoleArn: "arn:aws:iam::111122223333:role/web-task" }));
+    await createService(ns, { taskDefinition: "web", desiredCount: 1 });
+    await serviceWhen(ns, "1 running", steady(1), 90_000);
+    const [pod] = (await podsOf(ns)).filter(isReady);
+    const saName = pod?.spec?.serviceAccountName ?? "";
+    expect(saName).not.toBe("default");
+    const sa = await apiRequest<{ metadata: { annotations?: Record<string, string>; ownerReferences?: { kind: string }[] } }>(kc, { method: "GET", path: resourcePath(ServiceAccounts, ns, saName) });
+    expect(sa.metadata.annotations?.["eks.amazonaws.com/role-arn"]).toBe("arn:aws:iam::111122223333:role/web-task");
+    expect(sa.metadata.ownerReferences?.map((r) => r.kind)).toEqual(["TaskDefinition"]);
   });
 });
 

@@ -49,6 +49,7 @@ import {
   objectKey,
   PodDisruptionBudgets,
   Pods,
+  ServiceAccounts,
   Services,
   type KubeObject,
   type ResourceType,
@@ -115,6 +116,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     rt,
     informer: mgr.informer<KubeObject>(rt, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } }),
   }));
+  // The ServiceAccounts of task roles (taskRoleArn), shared by every service of a task definition.
+  // All of them (few per namespace): one the user made under that name is theirs, and left alone.
+  const serviceAccounts = mgr.informer<KubeObject>(ServiceAccounts, ns);
   const { capacity } = opts;
   const { resolver } = opts.taskDefinitions;
   const progressRecheckMs = opts.progressRecheckMs ?? 10_000;
@@ -302,6 +306,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       }
       await applyIfChanged(mgr.client, daemon ? DaemonSets : Deployments, built.object, cached);
     }
+    await applyTaskRoleServiceAccount(targetTemplate, resolved.value.taskDefinition);
     const children = await applyServiceChildren(svc, serviceRef, cap.clusterName, revision, rollout.target.taskDefinition, targetTemplate, desiredCount, daemon, cap.cluster?.spec.serviceConnectDefaults?.namespace, now);
     unsupported.push(...children.unsupported);
     const scheduled = children.requeueMs;
@@ -360,6 +365,31 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     }
     const recheck = rollout.steady ? steadyRecheckMs : progressRecheckMs;
     return Action.requeueAfter(scheduled === undefined ? recheck : Math.min(recheck, scheduled));
+  }
+
+  /**
+   * The ServiceAccount a task role maps to (docs/mapping.md): the pods cannot be created without it. Owned (not
+   * controlled) by the TaskDefinition, so every service of the family applies the same object and it goes with the
+   * TaskDefinition. A ServiceAccount of that name that we did not create (no managed-by label) is the user's own.
+   */
+  async function applyTaskRoleServiceAccount(podTemplate: PodTemplate | undefined, td: KubeObject): Promise<void> {
+    const sa = podTemplate?.serviceAccount;
+    if (sa === undefined) return;
+    const desired = {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: {
+        name: sa.name,
+        namespace: sa.namespace,
+        labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+        ...(Object.keys(sa.annotations).length === 0 ? {} : { annotations: { ...sa.annotations } }),
+        ownerReferences: [{ apiVersion: td.apiVersion ?? "", kind: td.kind ?? "", name: td.metadata?.name ?? "", uid: td.metadata?.uid ?? "" }],
+      },
+      automountServiceAccountToken: sa.automountServiceAccountToken,
+    };
+    const cached = serviceAccounts.get(`${sa.namespace}/${sa.name}`);
+    if (cached !== undefined && cached.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return;
+    await applyIfChanged(mgr.client, ServiceAccounts, desired, cached);
   }
 
   /**
