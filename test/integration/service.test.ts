@@ -314,6 +314,20 @@ describe("Service: placement", () => {
     expect([...nodes].every((n) => n === "od-b-2" || n === "od-c-arm-1")).toBe(true);
   });
 
+  it("binpack without a packing scheduler profile prefers nodes that already run the service, and never leaves tasks pending", async () => {
+    const ns = await testNamespace(kc, "svc-binpack");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 3, launchType: "EC2", placementStrategy: [{ type: "binpack", field: "memory" }] });
+    await serviceWhen(ns, "3 running", steady(3), 90_000);
+    const d = await apiRequest<{ spec: { template: { spec: { schedulerName?: string; affinity?: { podAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: unknown[] } } } } } }>(kc, {
+      method: "GET",
+      path: resourcePath(Deployments, ns, "web-ec2"),
+    });
+    expect(d.spec.template.spec.schedulerName).toBe("default-scheduler");
+    expect(d.spec.template.spec.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+  });
+
   it("a bad memberOf expression is refused with Stalled naming the field and the column", async () => {
     const ns = await testNamespace(kc, "svc-badquery");
     await startControllers(ns);

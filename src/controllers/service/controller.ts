@@ -83,7 +83,10 @@ export interface ServiceControllerOptions {
   workers?: number;
   taskDefinitions: Pick<TaskDefinitionController, "resolver" | "taskDefinitions" | "revisions">;
   capacity: CapacityContext;
-  /** The scheduler profile binpack uses; null when the cluster has none (docs/placement.md). */
+  /**
+   * The scheduler profile binpack uses (docs/placement.md). Default null: binpack becomes a preferred affinity,
+   * because pods naming a scheduler the cluster does not run would stay Pending forever.
+   */
   binpackSchedulerName?: string | null;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
@@ -291,7 +294,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         scheduling: p.scheduling,
         replicas: shares[i]?.count ?? 0,
         nodes,
-        ...(opts.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: opts.binpackSchedulerName } }),
+        placement: { binpackSchedulerName: opts.binpackSchedulerName ?? null },
       };
       const built = buildChild(who, () => (daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
       for (const l of built.placement.dependsOnLabels) dependsOn.add(l);
