@@ -562,6 +562,21 @@ describe("Service: autoscaling and load balancing", () => {
   });
 });
 
+describe("Service: ownership", () => {
+  it("a Kubernetes Service of the same name that the service does not own is never adopted: NotOwned", async () => {
+    const ns = await testNamespace(kc, "svc-owned");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await post(Services, ns, { apiVersion: "v1", kind: "Service", metadata: { name: "web" }, spec: { selector: { app: "other" }, ports: [{ port: 80 }] } });
+    await createService(ns, { taskDefinition: "web", desiredCount: 1, loadBalancers: [{ containerName: "app", containerPort: 8080 }] });
+    const svc = await serviceWhen(ns, "Stalled NotOwned", (_s, s) => condition(s, "Stalled")?.reason === "NotOwned");
+    expect(condition(svc, "Stalled")?.message).toContain("Service web already exists and is not owned by this service");
+    const theirs = await apiRequest<{ spec: { selector: Record<string, string> }; metadata: { ownerReferences?: unknown[] } }>(kc, { method: "GET", path: resourcePath(Services, ns, "web") });
+    expect(theirs.spec.selector).toEqual({ app: "other" });
+    expect(theirs.metadata.ownerReferences).toBeUndefined();
+  });
+});
+
 describe("Service: efficiency", () => {
   const total = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, filter: (l: Record<string, string | number>) => boolean = () => true) =>
     (await metric.get()).values.filter((v) => filter(v.labels)).reduce((n, v) => n + v.value, 0);

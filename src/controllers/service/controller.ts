@@ -303,10 +303,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       targetTemplate ??= built.podTemplate;
       const kind = daemon ? "DaemonSet" : "Deployment";
       const cached = byName.get(`${kind}/${built.object.metadata?.name ?? ""}`);
-      if (cached === undefined) {
-        const foreign = (daemon ? daemonSets : deployments).get(`${namespace}/${built.object.metadata?.name ?? ""}`);
-        if (foreign !== undefined) throw new TerminalError(`${who}: ${kind} ${built.object.metadata?.name ?? ""} exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
-      }
+      await assertNotForeign(who, daemon ? DaemonSets : Deployments, built.object, cached, uid);
       await applyIfChanged(mgr.client, daemon ? DaemonSets : Deployments, built.object, cached);
     }
     await applyTaskRoleServiceAccount(targetTemplate, resolved.value.taskDefinition);
@@ -473,9 +470,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       const wanted = desired.filter((d) => d.rt === rt);
       for (const d of wanted) {
         const cached = informer.get(`${ref.namespace}/${d.obj.metadata?.name ?? ""}`);
-        if (cached !== undefined && controllerOf(cached)?.uid !== ref.uid) {
-          throw new TerminalError(`${who}: ${rt.kind} ${d.obj.metadata?.name ?? ""} exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
-        }
+        await assertNotForeign(who, rt, d.obj, cached, ref.uid);
         await applyIfChanged(mgr.client, rt, withoutServerDroppedDefaults(d.obj), cached);
       }
       for (const o of mine) {
@@ -548,6 +543,18 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     for (const message of newEventMessages(svc.status, status)) {
       const warning = message.includes("failed") || message.includes("stopped") || message.includes("rolling back");
       await mgr.events.record(svc, warning ? "Warning" : "Normal", warning ? "ServiceDeploymentEvent" : "ServiceEvent", message);
+    }
+  }
+
+  /**
+   * A child is never adopted: one of the same name that this service does not control stops the service (NotOwned).
+   * The caches only hold objects with our labels, so an object missing from them is looked up once before creating.
+   */
+  async function assertNotForeign(who: string, rt: ResourceType, desired: KubeObject, cached: KubeObject | undefined, uid: string): Promise<void> {
+    const name = desired.metadata?.name ?? "";
+    const existing = cached ?? (await mgr.client.get<KubeObject>(rt, name, desired.metadata?.namespace));
+    if (existing !== undefined && controllerOf(existing)?.uid !== uid) {
+      throw new TerminalError(`${who}: ${rt.kind} ${name} already exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
     }
   }
 
