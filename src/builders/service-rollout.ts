@@ -1,7 +1,7 @@
 // ECS deployments of a Service (status.deployments[]: PRIMARY / ACTIVE / INACTIVE with rolloutState) and the
 // deployment circuit breaker, as a pure function of the previous status, the pods observed and the clock. The
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
 import { ServiceMessages, statusTime } from "./service-events.ts";
 
 export type DeploymentStatusName = "PRIMARY" | "ACTIVE" | "INACTIVE";
@@ -258,4 +258,39 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
   }
   const steady = completed && !switched && !othersRunning && input.settled && primary.runningCount === desired.desiredCount;
   return { deployments: next, target: { id: primary.id, taskDefinition: primary.taskDefinition ?? desired.taskDefinition }, messages, steady };
+}
+
+/** A Deployment or DaemonSet of the service as cached, reduced to what settling needs. */
+export interface ObservedChild {
+  readonly kind: "Deployment" | "DaemonSet";
+  readonly name: string;
+  readonly generation?: number | undefined;
+  /** The ECS deployment id its pod template runs (annotation). */
+  readonly deploymentId?: string | undefined;
+  readonly status?: Pick<V1DeploymentStatus, "observedGeneration" | "replicas" | "updatedReplicas" | "availableReplicas"> &
+    Pick<Partial<V1DaemonSetStatus>, "observedGeneration" | "desiredNumberScheduled" | "updatedNumberScheduled" | "numberAvailable">;
+}
+
+/**
+ * Whether the Kubernetes objects run `deploymentId` as desired: every wanted child exists with that id, its controller
+ * has observed its generation and every replica is updated and available; no other child is left. The deployments
+ * bookkeeping completes a deployment only then.
+ */
+export function childrenSettled(children: readonly ObservedChild[], wanted: readonly { readonly kind: ObservedChild["kind"]; readonly name: string; readonly replicas: number }[], deploymentId: string): boolean {
+  if (children.some((c) => !wanted.some((w) => w.kind === c.kind && w.name === c.name))) return false;
+  return wanted.every((w) => {
+    const c = children.find((x) => x.kind === w.kind && x.name === w.name);
+    if (c?.deploymentId !== deploymentId) return false;
+    const s = c.status ?? {};
+    if ((s.observedGeneration ?? 0) < (c.generation ?? 0)) return false;
+    if (c.kind === "DaemonSet") return s.updatedNumberScheduled === s.desiredNumberScheduled && s.numberAvailable === s.desiredNumberScheduled;
+    return (s.replicas ?? 0) === w.replicas && (s.updatedReplicas ?? 0) === w.replicas && (s.availableReplicas ?? 0) === w.replicas;
+  });
+}
+
+/** The scheduler's message when it could not place the pod (PodScheduled False, Unschedulable). */
+export function unschedulableReason(pod: Pick<V1Pod, "metadata" | "spec" | "status">): string | undefined {
+  if (pod.metadata?.deletionTimestamp !== undefined || pod.spec?.nodeName !== undefined) return undefined;
+  const c = pod.status?.conditions?.find((x) => x.type === "PodScheduled");
+  return c?.status === "False" && c.reason === "Unschedulable" ? (c.message ?? "no node fits") : undefined;
 }

@@ -26,7 +26,7 @@ import {
   type ServiceRef,
 } from "../../builders/service-deployment.ts";
 import { ServiceMessages } from "../../builders/service-events.ts";
-import { computeDeployments, observeTask, type ObservedTask, type RolloutResult } from "../../builders/service-rollout.ts";
+import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult } from "../../builders/service-rollout.ts";
 import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
@@ -246,7 +246,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
     const shares = daemon ? providers.map((p) => ({ capacityProvider: p.provider.name, count: 0 })) : splitShares(who, desiredCount, providers);
     const desiredNames = new Set(providers.map((p) => serviceDeploymentName(name, p.provider.name)));
-    const settled = previousPrimary !== undefined && isSettled(owned, desiredNames, shares, providers, name, previousPrimary.id, daemon);
+    const kindOf = daemon ? "DaemonSet" : "Deployment";
+    const wanted = providers.map((p, i) => ({ kind: kindOf, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i]?.count ?? 0 }) as const);
+    const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), wanted, previousPrimary.id);
 
     // DAEMON: one task per node the DaemonSets select, as their controller counts them.
     const daemonDesired = owned.filter((o) => o.kind === "DaemonSet").reduce((n, o) => n + ((o as DaemonSetObject).status?.desiredNumberScheduled ?? 0), 0);
@@ -345,7 +347,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       ...(launchType === undefined ? {} : { launchType }),
       extraMessages: extra,
       unsupported,
-      unplaceable: myPods.map(unschedulableReason).find((r) => r !== undefined),
+      unplaceable: myPods.map((p) => unschedulableReason(p as V1Pod)).find((r) => r !== undefined),
       now,
     });
     await writeStatus(svc, status);
@@ -588,13 +590,6 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   return { controller, revisionInUse };
 }
 
-/** The scheduler's message when it could not place the pod. */
-function unschedulableReason(pod: PodObject): string | undefined {
-  if (pod.metadata?.deletionTimestamp !== undefined || pod.spec?.nodeName !== undefined) return undefined;
-  const c = pod.status?.conditions?.find((x) => x.type === "PodScheduled");
-  return c?.status === "False" && c.reason === "Unschedulable" ? (c.message ?? "no node fits") : undefined;
-}
-
 function splitShares(who: string, desiredCount: number, providers: readonly ProviderPlacement[]): { capacityProvider: string; count: number }[] {
   try {
     return splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy");
@@ -634,20 +629,13 @@ function buildChild(who: string, build: () => { deployment?: KubeObject; daemonS
   }
 }
 
-/** Every desired child exists with the PRIMARY's deployment id and has rolled out; nothing obsolete is left. */
-function isSettled(owned: readonly Owned[], desiredNames: ReadonlySet<string>, shares: readonly { count: number }[], providers: readonly ProviderPlacement[], serviceName: string, primaryId: string, daemon: boolean): boolean {
-  if (owned.some((o) => !desiredNames.has(o.metadata?.name ?? ""))) return false;
-  return providers.every((p, i) => {
-    const o = owned.find((x) => x.metadata?.name === serviceDeploymentName(serviceName, p.provider.name));
-    if (o === undefined || o.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION] !== primaryId) return false;
-    const generation: number | undefined = o.metadata.generation;
-    if ((o.status?.observedGeneration ?? 0) < (generation ?? 0)) return false;
-    if (daemon) {
-      const s = (o as DaemonSetObject).status;
-      return s !== undefined && s.updatedNumberScheduled === s.desiredNumberScheduled && s.numberAvailable === s.desiredNumberScheduled;
-    }
-    const s = (o as DeploymentObject).status ?? {};
-    const want = shares[i]?.count ?? 0;
-    return (s.replicas ?? 0) === want && (s.updatedReplicas ?? 0) === want && (s.availableReplicas ?? 0) === want;
-  });
+function observedChild(o: Owned): ObservedChild {
+  const status = o.status;
+  return {
+    kind: o.kind === "DaemonSet" ? "DaemonSet" : "Deployment",
+    name: o.metadata?.name ?? "",
+    generation: o.metadata?.generation,
+    deploymentId: o.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION],
+    ...(status === undefined ? {} : { status }),
+  };
 }

@@ -1,7 +1,16 @@
 // status.deployments[] bookkeeping and the circuit breaker: one row per rule, pods described by their state.
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { computeDeployments, observeTask, type ObservedTask, type RolloutInput, type ServiceDeploymentEntry } from "../../../src/builders/service-rollout.ts";
+import {
+  childrenSettled,
+  computeDeployments,
+  observeTask,
+  unschedulableReason,
+  type ObservedChild,
+  type ObservedTask,
+  type RolloutInput,
+  type ServiceDeploymentEntry,
+} from "../../../src/builders/service-rollout.ts";
 
 const now = new Date("2026-01-01T12:00:00Z");
 const A = "ecs-svc/1000000000000000001";
@@ -140,5 +149,41 @@ describe("observeTask", () => {
 
   it("a pod being deleted is stopping, whatever its containers say", () => {
     expect(observeTask({ metadata: { deletionTimestamp: now }, status: waiting("ErrImagePull") }, now).state).toBe("stopping");
+  });
+});
+
+describe("childrenSettled", () => {
+  const rolled = (name: string, replicas: number, over: Partial<ObservedChild> = {}): ObservedChild => ({
+    kind: "Deployment", name, generation: 2, deploymentId: A, status: { observedGeneration: 2, replicas, updatedReplicas: replicas, availableReplicas: replicas }, ...over,
+  });
+  type Wanted = { kind: "Deployment" | "DaemonSet"; name: string; replicas: number };
+  const want = (name: string, replicas: number): Wanted => ({ kind: "Deployment", name, replicas });
+  it.each<[string, ObservedChild[], Wanted[], boolean]>([
+    ["every Deployment rolled out with the deployment id", [rolled("web-fargate", 3), rolled("web-fargate-spot", 6)], [want("web-fargate", 3), want("web-fargate-spot", 6)], true],
+    ["a Deployment still running another deployment id", [rolled("web-fargate", 3, { deploymentId: B })], [want("web-fargate", 3)], false],
+    ["generation not observed yet", [rolled("web-fargate", 3, { generation: 3 })], [want("web-fargate", 3)], false],
+    ["old replicas still up (replicas above the share)", [rolled("web-fargate", 3, { status: { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 } })], [want("web-fargate", 3)], false],
+    ["not every replica available", [rolled("web-fargate", 3, { status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 } })], [want("web-fargate", 3)], false],
+    ["a wanted Deployment missing", [], [want("web-fargate", 3)], false],
+    ["an obsolete Deployment left (strategy change)", [rolled("web-fargate", 3), rolled("web-ec2", 3)], [want("web-fargate", 3)], false],
+    ["a share of 0 with no status is settled", [rolled("web-fargate", 0, { status: { observedGeneration: 2 } })], [want("web-fargate", 0)], true],
+    [
+      "a DaemonSet with every node's task updated and available",
+      [{ kind: "DaemonSet", name: "agent-ec2", generation: 1, deploymentId: A, status: { observedGeneration: 1, desiredNumberScheduled: 5, updatedNumberScheduled: 5, numberAvailable: 5 } }],
+      [{ kind: "DaemonSet", name: "agent-ec2", replicas: 0 }],
+      true,
+    ],
+  ])("%s", (_n, children, wanted, expected) => {
+    expect(childrenSettled(children, wanted, A)).toBe(expected);
+  });
+});
+
+describe("unschedulableReason", () => {
+  it("gives the scheduler's message of an unschedulable pod", () => {
+    expect(unschedulableReason({ status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/9 nodes are available" }] } })).toBe("0/9 nodes are available");
+  });
+  it("nothing for a scheduled pod or one being deleted", () => {
+    expect(unschedulableReason({ spec: { nodeName: "n", containers: [] }, status: {} })).toBeUndefined();
+    expect(unschedulableReason({ metadata: { deletionTimestamp: now }, status: { conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable" }] } })).toBeUndefined();
   });
 });
