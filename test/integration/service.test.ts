@@ -577,6 +577,27 @@ describe("Service: ownership", () => {
   });
 });
 
+describe("Service: controller restarts", () => {
+  it("a controller stopped in the middle of a rollout and started again finishes it as one deployment", async () => {
+    const ns = await testNamespace(kc, "svc-restart");
+    const first = await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 3 });
+    await serviceWhen(ns, "3 running on web:1", steady(3, "web:1"), 90_000);
+    // New tasks take 3 s to start, so the controller is surely stopped while the deployment is in progress.
+    await mergePatch(TaskDefinitions, ns, "web", {
+      spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })], kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/start-delay": "3s" } } },
+    });
+    const rolling = await serviceWhen(ns, "the web:2 deployment started", (s) => s.deployments?.[0]?.taskDefinition === "web:2");
+    await first.stop();
+    expect(rolling.status?.deployments?.[0]?.rolloutState).toBe("IN_PROGRESS");
+    await startControllers(ns);
+    const svc = await serviceWhen(ns, "3 running on web:2", steady(3, "web:2"), 90_000);
+    expect(svc.status?.deployments?.map((d) => d.id)).toEqual([rolling.status?.deployments?.[0]?.id]);
+    expect(svc.status?.events?.filter((e) => e.message?.includes("deployment completed.")).map((e) => e.message)).toHaveLength(2);
+  });
+});
+
 describe("Service: efficiency", () => {
   const total = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, filter: (l: Record<string, string | number>) => boolean = () => true) =>
     (await metric.get()).values.filter((v) => filter(v.labels)).reduce((n, v) => n + v.value, 0);
