@@ -69,6 +69,7 @@ import {
   podServiceKey,
   SERVICE_FAMILY_INDEX,
   SERVICE_LABEL_INDEX,
+  slimPod,
   type DaemonSetObject,
   type DeploymentObject,
   type PodObject,
@@ -113,7 +114,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   const services = mgr.informer<ServiceObject>(EcsServices, { ...ns, indexers: { [SERVICE_FAMILY_INDEX]: byTaskDefinitionFamily, [SERVICE_LABEL_INDEX]: byServiceLabelValue } });
   const deployments = mgr.informer<DeploymentObject>(Deployments, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } });
   const daemonSets = mgr.informer<DaemonSetObject>(DaemonSets, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } });
-  const pods = mgr.informer<PodObject>(Pods, { ...ns, labelSelector: SERVICE_LABEL, indexers: { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName } });
+  const pods = mgr.informer<PodObject>(Pods, { ...ns, labelSelector: SERVICE_LABEL, transform: slimPod, indexers: { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName } });
   // Children made by the networking, autoscaling and PDB builders, labelled with the service label.
   const childInformers = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets].map((rt) => ({
     rt,

@@ -2,8 +2,9 @@
 // nodes back to services.
 import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
+import { DEPLOYMENT_ID_ANNOTATION } from "../../builders/service-deployment.ts";
 import { nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
-import type { Informer } from "../../runtime/informer.ts";
+import { stripManagedFields, type Informer } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 
@@ -42,4 +43,21 @@ export function indexed<T extends KubeObject>(inf: Informer<T>, index: string, v
   } catch {
     return inf.list().filter((o) => keyOf(o).includes(value));
   }
+}
+
+/**
+ * What the Service controller keeps of a pod: metadata without the large annotations (container mappings, Docker
+ * labels) except the deployment id, spec.nodeName, and the status. Memory per cached pod stays small and flat.
+ */
+export function slimPod(pod: PodObject): PodObject {
+  const stripped = stripManagedFields(pod) as PodObject;
+  const meta = stripped.metadata ?? {};
+  const id = meta.annotations?.[DEPLOYMENT_ID_ANNOTATION];
+  return {
+    ...(stripped.apiVersion === undefined ? {} : { apiVersion: stripped.apiVersion }),
+    ...(stripped.kind === undefined ? {} : { kind: stripped.kind }),
+    metadata: { ...meta, annotations: id === undefined ? {} : { [DEPLOYMENT_ID_ANNOTATION]: id } },
+    spec: { containers: [], ...(stripped.spec?.nodeName === undefined ? {} : { nodeName: stripped.spec.nodeName }) },
+    ...(stripped.status === undefined ? {} : { status: stripped.status }),
+  };
 }
