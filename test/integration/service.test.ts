@@ -29,7 +29,7 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-async function startControllers(namespace: string, opts: { steadyRecheckMs?: number; now?: () => Date } = {}): Promise<Manager> {
+async function startControllers(namespace: string, opts: { steadyRecheckMs?: number; progressRecheckMs?: number; now?: () => Date } = {}): Promise<Manager> {
   const { now, ...serviceOpts } = opts;
   const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }), ...(now === undefined ? {} : { now }) });
   managers.push(mgr);
@@ -627,10 +627,12 @@ describe("Service: efficiency", () => {
 });
 
 describe("Service: scheduled scaling (injected clock)", () => {
-  it("a scheduled action moves the HPA's min/max once the clock passes its time", async () => {
+  it("a scheduled action moves the HPA's min/max at its time: the controller requeues itself for it", async () => {
     const ns = await testNamespace(kc, "svc-sched");
-    const clock = { now: new Date("2026-03-01T11:59:00Z") };
-    await startControllers(ns, { now: () => clock.now });
+    // The controller's clock reads 11:59:56 now and runs on from there; the action is at 12:00:00.
+    const offset = Date.parse("2026-03-01T11:59:56Z") - Date.now();
+    // Resyncs far away: only the requeue at the next change time can wake the controller at noon.
+    await startControllers(ns, { now: () => new Date(Date.now() + offset), steadyRecheckMs: 600_000, progressRecheckMs: 600_000 });
     await createTaskDefinition(ns, taskDefinition());
     await createService(ns, {
       taskDefinition: "web",
@@ -644,12 +646,13 @@ describe("Service: scheduled scaling (injected clock)", () => {
     });
     const limits = async () => {
       const h = await apiRequest<{ spec: { minReplicas: number; maxReplicas: number } }>(kc, { method: "GET", path: resourcePath(HorizontalPodAutoscalers, ns, "web") });
-      return [h.spec.minReplicas, h.spec.maxReplicas];
+      return JSON.stringify([h.spec.minReplicas, h.spec.maxReplicas]);
     };
-    await eventually("the HPA at 1..10 before noon", async () => JSON.stringify(await limits()) === "[1,10]");
-    clock.now = new Date("2026-03-01T12:00:30Z");
-    // Any event makes the controller look again; in production the requeue at the next change time does.
-    await mergePatch(EcsServices, ns, "web", { metadata: { annotations: { "test.ecs-operator.dev/poke": "1" } } });
-    await eventually("the HPA at 3..6 after noon", async () => JSON.stringify(await limits()) === "[3,6]");
+    await eventually("the HPA at 1..10 before noon", async () => (await limits()) === "[1,10]");
+    const before = Date.now() + offset;
+    expect(before).toBeLessThan(Date.parse("2026-03-01T12:00:00Z"));
+    // Nothing pokes the service: only the requeue at the next change time can move the limits.
+    await eventually("the HPA at 3..6 after noon", async () => (await limits()) === "[3,6]", 30_000);
+    expect(Date.now() + offset).toBeGreaterThanOrEqual(Date.parse("2026-03-01T12:00:00Z"));
   });
 });
