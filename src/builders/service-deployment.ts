@@ -9,7 +9,7 @@ import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
 import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
 import { podTemplateCapacity } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
-import { toDnsLabel, toLabelValue } from "./names.ts";
+import { isAnnotationName, toDnsLabel, toLabelValue } from "./names.ts";
 import { buildPlacement, PlacementError, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import { andNodeSelectorTerms, type QueryCompileContext } from "./query-language.ts";
@@ -34,6 +34,38 @@ export const DEPLOYMENT_ID_ANNOTATION = "ecs.operator.dev/deployment-id";
  * deployment of the same revision (like `kubectl rollout restart`'s restartedAt).
  */
 export const FORCE_NEW_DEPLOYMENT_ANNOTATION = "ecs.operator.dev/force-new-deployment";
+
+/** JSON object of the tags propagated to a task (propagateTags, enableECSManagedTags), key → value. */
+export const TAGS_ANNOTATION = "ecs.operator.dev/tags";
+/** Each propagated tag whose key is a valid annotation name is also an annotation with this prefix. */
+export const TAG_ANNOTATION_PREFIX = "tag.ecs.operator.dev/";
+
+type TagList = readonly { readonly key?: string | undefined; readonly value?: string | undefined }[] | undefined;
+
+/**
+ * The tags a service's tasks carry, as ECS propagates them: the task definition's or the service's tags
+ * (propagateTags TASK_DEFINITION / SERVICE), plus aws:ecs:clusterName and aws:ecs:serviceName with
+ * enableECSManagedTags. Annotations (tags are metadata, not selectors): one JSON annotation with all of them, and one
+ * `tag.ecs.operator.dev/<key>` per key that is a valid annotation name.
+ */
+export function propagatedTagAnnotations(
+  spec: Pick<ServiceSpec, "propagateTags" | "enableECSManagedTags" | "tags">,
+  taskDefinitionTags: TagList,
+  names: { readonly clusterName: string; readonly serviceName: string },
+): Record<string, string> {
+  const tags: Record<string, string> = {};
+  const source: TagList = spec.propagateTags === "SERVICE" ? spec.tags : spec.propagateTags === "TASK_DEFINITION" ? taskDefinitionTags : undefined;
+  for (const t of source ?? []) if (t.key !== undefined && t.key !== "") tags[t.key] = t.value ?? "";
+  if (spec.enableECSManagedTags === true) {
+    tags["aws:ecs:clusterName"] = names.clusterName;
+    tags["aws:ecs:serviceName"] = names.serviceName;
+  }
+  const keys = Object.keys(tags).sort();
+  if (keys.length === 0) return {};
+  const out: Record<string, string> = { [TAGS_ANNOTATION]: JSON.stringify(Object.fromEntries(keys.map((k) => [k, tags[k] ?? ""]))) };
+  for (const k of keys) if (isAnnotationName(k)) out[`${TAG_ANNOTATION_PREFIX}${k}`] = tags[k] ?? "";
+  return out;
+}
 
 /**
  * The ECS deployment id of (service, revision, forceNewDeployment token): `ecs-svc/` and 19 digits, as ECS writes
@@ -139,6 +171,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   };
   const annotations = {
     ...base.metadata.annotations,
+    ...propagatedTagAnnotations(spec, revision.spec.tags, { clusterName: input.clusterName, serviceName }),
     ...(spec.kubernetes?.podAnnotations ?? {}),
     [STARTED_BY_ANNOTATION]: `ecs-svc/${serviceName}`,
     [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId,

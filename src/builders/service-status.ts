@@ -58,7 +58,6 @@ export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; re
   if (spec.networkConfiguration !== undefined) out.push({ field: "spec.networkConfiguration", reason: "subnets, security groups and public IPs are not mapped: pods use the cluster network (use NetworkPolicies)" });
   if ((spec.volumeConfigurations ?? []).length > 0) out.push({ field: "spec.volumeConfigurations", reason: "volumes configured at launch are not created by the Service controller yet" });
   if ((spec.vpcLatticeConfigurations ?? []).length > 0) out.push({ field: "spec.vpcLatticeConfigurations", reason: "VPC Lattice has no Kubernetes counterpart" });
-  if (spec.propagateTags !== undefined && spec.propagateTags !== "NONE") out.push({ field: "spec.propagateTags", reason: "tags are not copied to the pods yet" });
   return out;
 }
 

@@ -12,6 +12,7 @@ import {
   DEPLOYMENT_LABEL,
   deploymentId,
   mergeAffinity,
+  propagatedTagAnnotations,
   serviceDeploymentName,
   serviceSelectorString,
   type ServiceDeploymentInput,
@@ -147,5 +148,31 @@ describe("buildServiceDeployment", () => {
     expect(merged?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
       { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "Exists" }] },
     ]);
+  });
+});
+
+describe("propagatedTagAnnotations", () => {
+  const names = { clusterName: "prod", serviceName: "web" };
+  const svcTags = [{ key: "team", value: "payments" }];
+  const tdTags = [{ key: "app", value: "web" }, { key: "cost center", value: "42" }];
+  it.each<[string, Parameters<typeof propagatedTagAnnotations>[0], Record<string, string>]>([
+    ["propagateTags NONE (default): nothing", { tags: svcTags }, {}],
+    ["SERVICE: the service's tags", { propagateTags: "SERVICE", tags: svcTags }, { "ecs.operator.dev/tags": '{"team":"payments"}', "tag.ecs.operator.dev/team": "payments" }],
+    [
+      "TASK_DEFINITION: the task definition's tags; a key that is no annotation name is only in the JSON",
+      { propagateTags: "TASK_DEFINITION", tags: svcTags },
+      { "ecs.operator.dev/tags": '{"app":"web","cost center":"42"}', "tag.ecs.operator.dev/app": "web" },
+    ],
+    [
+      "enableECSManagedTags: aws:ecs:clusterName and aws:ecs:serviceName",
+      { enableECSManagedTags: true },
+      { "ecs.operator.dev/tags": '{"aws:ecs:clusterName":"prod","aws:ecs:serviceName":"web"}' },
+    ],
+  ])("%s", (_n, spec, expected) => {
+    expect(propagatedTagAnnotations(spec, tdTags, names)).toEqual(expected);
+  });
+
+  it("the pods carry them", () => {
+    expect(build({ propagateTags: "SERVICE", tags: svcTags }).spec.template.metadata.annotations["tag.ecs.operator.dev/team"]).toBe("payments");
   });
 });

@@ -91,8 +91,7 @@ describe("Supported condition", () => {
     ["ROLLING is mapped", { deploymentConfiguration: { strategy: "ROLLING" } }, []],
     ["alarms enabled are not watched", { deploymentConfiguration: { alarms: { alarmNames: ["a"], enable: true, rollback: true } } }, ["spec.deploymentConfiguration.alarms"]],
     ["awsvpc networkConfiguration is not mapped", { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }, ["spec.networkConfiguration"]],
-    ["propagateTags SERVICE is not applied yet", { propagateTags: "SERVICE" }, ["spec.propagateTags"]],
-    ["propagateTags NONE is nothing to do", { propagateTags: "NONE" }, []],
+    ["propagateTags is mapped (pod annotations)", { propagateTags: "SERVICE" }, []],
   ])("serviceUnsupportedFields: %s", (_n, spec, fields) => {
     expect(serviceUnsupportedFields(spec).map((u) => u.field)).toEqual(fields);
   });
