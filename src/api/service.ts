@@ -442,10 +442,26 @@ export const ServiceKubernetes = object(
         {
           className: optional(string("The IngressClass.")),
           host: optional(string("The host name.", { maxLength: 253 })),
+          hosts: optional(list(string("A host name.", { maxLength: 253 }), "More host names (each gets the same paths; TLS covers all of them).", { maxItems: 20 })),
           path: optional(string("The path. Default /.")),
           pathType: optional(stringEnum(["Prefix", "Exact", "ImplementationSpecific"], "How path matches. Default Prefix.")),
           containerName: optional(string("The container that receives the traffic. Default: that of the first loadBalancers entry.", { maxLength: 255 })),
           containerPort: optional(integer("The container port that receives the traffic. Default: that of the first loadBalancers entry.", { minimum: 1, maximum: 65_535 })),
+          paths: optional(
+            list(
+              object(
+                {
+                  path: string("The path."),
+                  pathType: optional(stringEnum(["Prefix", "Exact", "ImplementationSpecific"], "How path matches. Default: pathType above, else Prefix.")),
+                  containerName: optional(string("The container that receives this path's traffic. Default: containerName above.", { maxLength: 255 })),
+                  containerPort: optional(integer("The container port that receives this path's traffic. Default: containerPort above.", { minimum: 1, maximum: 65_535 })),
+                },
+                "A path routed to a container port (what a listener rule with a path condition is in ECS).",
+              ),
+              "Paths, each to a container port of a loadBalancers entry, instead of path/pathType.",
+              { maxItems: 50 },
+            ),
+          ),
           tls: optional(
             object(
               { secretName: string("The Secret with the TLS certificate.") },
@@ -499,6 +515,11 @@ export const SERVICE_RULES: CelRule[] = [
     rule: "!has(self.loadBalancers) || !has(self.kubernetes) || !has(self.kubernetes.ingress) || !has(self.kubernetes.ingress.containerName) || self.loadBalancers.exists(l, l.containerName == self.kubernetes.ingress.containerName)",
     message: "spec.kubernetes.ingress.containerName: must be the containerName of a loadBalancers entry",
     fieldPath: ".kubernetes.ingress.containerName",
+  },
+  {
+    rule: "!has(self.loadBalancers) || !has(self.kubernetes) || !has(self.kubernetes.ingress) || !has(self.kubernetes.ingress.paths) || self.kubernetes.ingress.paths.all(p, !has(p.containerName) || self.loadBalancers.exists(l, l.containerName == p.containerName))",
+    message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
+    fieldPath: ".kubernetes.ingress.paths",
   },
 ];
 

@@ -1,6 +1,6 @@
 // Application Auto Scaling of a service (spec.autoScaling, camelCase) as an autoscaling/v2 HorizontalPodAutoscaler
 // aimed at the ECS Service's scale subresource, plus what the HPA cannot express. Pure. Scheduled actions are the
-// controller's (they move min/max at their times) and are not mapped here. docs/services.md has the table and gaps.
+// controller's (they move min/max at their times) and are not mapped here. docs/autoscaling.md has the table and gaps.
 //
 // AAS facts used (Application Auto Scaling API reference and user guide; CDK BaseTargetTrackingProps for defaults):
 // - with several target tracking policies, AAS scales out when any policy asks and in only when all agree: the
@@ -10,13 +10,18 @@
 import type { V2HorizontalPodAutoscalerSpec, V2HPAScalingPolicy, V2HPAScalingRules, V2MetricSpec } from "@kubernetes/client-node";
 import type { AutoScaling } from "../api/service.ts";
 import { API_GROUP_VERSION } from "../api/common.ts";
+import { nameLabelValue, SERVICE_LABEL } from "./task-labels.ts";
 
 export interface UnsupportedAutoScaling {
   readonly field: string;
   readonly reason: string;
 }
 
-/** Where ALBRequestCountPerTarget comes from: a per-pod metric or an external metric served by a metrics adapter. */
+/**
+ * Where ALBRequestCountPerTarget comes from: a per-pod metric (requests per pod) or an external metric (the
+ * service's total requests, which the HPA divides by the number of pods), served by a metrics adapter. An External
+ * metric is selected by the service label (SERVICE_LABEL: <service>), so one adapter rule serves every service.
+ */
 export interface RequestCountMetric {
   readonly type: "Pods" | "External";
   readonly name: string;
@@ -72,7 +77,7 @@ export function buildAutoScaling(autoScaling: AutoScaling, options: AutoScalingO
     }
     const predefined = config.predefinedMetricSpecification;
     if (predefined === undefined) continue;
-    const metric = metricFor(predefined.predefinedMetricType, config.targetValue, options.requestCountMetric ?? DEFAULT_REQUEST_COUNT_METRIC);
+    const metric = metricFor(predefined.predefinedMetricType, config.targetValue, options.requestCountMetric ?? DEFAULT_REQUEST_COUNT_METRIC, options.serviceName);
     if (typeof metric === "string") {
       unsupported.push({ field: `${path}.targetValue`, reason: `policy ${policy.policyName}: ${metric}` });
       continue;
@@ -135,7 +140,7 @@ export function buildAutoScaling(autoScaling: AutoScaling, options: AutoScalingO
   };
 }
 
-function metricFor(type: string, targetValue: number, requestCount: RequestCountMetric): V2MetricSpec | string {
+function metricFor(type: string, targetValue: number, requestCount: RequestCountMetric, serviceName: string): V2MetricSpec | string {
   switch (type) {
     case "ECSServiceAverageCPUUtilization":
     case "ECSServiceAverageCPUUtilizationHighResolution":
@@ -146,8 +151,9 @@ function metricFor(type: string, targetValue: number, requestCount: RequestCount
     case "ALBRequestCountPerTarget": {
       if (!(targetValue > 0)) return `targetValue ${targetValue}: requests per target must be above 0`;
       const target = { type: "AverageValue", averageValue: quantity(targetValue) };
-      const metric = { name: requestCount.name };
-      return requestCount.type === "Pods" ? { type: "Pods", pods: { metric, target } } : { type: "External", external: { metric, target } };
+      if (requestCount.type === "Pods") return { type: "Pods", pods: { metric: { name: requestCount.name }, target } };
+      const metric = { name: requestCount.name, selector: { matchLabels: { [SERVICE_LABEL]: nameLabelValue(serviceName) } } };
+      return { type: "External", external: { metric, target } };
     }
     default:
       return `predefinedMetricType ${type} is not known`;

@@ -5,6 +5,7 @@ import type { Manager } from "../runtime/manager.ts";
 import { CapacityContext } from "./capacity-context.ts";
 import { registerCapacityProviderController } from "./capacity-provider/controller.ts";
 import { registerClusterController } from "./cluster/controller.ts";
+import { registerServiceController } from "./service/controller.ts";
 import { registerScheduledTaskController } from "./scheduled-task/controller.ts";
 import { registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
 import { registerTaskController } from "./task/controller.ts";
@@ -30,5 +31,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   registerClusterController(mgr, ns);
   const tasks = registerTaskController(mgr, { ...ns, resolver: taskDefinitions.resolver, capacity });
   users.push(tasks.revisionInUse);
+  const services = registerServiceController(mgr, { ...ns, taskDefinitions, capacity });
+  users.push(services.revisionInUse);
   registerScheduledTaskController(mgr, ns);
 }

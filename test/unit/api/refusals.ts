@@ -547,6 +547,12 @@ export const REFUSALS: Refusal[] = [
     message: "spec.kubernetes.ingress.containerName: must be the containerName of a loadBalancers entry",
   },
   {
+    name: "each ingress path's container is behind a load balancer",
+    manifest: aService({ loadBalancers: [{ containerName: "web", containerPort: 80 }], kubernetes: { ingress: { paths: [{ path: "/" }, { path: "/admin", containerName: "admin" }] } } }),
+    path: "spec.kubernetes.ingress.paths",
+    message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
+  },
+  {
     name: "autoScaling minCapacity does not exceed maxCapacity",
     manifest: aService({ autoScaling: { minCapacity: 5, maxCapacity: 2 } }),
     path: "spec.autoScaling.minCapacity",

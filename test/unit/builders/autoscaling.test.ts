@@ -61,9 +61,14 @@ describe("buildAutoScaling: target tracking metrics", () => {
     expect(hpaOf({ targetTrackingScalingPolicies: [policy] }).metrics).toEqual([metric]);
   });
 
-  it("ALBRequestCountPerTarget → the configured External metric", () => {
-    const hpa = hpaOf({ targetTrackingScalingPolicies: [tracking("req", "ALBRequestCountPerTarget", 500)] }, { serviceName: "web", requestCountMetric: { type: "External", name: "ingress_requests_per_pod" } });
-    expect(hpa.metrics).toEqual([{ type: "External", external: { metric: { name: "ingress_requests_per_pod" }, target: { type: "AverageValue", averageValue: "500" } } }]);
+  it("ALBRequestCountPerTarget → the configured External metric, selected by the service label", () => {
+    const hpa = hpaOf({ targetTrackingScalingPolicies: [tracking("req", "ALBRequestCountPerTarget", 500)] }, { serviceName: "web", requestCountMetric: { type: "External", name: "ingress_requests" } });
+    expect(hpa.metrics).toEqual([
+      {
+        type: "External",
+        external: { metric: { name: "ingress_requests", selector: { matchLabels: { "ecs.operator.dev/service": "web" } } }, target: { type: "AverageValue", averageValue: "500" } },
+      },
+    ]);
   });
 
   it("ALBRequestCountPerTarget → the configured Pods metric name", () => {

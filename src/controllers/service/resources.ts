@@ -1,0 +1,63 @@
+// The objects the Service controller reads and writes, as cached, and the indexes that map pods, task definitions and
+// nodes back to services.
+import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
+import { DEPLOYMENT_ID_ANNOTATION } from "../../builders/service-deployment.ts";
+import { nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { stripManagedFields, type Informer } from "../../runtime/informer.ts";
+import type { KubeObject } from "../../runtime/resources.ts";
+import type { ServiceObject } from "../ecs-resources.ts";
+
+export type PodObject = KubeObject & Omit<V1Pod, "metadata">;
+export type DeploymentObject = KubeObject & Omit<V1Deployment, "metadata">;
+export type DaemonSetObject = KubeObject & Omit<V1DaemonSet, "metadata">;
+
+export const SERVICE_FAMILY_INDEX = "taskDefinitionFamily";
+export const SERVICE_LABEL_INDEX = "serviceLabel";
+export const POD_SERVICE_INDEX = "service";
+export const POD_NODE_INDEX = "node";
+export const OWNER_UID_INDEX = "owner";
+
+/** "namespace/family" of the task definition a service names (nothing for a reference that does not parse). */
+export function byTaskDefinitionFamily(svc: ServiceObject): string[] {
+  const ref = svc.spec.taskDefinition;
+  if (ref === undefined) return [];
+  const parsed = parseTaskDefinitionRef(ref);
+  return parsed.ok ? [`${svc.metadata.namespace ?? ""}/${parsed.ref.family}`] : [];
+}
+
+/** "namespace/<service label value>": how pods name their service. */
+export const byServiceLabelValue = (svc: ServiceObject): string[] => [`${svc.metadata.namespace ?? ""}/${nameLabelValue(svc.metadata.name ?? "")}`];
+
+export function podServiceKey(pod: KubeObject): string[] {
+  const v = pod.metadata?.labels?.[SERVICE_LABEL];
+  return v === undefined ? [] : [`${pod.metadata?.namespace ?? ""}/${v}`];
+}
+
+export const podNodeName = (pod: PodObject): string[] => (pod.spec?.nodeName === undefined ? [] : [pod.spec.nodeName]);
+
+/** byIndex, or a filtered list when the shared informer was created by someone who did not ask for the index. */
+export function indexed<T extends KubeObject>(inf: Informer<T>, index: string, value: string, keyOf: (o: T) => string[]): T[] {
+  try {
+    return inf.byIndex(index, value);
+  } catch {
+    return inf.list().filter((o) => keyOf(o).includes(value));
+  }
+}
+
+/**
+ * What the Service controller keeps of a pod: metadata without the large annotations (container mappings, Docker
+ * labels) except the deployment id, spec.nodeName, and the status. Memory per cached pod stays small and flat.
+ */
+export function slimPod(pod: PodObject): PodObject {
+  const stripped = stripManagedFields(pod) as PodObject;
+  const meta = stripped.metadata ?? {};
+  const id = meta.annotations?.[DEPLOYMENT_ID_ANNOTATION];
+  return {
+    ...(stripped.apiVersion === undefined ? {} : { apiVersion: stripped.apiVersion }),
+    ...(stripped.kind === undefined ? {} : { kind: stripped.kind }),
+    metadata: { ...meta, annotations: id === undefined ? {} : { [DEPLOYMENT_ID_ANNOTATION]: id } },
+    spec: { containers: [], ...(stripped.spec?.nodeName === undefined ? {} : { nodeName: stripped.spec.nodeName }) },
+    ...(stripped.status === undefined ? {} : { status: stripped.status }),
+  };
+}

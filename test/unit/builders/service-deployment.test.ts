@@ -1,0 +1,178 @@
+// A REPLICA service → one Deployment per capacity provider: names, labels, replicas, rolling update, provider
+// scheduling, placement, grace period, deployment ids and the selector of the scale subresource.
+import type { V1Node, V1PodSpec } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import type { ServiceSpec } from "../../../src/api/service.ts";
+import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
+import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
+import { PlacementError } from "../../../src/builders/placement.ts";
+import {
+  buildServiceDeployment,
+  DEPLOYMENT_ID_ANNOTATION,
+  DEPLOYMENT_LABEL,
+  deploymentId,
+  mergeAffinity,
+  propagatedTagAnnotations,
+  serviceDeploymentName,
+  serviceSelectorString,
+  type ServiceDeploymentInput,
+} from "../../../src/builders/service-deployment.ts";
+
+type PodSpec = V1PodSpec & { containers: { resources: { requests: unknown; limits: unknown }; livenessProbe: { initialDelaySeconds: number } }[] };
+const [FARGATE, FARGATE_SPOT] = BUILTIN_PROVIDERS as [ResolvedProvider, ResolvedProvider];
+const td = (fields: Partial<TaskDefinitionSpec> = {}): TaskDefinitionSpec =>
+  ({ family: "web", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "nginx:1", portMappings: [{ containerPort: 80 }] }], ...fields });
+const node = (name: string, labels: Record<string, string>): V1Node => ({ metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } } });
+
+function aService(spec: ServiceSpec = {}, over: Partial<ServiceDeploymentInput> = {}): ServiceDeploymentInput {
+  const provider = over.provider ?? LAUNCH_TYPE_EC2_PROVIDER;
+  return {
+    service: { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", namespace: "apps", uid: "uid-1", spec: { taskDefinition: "web", ...spec } },
+    serviceName: "web",
+    clusterName: "default",
+    revision: { family: "web", revision: 3, spec: td() },
+    deploymentId: deploymentId("uid-1", "web:3"),
+    provider,
+    scheduling: schedulingFor(provider),
+    replicas: 4,
+    nodes: [],
+    ...over,
+  };
+}
+const build = (spec: ServiceSpec = {}, over: Partial<ServiceDeploymentInput> = {}) => buildServiceDeployment(aService(spec, over)).deployment as unknown as {
+  metadata: { name: string; labels: Record<string, string>; ownerReferences: unknown[] };
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; strategy: { rollingUpdate: unknown }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: PodSpec } };
+};
+
+describe("buildServiceDeployment", () => {
+  it("names the Deployment <service>-<provider>, DNS-safe", () => {
+    expect(build({}, { provider: FARGATE_SPOT }).metadata.name).toBe("web-fargate-spot");
+    expect(serviceDeploymentName("web", "FARGATE")).toBe("web-fargate");
+    expect(serviceDeploymentName("a".repeat(60), "FARGATE").length).toBeLessThanOrEqual(47);
+  });
+
+  it("replicas are the provider's share; the selector is service + provider (immutable across revisions)", () => {
+    const d = build({}, { replicas: 6, provider: FARGATE_SPOT });
+    expect(d.spec.replicas).toBe(6);
+    expect(d.spec.selector.matchLabels).toEqual({ "ecs.operator.dev/service": "web", "ecs.operator.dev/capacity-provider": "FARGATE_SPOT" });
+    expect(d.metadata.ownerReferences).toEqual([{ apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "uid-1", controller: true, blockOwnerDeletion: true }]);
+  });
+
+  it.each<[string, ServiceSpec, number, { maxSurge: number; maxUnavailable: number }]>([
+    ["defaults 100/200, share 4 → surge 4, none unavailable", {}, 4, { maxSurge: 4, maxUnavailable: 0 }],
+    ["50/100, share 3 → ceil(1.5) = 2 stay → maxUnavailable 1", { deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } }, 3, { maxSurge: 0, maxUnavailable: 1 }],
+  ])("rolling update by ECS rounding: %s", (_n, spec, replicas, expected) => {
+    expect(build(spec, { replicas }).spec.strategy.rollingUpdate).toEqual(expected);
+  });
+
+  it("pods carry the task labels: cluster, service, provider, launch type, group, deployment; startedBy and deployment id annotations", () => {
+    const id = deploymentId("uid-1", "web:3");
+    const t = build({}, { provider: FARGATE }).spec.template;
+    expect(t.metadata.labels).toMatchObject({
+      "ecs.operator.dev/cluster": "default",
+      "ecs.operator.dev/service": "web",
+      "ecs.operator.dev/capacity-provider": "FARGATE",
+      "ecs.operator.dev/launch-type": "FARGATE",
+      "ecs.operator.dev/group": "service.web",
+      [DEPLOYMENT_LABEL]: id.slice("ecs-svc/".length),
+      "ecs.operator.dev/family": "web",
+      "ecs.operator.dev/revision": "3",
+    });
+    expect(t.metadata.annotations).toMatchObject({ "ecs.operator.dev/started-by": "ecs-svc/web", [DEPLOYMENT_ID_ANNOTATION]: id });
+  });
+
+  it("FARGATE provider: Fargate node selector and toleration, requests = limits", () => {
+    const s = build({}, { provider: FARGATE }).spec.template.spec;
+    expect(s.nodeSelector).toEqual({ "eks.amazonaws.com/compute-type": "fargate" });
+    expect(s.tolerations).toContainEqual({ key: "eks.amazonaws.com/compute-type", operator: "Equal", value: "fargate", effect: "NoSchedule" });
+    const c = s.containers[0];
+    expect(c?.resources.requests).toEqual(c?.resources.limits);
+  });
+
+  it("FARGATE_SPOT provider pointed at a spot pool by its CapacityProvider tolerates spot", () => {
+    const spotPool: ResolvedProvider = { ...FARGATE_SPOT, kubernetes: { nodeSelector: { "karpenter.sh/capacity-type": "spot" } }, objectName: "fargate-spot" };
+    const s = build({}, { provider: spotPool, scheduling: schedulingFor(spotPool) }).spec.template.spec;
+    expect(s.nodeSelector).toEqual({ "karpenter.sh/capacity-type": "spot" });
+    expect(s.tolerations).toContainEqual({ key: "karpenter.sh/capacity-type", operator: "Equal", value: "spot", effect: "NoSchedule" });
+  });
+
+  it("memberOf =~ compiles against the current node label values", () => {
+    const nodes = [node("a", { "node.kubernetes.io/instance-type": "m5.large" }), node("b", { "node.kubernetes.io/instance-type": "c5.large" })];
+    const s = build({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type =~ m5.*" }] }, { nodes }).spec.template.spec;
+    expect(s.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] }] },
+    ]);
+  });
+
+  it("a bad memberOf expression is a PlacementError naming spec.placementConstraints[i].expression and the column", () => {
+    let err: unknown;
+    try {
+      build({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type == " }] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlacementError);
+    expect((err as PlacementError).field).toBe("spec.placementConstraints[0].expression");
+    expect((err as PlacementError).column).toBeTypeOf("number");
+  });
+
+  it("spread on instanceId counts the pods of the whole service", () => {
+    const s = build({ placementStrategy: [{ type: "spread", field: "instanceId" }] }).spec.template.spec;
+    expect(s.topologySpreadConstraints?.[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "ecs.operator.dev/service": "web" } } });
+  });
+
+  it("healthCheckGracePeriodSeconds 90 → liveness initialDelaySeconds at least 90", () => {
+    const hc = { command: ["CMD-SHELL", "true"], interval: 10, timeout: 5, retries: 3, startPeriod: 0 };
+    const over = { revision: { family: "web", revision: 3, spec: td({ containerDefinitions: [{ name: "app", image: "nginx:1", healthCheck: hc }] }) } };
+    const c = build({ healthCheckGracePeriodSeconds: 90 }, over).spec.template.spec.containers[0];
+    expect(c?.livenessProbe.initialDelaySeconds).toBe(90);
+  });
+
+  it("a new revision or force token changes the deployment id; the same inputs give the same id", () => {
+    expect(deploymentId("u", "web:1")).toMatch(/^ecs-svc\/\d{19}$/);
+    expect(deploymentId("u", "web:1")).toBe(deploymentId("u", "web:1"));
+    expect(deploymentId("u", "web:1")).not.toBe(deploymentId("u", "web:2"));
+    expect(deploymentId("u", "web:1", "restart-1")).not.toBe(deploymentId("u", "web:1"));
+  });
+
+  it("status.selector selects every pod of the service", () => {
+    expect(serviceSelectorString("web")).toBe("ecs.operator.dev/service=web");
+  });
+
+  it("mergeAffinity ANDs the provider's required node terms with the placement's", () => {
+    const term = (key: string) => ({ matchExpressions: [{ key, operator: "Exists" }] });
+    const merged = mergeAffinity(
+      { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term("a")] } } },
+      { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term("b")] } } },
+    );
+    expect(merged?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: "a", operator: "Exists" }, { key: "b", operator: "Exists" }] },
+    ]);
+  });
+});
+
+describe("propagatedTagAnnotations", () => {
+  const names = { clusterName: "prod", serviceName: "web" };
+  const svcTags = [{ key: "team", value: "payments" }];
+  const tdTags = [{ key: "app", value: "web" }, { key: "cost center", value: "42" }];
+  it.each<[string, Parameters<typeof propagatedTagAnnotations>[0], Record<string, string>]>([
+    ["propagateTags NONE (default): nothing", { tags: svcTags }, {}],
+    ["SERVICE: the service's tags", { propagateTags: "SERVICE", tags: svcTags }, { "ecs.operator.dev/tags": '{"team":"payments"}', "tag.ecs.operator.dev/team": "payments" }],
+    [
+      "TASK_DEFINITION: the task definition's tags; a key that is no annotation name is only in the JSON",
+      { propagateTags: "TASK_DEFINITION", tags: svcTags },
+      { "ecs.operator.dev/tags": '{"app":"web","cost center":"42"}', "tag.ecs.operator.dev/app": "web" },
+    ],
+    [
+      "enableECSManagedTags: aws:ecs:clusterName and aws:ecs:serviceName",
+      { enableECSManagedTags: true },
+      { "ecs.operator.dev/tags": '{"aws:ecs:clusterName":"prod","aws:ecs:serviceName":"web"}' },
+    ],
+  ])("%s", (_n, spec, expected) => {
+    expect(propagatedTagAnnotations(spec, tdTags, names)).toEqual(expected);
+  });
+
+  it("the pods carry them", () => {
+    expect(build({ propagateTags: "SERVICE", tags: svcTags }).spec.template.metadata.annotations["tag.ecs.operator.dev/team"]).toBe("payments");
+  });
+});
