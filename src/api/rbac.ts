@@ -18,9 +18,13 @@ const OWN = ["get", "list", "watch", "create", "patch", "delete", "update"];
 export const CLUSTER_RULES: readonly PolicyRule[] = [
   {
     apiGroups: [API_GROUP],
-    resources: ["clusters", "capacityproviders", "taskdefinitions", "services", "tasks", "scheduledtasks"],
+    resources: ["clusters", "capacityproviders", "taskdefinitions", "services", "scheduledtasks"],
     verbs: [...READ, "update", "patch"],
   },
+  // The ScheduledTask controller creates one Task per run and deletes runs beyond its history limits.
+  { apiGroups: [API_GROUP], resources: ["tasks"], verbs: [...READ, "create", "update", "patch", "delete"] },
+  // The Service controller writes desiredCount through the scale subresource (scheduled min/max, min/max clamps).
+  { apiGroups: [API_GROUP], resources: ["services/scale"], verbs: ["get", "patch"] },
   {
     apiGroups: [API_GROUP],
     resources: ["clusters/status", "capacityproviders/status", "taskdefinitions/status", "services/status", "tasks/status", "scheduledtasks/status"],
@@ -34,8 +38,6 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["nodes"], verbs: READ },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
   { apiGroups: ["apps"], resources: ["deployments", "daemonsets", "controllerrevisions"], verbs: OWN },
-  { apiGroups: ["apps"], resources: ["replicasets"], verbs: READ },
-  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: OWN },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },

@@ -58,8 +58,14 @@ describe("RBAC source", () => {
     expect(allowed("ecs.operator.dev", plural, "watch")).toBe(true);
     expect(allowed("ecs.operator.dev", plural, "patch")).toBe(true);
     expect(allowed("ecs.operator.dev", `${plural}/status`, "patch")).toBe(true);
-    expect(allowed("ecs.operator.dev", plural, "create")).toBe(false);
-    expect(allowed("ecs.operator.dev", plural, "delete")).toBe(false);
+    const runs = plural === "tasks"; // ScheduledTask runs are Tasks the controller creates and prunes
+    expect(allowed("ecs.operator.dev", plural, "create")).toBe(runs);
+    expect(allowed("ecs.operator.dev", plural, "delete")).toBe(runs);
+  });
+
+  it("services/scale: get and patch only (desiredCount writes), no other subresource of a kind", () => {
+    expect(allowed("ecs.operator.dev", "services/scale", "patch")).toBe(true);
+    expect(allowed("ecs.operator.dev", "tasks/scale", "patch")).toBe(false);
   });
 
   it("leases only in the Role of the release namespace, with get, create, update", () => {
@@ -67,9 +73,10 @@ describe("RBAC source", () => {
     expect(LEADER_ELECTION_RULES).toEqual([{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
   });
 
-  it("replicasets are read only (Deployments own them)", () => {
-    expect(allowed("apps", "replicasets", "list")).toBe(true);
-    expect(allowed("apps", "replicasets", "create")).toBe(false);
+  it("nothing on replicasets, jobs or cronjobs (Deployments own ReplicaSets; scheduled runs are Tasks)", () => {
+    expect(allowed("apps", "replicasets", "list")).toBe(false);
+    expect(allowed("batch", "jobs", "create")).toBe(false);
+    expect(allowed("batch", "cronjobs", "list")).toBe(false);
   });
 
   it("config/rbac binds the ServiceAccount to both roles", () => {
