@@ -258,6 +258,13 @@ describe("Service: more deployments", () => {
     const failed = svc.status?.deployments?.find((d) => d.rolloutState === "FAILED");
     expect(failed?.taskDefinition).toBe("web:2");
     expect(failed?.failedTasks).toBeGreaterThanOrEqual(3);
+    // The rollback scales web:2's ReplicaSet to 0, but that ReplicaSet may still be creating a replacement for a
+    // crashed pod the controller stopped: such a pod is created after the status was written, is ready for the
+    // moment before its container exits, and is deleted by its ReplicaSet. Its going is what to wait for; then
+    // the service is steady on web:1 with exactly the two web:1 tasks ready.
+    await eventually("no web:2 pod left", async () => !(await podsOf(ns)).some((p) => p.metadata?.labels?.["ecs.operator.dev/revision"] === "2"), 30_000);
+    const after = await serviceWhen(ns, "steady on web:1 once web:2's pods are gone", steady(2, "web:1"));
+    expect(after.status?.deployments?.[0]).toMatchObject({ status: "PRIMARY", taskDefinition: "web:1", rolloutState: "COMPLETED" });
     expect((await podsOf(ns)).filter(isReady).map((p) => p.metadata?.labels?.["ecs.operator.dev/revision"])).toEqual(["1", "1"]);
   });
 
