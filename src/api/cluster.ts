@@ -133,3 +133,13 @@ export const CLUSTER_DEFAULTS = {
   /** The Cluster that services and tasks without spec.cluster belong to. */
   name: "default",
 } as const;
+
+/**
+ * The Cluster a spec.cluster names: a name or an ECS cluster ARN (`arn:aws:ecs:region:account:cluster/name`);
+ * unset or empty is the `default` Cluster.
+ */
+export function clusterNameOf(reference: string | undefined): string {
+  if (reference === undefined || reference === "") return CLUSTER_DEFAULTS.name;
+  const slash = reference.lastIndexOf("/");
+  return reference.startsWith("arn:") && slash >= 0 ? reference.slice(slash + 1) : reference;
+}

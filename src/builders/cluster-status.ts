@@ -2,7 +2,7 @@
 // services, the capacity providers (built-ins included) with their capacity, and whether a deletion must wait
 // because services or tasks are still there (ECS refuses DeleteCluster then). Pure. See docs/clusters.md.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { CLUSTER_DEFAULTS, type ClusterCapacityProvider, type ClusterStatus } from "../api/cluster.ts";
+import { clusterNameOf, type ClusterCapacityProvider, type ClusterStatus } from "../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, providerName, resolveProvider, schedulingFor, type ResolvedProvider } from "./capacity-provider.ts";
@@ -28,13 +28,6 @@ export interface ServiceRef {
   readonly deleting: boolean;
 }
 
-/** spec.cluster may be a name or an ECS cluster ARN (`arn:aws:ecs:region:account:cluster/name`). */
-export function clusterNameOfReference(reference: string | undefined): string {
-  if (reference === undefined || reference === "") return CLUSTER_DEFAULTS.name;
-  const slash = reference.lastIndexOf("/");
-  return reference.startsWith("arn:") && slash >= 0 ? reference.slice(slash + 1) : reference;
-}
-
 export interface ClusterProvider {
   readonly provider: ResolvedProvider;
   readonly source: ClusterCapacityProvider["source"];
@@ -57,7 +50,7 @@ export function clusterProviders(cluster: Pick<EcsCluster, "spec" | "metadata">,
     providers.push({ provider, source });
   };
   // Unlisted, the cluster may use every provider that is not dedicated to another cluster (spec.cluster).
-  const usable = objects.filter((o) => o.spec.cluster === undefined || o.spec.cluster === "" || clusterNameOfReference(o.spec.cluster) === cluster.metadata.name);
+  const usable = objects.filter((o) => o.spec.cluster === undefined || o.spec.cluster === "" || clusterNameOf(o.spec.cluster) === cluster.metadata.name);
   const names = cluster.spec.capacityProviders ?? [...usable.map(providerName), ...BUILTIN_PROVIDERS.map((b) => b.name)];
   for (const [i, name] of names.entries()) {
     const r = resolveProvider(name, objects, { field: `spec.capacityProviders[${String(i)}]` });
@@ -109,7 +102,7 @@ export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: rea
     else pending++;
     tasks.push(p.metadata?.name ?? "");
   }
-  const active = services.filter((s) => !s.deleting && clusterNameOfReference(s.cluster) === name).map((s) => s.name);
+  const active = services.filter((s) => !s.deleting && clusterNameOf(s.cluster) === name).map((s) => s.name);
   return { services: sorted(active), running, pending, tasks: sorted(tasks) };
 }
 

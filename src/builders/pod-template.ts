@@ -355,9 +355,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
     if (c.startTimeout !== undefined) report.unsupportedField(`${field}.startTimeout`, `Kubernetes has no per-container start deadline; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
     if (c.disableNetworking === true) report.unsupportedField(`${field}.disableNetworking`, "a container cannot be cut off from the pod's network");
     if ((c.credentialSpecs ?? []).length > 0) report.unsupportedField(`${field}.credentialSpecs`, "gMSA credential specs are not mapped (use securityContext.windowsOptions.gmsaCredentialSpecName in a GMSACredentialSpec-enabled cluster)");
-    if (c.restartPolicy?.enabled === true) {
-      report.unsupportedField(`${field}.restartPolicy`, `in-place restarts follow the pod's restartPolicy (Services: Always; Tasks: the Task controller), not ignoredExitCodes or restartAttemptPeriod; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
-    }
+    if (c.restartPolicy?.enabled === true) report.unsupportedField(`${field}.restartPolicy`, `${restartPolicyReason(role)}; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
     if (c.linuxParameters?.maxSwap !== undefined) report.refuseOnFargate(`${field}.linuxParameters.maxSwap`, "it sets linuxParameters.maxSwap");
     if (c.linuxParameters?.swappiness !== undefined) report.refuseOnFargate(`${field}.linuxParameters.swappiness`, "it sets linuxParameters.swappiness");
     if (c.linuxParameters?.maxSwap !== undefined) report.unsupportedField(`${field}.linuxParameters.maxSwap`, "swap is configured per node (kubelet memorySwap), not per container");
@@ -586,4 +584,18 @@ function securityContext(c: ContainerDefinition, field: string, ctx: { windows: 
     report.unsupportedField(of, `the Docker security option ${JSON.stringify(opt)} has no securityContext counterpart`);
   });
   return sc;
+}
+
+/**
+ * How far a container's ECS restartPolicy (enabled) is honored, by the container's role in the pod; one text for the
+ * TaskDefinition, Service and Task statuses, since the template is shared. Tasks map it per container (containerRestart
+ * in task-pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
+ */
+export function restartPolicyReason(role: ContainerMapping["role"]): string {
+  if (role === "sidecar") return "the container is a dependsOn START/HEALTHY target, run as a native sidecar, which always restarts: ignoredExitCodes and restartAttemptPeriod do not apply";
+  if (role === "init") return "the container is a dependsOn COMPLETE/SUCCESS target, run once as an init container: it is not restarted";
+  return (
+    "standalone Tasks restart the container on every exit except ignoredExitCodes (a per-container restart policy and rule, feature ContainerRestartRules); " +
+    "Service tasks restart it in place on every exit (their pods are restartPolicy Always), ignoredExitCodes included; restartAttemptPeriod has no counterpart (kubelet's crash-loop back-off applies)"
+  );
 }

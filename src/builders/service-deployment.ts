@@ -9,7 +9,7 @@ import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
 import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
 import { podTemplateCapacity } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
-import { isAnnotationName, toDnsLabel, toLabelValue } from "./names.ts";
+import { toDnsLabel, toLabelValue } from "./names.ts";
 import { buildPlacement, PlacementError, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import { andNodeSelectorTerms, type QueryCompileContext } from "./query-language.ts";
@@ -21,7 +21,9 @@ import {
   nameLabelValue,
   SERVICE_LABEL,
   STARTED_BY_ANNOTATION,
+  tagAnnotations,
   taskGroupLabelValue,
+  type TaskTag,
 } from "./task-labels.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
 
@@ -35,36 +37,22 @@ export const DEPLOYMENT_ID_ANNOTATION = "ecs.operator.dev/deployment-id";
  */
 export const FORCE_NEW_DEPLOYMENT_ANNOTATION = "ecs.operator.dev/force-new-deployment";
 
-/** JSON object of the tags propagated to a task (propagateTags, enableECSManagedTags), key → value. */
-export const TAGS_ANNOTATION = "ecs.operator.dev/tags";
-/** Each propagated tag whose key is a valid annotation name is also an annotation with this prefix. */
-export const TAG_ANNOTATION_PREFIX = "tag.ecs.operator.dev/";
-
-type TagList = readonly { readonly key?: string | undefined; readonly value?: string | undefined }[] | undefined;
+type TagList = readonly TaskTag[] | undefined;
 
 /**
  * The tags a service's tasks carry, as ECS propagates them: the task definition's or the service's tags
  * (propagateTags TASK_DEFINITION / SERVICE), plus aws:ecs:clusterName and aws:ecs:serviceName with
- * enableECSManagedTags. Annotations (tags are metadata, not selectors): one JSON annotation with all of them, and one
- * `tag.ecs.operator.dev/<key>` per key that is a valid annotation name.
+ * enableECSManagedTags, as the annotations every task pod carries (tagAnnotations, task-labels.ts).
  */
 export function propagatedTagAnnotations(
   spec: Pick<ServiceSpec, "propagateTags" | "enableECSManagedTags" | "tags">,
   taskDefinitionTags: TagList,
   names: { readonly clusterName: string; readonly serviceName: string },
 ): Record<string, string> {
-  const tags: Record<string, string> = {};
   const source: TagList = spec.propagateTags === "SERVICE" ? spec.tags : spec.propagateTags === "TASK_DEFINITION" ? taskDefinitionTags : undefined;
-  for (const t of source ?? []) if (t.key !== undefined && t.key !== "") tags[t.key] = t.value ?? "";
-  if (spec.enableECSManagedTags === true) {
-    tags["aws:ecs:clusterName"] = names.clusterName;
-    tags["aws:ecs:serviceName"] = names.serviceName;
-  }
-  const keys = Object.keys(tags).sort();
-  if (keys.length === 0) return {};
-  const out: Record<string, string> = { [TAGS_ANNOTATION]: JSON.stringify(Object.fromEntries(keys.map((k) => [k, tags[k] ?? ""]))) };
-  for (const k of keys) if (isAnnotationName(k)) out[`${TAG_ANNOTATION_PREFIX}${k}`] = tags[k] ?? "";
-  return out;
+  const tags: TaskTag[] = [...(source ?? [])];
+  if (spec.enableECSManagedTags === true) tags.push({ key: "aws:ecs:clusterName", value: names.clusterName }, { key: "aws:ecs:serviceName", value: names.serviceName });
+  return tagAnnotations(tags);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Tag } from "../api/common.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { TaskSpec } from "../api/task.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
-import { isAnnotationName, toDnsSubdomain } from "./names.ts";
+import { toDnsSubdomain } from "./names.ts";
 import { buildPlacement, type PlacementContext } from "./placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
 import { andNodeSelectorTerms } from "./query-language.ts";
@@ -20,15 +20,13 @@ import {
   nameLabelValue,
   SCHEDULED_TASK_LABEL,
   STARTED_BY_ANNOTATION,
+  tagAnnotations,
   TASK_LABEL,
   taskGroupLabelValue,
 } from "./task-labels.ts";
 
 /** Which of the `count` tasks the pod is (0-based). */
 export const TASK_INDEX_ANNOTATION = "ecs.operator.dev/task-index";
-/** JSON of the RunTask tags (`[{key, value}]`); each tag whose key is a valid annotation name is also `tag.ecs.operator.dev/<key>`. */
-export const TAGS_ANNOTATION = "ecs.operator.dev/tags";
-export const TAG_ANNOTATION_PREFIX = "tag.ecs.operator.dev/";
 
 /** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
 export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
@@ -142,10 +140,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     [TASK_INDEX_ANNOTATION]: String(input.index),
   };
   if (spec.startedBy !== undefined && spec.startedBy !== "") annotations[STARTED_BY_ANNOTATION] = spec.startedBy;
-  if (tags.length > 0) {
-    annotations[TAGS_ANNOTATION] = JSON.stringify(tags);
-    for (const t of tags) if (isAnnotationName(t.key)) annotations[`${TAG_ANNOTATION_PREFIX}${t.key}`] = t.value ?? "";
-  }
+  Object.assign(annotations, tagAnnotations(tags));
 
   // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
   const ownPods = { [TASK_LABEL]: taskLabel };

@@ -3,7 +3,7 @@
 // strategy / launch type into providers with their pod scheduling. The decisions are the pure builders'
 // (effectiveStrategy, resolveProvider, schedulingFor); this only feeds them from the caches.
 import type { V1Node } from "@kubernetes/client-node";
-import { CLUSTER_DEFAULTS } from "../api/cluster.ts";
+import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
 import type { LaunchType } from "../api/common.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import { effectiveStrategy, providerOf, resolveProvider, schedulingFor, type EffectiveStrategy, type ResolvedProvider, type Scheduling } from "../builders/capacity-provider.ts";
@@ -68,7 +68,7 @@ export class CapacityContext {
    * name the field (`<path>.capacityProviderStrategy[1].capacityProvider: ...`).
    */
   resolve(namespace: string, input: CapacityInput, path = "spec"): CapacityResolution {
-    const clusterName = input.cluster === undefined || input.cluster === "" ? CLUSTER_DEFAULTS.name : clusterNameOf(input.cluster);
+    const clusterName = clusterNameOf(input.cluster);
     const cluster = this.cluster(namespace, clusterName);
     if (cluster === undefined && clusterName !== CLUSTER_DEFAULTS.name) {
       return { ok: false, message: `${path}.cluster: Cluster ${JSON.stringify(clusterName)} not found in namespace ${namespace}; create it or leave spec.cluster unset for the default` };
@@ -104,10 +104,4 @@ export class CapacityContext {
   allProviders(): ResolvedProvider[] {
     return this.providerObjects().map(providerOf);
   }
-}
-
-/** spec.cluster may be a name or an ECS cluster ARN (`arn:aws:ecs:region:account:cluster/name`). */
-export function clusterNameOf(reference: string): string {
-  const slash = reference.lastIndexOf("/");
-  return reference.startsWith("arn:") && slash >= 0 ? reference.slice(slash + 1) : reference;
 }

@@ -41,6 +41,9 @@ export function stripManagedFields(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...rest, annotations } };
 }
 
+/** A function's name for error messages ("an anonymous function" when it has none). */
+export const functionName = (fn: ((...args: never[]) => unknown) | undefined): string => (fn === undefined ? "none" : fn.name === "" ? "an anonymous function" : fn.name);
+
 export const byOwnerUid = (obj: KubeObject): string[] => (obj.metadata?.ownerReferences ?? []).map((r) => r.uid);
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -54,6 +57,7 @@ export class Informer<T extends KubeObject> {
   private readonly opts: InformerOptions<T>;
   private readonly store = new Map<string, T>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexers = new Map<string, (obj: T) => string[]>();
   private readonly handlers: InformerHandler<T>[] = [];
   private synced = false;
   private readonly syncWaiters: (() => void)[] = [];
@@ -66,7 +70,37 @@ export class Informer<T extends KubeObject> {
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
     this.resource = opts.resource;
-    for (const name of Object.keys(opts.indexers ?? {})) this.indexes.set(name, new Map());
+    this.addIndexers(opts.indexers ?? {});
+  }
+
+  /**
+   * Adds indexes, at any time: those added after objects are cached are built from the cache at once. A name that
+   * already indexes with another function is refused (two callers sharing this informer would each read the
+   * other's index under one name); the same function again is a no-op.
+   */
+  addIndexers(indexers: Record<string, (obj: T) => string[]>): void {
+    for (const [name, fn] of Object.entries(indexers)) {
+      const existing = this.indexers.get(name);
+      if (existing === fn) continue;
+      if (existing !== undefined) {
+        throw new Error(`informer ${this.resource.plural}: index ${name} is already defined by ${functionName(existing)}; a second caller passes ${functionName(fn)} under the same name (use one function or another index name)`);
+      }
+      this.indexers.set(name, fn);
+      const idx = new Map<string, Set<string>>();
+      this.indexes.set(name, idx);
+      for (const [key, obj] of this.store) {
+        for (const v of fn(obj)) {
+          let set = idx.get(v);
+          if (!set) idx.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
+  }
+
+  /** The names of its indexes. */
+  indexNames(): string[] {
+    return [...this.indexers.keys()];
   }
 
   addHandler(handler: InformerHandler<T>): void {
@@ -250,7 +284,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private reindex(key: string, oldObj: T | undefined, newObj: T | undefined): void {
-    for (const [name, fn] of Object.entries(this.opts.indexers ?? {})) {
+    for (const [name, fn] of this.indexers) {
       const idx = this.indexes.get(name);
       if (!idx) continue;
       for (const v of oldObj ? fn(oldObj) : []) {

@@ -6,7 +6,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ControllerBuilder, type Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { startHttpServer } from "./http-server.ts";
-import { Informer, type InformerOptions } from "./informer.ts";
+import { functionName, Informer, type InformerOptions } from "./informer.ts";
 import { KubeClient } from "./kube-client.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createLogger, errorText, type Logger } from "./logger.ts";
@@ -35,7 +35,7 @@ export class Manager {
   readonly events: EventRecorder;
   readonly now: () => Date;
   private readonly opts: ManagerOptions;
-  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly informers = new Map<string, { informer: Informer<KubeObject>; transform: ((obj: never) => unknown) | undefined }>();
   private readonly controllers: Controller<KubeObject>[] = [];
   private elector: LeaderElector | undefined;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -51,21 +51,34 @@ export class Manager {
     this.events = new EventRecorder(this.client, { instance: opts.identity, logger: this.logger });
   }
 
-  /** The shared informer for a resource (one list/watch per resource and selector, whoever asks). */
+  /**
+   * The shared informer for a resource (one list/watch per resource, namespace and selectors, whoever asks). Callers
+   * of one key share its cache, so they must agree on what is cached: a second caller's indexers are added to it
+   * (an index name with another function throws), and a transform other than the first caller's (none included)
+   * throws, naming both, since that caller would silently read objects shaped by the other's transform.
+   */
   informer<T extends KubeObject>(resource: ResourceType, opts: Omit<InformerOptions<T>, "client" | "resource"> = {}): Informer<T> {
     const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
-    let inf = this.informers.get(key);
-    if (!inf) {
-      inf = new Informer<KubeObject>({
-        resyncMs: this.opts.resyncMs ?? 10 * 60_000,
-        logger: this.logger,
-        onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
-        ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
-        client: this.client,
-        resource,
-      });
-      this.informers.set(key, inf);
+    const existing = this.informers.get(key);
+    if (existing !== undefined) {
+      if (existing.transform !== opts.transform) {
+        const where = `${resource.plural}${opts.namespace === undefined ? "" : ` in namespace ${opts.namespace}`}${opts.labelSelector === undefined ? "" : ` with labelSelector ${opts.labelSelector}`}${opts.fieldSelector === undefined ? "" : ` with fieldSelector ${opts.fieldSelector}`}`;
+        throw new Error(
+          `Manager.informer: the informer of ${where} caches objects transformed by ${functionName(existing.transform)}, and a second caller asks for transform ${functionName(opts.transform)}; one cache has one transform: pass the same transform, or select other objects`,
+        );
+      }
+      existing.informer.addIndexers((opts.indexers ?? {}) as Record<string, (obj: KubeObject) => string[]>);
+      return existing.informer as unknown as Informer<T>;
     }
+    const inf = new Informer<KubeObject>({
+      resyncMs: this.opts.resyncMs ?? 10 * 60_000,
+      logger: this.logger,
+      onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
+      ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
+      client: this.client,
+      resource,
+    });
+    this.informers.set(key, { informer: inf, transform: opts.transform });
     return inf as unknown as Informer<T>;
   }
 
@@ -74,7 +87,7 @@ export class Manager {
   }
 
   get ready(): boolean {
-    return [...this.informers.values()].every((i) => i.hasSynced());
+    return [...this.informers.values()].every((i) => i.informer.hasSynced());
   }
 
   get isLeader(): boolean {
@@ -88,8 +101,8 @@ export class Manager {
   /** Starts informers and the HTTP server, waits for the caches, then runs controllers (when leader). */
   async start(): Promise<void> {
     if (this.opts.http) this.http = await startHttpServer({ ...this.opts.http, registry: this.metrics.registry, ready: () => this.ready });
-    for (const inf of this.informers.values()) inf.start();
-    await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
+    for (const { informer } of this.informers.values()) informer.start();
+    await Promise.all([...this.informers.values()].map((i) => i.informer.waitForSync()));
     this.logger.info("informer caches synced", { informers: this.informers.size });
     const le = this.opts.leaderElection;
     if (!le) {
@@ -128,7 +141,7 @@ export class Manager {
     this.stopping ??= (async () => {
       await Promise.all(this.controllers.map((c) => c.stop()));
       await this.elector?.release();
-      for (const inf of this.informers.values()) inf.stop();
+      for (const { informer } of this.informers.values()) informer.stop();
       await this.http?.close();
       this.logger.info("stopped");
     })();

@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CapacityProviderStatus } from "../../src/api/capacity-provider.ts";
-import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import { registerCapacityProviderController } from "../../src/controllers/capacity-provider/controller.ts";
 import { CapacityProviders, type CapacityProviderObject } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
@@ -12,14 +11,15 @@ import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { ClusterScoped } from "./support/cluster-scoped.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
-const created: string[] = [];
+const clusterScoped = new ClusterScoped(kc, "cp-test");
 
 afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
-  for (const name of created) await apiRequest(kc, { method: "DELETE", path: resourcePath(CapacityProviders, undefined, name) }).catch(() => undefined);
+  await clusterScoped.cleanup();
 });
 
 async function startController(namespace: string, resyncMs?: number): Promise<Manager> {
@@ -32,10 +32,7 @@ async function startController(namespace: string, resyncMs?: number): Promise<Ma
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(3).toString("hex")}`;
 
-async function createProvider(name: string, spec: Record<string, unknown>): Promise<void> {
-  created.push(name);
-  await apiRequest(kc, { method: "POST", path: resourcePath(CapacityProviders), body: { apiVersion: API_GROUP_VERSION, kind: "CapacityProvider", metadata: { name }, spec } });
-}
+const createProvider = (name: string, spec: Record<string, unknown>): Promise<void> => clusterScoped.capacityProvider(name, spec);
 
 const read = (name: string): Promise<CapacityProviderObject> => apiRequest<CapacityProviderObject>(kc, { method: "GET", path: resourcePath(CapacityProviders, undefined, name) });
 
@@ -142,8 +139,7 @@ describe("CapacityProvider status", () => {
     await createProvider("fargate-spot", { kubernetes: { nodeSelector: { "karpenter.sh/capacity-type": "spot" } } });
     const cp = await statusWhen("fargate-spot", "two nodes", (s) => s.nodeCount === 2);
     expect(cp.status).toMatchObject({ name: "FARGATE_SPOT", type: "FARGATE", spot: true, overrides: "FARGATE_SPOT" });
-    await apiRequest(kc, { method: "DELETE", path: resourcePath(CapacityProviders, undefined, "fargate-spot") });
-    created.splice(created.indexOf("fargate-spot"), 1);
+    await clusterScoped.deleteCapacityProvider("fargate-spot");
   });
 
   it("a resync of unchanged providers writes nothing", async () => {

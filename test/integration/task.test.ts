@@ -7,18 +7,21 @@ import { API_GROUP_VERSION, type TaskStatus } from "../../src/api/index.ts";
 import { registerTaskController, type TaskControllerOptions } from "../../src/controllers/task/controller.ts";
 import type { PodObject } from "../../src/controllers/task/resources.ts";
 import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
-import { CapacityProviders, EcsTasks, TaskDefinitions, type TaskObject } from "../../src/controllers/ecs-resources.ts";
+import { EcsTasks, TaskDefinitions, type TaskObject } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { Pods, resourcePath } from "../../src/runtime/resources.ts";
 import { buildNode, TEST_NODES } from "../controlplane/nodes.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { ClusterScoped } from "./support/cluster-scoped.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
+const clusterScoped = new ClusterScoped(kc, "task-test");
 afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
+  await clusterScoped.cleanup();
 });
 
 interface Deletion {
@@ -349,29 +352,19 @@ describe("Task: capacity", () => {
     const nodeName = `spot-task-${ns.slice(-6)}`;
     const spec = TEST_NODES.find((n) => n.pool === "spot");
     if (!spec) throw new Error("no spot pool in TEST_NODES");
-    const node = buildNode(Object.assign({}, spec, { name: nodeName }));
-    await apiRequest(kc, { method: "POST", path: resourcePath(Nodes), body: node });
+    await clusterScoped.createNode(buildNode(Object.assign({}, spec, { name: nodeName })));
     const provider = `spot-${ns.slice(-6)}`;
-    await apiRequest(kc, {
-      method: "POST",
-      path: resourcePath(CapacityProviders),
-      body: { apiVersion: API_GROUP_VERSION, kind: "CapacityProvider", metadata: { name: provider }, spec: { type: "EC2", spot: true, kubernetes: { nodeSelector: { "kubernetes.io/hostname": nodeName } } } },
-    });
-    try {
-      await startControllers(ns);
-      await createTaskDefinition(ns, "batch", batch);
-      await createTask(ns, "job", { taskDefinition: "batch", capacityProviderStrategy: [{ capacityProvider: provider, weight: 1 }] });
-      const running = await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
-      expect(running.status?.capacityProviderName).toBe(provider);
-      expect((await readPod(ns, "job-0")).spec?.nodeName).toBe(nodeName);
+    await clusterScoped.capacityProvider(provider, { type: "EC2", spot: true, kubernetes: { nodeSelector: { "kubernetes.io/hostname": nodeName } } });
+    await startControllers(ns);
+    await createTaskDefinition(ns, "batch", batch);
+    await createTask(ns, "job", { taskDefinition: "batch", capacityProviderStrategy: [{ capacityProvider: provider, weight: 1 }] });
+    const running = await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    expect(running.status?.capacityProviderName).toBe(provider);
+    expect((await readPod(ns, "job-0")).spec?.nodeName).toBe(nodeName);
 
-      await apiRequest(kc, { method: "DELETE", path: resourcePath(Nodes, undefined, nodeName) });
-      const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
-      expect(t.status).toMatchObject({ stopCode: "SpotInterruption" });
-      expect(t.status?.stoppedReason).toMatch(/^Your Spot Task was interrupted/);
-    } finally {
-      await apiRequest(kc, { method: "DELETE", path: resourcePath(Nodes, undefined, nodeName) }).catch(() => undefined);
-      await apiRequest(kc, { method: "DELETE", path: resourcePath(CapacityProviders, undefined, provider) }).catch(() => undefined);
-    }
+    await clusterScoped.deleteNode(nodeName);
+    const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
+    expect(t.status).toMatchObject({ stopCode: "SpotInterruption" });
+    expect(t.status?.stoppedReason).toMatch(/^Your Spot Task was interrupted/);
   });
 });

@@ -4,8 +4,9 @@
 // say why, and the finalizer goes when the cluster is empty (ECS refuses DeleteCluster until then).
 // The decisions are builders/cluster-status.ts's.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { clusterNameOf } from "../../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../api/objects.ts";
-import { clusterNameOfReference, computeClusterStatus, type ServiceRef } from "../../builders/cluster-status.ts";
+import { computeClusterStatus, type ServiceRef } from "../../builders/cluster-status.ts";
 import { CLUSTER_LABEL, nameLabelValue } from "../../builders/task-labels.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
@@ -79,7 +80,7 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
       const key = objectKey(svc);
       const ns = svc.metadata.namespace ?? "";
       const live = services.get(key);
-      const now = live === undefined ? undefined : `${ns}/${clusterNameOfReference(svc.spec.cluster)}`;
+      const now = live === undefined ? undefined : `${ns}/${clusterNameOf(svc.spec.cluster)}`;
       const before = serviceClusters.get(key);
       if (now === undefined) serviceClusters.delete(key);
       else serviceClusters.set(key, now);

@@ -356,12 +356,15 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     // A pod whose node is gone has no kubelet to stop it: remove it at once (as the pod GC would, later).
     for (const i of interrupted) await deletePod(i.pod, ctx, i.pod.spec?.nodeName !== undefined && capacity.node(i.pod.spec.nodeName) === undefined ? 0 : undefined);
     // Failed tasks of a deployment in progress are stopped so that they are relaunched (and counted again if they
-    // fail again), as ECS does; a FAILED deployment launches nothing more.
+    // fail again), as ECS does; a FAILED deployment launches nothing more. Its failed pods are not deleted here: its
+    // ReplicaSet, until the Deployment controller has scaled it to 0, would replace them with new pods of the failed
+    // revision (ready for a moment after a rollback); the rollback's scale-down removes them.
     const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
+    const failedIds = new Set(rollout.deployments.filter((d) => d.rolloutState === "FAILED").map((d) => d.id));
     for (const t of newlyFailed) {
       counted.set(t.uid, nowMs);
       const stillInProgress = primary?.rolloutState === "IN_PROGRESS";
-      if (stillInProgress || t.deploymentId !== primary?.id) {
+      if ((stillInProgress || t.deploymentId !== primary?.id) && (t.deploymentId === undefined || !failedIds.has(t.deploymentId))) {
         const pod = myPods.find((p) => p.metadata?.uid === t.uid);
         if (pod !== undefined) await deletePod(pod, ctx);
       }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { ClusterSpec } from "../../../src/api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../../src/api/objects.ts";
-import { clusterContents, clusterNameOfReference, clusterProviders, computeClusterStatus, deletionBlocked, type ServiceRef } from "../../../src/builders/cluster-status.ts";
+import { clusterContents, clusterProviders, computeClusterStatus, deletionBlocked, type ServiceRef } from "../../../src/builders/cluster-status.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const NOW = new Date("2026-11-22T01:00:00Z");
@@ -35,17 +35,6 @@ const svc = (name: string, cluster?: string, deleting = false): ServiceRef => ({
 const compute = (cluster: EcsCluster, o: { providers?: CapacityProvider[]; pods?: V1Pod[]; services?: ServiceRef[] } = {}) =>
   computeClusterStatus(cluster, { providers: o.providers ?? [], nodes, pods: o.pods ?? [], services: o.services ?? [], now: NOW });
 const cond = (s: { conditions?: { type: string; status: string }[] }, type: string) => s.conditions?.find((c) => c.type === type);
-
-describe("clusterNameOfReference", () => {
-  it.each<[string, string | undefined, string]>([
-    ["unset → default", undefined, "default"],
-    ["empty → default", "", "default"],
-    ["a name", "prod", "prod"],
-    ["an ECS cluster ARN", "arn:aws:ecs:eu-west-1:111122223333:cluster/prod", "prod"],
-  ])("%s", (_n, ref, want) => {
-    expect(clusterNameOfReference(ref)).toBe(want);
-  });
-});
 
 describe("clusterProviders", () => {
   const names = (spec: ClusterSpec, objects: CapacityProvider[] = []) => clusterProviders({ spec, metadata: { name: "prod" } }, objects).providers.map((p) => [p.provider.name, p.source]);

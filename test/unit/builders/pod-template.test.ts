@@ -596,11 +596,30 @@ const CONTAINER_ROWS = named([
     },
   },
   {
-    name: "restartPolicy enabled → recorded in the annotation and reported (the pod's restartPolicy decides)",
+    name: "restartPolicy enabled → recorded in the annotation and reported: Tasks map it per container, Service tasks restart on every exit",
     td: anAppWith({ restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } }),
     check: (r) => {
       expect(containersAnnotation(r)).toEqual([{ name: "app", container: "app", essential: true, role: "container", restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } }]);
       expect(unsupported(r)).toEqual(["spec.containerDefinitions[0].restartPolicy"]);
+      expect(r.unsupported[0]?.reason).toBe(
+        "standalone Tasks restart the container on every exit except ignoredExitCodes (a per-container restart policy and rule, feature ContainerRestartRules); " +
+          "Service tasks restart it in place on every exit (their pods are restartPolicy Always), ignoredExitCodes included; restartAttemptPeriod has no counterpart (kubelet's crash-loop back-off applies); " +
+          "recorded in the ecs.operator.dev/containers annotation",
+      );
+    },
+  },
+  {
+    name: "restartPolicy of a dependsOn START target (a native sidecar) → reported: sidecars always restart",
+    td: aTaskDefinition({}, aContainer("app", { dependsOn: [{ containerName: "envoy", condition: "START" }] }), aContainer("envoy", { restartPolicy: { enabled: true, ignoredExitCodes: [0] } })),
+    check: (r) => {
+      expect(r.unsupported.find((u) => u.field === "spec.containerDefinitions[1].restartPolicy")?.reason).toMatch(/^the container is a dependsOn START\/HEALTHY target, run as a native sidecar, which always restarts/);
+    },
+  },
+  {
+    name: "restartPolicy of a dependsOn SUCCESS target (an init container) → reported: it runs once",
+    td: aTaskDefinition({}, aContainer("app", { dependsOn: [{ containerName: "migrate", condition: "SUCCESS" }] }), aContainer("migrate", { essential: false, restartPolicy: { enabled: true } })),
+    check: (r) => {
+      expect(r.unsupported.find((u) => u.field === "spec.containerDefinitions[1].restartPolicy")?.reason).toMatch(/^the container is a dependsOn COMPLETE\/SUCCESS target, run once as an init container: it is not restarted/);
     },
   },
   {

@@ -93,19 +93,24 @@ describe("buildTaskPod", () => {
     ["startedBy → the started-by annotation", { startedBy: "ci-pipeline" }, { "ecs.operator.dev/started-by": "ci-pipeline" }],
     ["the index of the task → the task-index annotation", {}, { "ecs.operator.dev/task-index": "0" }],
     [
-      "tags → the tags annotation, and one annotation per tag whose key is a valid name",
+      "tags → the tags annotation (a JSON object, as on service tasks), and one annotation per tag whose key is a valid name",
       { tags: [{ key: "owner", value: "data" }, { key: "cost center", value: "42" }] },
-      { "ecs.operator.dev/tags": '[{"key":"owner","value":"data"},{"key":"cost center","value":"42"}]', "tag.ecs.operator.dev/owner": "data" },
+      { "ecs.operator.dev/tags": '{"cost center":"42","owner":"data"}', "tag.ecs.operator.dev/owner": "data" },
     ],
-    ["enableECSManagedTags → the aws:ecs:clusterName tag", { enableECSManagedTags: true }, { "ecs.operator.dev/tags": '[{"key":"aws:ecs:clusterName","value":"default"}]' }],
+    ["enableECSManagedTags → the aws:ecs:clusterName tag", { enableECSManagedTags: true }, { "ecs.operator.dev/tags": '{"aws:ecs:clusterName":"default"}' }],
     ["the pod template's annotations stay (task definition, containers)", {}, { "ecs.operator.dev/task-definition": "batch:4" }],
   ])("%s", (_n, spec, want) => {
     expect(aTaskPod(spec).pod.metadata.annotations).toMatchObject(want);
   });
 
-  it("propagateTags TASK_DEFINITION copies the task definition's tags before the run's", () => {
-    const { pod } = aTaskPod({ propagateTags: "TASK_DEFINITION", tags: [{ key: "run", value: "1" }] }, aTaskDefinition(), { taskDefinitionTags: [{ key: "app", value: "batch" }] });
-    expect(JSON.parse(pod.metadata.annotations["ecs.operator.dev/tags"] ?? "[]")).toEqual([{ key: "app", value: "batch" }, { key: "run", value: "1" }]);
+  it("propagateTags TASK_DEFINITION copies the task definition's tags before the run's: the run's value wins for the same key", () => {
+    const { pod } = aTaskPod(
+      { propagateTags: "TASK_DEFINITION", tags: [{ key: "run", value: "1" }, { key: "team", value: "ops" }] },
+      aTaskDefinition(),
+      { taskDefinitionTags: [{ key: "app", value: "batch" }, { key: "team", value: "data" }] },
+    );
+    expect(JSON.parse(pod.metadata.annotations["ecs.operator.dev/tags"] ?? "{}")).toEqual({ app: "batch", run: "1", team: "ops" });
+    expect(pod.metadata.annotations["tag.ecs.operator.dev/team"]).toBe("ops");
   });
 
   it("restartPolicy Never: a task runs once", () => {
