@@ -19,7 +19,7 @@ import { EcsTasks, ScheduledTasks, type ScheduledTaskObject, type TaskObject } f
 import { STOP_REASON_ANNOTATION } from "../task/controller.ts";
 
 export const CONTROLLER_NAME = "scheduledtask";
-const OWNER_INDEX = "owner";
+const OWNER_INDEX = "scheduled-task-owner";
 
 export interface ScheduledTaskControllerOptions {
   /** Restricts the controller to one namespace. */
@@ -37,6 +37,7 @@ export interface ScheduledTaskController {
   scheduledTasks: Informer<ScheduledTaskObject>;
 }
 
+/** Runs by the uid of the ScheduledTask that controls them. */
 const ownerUid = (t: TaskObject): string[] => {
   const ref = controllerOf(t);
   return ref?.kind === "ScheduledTask" ? [ref.uid] : [];
@@ -47,14 +48,8 @@ export function registerScheduledTaskController(mgr: Manager, opts: ScheduledTas
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
   const scheduledTasks = mgr.informer<ScheduledTaskObject>(ScheduledTasks, ns);
   // The Task controller's cache (same resource and namespace): the runs are Tasks.
-  const tasks = mgr.informer<TaskObject>(EcsTasks, ns);
-  const runsOf = (uid: string): TaskObject[] => {
-    try {
-      return tasks.byIndex(OWNER_INDEX, uid);
-    } catch {
-      return tasks.list().filter((t) => ownerUid(t)[0] === uid);
-    }
-  };
+  const tasks = mgr.informer<TaskObject>(EcsTasks, { ...ns, indexers: { [OWNER_INDEX]: ownerUid } });
+  const runsOf = (uid: string): TaskObject[] => tasks.byIndex(OWNER_INDEX, uid);
 
   const controller = mgr
     .controller<ScheduledTaskObject>(CONTROLLER_NAME, { workers: opts.workers })

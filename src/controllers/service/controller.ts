@@ -61,7 +61,6 @@ import type { TaskDefinitionController } from "../task-definition/controller.ts"
 import {
   byServiceLabelValue,
   byTaskDefinitionFamily,
-  indexed,
   OWNER_UID_INDEX,
   POD_NODE_INDEX,
   POD_SERVICE_INDEX,
@@ -137,7 +136,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
 
   const serviceKeysOfPods = (podList: PodObject[]): string[] => {
     const keys = new Set<string>();
-    for (const p of podList) for (const k of podServiceKey(p)) for (const s of indexed(services, SERVICE_LABEL_INDEX, k, byServiceLabelValue)) keys.add(objectKey(s));
+    for (const p of podList) for (const k of podServiceKey(p)) for (const s of services.byIndex(SERVICE_LABEL_INDEX, k)) keys.add(objectKey(s));
     return [...keys];
   };
   const fingerprint = (keys: readonly string[], values: Record<string, string[]> = nodeLabelValues(capacity.nodeList())): string => JSON.stringify(keys.map((k) => values[k] ?? []));
@@ -149,16 +148,16 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     // A TaskDefinition or revision appearing, changing or going: the services that name its family.
     .watches(opts.taskDefinitions.taskDefinitions, (td) => {
       const family = td.spec.family ?? td.metadata?.name ?? "";
-      return indexed(services, SERVICE_FAMILY_INDEX, `${td.metadata?.namespace ?? ""}/${family}`, byTaskDefinitionFamily).map(objectKey);
+      return services.byIndex(SERVICE_FAMILY_INDEX, `${td.metadata?.namespace ?? ""}/${family}`).map(objectKey);
     })
     .watches(opts.taskDefinitions.revisions, (cr) => {
       const family = cr.metadata?.annotations?.["ecs.operator.dev/family"];
-      return family === undefined ? [] : indexed(services, SERVICE_FAMILY_INDEX, `${cr.metadata?.namespace ?? ""}/${family}`, byTaskDefinitionFamily).map(objectKey);
+      return family === undefined ? [] : services.byIndex(SERVICE_FAMILY_INDEX, `${cr.metadata?.namespace ?? ""}/${family}`).map(objectKey);
     })
     // Nodes: a spot node tainted or gone → the services with pods on it; labels that memberOf patterns were
     // compiled against → the services whose compiled affinity would change.
     .watches(capacity.nodes, (node) => {
-      const keys = new Set(serviceKeysOfPods(indexed(pods, POD_NODE_INDEX, node.metadata?.name ?? "", podNodeName)));
+      const keys = new Set(serviceKeysOfPods(pods.byIndex(POD_NODE_INDEX, node.metadata?.name ?? "")));
       if (labelDeps.size > 0) {
         // Once per node event (heartbeats included), not once per service.
         const values = nodeLabelValues(capacity.nodeList());
@@ -221,7 +220,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const launchType = providers.every((p) => p.provider.type === "FARGATE") ? "FARGATE" : providers.every((p) => p.provider.type === "EC2") ? "EC2" : undefined;
 
     // Pods: interrupted ones (spot reclaim, node gone) are stopped and replaced, and are nobody's failure.
-    const myPods = indexed(pods, POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(name)}`, podServiceKey).filter((p) => controllerOfPodIsOurs(p, uid));
+    const myPods = pods.byIndex(POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(name)}`).filter((p) => controllerOfPodIsOurs(p, uid));
     const spotProviders = new Set(cap.providers.filter((p) => p.provider.spot).map((p) => p.provider.name));
     const interrupted: { pod: PodObject; reason: string; stopCode: string }[] = [];
     const observed: ObservedTask[] = [];
@@ -243,7 +242,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     for (const t of newlyFailed) if (t.deploymentId !== undefined) newFailures[t.deploymentId] = (newFailures[t.deploymentId] ?? 0) + 1;
 
     // Desired objects for the PRIMARY before this step (settled: are they what runs?), then the step itself.
-    const owned: Owned[] = [...indexed(deployments, OWNER_UID_INDEX, uid, byOwnerUid), ...indexed(daemonSets, OWNER_UID_INDEX, uid, byOwnerUid)].filter((o) => controllerOf(o)?.uid === uid);
+    const owned: Owned[] = [...deployments.byIndex(OWNER_UID_INDEX, uid), ...daemonSets.byIndex(OWNER_UID_INDEX, uid)].filter((o) => controllerOf(o)?.uid === uid);
     const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
     const shares = daemon ? providers.map((p) => ({ capacityProvider: p.provider.name, count: 0 })) : splitShares(who, desiredCount, providers);
     const desiredNames = new Set(providers.map((p) => serviceDeploymentName(name, p.provider.name)));
@@ -472,7 +471,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       throw e;
     }
     for (const { rt, informer } of childInformers) {
-      const mine = indexed(informer, OWNER_UID_INDEX, ref.uid, byOwnerUid).filter((o) => controllerOf(o)?.uid === ref.uid);
+      const mine = informer.byIndex(OWNER_UID_INDEX, ref.uid).filter((o) => controllerOf(o)?.uid === ref.uid);
       const wanted = desired.filter((d) => d.rt === rt);
       for (const d of wanted) {
         const cached = informer.get(`${ref.namespace}/${d.obj.metadata?.name ?? ""}`);
@@ -491,13 +490,13 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const uid = svc.metadata.uid ?? "";
     const namespace = svc.metadata.namespace ?? "";
     const name = svc.metadata.name ?? "";
-    for (const d of indexed(deployments, OWNER_UID_INDEX, uid, byOwnerUid)) {
+    for (const d of deployments.byIndex(OWNER_UID_INDEX, uid)) {
       if (controllerOf(d)?.uid === uid && (d.spec?.replicas ?? 1) !== 0) await mgr.client.patch(Deployments, d.metadata?.name ?? "", namespace, { spec: { replicas: 0 } });
     }
-    for (const d of indexed(daemonSets, OWNER_UID_INDEX, uid, byOwnerUid)) {
+    for (const d of daemonSets.byIndex(OWNER_UID_INDEX, uid)) {
       if (controllerOf(d)?.uid === uid && d.metadata?.deletionTimestamp === undefined) await mgr.client.delete(DaemonSets, d.metadata?.name ?? "", namespace);
     }
-    const remaining = indexed(pods, POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(name)}`, podServiceKey).filter((p) => controllerOfPodIsOurs(p, uid));
+    const remaining = pods.byIndex(POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(name)}`).filter((p) => controllerOfPodIsOurs(p, uid));
     const now = mgr.now();
     const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
     const observed = remaining.map((p) => observeTask(p as V1Pod, now, {}, DEPLOYMENT_ID_ANNOTATION));

@@ -4,7 +4,7 @@ import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
 import { DEPLOYMENT_ID_ANNOTATION } from "../../builders/service-deployment.ts";
 import { nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
-import { stripManagedFields, type Informer } from "../../runtime/informer.ts";
+import { stripManagedFields } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 
@@ -35,15 +35,6 @@ export function podServiceKey(pod: KubeObject): string[] {
 }
 
 export const podNodeName = (pod: PodObject): string[] => (pod.spec?.nodeName === undefined ? [] : [pod.spec.nodeName]);
-
-/** byIndex, or a filtered list when the shared informer was created by someone who did not ask for the index. */
-export function indexed<T extends KubeObject>(inf: Informer<T>, index: string, value: string, keyOf: (o: T) => string[]): T[] {
-  try {
-    return inf.byIndex(index, value);
-  } catch {
-    return inf.list().filter((o) => keyOf(o).includes(value));
-  }
-}
 
 /**
  * What the Service controller keeps of a pod: metadata without the large annotations (container mappings, Docker

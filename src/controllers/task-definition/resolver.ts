@@ -56,22 +56,12 @@ export class TaskDefinitionResolver {
 
   /** The TaskDefinitions of a namespace that name `family`. */
   taskDefinitionsOf(namespace: string, family: string): TaskDefinitionObject[] {
-    const key = `${namespace}/${family}`;
-    try {
-      return this.taskDefinitions.byIndex(FAMILY_INDEX, key);
-    } catch {
-      // An informer shared with a caller that did not ask for the index.
-      return this.taskDefinitions.list().filter((td) => byFamily(td)[0] === key);
-    }
+    return this.taskDefinitions.byIndex(FAMILY_INDEX, `${namespace}/${family}`);
   }
 
   /** The ControllerRevisions an object (by uid) owns, as cached. */
   ownedBy(uid: string): ControllerRevisionObject[] {
-    try {
-      return this.revisions.byIndex(OWNER_INDEX, uid);
-    } catch {
-      return this.revisions.list().filter((cr) => cr.metadata?.ownerReferences?.some((r) => r.uid === uid));
-    }
+    return this.revisions.byIndex(OWNER_INDEX, uid);
   }
 
   /** The revisions of `family` that a TaskDefinition owns, as cached. */

@@ -88,13 +88,7 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
       .filter((t) => (namespace === undefined || t.metadata.namespace === namespace) && (t.status?.tasks ?? []).length === 0)
       .map(objectKey);
   const tasksOnNode = (nodeName: string): string[] => {
-    let onNode: PodObject[];
-    try {
-      onNode = pods.byIndex(NODE_INDEX, nodeName);
-    } catch {
-      onNode = pods.list().filter((p) => p.spec?.nodeName === nodeName);
-    }
-    return onNode.flatMap((p) => {
+    return pods.byIndex(NODE_INDEX, nodeName).flatMap((p) => {
       const ref = controllerOf(p);
       return ref?.kind === "Task" ? [`${p.metadata?.namespace ?? ""}/${ref.name}`] : [];
     });
