@@ -33,6 +33,8 @@ export interface ObservedTask {
   /** The ECS deployment id the pod was created for (its deployment-id annotation). */
   readonly deploymentId: string | undefined;
   readonly state: TaskState;
+  /** How long a running task has been Ready without a break (undefined: not known, taken as long enough). */
+  readonly readyForSeconds?: number;
   /** Why a failed task failed, ECS-worded. */
   readonly failure?: string;
 }
@@ -59,6 +61,13 @@ export interface ObserveOptions {
 }
 
 export const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
+
+/**
+ * How long every task of a deployment must have been Ready without a break before the deployment is COMPLETED. A
+ * container that crashes a moment after it starts is Ready for that moment: without this window the deployment
+ * would complete, and the circuit breaker (which watches only deployments IN_PROGRESS) would never see the crashes.
+ */
+export const DEFAULT_TASK_STABLE_SECONDS = 5;
 
 const secondsSince = (time: string | undefined, now: Date): number => (time === undefined ? 0 : (now.getTime() - Date.parse(time)) / 1000);
 
@@ -88,7 +97,10 @@ export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, 
     }
   }
   const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
-  if (status.phase === "Running" && ready) return { ...base, state: "running" };
+  if (status.phase === "Running" && ready) {
+    const since = status.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime as unknown as string | undefined;
+    return since === undefined ? { ...base, state: "running" } : { ...base, state: "running", readyForSeconds: Math.max(0, secondsSince(since, now)) };
+  }
   if (status.phase === "Running") {
     const startedAt = (status.containerStatuses ?? []).map((c) => c.state?.running?.startedAt).find((t) => t !== undefined);
     const since = secondsSince((startedAt as unknown as string | undefined) ?? (status.startTime as unknown as string | undefined), now);
@@ -121,6 +133,8 @@ export interface RolloutInput {
   readonly threshold: number;
   /** The Kubernetes objects run the current target: every Deployment rolled out, no obsolete one left. */
   readonly settled: boolean;
+  /** DEFAULT_TASK_STABLE_SECONDS unless set. */
+  readonly stableSeconds?: number;
   readonly now: Date;
 }
 
@@ -132,6 +146,8 @@ export interface RolloutResult {
   messages: string[];
   /** PRIMARY COMPLETED, running == desired, nothing else running, objects settled. */
   steady: boolean;
+  /** When only the stable window keeps the PRIMARY from COMPLETED: how soon to look again. */
+  stableInMs?: number;
 }
 
 const MAX_DEPLOYMENTS = 10;
@@ -223,7 +239,12 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
   }
 
   const othersRunning = deps.some((d) => d !== primary && ((d.runningCount ?? 0) > 0 || (d.pendingCount ?? 0) > 0));
-  if (primary.rolloutState === "IN_PROGRESS" && !switched && !othersRunning && input.settled && primary.runningCount === primary.desiredCount && primary.pendingCount === 0) {
+  const stableSeconds = input.stableSeconds ?? DEFAULT_TASK_STABLE_SECONDS;
+  const primaryId = primary.id;
+  const unstable = input.tasks.filter((t) => t.deploymentId === primaryId && t.state === "running" && t.readyForSeconds !== undefined && t.readyForSeconds < stableSeconds);
+  const completable = primary.rolloutState === "IN_PROGRESS" && !switched && !othersRunning && input.settled && primary.runningCount === primary.desiredCount && primary.pendingCount === 0;
+  const stableInMs = completable && unstable.length > 0 ? Math.ceil(Math.max(...unstable.map((t) => stableSeconds - (t.readyForSeconds ?? 0))) * 1000) : undefined;
+  if (completable && stableInMs === undefined) {
     primary.rolloutState = "COMPLETED";
     primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
     messages.push(ServiceMessages.deploymentCompleted(svc, primary.id));
@@ -257,7 +278,7 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
     else d.updatedAt = before?.updatedAt ?? time;
   }
   const steady = completed && !switched && !othersRunning && input.settled && primary.runningCount === desired.desiredCount;
-  return { deployments: next, target: { id: primary.id, taskDefinition: primary.taskDefinition ?? desired.taskDefinition }, messages, steady };
+  return { deployments: next, target: { id: primary.id, taskDefinition: primary.taskDefinition ?? desired.taskDefinition }, messages, steady, ...(stableInMs === undefined ? {} : { stableInMs }) };
 }
 
 /** A Deployment or DaemonSet of the service as cached, reduced to what settling needs. */

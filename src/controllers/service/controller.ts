@@ -88,6 +88,8 @@ export interface ServiceControllerOptions {
    * because pods naming a scheduler the cluster does not run would stay Pending forever.
    */
   binpackSchedulerName?: string | null;
+  /** How long every task of a deployment must have been Ready before it is COMPLETED (DEFAULT_TASK_STABLE_SECONDS). */
+  taskStableSeconds?: number;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** How soon to look again while a deployment is in progress (timed rules: unready tasks). */
@@ -268,6 +270,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback },
       threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
       settled,
+      ...(opts.taskStableSeconds === undefined ? {} : { stableSeconds: opts.taskStableSeconds }),
       now,
     });
 
@@ -368,7 +371,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         if (pod !== undefined) await deletePod(pod, ctx);
       }
     }
-    const recheck = rollout.steady ? steadyRecheckMs : progressRecheckMs;
+    const recheck = Math.min(rollout.steady ? steadyRecheckMs : progressRecheckMs, rollout.stableInMs ?? Infinity);
     return Action.requeueAfter(scheduled === undefined ? recheck : Math.min(recheck, scheduled));
   }
 

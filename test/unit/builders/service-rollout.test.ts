@@ -41,6 +41,29 @@ describe("computeDeployments", () => {
     expect(r.steady).toBe(true);
   });
 
+  it("not COMPLETED while a task has been Ready for less than the stable window; says how soon to look again", () => {
+    const fresh = tasks(A, 2).map((t, i) => ({ ...t, readyForSeconds: i === 0 ? 1.5 : 10 }));
+    const r = step({ previous: step({}).deployments, tasks: fresh });
+    expect(brief(r.deployments)).toEqual(["PRIMARY A IN_PROGRESS run=2 failed=0"]);
+    expect(r.stableInMs).toBe(3500);
+    expect(r.steady).toBe(false);
+    const later = step({ previous: r.deployments, tasks: fresh.map((t) => ({ ...t, readyForSeconds: 5 })) });
+    expect(brief(later.deployments)).toEqual(["PRIMARY A COMPLETED run=2 failed=0"]);
+    expect(later.stableInMs).toBeUndefined();
+  });
+
+  it("a crash right after the first Ready is caught by the circuit breaker, not hidden by a COMPLETED deployment", () => {
+    const first = step({ previous: step({}).deployments, tasks: tasks(A, 2).map((t) => ({ ...t, readyForSeconds: 0.1 })), circuitBreaker: { enable: true, rollback: false } });
+    expect(brief(first.deployments)).toEqual(["PRIMARY A IN_PROGRESS run=2 failed=0"]);
+    const crashed = step({ previous: first.deployments, tasks: tasks(A, 0, 2), newFailures: { [A]: 3 }, circuitBreaker: { enable: true, rollback: false } });
+    expect(brief(crashed.deployments)).toEqual(["PRIMARY A FAILED run=0 failed=3"]);
+  });
+
+  it("stableSeconds 0: COMPLETED as soon as the tasks are Ready", () => {
+    const r = step({ previous: step({}).deployments, tasks: tasks(A, 2).map((t) => ({ ...t, readyForSeconds: 0 })), stableSeconds: 0 });
+    expect(brief(r.deployments)).toEqual(["PRIMARY A COMPLETED run=2 failed=0"]);
+  });
+
   it("not COMPLETED while the Kubernetes objects are still rolling", () => {
     expect(step({ previous: step({}).deployments, tasks: tasks(A, 2), settled: false }).deployments[0]?.rolloutState).toBe("IN_PROGRESS");
   });
@@ -141,6 +164,12 @@ describe("observeTask", () => {
     expect(t.state).toBe(state);
     if (failure !== undefined) expect(t.failure).toContain(failure);
     expect(t.deploymentId).toBe(A);
+  });
+
+  it("a running task says how long it has been Ready (the Ready condition's lastTransitionTime)", () => {
+    const status = { ...running(true), conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" as unknown as Date }] };
+    expect(observeTask(pod(status), now).readyForSeconds).toBe(3);
+    expect(observeTask(pod(running(true)), now).readyForSeconds).toBeUndefined();
   });
 
   it("healthCheckGracePeriodSeconds extends the time an unready task is given", () => {
