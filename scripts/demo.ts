@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP } from "../src/api/common.ts";
+import { SCHEDULED_TASK_LABEL } from "../src/builders/task-labels.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
 import { buildBinaries, isAlive, readState, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
@@ -117,6 +118,24 @@ export function formatTable(objects: ObservedObject[]): string {
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/**
+ * The closing "where to look next" lines: what the controllers made (Deployments and DaemonSets of Services, the
+ * pods of Services and Tasks, Services, Ingresses, HPAs, PDBs) and the Task objects that are one-off tasks and the
+ * runs of ScheduledTasks (no CronJobs or Jobs: a ScheduledTask creates a Task per run, docs/scheduled-tasks.md).
+ */
+export function whereToLookNext(opts: { kubeconfig: string; namespace: string; controllerLog?: string | undefined }): string[] {
+  return [
+    "Where to look next:",
+    `  export KUBECONFIG=${opts.kubeconfig}`,
+    `  kubectl get deploy,ds,pods,svc,ingress,hpa,pdb -n ${opts.namespace} -o wide    # what the controllers made`,
+    `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
+    `  kubectl get ecstask -n ${opts.namespace} -L ${SCHEDULED_TASK_LABEL}    # one-off Tasks, and a Task per ScheduledTask run`,
+    "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
+    ...(opts.controllerLog === undefined ? [] : [`  less ${opts.controllerLog}    # the controller's log (JSON lines)`]),
+    "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
+  ];
 }
 
 const say = (line: string): void => void process.stderr.write(`[demo] ${line}\n`);
@@ -314,18 +333,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     } else {
       process.stdout.write(`All ${objects.length} example objects are Ready (${formatDuration(Date.now() - started)} in all).\n\n`);
     }
-    process.stdout.write(
-      [
-        "Where to look next:",
-        `  export KUBECONFIG=${kubeconfig}`,
-        `  kubectl get deploy,ds,cronjobs,pods,svc,ingress,hpa -n ${opts.namespace} -o wide    # what the controller made`,
-        `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
-        "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
-        ...(running.controller ? [`  less ${join(runDir, "controller.log")}    # the controller's log (JSON lines)`] : []),
-        "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
-        "",
-      ].join("\n"),
-    );
+    const controllerLog = running.controller ? join(runDir, "controller.log") : undefined;
+    process.stdout.write(`${whereToLookNext({ kubeconfig, namespace: opts.namespace, controllerLog }).join("\n")}\n`);
 
     if (opts.once) {
       await stopAll(running);
