@@ -34,8 +34,8 @@ Commands:
 Docs: docs/cli.md`,
   run: `Usage: ecs-operator run [flags]
 
-Runs the controllers (Cluster, CapacityProvider, TaskDefinition, Service, Task, ScheduledTask) against the cluster of the kubeconfig. SIGTERM/SIGINT drain in-flight
-work (at most 30 s), release the leader Lease and exit 0.
+Runs the controllers (Cluster, CapacityProvider, TaskDefinition, Service, Task, ScheduledTask) against the
+cluster of the kubeconfig. SIGTERM/SIGINT drain in-flight work (at most 30 s), release the leader Lease and exit 0.
 
 Flags (environment variable in brackets):
   --kubeconfig PATH                   kubeconfig file [KUBECONFIG]; default: in-cluster, then ~/.kube/config
@@ -241,6 +241,12 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
 /** Runs one command line; returns the exit code (run keeps the process alive until a signal). */
 export async function main(argv: string[], io: { stdout: (text: string) => void; stderr: (line: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
   const [command = "help", ...args] = argv;
+  // `ecs-operator COMMAND --help` (or -h) is `ecs-operator help COMMAND`.
+  const flags = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (HELP[command] !== undefined && command !== "help" && (flags.includes("--help") || flags.includes("-h"))) {
+    io.stdout(`${HELP[command]}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case "convert":

@@ -112,6 +112,15 @@ describe("ecs-operator help run", () => {
     expect((await cli("help", "run")).stdout).toMatch(new RegExp(`^  --${flag}( |$)`, "m"));
   });
 
+  it("ecs-operator run --help and run -h print the same help, exit 0, and connect nowhere", async () => {
+    const help = await cli("help", "run");
+    for (const flag of ["--help", "-h"]) {
+      const res = await cli("run", flag);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toBe(help.stdout);
+    }
+  });
+
   it("names every controller it runs", async () => {
     const { stdout } = await cli("help", "run");
     for (const kind of ["Cluster", "CapacityProvider", "TaskDefinition", "Service", "Task", "ScheduledTask"]) expect(stdout).toContain(kind);
