@@ -214,9 +214,27 @@ async function stopAll(running: Running): Promise<void> {
   }
 }
 
-async function startController(kubeconfig: string, namespace: string, logFile: string): Promise<{ child: ChildProcess; port: number }> {
+/** The local control plane's scheduler runs the binpack profile (test/controlplane); another cluster may not. */
+export const LOCAL_BINPACK_SCHEDULER = "ecs-binpack";
+
+/** The `ecs-operator run` flags of the demo's controller. */
+export function controllerArgs(opts: { kubeconfig: string; namespace: string; localControlPlane: boolean }): string[] {
+  return [
+    "run",
+    "--kubeconfig",
+    opts.kubeconfig,
+    "--namespace",
+    opts.namespace,
+    "--metrics-bind-address",
+    "127.0.0.1:0",
+    // Only where the profile is known to exist: pods naming a scheduler the cluster does not run stay Pending.
+    ...(opts.localControlPlane ? ["--binpack-scheduler-name", LOCAL_BINPACK_SCHEDULER] : []),
+  ];
+}
+
+async function startController(args: string[], logFile: string): Promise<{ child: ChildProcess; port: number }> {
   const main = join(ROOT, "src/cli/main.ts");
-  const child = spawn(process.execPath, [main, "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--metrics-bind-address", "127.0.0.1:0"], {
+  const child = spawn(process.execPath, [main, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, KUBECONFIG: "" },
   });
@@ -297,9 +315,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     if (opts.controller) {
       const logFile = join(runDir, "controller.log");
-      const { child, port } = await startController(kubeconfig, opts.namespace, logFile);
+      const localControlPlane = running.controlPlaneDir !== undefined;
+      const { child, port } = await startController(controllerArgs({ kubeconfig, namespace: opts.namespace, localControlPlane }), logFile);
       running.controller = child;
       say(`controller running (watching namespace ${opts.namespace}); log: ${logFile}; metrics: http://127.0.0.1:${port}/metrics`);
+      say(
+        localControlPlane
+          ? `binpack placement uses the scheduler profile ${LOCAL_BINPACK_SCHEDULER} of the local control plane`
+          : "binpack placement becomes a preferred pod affinity (this cluster's scheduler profiles are unknown; see --binpack-scheduler-name in docs/cli.md)",
+      );
     } else {
       say("not starting a controller (--no-controller): the cluster's own must be running");
     }

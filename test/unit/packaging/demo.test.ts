@@ -1,7 +1,7 @@
 // The pure parts of `npm run demo`: flags, when an object counts as Ready, how a not-Ready object is explained,
 // and the table printed when kubectl is missing.
 import { describe, expect, it } from "vitest";
-import { DemoUsage, formatDuration, formatTable, isReady, type ObservedObject, parseDemoArgs, whereToLookNext, whyNotReady } from "../../../scripts/demo.ts";
+import { controllerArgs, DemoUsage, formatDuration, formatTable, isReady, type ObservedObject, parseDemoArgs, whereToLookNext, whyNotReady } from "../../../scripts/demo.ts";
 
 const obj = (o: Partial<ObservedObject> & { conditions?: { type: string; status: string; reason?: string; message?: string }[]; generation?: number; observed?: number }): ObservedObject => ({
   kind: o.kind ?? "Service",
@@ -89,5 +89,16 @@ describe("where to look next", () => {
   it("names the controller log only when the demo started the controller", () => {
     expect(lines.join("\n")).toContain("less /tmp/controller.log");
     expect(whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo" }).join("\n")).not.toContain("controller.log");
+  });
+});
+
+describe("the demo's controller", () => {
+  it("uses the ecs-binpack profile on the local control plane, whose scheduler runs it", () => {
+    expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: true })).toEqual(
+      expect.arrayContaining(["run", "--namespace", "ecs-demo", "--binpack-scheduler-name", "ecs-binpack"]),
+    );
+  });
+  it("names no scheduler on a cluster of KUBECONFIG (binpack becomes a preferred affinity there)", () => {
+    expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: false })).not.toContain("--binpack-scheduler-name");
   });
 });
