@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP } from "../src/api/common.ts";
+import { SCHEDULED_TASK_LABEL } from "../src/builders/task-labels.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
 import { buildBinaries, isAlive, readState, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
@@ -119,6 +120,24 @@ export function formatDuration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
+/**
+ * The closing "where to look next" lines: what the controllers made (Deployments and DaemonSets of Services, the
+ * pods of Services and Tasks, Services, Ingresses, HPAs, PDBs) and the Task objects that are one-off tasks and the
+ * runs of ScheduledTasks (no CronJobs or Jobs: a ScheduledTask creates a Task per run, docs/scheduled-tasks.md).
+ */
+export function whereToLookNext(opts: { kubeconfig: string; namespace: string; controllerLog?: string | undefined }): string[] {
+  return [
+    "Where to look next:",
+    `  export KUBECONFIG=${opts.kubeconfig}`,
+    `  kubectl get deploy,ds,pods,svc,ingress,hpa,pdb -n ${opts.namespace} -o wide    # what the controllers made`,
+    `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
+    `  kubectl get ecstask -n ${opts.namespace} -L ${SCHEDULED_TASK_LABEL}    # one-off Tasks, and a Task per ScheduledTask run`,
+    "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
+    ...(opts.controllerLog === undefined ? [] : [`  less ${opts.controllerLog}    # the controller's log (JSON lines)`]),
+    "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
+  ];
+}
+
 const say = (line: string): void => void process.stderr.write(`[demo] ${line}\n`);
 
 /** The manifests of every .yaml file in dir, in file order. */
@@ -195,9 +214,27 @@ async function stopAll(running: Running): Promise<void> {
   }
 }
 
-async function startController(kubeconfig: string, namespace: string, logFile: string): Promise<{ child: ChildProcess; port: number }> {
+/** The local control plane's scheduler runs the binpack profile (test/controlplane); another cluster may not. */
+export const LOCAL_BINPACK_SCHEDULER = "ecs-binpack";
+
+/** The `ecs-operator run` flags of the demo's controller. */
+export function controllerArgs(opts: { kubeconfig: string; namespace: string; localControlPlane: boolean }): string[] {
+  return [
+    "run",
+    "--kubeconfig",
+    opts.kubeconfig,
+    "--namespace",
+    opts.namespace,
+    "--metrics-bind-address",
+    "127.0.0.1:0",
+    // Only where the profile is known to exist: pods naming a scheduler the cluster does not run stay Pending.
+    ...(opts.localControlPlane ? ["--binpack-scheduler-name", LOCAL_BINPACK_SCHEDULER] : []),
+  ];
+}
+
+async function startController(args: string[], logFile: string): Promise<{ child: ChildProcess; port: number }> {
   const main = join(ROOT, "src/cli/main.ts");
-  const child = spawn(process.execPath, [main, "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--metrics-bind-address", "127.0.0.1:0"], {
+  const child = spawn(process.execPath, [main, ...args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, KUBECONFIG: "" },
   });
@@ -278,9 +315,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     if (opts.controller) {
       const logFile = join(runDir, "controller.log");
-      const { child, port } = await startController(kubeconfig, opts.namespace, logFile);
+      const localControlPlane = running.controlPlaneDir !== undefined;
+      const { child, port } = await startController(controllerArgs({ kubeconfig, namespace: opts.namespace, localControlPlane }), logFile);
       running.controller = child;
       say(`controller running (watching namespace ${opts.namespace}); log: ${logFile}; metrics: http://127.0.0.1:${port}/metrics`);
+      say(
+        localControlPlane
+          ? `binpack placement uses the scheduler profile ${LOCAL_BINPACK_SCHEDULER} of the local control plane`
+          : "binpack placement becomes a preferred pod affinity (this cluster's scheduler profiles are unknown; see --binpack-scheduler-name in docs/cli.md)",
+      );
     } else {
       say("not starting a controller (--no-controller): the cluster's own must be running");
     }
@@ -314,18 +357,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     } else {
       process.stdout.write(`All ${objects.length} example objects are Ready (${formatDuration(Date.now() - started)} in all).\n\n`);
     }
-    process.stdout.write(
-      [
-        "Where to look next:",
-        `  export KUBECONFIG=${kubeconfig}`,
-        `  kubectl get deploy,ds,cronjobs,pods,svc,ingress,hpa -n ${opts.namespace} -o wide    # what the controller made`,
-        `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
-        "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
-        ...(running.controller ? [`  less ${join(runDir, "controller.log")}    # the controller's log (JSON lines)`] : []),
-        "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
-        "",
-      ].join("\n"),
-    );
+    const controllerLog = running.controller ? join(runDir, "controller.log") : undefined;
+    process.stdout.write(`${whereToLookNext({ kubeconfig, namespace: opts.namespace, controllerLog }).join("\n")}\n`);
 
     if (opts.once) {
       await stopAll(running);

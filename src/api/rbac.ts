@@ -11,33 +11,37 @@ export interface PolicyRule {
 }
 
 const READ = ["get", "list", "watch"];
-/** Children the controllers own: read from caches, written by server-side apply, deleted when no longer wanted. */
-const OWN = ["get", "list", "watch", "create", "patch", "delete", "update"];
+/**
+ * Children the controllers own: read from caches (and get to check an object before taking it over), written by
+ * server-side apply (patch; create when the object is new), deleted when no longer wanted. No update: nothing PUTs.
+ */
+const OWN = ["get", "list", "watch", "create", "patch", "delete"];
 
 /** Cluster-wide rules (a ClusterRole): the six kinds, their children, and nodes for capacity providers. */
 export const CLUSTER_RULES: readonly PolicyRule[] = [
-  {
-    apiGroups: [API_GROUP],
-    resources: ["clusters", "capacityproviders", "taskdefinitions", "services", "scheduledtasks"],
-    verbs: [...READ, "update", "patch"],
-  },
-  // The ScheduledTask controller creates one Task per run and deletes runs beyond its history limits.
-  { apiGroups: [API_GROUP], resources: ["tasks"], verbs: [...READ, "create", "update", "patch", "delete"] },
+  { apiGroups: [API_GROUP], resources: ["capacityproviders", "taskdefinitions", "scheduledtasks"], verbs: READ },
+  // patch adds and removes the controllers' finalizers (a Cluster is deleted when empty, a Service after draining).
+  { apiGroups: [API_GROUP], resources: ["clusters", "services"], verbs: [...READ, "patch"] },
+  // The ScheduledTask controller creates one Task per run, stops the runs a Replace policy replaces, and deletes runs beyond its history limits.
+  { apiGroups: [API_GROUP], resources: ["tasks"], verbs: [...READ, "create", "patch", "delete"] },
   // The Service controller writes desiredCount through the scale subresource (scheduled min/max, min/max clamps).
-  { apiGroups: [API_GROUP], resources: ["services/scale"], verbs: ["get", "patch"] },
+  { apiGroups: [API_GROUP], resources: ["services/scale"], verbs: ["patch"] },
+  // Status is written by server-side apply on the status subresource, once when it changed.
   {
     apiGroups: [API_GROUP],
     resources: ["clusters/status", "capacityproviders/status", "taskdefinitions/status", "services/status", "tasks/status", "scheduledtasks/status"],
-    verbs: ["get", "update", "patch"],
+    verbs: ["patch"],
   },
   // Owner references with blockOwnerDeletion need update on the owner's finalizers subresource.
   { apiGroups: [API_GROUP], resources: ["clusters/finalizers", "services/finalizers", "tasks/finalizers", "taskdefinitions/finalizers"], verbs: ["update"] },
-  { apiGroups: [""], resources: ["pods"], verbs: [...READ, "create", "delete", "patch"] },
-  { apiGroups: [""], resources: ["pods/status"], verbs: ["get"] },
+  // A Task's pods are created whole and deleted (stop, retention); the Service controller deletes pods of interrupted nodes.
+  { apiGroups: [""], resources: ["pods"], verbs: [...READ, "create", "delete"] },
   { apiGroups: [""], resources: ["services", "serviceaccounts"], verbs: OWN },
   { apiGroups: [""], resources: ["nodes"], verbs: READ },
   { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
-  { apiGroups: ["apps"], resources: ["deployments", "daemonsets", "controllerrevisions"], verbs: OWN },
+  { apiGroups: ["apps"], resources: ["deployments", "daemonsets"], verbs: OWN },
+  // TaskDefinition revisions: immutable, created once and pruned.
+  { apiGroups: ["apps"], resources: ["controllerrevisions"], verbs: [...READ, "create", "delete"] },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },

@@ -9,7 +9,15 @@ import { dump, loadAll } from "js-yaml";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { CliError, convertEcsDocument, parseJson, type Manifest } from "./convert.ts";
 import { renderTaskDefinition } from "./render.ts";
-import { defaultIdentity, defaultLeaderElectionNamespace, defaultMetricsBindAddress, runController } from "./run.ts";
+import {
+  defaultIdentity,
+  defaultLeaderElectionNamespace,
+  defaultMetricsBindAddress,
+  parseBinpackSchedulerName,
+  parseClusterDomain,
+  parseStoppedTaskRetention,
+  runController,
+} from "./run.ts";
 
 const HELP: Record<string, string> = {
   main: `ecs-operator: Amazon ECS concepts, run natively on Kubernetes.
@@ -26,8 +34,8 @@ Commands:
 Docs: docs/cli.md`,
   run: `Usage: ecs-operator run [flags]
 
-Runs the controllers (TaskDefinition) against the cluster of the kubeconfig. SIGTERM/SIGINT drain in-flight
-work (at most 30 s), release the leader Lease and exit 0.
+Runs the controllers (Cluster, CapacityProvider, TaskDefinition, Service, Task, ScheduledTask) against the
+cluster of the kubeconfig. SIGTERM/SIGINT drain in-flight work (at most 30 s), release the leader Lease and exit 0.
 
 Flags (environment variable in brackets):
   --kubeconfig PATH                   kubeconfig file [KUBECONFIG]; default: in-cluster, then ~/.kube/config
@@ -39,7 +47,12 @@ Flags (environment variable in brackets):
   --namespace NS                      watch only this namespace [WATCH_NAMESPACE]; default: all
   --log-level LEVEL                   debug, info, warn or error [LOG_LEVEL]; default info
   --identity NAME                     this replica's name in the Lease [POD_NAME]; default HOSTNAME-PID
-  --revision-history-limit N          revisions kept per TaskDefinition without spec.kubernetes.revisionHistoryLimit; default 20`,
+  --revision-history-limit N          revisions kept per TaskDefinition without spec.kubernetes.revisionHistoryLimit; default 20
+  --binpack-scheduler-name NAME       scheduler profile (NodeResourcesFit MostAllocated) of binpack placement, for
+                                      Services and Tasks; default none: binpack becomes a preferred pod affinity
+  --stopped-task-retention SECONDS    how long a stopped Task and its pods are kept without
+                                      spec.kubernetes.ttlSecondsAfterStopped; default 3600 (like ECS)
+  --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -195,6 +208,9 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     "log-level": { type: "string" },
     identity: { type: "string" },
     "revision-history-limit": { type: "string" },
+    "binpack-scheduler-name": { type: "string" },
+    "stopped-task-retention": { type: "string" },
+    "cluster-domain": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -203,6 +219,9 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`run: --revision-history-limit "${limitText}" is not a whole number from 1 to 1000`);
   }
+  const binpackSchedulerName = parseBinpackSchedulerName(values["binpack-scheduler-name"]);
+  const stoppedTaskRetentionSeconds = parseStoppedTaskRetention(values["stopped-task-retention"]);
+  const clusterDomain = parseClusterDomain(values["cluster-domain"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -213,12 +232,21 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     namespace: values.namespace ?? (env.WATCH_NAMESPACE === "" ? undefined : env.WATCH_NAMESPACE),
     identity: values.identity ?? defaultIdentity(env),
     revisionHistoryLimit: limit,
+    binpackSchedulerName,
+    ...(stoppedTaskRetentionSeconds === undefined ? {} : { stoppedTaskRetentionSeconds }),
+    ...(clusterDomain === undefined ? {} : { clusterDomain }),
   });
 }
 
 /** Runs one command line; returns the exit code (run keeps the process alive until a signal). */
 export async function main(argv: string[], io: { stdout: (text: string) => void; stderr: (line: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
   const [command = "help", ...args] = argv;
+  // `ecs-operator COMMAND --help` (or -h) is `ecs-operator help COMMAND`.
+  const flags = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (HELP[command] !== undefined && command !== "help" && (flags.includes("--help") || flags.includes("-h"))) {
+    io.stdout(`${HELP[command]}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case "convert":

@@ -20,6 +20,12 @@ export interface RunOptions {
   namespace?: string;
   identity: string;
   revisionHistoryLimit?: number;
+  /** The binpack scheduler profile; null: none (binpack becomes a preferred pod affinity). */
+  binpackSchedulerName?: string | null;
+  /** Seconds a stopped Task is kept when its spec does not say (default 3600, like ECS). */
+  stoppedTaskRetentionSeconds?: number;
+  /** The cluster DNS domain of Service Connect names (default cluster.local). */
+  clusterDomain?: string;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -53,6 +59,33 @@ export function parseBindAddress(text: string): { host: string; port: number } |
   return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const isDnsSubdomain = (text: string): boolean => text.length <= 253 && DNS1123_SUBDOMAIN.test(text) && text.split(".").every((label) => label.length <= 63);
+
+/** --binpack-scheduler-name: a pod's spec.schedulerName (a DNS-1123 subdomain); "" or absent: none (null). */
+export function parseBinpackSchedulerName(text: string | undefined): string | null {
+  if (text === undefined || text === "") return null;
+  if (!isDnsSubdomain(text)) {
+    throw new CliError(`run: --binpack-scheduler-name "${text}" is not a scheduler name (lowercase letters, digits, '-' and '.', at most 253 characters)`);
+  }
+  return text;
+}
+
+/** --stopped-task-retention: whole seconds, 0 or more (0 removes a stopped task's pods at once). */
+export function parseStoppedTaskRetention(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(seconds)) throw new CliError(`run: --stopped-task-retention "${text}" is not a whole number of seconds (0 or more)`);
+  return seconds;
+}
+
+/** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain, no leading or trailing dot). */
+export function parseClusterDomain(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!isDnsSubdomain(text)) throw new CliError(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
+  return text;
+}
+
 export async function runController(opts: RunOptions): Promise<Manager> {
   let level;
   try {
@@ -77,12 +110,19 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(http ? { http } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
-  registerControllers(mgr, { namespace: opts.namespace, revisionHistoryLimit: opts.revisionHistoryLimit });
+  registerControllers(mgr, {
+    namespace: opts.namespace,
+    revisionHistoryLimit: opts.revisionHistoryLimit,
+    binpackSchedulerName: opts.binpackSchedulerName ?? null,
+    stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds,
+    clusterDomain: opts.clusterDomain,
+  });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",
     metricsBindAddress: http ? `${http.host}:${http.port}` : "off",
     leaderElection: opts.leaderElect ? `${opts.leaderElectionNamespace}/${opts.leaderElectionId}` : "off",
+    binpackSchedulerName: opts.binpackSchedulerName ?? "(none: preferred pod affinity)",
   });
   await mgr.start();
   logger.info("started", { metricsPort: mgr.httpPort ?? 0 });

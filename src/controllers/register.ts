@@ -15,6 +15,15 @@ export interface OperatorOptions {
   namespace?: string | undefined;
   /** revisionHistoryLimit of TaskDefinitions that set none. */
   revisionHistoryLimit?: number | undefined;
+  /**
+   * The scheduler profile binpack placement uses, for Services and Tasks alike (docs/placement.md). Default null:
+   * binpack becomes a preferred pod affinity, since pods naming a scheduler the cluster does not run stay Pending.
+   */
+  binpackSchedulerName?: string | null | undefined;
+  /** Seconds a stopped Task (and its pods) is kept when spec.kubernetes.ttlSecondsAfterStopped is not set (3600). */
+  stoppedTaskRetentionSeconds?: number | undefined;
+  /** The cluster DNS domain of Service Connect names (cluster.local). */
+  clusterDomain?: string | undefined;
 }
 
 export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): void {
@@ -29,9 +38,23 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   const capacity = new CapacityContext(mgr, opts.namespace);
   registerCapacityProviderController(mgr, ns);
   registerClusterController(mgr, ns);
-  const tasks = registerTaskController(mgr, { ...ns, resolver: taskDefinitions.resolver, capacity });
+  // One value for both: a service's tasks and a one-off task of the same definition are placed alike.
+  const binpackSchedulerName = opts.binpackSchedulerName ?? null;
+  const tasks = registerTaskController(mgr, {
+    ...ns,
+    resolver: taskDefinitions.resolver,
+    capacity,
+    binpackSchedulerName,
+    ...(opts.stoppedTaskRetentionSeconds === undefined ? {} : { ttlSecondsAfterStopped: opts.stoppedTaskRetentionSeconds }),
+  });
   users.push(tasks.revisionInUse);
-  const services = registerServiceController(mgr, { ...ns, taskDefinitions, capacity });
+  const services = registerServiceController(mgr, {
+    ...ns,
+    taskDefinitions,
+    capacity,
+    binpackSchedulerName,
+    ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
+  });
   users.push(services.revisionInUse);
   registerScheduledTaskController(mgr, ns);
 }

@@ -2,17 +2,21 @@
 // package.json and production-only node_modules, as the Dockerfile's final stage installs them) and its
 // ENTRYPOINT `node dist/cli/main.js run`, as the chart's ServiceAccount with the chart's RBAC (a token, not the admin
 // certificate) and leader election on. It must become ready, do its job, write nothing into its directory (the
-// image's root filesystem is read-only), and exit 0 on SIGTERM.
+// image's root filesystem is read-only), and exit 0 on SIGTERM. Its job is the whole of examples/ (every kind, the
+// cluster-scoped CapacityProviders included): each object becomes Ready, then is deleted and goes (finalizers
+// released, children drained), and the log never says "forbidden": the RBAC of src/api/rbac.ts covers the
+// controllers' reads and writes.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
-import { apiRequest } from "../../src/runtime/api-request.ts";
-import { documents, helm, type Manifest, ROOT, serverSideApply } from "../e2e/tools.ts";
+import { ApiRequestError, apiRequest } from "../../src/runtime/api-request.ts";
+import { isReady, type ObservedObject, whyNotReady } from "../../scripts/demo.ts";
+import { documents, helm, type Manifest, objectPath, ROOT, serverSideApply } from "../e2e/tools.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 
 const kc = kubeConfig();
@@ -20,6 +24,19 @@ let app = "";
 let ns = "";
 let proc: ChildProcess | undefined;
 let rbac: Manifest[] = [];
+/** CapacityProviders this file created (cluster-scoped: other files expect them absent); never ones it found. */
+const createdProviders: string[] = [];
+const providerPath = (name: string) => `/apis/${API_GROUP_VERSION}/capacityproviders/${name}`;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await apiRequest(kc, { method: "GET", path });
+    return true;
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.code === 404) return false;
+    throw err;
+  }
+}
 
 /** Every file under dir with its size and mtime: to show the process wrote nothing there. */
 async function snapshot(dir: string): Promise<string[]> {
@@ -45,6 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (proc?.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  for (const name of createdProviders) if (await exists(providerPath(name))) await apiRequest(kc, { method: "DELETE", path: providerPath(name) });
   for (const o of rbac.filter((d) => d.kind === "ClusterRole" || d.kind === "ClusterRoleBinding")) {
     // Cluster-scoped, so not deleted with the test namespace.
     await apiRequest(kc, { method: "DELETE", path: `/apis/${o.apiVersion}/${o.kind === "ClusterRole" ? "clusterroles" : "clusterrolebindings"}/${o.metadata.name}` });
@@ -69,6 +87,8 @@ async function serviceAccountKubeconfig(namespace: string, serviceAccount: strin
   await writeFile(file, sa.exportConfig(), { mode: 0o600 });
   return file;
 }
+
+let lastWaiting = "";
 
 describe("container entrypoint: node dist/cli/main.js run", () => {
   it("runs as the chart's ServiceAccount with leader election, becomes ready, works, writes nothing, exits 0 on SIGTERM", async () => {
@@ -108,6 +128,44 @@ describe("container entrypoint: node dist/cli/main.js run", () => {
       const td = await apiRequest<{ status?: { taskDefinitionArn?: string } }>(kc, { method: "GET", path: `/apis/${API_GROUP_VERSION}/namespaces/${ns}/taskdefinitions/hello` });
       return td.status?.taskDefinitionArn === "hello:1";
     });
+
+    // Every example: all six kinds, with their children (Deployments, DaemonSets, pods, Services, Ingress, HPA, PDBs).
+    const dir = join(ROOT, "examples");
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort();
+    const examples = (await Promise.all(files.map(async (f) => documents(await readFile(join(dir, f), "utf8"))))).flat();
+    const ecs = examples.filter((m) => m.apiVersion === API_GROUP_VERSION);
+    expect(new Set(ecs.map((m) => m.kind))).toEqual(new Set(["CapacityProvider", "Cluster", "TaskDefinition", "Service", "Task", "ScheduledTask"]));
+    for (const m of ecs.filter((x) => x.kind === "CapacityProvider")) {
+      if (!(await exists(providerPath(m.metadata.name)))) createdProviders.push(m.metadata.name);
+    }
+    await serverSideApply(kc, examples, { dryRun: false, namespace: ns, fieldManager: "ecs-operator-demo" });
+    const paths = await Promise.all(ecs.map((m) => objectPath(kc, m, ns)));
+    await eventually(
+      "every example Ready",
+      async () => {
+        const objects = await Promise.all(paths.map((path) => apiRequest<ObservedObject>(kc, { method: "GET", path })));
+        const waiting = objects.filter((o) => !isReady(o));
+        return waiting.length === 0 ? true : (void (lastWaiting = waiting.map((o) => `${o.kind}/${o.metadata.name}: ${whyNotReady(o)}`).join("\n")), false);
+      },
+      90_000,
+      500,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n${lastWaiting}\nlog tail: ${logs.slice(-3000)}`, { cause: err });
+    });
+
+    // Deleting them exercises the other half of the RBAC: finalizers released, pods drained, children garbage collected.
+    // The CapacityProviders go last: the Cluster refers to them.
+    const namespaced = ecs.filter((m) => m.kind !== "CapacityProvider");
+    const ordered = [...namespaced.filter((m) => m.kind !== "Cluster"), ...namespaced.filter((m) => m.kind === "Cluster")];
+    for (const m of ordered) await apiRequest(kc, { method: "DELETE", path: await objectPath(kc, m, ns) });
+    for (const m of ordered) {
+      const path = await objectPath(kc, m, ns);
+      await eventually(`${m.kind}/${m.metadata.name} deleted (finalizers released)`, async () => !(await exists(path)), 60_000, 500);
+    }
+    for (const name of createdProviders) {
+      await apiRequest(kc, { method: "DELETE", path: providerPath(name) });
+      await eventually(`CapacityProvider/${name} deleted`, async () => !(await exists(providerPath(name))), 30_000, 500);
+    }
     expect(logs).not.toMatch(/forbidden/i);
 
     const exited = once(proc, "exit");

@@ -70,6 +70,25 @@ describe("Helm chart", () => {
     expect(byKind(ha, "ServiceMonitor")).toHaveLength(1);
   });
 
+  it("the controller flags come from values: binpack scheduler only when named; the schema refuses bad ones", async () => {
+    type Dep = { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    const argsOf = (docs: Manifest[]) => (one(docs, "Deployment") as unknown as Dep).spec.template.spec.containers[0]?.args ?? [];
+    const defaults = argsOf(await template("ops"));
+    expect(defaults).toEqual(expect.arrayContaining(["--revision-history-limit=20", "--stopped-task-retention=3600", "--cluster-domain=cluster.local"]));
+    expect(defaults.some((a) => a.startsWith("--binpack-scheduler-name"))).toBe(false);
+    const set = argsOf(await template("ops", "controller.binpackSchedulerName=ecs-binpack", "controller.stoppedTaskRetentionSeconds=0", "controller.clusterDomain=k8s.internal"));
+    expect(set).toEqual(expect.arrayContaining(["--binpack-scheduler-name=ecs-binpack", "--stopped-task-retention=0", "--cluster-domain=k8s.internal"]));
+    for (const [value, key] of [
+      ["controller.binpackSchedulerName=Bin_Pack", "/controller/binpackSchedulerName"],
+      ["controller.stoppedTaskRetentionSeconds=-1", "/controller/stoppedTaskRetentionSeconds"],
+      ["controller.clusterDomain=.local", "/controller/clusterDomain"],
+    ] as const) {
+      const res = await helm(["template", "x", CHART, "--set", value]);
+      expect(res.status, value).not.toBe(0);
+      expect(res.stderr).toContain(key);
+    }
+  });
+
   it("the FARGATE / FARGATE_SPOT capacity providers come from values and can be turned off", async () => {
     const docs = await template("ops", "capacityProviders.fargate.kubernetes.runtimeClassName=gvisor");
     const cps = byKind(docs, "CapacityProvider") as unknown as { metadata: { name: string }; spec: { name: string; spot: boolean; kubernetes: { runtimeClassName?: string } } }[];
@@ -133,6 +152,10 @@ describe("one source: chart and config/ render the same CRDs and RBAC", () => {
     expect(b.containers[0]?.livenessProbe).toEqual(a.containers[0]?.livenessProbe);
     expect(b.containers[0]?.readinessProbe).toEqual(a.containers[0]?.readinessProbe);
     expect(b.containers[0]?.ports).toEqual(a.containers[0]?.ports);
+    // config/ spells out the chart's default flags (minus leader election, which config/ turns on).
+    type Args = { containers: { args: string[] }[] };
+    const flags = (spec: unknown) => ((spec as Args).containers[0]?.args ?? []).filter((x) => !x.startsWith("--leader-elect"));
+    expect(flags(b).sort()).toEqual(flags(a).sort());
   });
 });
 

@@ -1,6 +1,6 @@
 -- Argo CD health check of ecs.operator.dev/Task (docs/argocd.md): the kstatus conditions the controller writes
--- become Argo CD health. Deleting, or a generation the controller has not observed yet: Progressing. Stalled=True:
--- Degraded. Reconciling=True: Progressing. Ready=True: Healthy; Ready=False: Degraded; no Ready yet: Progressing.
+-- become Argo CD health. Deleting (with what the deletion waits for, from Reconciling), or a generation the
+-- controller has not observed yet: Progressing. Stalled=True: Degraded. Reconciling=True: Progressing. Ready=True: Healthy; Ready=False: Degraded; no Ready yet: Progressing.
 -- Written for Argo CD's sandbox: Lua 5.1 with the base and table libraries only (no string library).
 local function condition(status, type)
   if status == nil or status.conditions == nil then
@@ -27,6 +27,11 @@ end
 local meta = obj.metadata or {}
 local status = obj.status
 if meta.deletionTimestamp ~= nil then
+  -- What the deletion waits for, when the controller says (a Cluster that still holds services, a draining Service).
+  local waiting = condition(status, "Reconciling")
+  if waiting ~= nil and waiting.status == "True" and waiting.message ~= nil and waiting.message ~= "" then
+    return { status = "Progressing", message = "Task is being deleted: " .. waiting.message }
+  end
   return { status = "Progressing", message = "Task is being deleted" }
 end
 if status == nil or status.observedGeneration == nil then

@@ -1,6 +1,25 @@
-// `ecs-operator run` wiring that needs no cluster: the bind address grammar and the defaults taken from the pod.
+// `ecs-operator run` wiring that needs no cluster: the flag grammars, the defaults taken from the pod, and the
+// help text listing every flag the parser accepts.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultIdentity, defaultLeaderElectionNamespace, defaultMetricsBindAddress, parseBindAddress } from "../../../src/cli/run.ts";
+import { main } from "../../../src/cli/main.ts";
+import {
+  defaultIdentity,
+  defaultLeaderElectionNamespace,
+  defaultMetricsBindAddress,
+  parseBindAddress,
+  parseBinpackSchedulerName,
+  parseClusterDomain,
+  parseStoppedTaskRetention,
+} from "../../../src/cli/run.ts";
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
+  let stdout = "";
+  const stderr: string[] = [];
+  // No kubeconfig in env: a flag that passed validation would fail later with "no cluster", never reach one.
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (l) => stderr.push(l), env: { KUBECONFIG: "/nonexistent/kubeconfig" } });
+  return { code, stdout, stderr };
+}
 
 describe("run flags", () => {
   it.each([
@@ -26,5 +45,84 @@ describe("run flags", () => {
     expect(defaultLeaderElectionNamespace({ POD_NAMESPACE: "ecs-system" })).toBe("ecs-system");
     expect(defaultIdentity({ POD_NAME: "ecs-operator-7d9f-abcde" })).toBe("ecs-operator-7d9f-abcde");
     expect(defaultIdentity({})).toMatch(/-\d+$/);
+  });
+});
+
+describe("controller flags", () => {
+  it.each([
+    [undefined, null],
+    ["", null],
+    ["ecs-binpack", "ecs-binpack"],
+    ["binpack.scheduler.example.com", "binpack.scheduler.example.com"],
+  ])("--binpack-scheduler-name %j → %j (absent or empty: none, binpack becomes a preferred affinity)", (text, expected) => {
+    expect(parseBinpackSchedulerName(text)).toBe(expected);
+  });
+
+  it.each(["ECS-Binpack", "-binpack", "bin_pack", "a".repeat(254)])("--binpack-scheduler-name %j is refused, naming the flag", (text) => {
+    expect(() => parseBinpackSchedulerName(text)).toThrow(`run: --binpack-scheduler-name "${text}" is not a scheduler name`);
+  });
+
+  it.each([
+    [undefined, undefined],
+    ["0", 0],
+    ["3600", 3600],
+    ["86400", 86400],
+  ])("--stopped-task-retention %j → %j seconds", (text, expected) => {
+    expect(parseStoppedTaskRetention(text)).toBe(expected);
+  });
+
+  it.each(["-1", "1.5", "1h", "", "99999999999999999999"])("--stopped-task-retention %j is refused, naming the flag", (text) => {
+    expect(() => parseStoppedTaskRetention(text)).toThrow(`run: --stopped-task-retention "${text}" is not a whole number of seconds (0 or more)`);
+  });
+
+  it.each([
+    [undefined, undefined],
+    ["cluster.local", "cluster.local"],
+    ["k8s.example.internal", "k8s.example.internal"],
+  ])("--cluster-domain %j → %j", (text, expected) => {
+    expect(parseClusterDomain(text)).toBe(expected);
+  });
+
+  it.each(["", ".cluster.local", "cluster.local.", "Cluster.Local", "cluster..local"])("--cluster-domain %j is refused, naming the flag", (text) => {
+    expect(() => parseClusterDomain(text)).toThrow(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
+  });
+
+  it.each([
+    ["--binpack-scheduler-name", "Bad_Name"],
+    ["--stopped-task-retention", "soon"],
+    ["--cluster-domain", "Cluster.Local"],
+    ["--revision-history-limit", "0"],
+  ])("ecs-operator run %s %s exits 1 before connecting, the error naming the flag", async (flag, value) => {
+    const res = await cli("run", flag, value);
+    expect(res.code).toBe(1);
+    expect(res.stderr[0]).toContain(`error: run: ${flag} "${value}"`);
+  });
+});
+
+describe("ecs-operator help run", () => {
+  const source = readFileSync(new URL("../../../src/cli/main.ts", import.meta.url), "utf8");
+  const runBlock = source.slice(source.indexOf("function runCommand"), source.indexOf("export async function main"));
+  const flags = [...runBlock.matchAll(/^ {4}"?([a-z-]+)"?: \{ type:/gm)].map((m) => m[1] ?? "");
+
+  it("found the flags of the parser", () => {
+    expect(flags).toEqual(expect.arrayContaining(["kubeconfig", "binpack-scheduler-name", "stopped-task-retention", "cluster-domain"]));
+  });
+
+  it.each(flags)("lists --%s", async (flag) => {
+    expect((await cli("help", "run")).stdout).toMatch(new RegExp(`^  --${flag}( |$)`, "m"));
+  });
+
+  it("ecs-operator run --help and run -h print the same help, exit 0, and connect nowhere", async () => {
+    const help = await cli("help", "run");
+    for (const flag of ["--help", "-h"]) {
+      const res = await cli("run", flag);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toBe(help.stdout);
+    }
+  });
+
+  it("names every controller it runs", async () => {
+    const { stdout } = await cli("help", "run");
+    for (const kind of ["Cluster", "CapacityProvider", "TaskDefinition", "Service", "Task", "ScheduledTask"]) expect(stdout).toContain(kind);
   });
 });

@@ -55,6 +55,15 @@ describe.each(HEALTH_KINDS)("%s.lua", (kind) => {
     expect(luaHealth(kind, anObject(kind, { deleting: true, conditions: [ready] }))).toEqual({ status: "Progressing", message: `${kind} is being deleted` });
   });
 
+  it("deletionTimestamp set and Reconciling=True → Progressing, saying what the deletion waits for (even if Stalled)", () => {
+    const waits: Cond = ["Reconciling", "True", "ClusterContainsServices", "it still contains 1 active service (web)"];
+    expect(luaHealth(kind, anObject(kind, { deleting: true, conditions: [["Ready", "False", "Deleting"], waits, ["Stalled", "True", "X", "x"]] }))).toEqual({
+      status: "Progressing",
+      message: `${kind} is being deleted: it still contains 1 active service (web)`,
+    });
+    expect(luaHealth(kind, anObject(kind, { deleting: true, conditions: [["Reconciling", "True", "Deleting", ""]] }))).toEqual({ status: "Progressing", message: `${kind} is being deleted` });
+  });
+
   it("observedGeneration behind generation → Progressing, even if Ready=True", () => {
     const hs = luaHealth(kind, anObject(kind, { gen: 4, observed: 3, conditions: [ready] }));
     expect(hs).toEqual({ status: "Progressing", message: "Waiting for the controller to observe generation 4" });

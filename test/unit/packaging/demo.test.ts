@@ -1,7 +1,7 @@
 // The pure parts of `npm run demo`: flags, when an object counts as Ready, how a not-Ready object is explained,
 // and the table printed when kubectl is missing.
 import { describe, expect, it } from "vitest";
-import { DemoUsage, formatDuration, formatTable, isReady, type ObservedObject, parseDemoArgs, whyNotReady } from "../../../scripts/demo.ts";
+import { controllerArgs, DemoUsage, formatDuration, formatTable, isReady, type ObservedObject, parseDemoArgs, whereToLookNext, whyNotReady } from "../../../scripts/demo.ts";
 
 const obj = (o: Partial<ObservedObject> & { conditions?: { type: string; status: string; reason?: string; message?: string }[]; generation?: number; observed?: number }): ObservedObject => ({
   kind: o.kind ?? "Service",
@@ -74,5 +74,31 @@ describe("output", () => {
     [1_500_000, "25m00s"],
   ])("%d ms is %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("where to look next", () => {
+  const lines = whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo", controllerLog: "/tmp/controller.log" });
+  it("lists the kinds of children the controllers create, and no CronJobs or Jobs (a ScheduledTask run is a Task)", () => {
+    expect(lines).toContain("  kubectl get deploy,ds,pods,svc,ingress,hpa,pdb -n ecs-demo -o wide    # what the controllers made");
+    expect(lines.join("\n")).not.toMatch(/cronjob|\bjobs?\b/i);
+  });
+  it("shows the Task objects with the label that names their ScheduledTask", () => {
+    expect(lines.join("\n")).toContain("kubectl get ecstask -n ecs-demo -L ecs.operator.dev/scheduled-task");
+  });
+  it("names the controller log only when the demo started the controller", () => {
+    expect(lines.join("\n")).toContain("less /tmp/controller.log");
+    expect(whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo" }).join("\n")).not.toContain("controller.log");
+  });
+});
+
+describe("the demo's controller", () => {
+  it("uses the ecs-binpack profile on the local control plane, whose scheduler runs it", () => {
+    expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: true })).toEqual(
+      expect.arrayContaining(["run", "--namespace", "ecs-demo", "--binpack-scheduler-name", "ecs-binpack"]),
+    );
+  });
+  it("names no scheduler on a cluster of KUBECONFIG (binpack becomes a preferred affinity there)", () => {
+    expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: false })).not.toContain("--binpack-scheduler-name");
   });
 });

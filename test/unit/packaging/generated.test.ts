@@ -54,16 +54,30 @@ describe("RBAC source", () => {
     expect(core.flatMap((r) => r.resources)).not.toContain("configmaps");
   });
 
-  it.each(KINDS.map((k) => k.plural))("%s: watch and patch the kind, update its status", (plural) => {
-    expect(allowed("ecs.operator.dev", plural, "watch")).toBe(true);
-    expect(allowed("ecs.operator.dev", plural, "patch")).toBe(true);
-    expect(allowed("ecs.operator.dev", `${plural}/status`, "patch")).toBe(true);
-    const runs = plural === "tasks"; // ScheduledTask runs are Tasks the controller creates and prunes
-    expect(allowed("ecs.operator.dev", plural, "create")).toBe(runs);
-    expect(allowed("ecs.operator.dev", plural, "delete")).toBe(runs);
+  // What each kind's object needs beyond reading: patch where a controller keeps a finalizer (Cluster, Service) or
+  // stops a run (Task, by the ScheduledTask controller); create and delete only for the runs.
+  const WRITES: Record<string, string[]> = {
+    clusters: ["patch"],
+    services: ["patch"],
+    tasks: ["create", "patch", "delete"],
+    capacityproviders: [],
+    taskdefinitions: [],
+    scheduledtasks: [],
+  };
+  it.each(KINDS.map((k) => k.plural))("%s: read the kind, write its status by patch, and no verb more than the controllers use", (plural) => {
+    expect(Object.keys(WRITES)).toContain(plural);
+    const verbs = CLUSTER_RULES.filter((r) => r.apiGroups.includes("ecs.operator.dev") && r.resources.includes(plural)).flatMap((r) => r.verbs);
+    expect(verbs.sort()).toEqual(["get", "list", "watch", ...(WRITES[plural] ?? [])].sort());
+    const status = CLUSTER_RULES.filter((r) => r.resources.includes(`${plural}/status`)).flatMap((r) => r.verbs);
+    expect(status).toEqual(["patch"]);
   });
 
-  it("services/scale: get and patch only (desiredCount writes), no other subresource of a kind", () => {
+  it("no update verb except on finalizers (owner references) and the Lease: every write is a patch, create or delete", () => {
+    const updates = CLUSTER_RULES.filter((r) => r.verbs.includes("update")).flatMap((r) => r.resources);
+    expect(updates.every((res) => res.endsWith("/finalizers"))).toBe(true);
+  });
+
+  it("services/scale: patch only (desiredCount writes), no other subresource of a kind", () => {
     expect(allowed("ecs.operator.dev", "services/scale", "patch")).toBe(true);
     expect(allowed("ecs.operator.dev", "tasks/scale", "patch")).toBe(false);
   });
