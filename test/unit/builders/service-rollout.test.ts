@@ -167,7 +167,7 @@ describe("observeTask", () => {
   });
 
   it("a running task says how long it has been Ready (the Ready condition's lastTransitionTime)", () => {
-    const status = { ...running(true), conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" as unknown as Date }] };
+    const status: V1Pod["status"] = { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" as unknown as Date }] };
     expect(observeTask(pod(status), now).readyForSeconds).toBe(3);
     expect(observeTask(pod(running(true)), now).readyForSeconds).toBeUndefined();
   });
