@@ -284,7 +284,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   }
 }
 
-/** A scheduler configuration with the default profile and `ecs-binpack` (MostAllocated scoring). */
+/** A scheduler configuration with the default profile and `ecs-binpack` (MostAllocated scoring, no default spread). */
 async function writeSchedulerConfig(dir: string, kubeconfig: string): Promise<string> {
   const file = join(dir, "scheduler-config.yaml");
   await writeFile(file, [
@@ -295,12 +295,19 @@ async function writeSchedulerConfig(dir: string, kubeconfig: string): Promise<st
     "profiles:",
     "- schedulerName: default-scheduler",
     "- schedulerName: ecs-binpack",
+    // Packing must not be outvoted: the default spread of a workload's pods over hosts and zones and the balanced
+    // allocation score both push the other way (docs/placement.md has the same profile for users).
+    "  plugins:",
+    "    score:",
+    "      disabled: [{name: NodeResourcesBalancedAllocation}]",
     "  pluginConfig:",
     "  - name: NodeResourcesFit",
     "    args:",
     "      scoringStrategy:",
     "        type: MostAllocated",
     "        resources: [{name: cpu, weight: 1}, {name: memory, weight: 1}]",
+    "  - name: PodTopologySpread",
+    "    args: {defaultingType: List, defaultConstraints: []}",
     "",
   ].join("\n"));
   return file;

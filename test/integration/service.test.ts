@@ -32,7 +32,7 @@ afterAll(async () => {
   await clusterScoped.cleanup();
 });
 
-async function startControllers(namespace: string, opts: { steadyRecheckMs?: number; progressRecheckMs?: number; now?: () => Date } = {}): Promise<Manager> {
+async function startControllers(namespace: string, opts: { steadyRecheckMs?: number; progressRecheckMs?: number; now?: () => Date; binpackSchedulerName?: string } = {}): Promise<Manager> {
   const { now, ...serviceOpts } = opts;
   const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }), ...(now === undefined ? {} : { now }) });
   managers.push(mgr);
@@ -330,6 +330,17 @@ describe("Service: placement", () => {
     });
     expect(d.spec.template.spec.schedulerName).toBe("default-scheduler");
     expect(d.spec.template.spec.affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+  });
+
+  it("binpack with the ecs-binpack scheduler profile packs the tasks onto one node", async () => {
+    const ns = await testNamespace(kc, "svc-packed");
+    await startControllers(ns, { binpackSchedulerName: "ecs-binpack" });
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, { taskDefinition: "web", desiredCount: 3, launchType: "EC2", placementStrategy: [{ type: "binpack", field: "memory" }] });
+    await serviceWhen(ns, "3 running", steady(3), 90_000);
+    const pods = await podsOf(ns);
+    expect(pods.map((p) => p.spec?.schedulerName)).toEqual(["ecs-binpack", "ecs-binpack", "ecs-binpack"]);
+    expect(new Set(pods.map((p) => p.spec?.nodeName)).size).toBe(1);
   });
 
   it("a bad memberOf expression is refused with Stalled naming the field and the column", async () => {
