@@ -1,7 +1,8 @@
 // ECS task placement (placementConstraints and placementStrategy of a service or task) as pod scheduling
 // fields: topology spread for spread, a scheduler profile for binpack, pod anti-affinity for distinctInstance,
 // and node affinity compiled from the cluster query language for memberOf. See docs/placement.md.
-import type { V1Affinity, V1PodAffinityTerm, V1TopologySpreadConstraint, V1WeightedPodAffinityTerm } from "@kubernetes/client-node";
+import type { V1Affinity, V1Node, V1PodAffinityTerm, V1PodSpec, V1Toleration, V1TopologySpreadConstraint, V1WeightedPodAffinityTerm } from "@kubernetes/client-node";
+import type { Scheduling } from "./capacity-provider.ts";
 import {
   andNodeSelectorTerms,
   attributeLabel,
@@ -204,4 +205,59 @@ function spreadKey(field: string | undefined, ctx: PlacementContext, hostKey: st
     return key;
   }
   throw new PlacementError(path, `spread needs instanceId, host or attribute:<name>, not ${JSON.stringify(field ?? "")}`);
+}
+
+/** Every value each node label has across the nodes, for memberOf `=~` / `in` compiled against the current nodes. */
+export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const n of nodes) for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
+  return Object.fromEntries(Object.entries(out).map(([k, set]) => [k, [...set].sort()]));
+}
+
+/** The provider's affinity AND the placement's: node affinity terms crossed, pod (anti-)affinity terms joined. */
+export function mergeAffinity(provider: V1Affinity | undefined, placement: V1Affinity | undefined): V1Affinity | undefined {
+  if (provider === undefined) return placement;
+  if (placement === undefined) return provider;
+  const required = andNodeSelectorTerms(
+    provider.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    placement.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+  );
+  const preferred = [...(provider.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(placement.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
+  const join = <T>(a: T[] | undefined, b: T[] | undefined): T[] | undefined => (a === undefined && b === undefined ? undefined : [...(a ?? []), ...(b ?? [])]);
+  const out: V1Affinity = {};
+  if (required !== undefined || preferred.length > 0) {
+    out.nodeAffinity = {
+      ...(required === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } }),
+      ...(preferred.length === 0 ? {} : { preferredDuringSchedulingIgnoredDuringExecution: preferred }),
+    };
+  }
+  for (const kind of ["podAffinity", "podAntiAffinity"] as const) {
+    const req = join(provider[kind]?.requiredDuringSchedulingIgnoredDuringExecution, placement[kind]?.requiredDuringSchedulingIgnoredDuringExecution);
+    const pref = join(provider[kind]?.preferredDuringSchedulingIgnoredDuringExecution, placement[kind]?.preferredDuringSchedulingIgnoredDuringExecution);
+    if (req !== undefined || pref !== undefined) {
+      out[kind] = { ...(req === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: req }), ...(pref === undefined ? {} : { preferredDuringSchedulingIgnoredDuringExecution: pref }) };
+    }
+  }
+  return out;
+}
+
+/**
+ * A capacity provider's scheduling and a placement, applied to a pod spec (changed in place): node selectors and
+ * tolerations added to the template's, affinities ANDed, spread constraints set. The provider's scheduler (a
+ * virtual-node or Fargate-like scheduler) decides where its pods can go at all; a binpack profile only ranks nodes,
+ * so it gives way. The Service's and the Task's pods are placed by this one function.
+ */
+export function applyScheduling(podSpec: V1PodSpec, scheduling: Scheduling, placement: Placement): void {
+  const nodeSelector = { ...(podSpec.nodeSelector ?? {}), ...scheduling.nodeSelector };
+  if (Object.keys(nodeSelector).length > 0) podSpec.nodeSelector = nodeSelector;
+  else delete podSpec.nodeSelector;
+  const tolerations: V1Toleration[] = [...(podSpec.tolerations ?? []), ...scheduling.tolerations.map((t) => ({ ...t }))];
+  if (tolerations.length > 0) podSpec.tolerations = tolerations;
+  const affinity = mergeAffinity(scheduling.affinity, placement.affinity);
+  if (affinity !== undefined) podSpec.affinity = affinity;
+  if (placement.topologySpreadConstraints !== undefined) podSpec.topologySpreadConstraints = placement.topologySpreadConstraints;
+  const schedulerName = scheduling.schedulerName ?? placement.schedulerName;
+  if (schedulerName !== undefined) podSpec.schedulerName = schedulerName;
+  if (scheduling.runtimeClassName !== undefined && podSpec.runtimeClassName === undefined) podSpec.runtimeClassName = scheduling.runtimeClassName;
+  if (scheduling.priorityClassName !== undefined) podSpec.priorityClassName = scheduling.priorityClassName;
 }

@@ -2,7 +2,7 @@
 // its share of desiredCount with the task definition's pod template, the provider's scheduling and the service's
 // placement. Pure: the controller passes the resolved revision, provider, nodes and deployment id. docs/services.md.
 import { createHash } from "node:crypto";
-import type { V1Affinity, V1Container, V1Node, V1PodTemplateSpec, V1Toleration } from "@kubernetes/client-node";
+import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
@@ -10,9 +10,9 @@ import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
 import { podTemplateCapacity } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "./names.ts";
-import { buildPlacement, PlacementError, type Placement } from "./placement.ts";
+import { applyScheduling, buildPlacement, nodeLabelValues, PlacementError, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
-import { andNodeSelectorTerms, type QueryCompileContext } from "./query-language.ts";
+import type { QueryCompileContext } from "./query-language.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
@@ -125,12 +125,6 @@ export interface ServiceDeploymentResult {
 
 export const ownerReference = (svc: ServiceRef): OwnerReference => ({ apiVersion: svc.apiVersion, kind: svc.kind, name: svc.name, uid: svc.uid, controller: true, blockOwnerDeletion: true });
 
-/** Label key → every value it has across `nodes`, for the memberOf compiler. */
-export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
-  for (const n of nodes) for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
-  return Object.fromEntries(Object.entries(out).map(([k, s]) => [k, [...s].sort()]));
-}
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
 function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {
@@ -188,19 +182,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   }
 
   const podSpec = structuredClone(base.spec);
-  podSpec.nodeSelector = { ...(podSpec.nodeSelector ?? {}), ...scheduling.nodeSelector };
-  if (Object.keys(podSpec.nodeSelector).length === 0) delete podSpec.nodeSelector;
-  const tolerations: V1Toleration[] = [...(podSpec.tolerations ?? []), ...scheduling.tolerations];
-  if (tolerations.length > 0) podSpec.tolerations = tolerations;
-  const affinity = mergeAffinity(scheduling.affinity, placement.affinity);
-  if (affinity !== undefined) podSpec.affinity = affinity;
-  if (placement.topologySpreadConstraints !== undefined) podSpec.topologySpreadConstraints = placement.topologySpreadConstraints;
-  // The provider's scheduler (a virtual-node or Fargate-like scheduler) decides where its pods can go at all; a
-  // binpack profile only ranks nodes, so it gives way.
-  const schedulerName = scheduling.schedulerName ?? placement.schedulerName;
-  if (schedulerName !== undefined) podSpec.schedulerName = schedulerName;
-  if (scheduling.runtimeClassName !== undefined && podSpec.runtimeClassName === undefined) podSpec.runtimeClassName = scheduling.runtimeClassName;
-  if (scheduling.priorityClassName !== undefined) podSpec.priorityClassName = scheduling.priorityClassName;
+  applyScheduling(podSpec, scheduling, placement);
   const grace = spec.healthCheckGracePeriodSeconds ?? 0;
   if (grace > 0) podSpec.containers = podSpec.containers.map((c) => withGracePeriod(c, grace));
 
@@ -217,33 +199,6 @@ function withGracePeriod(c: V1Container, grace: number): V1Container {
   if (c.livenessProbe === undefined) return c;
   const out = structuredClone(c);
   if (out.livenessProbe !== undefined) out.livenessProbe.initialDelaySeconds = Math.max(out.livenessProbe.initialDelaySeconds ?? 0, grace);
-  return out;
-}
-
-/** The provider's affinity AND the placement's: node affinity terms crossed, pod (anti-)affinity terms joined. */
-export function mergeAffinity(provider: V1Affinity | undefined, placement: V1Affinity | undefined): V1Affinity | undefined {
-  if (provider === undefined) return placement;
-  if (placement === undefined) return provider;
-  const required = andNodeSelectorTerms(
-    provider.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
-    placement.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
-  );
-  const preferred = [...(provider.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(placement.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
-  const join = <T>(a: T[] | undefined, b: T[] | undefined): T[] | undefined => (a === undefined && b === undefined ? undefined : [...(a ?? []), ...(b ?? [])]);
-  const out: V1Affinity = {};
-  if (required !== undefined || preferred.length > 0) {
-    out.nodeAffinity = {
-      ...(required === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } }),
-      ...(preferred.length === 0 ? {} : { preferredDuringSchedulingIgnoredDuringExecution: preferred }),
-    };
-  }
-  for (const kind of ["podAffinity", "podAntiAffinity"] as const) {
-    const req = join(provider[kind]?.requiredDuringSchedulingIgnoredDuringExecution, placement[kind]?.requiredDuringSchedulingIgnoredDuringExecution);
-    const pref = join(provider[kind]?.preferredDuringSchedulingIgnoredDuringExecution, placement[kind]?.preferredDuringSchedulingIgnoredDuringExecution);
-    if (req !== undefined || pref !== undefined) {
-      out[kind] = { ...(req === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: req }), ...(pref === undefined ? {} : { preferredDuringSchedulingIgnoredDuringExecution: pref }) };
-    }
-  }
   return out;
 }
 

@@ -2,15 +2,14 @@
 // run's overrides, on the capacity provider the strategy gave that task, with placement, the label contract of
 // task-labels.ts and a deterministic name (so a controller that crashes after creating a pod never creates a
 // second one). Pure: no client, no clock, no environment.
-import type { V1Affinity, V1Container, V1Node, V1NodeSelectorTerm, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
+import type { V1Container, V1Node, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
 import type { Tag } from "../api/common.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { TaskSpec } from "../api/task.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
 import { toDnsSubdomain } from "./names.ts";
-import { buildPlacement, type PlacementContext } from "./placement.ts";
+import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "./placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
-import { andNodeSelectorTerms } from "./query-language.ts";
 import { applyTaskOverrides } from "./task-overrides.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
@@ -81,12 +80,6 @@ export function taskGroup(spec: Pick<RunTaskInput, "group">, family: string): st
   return spec.group !== undefined && spec.group !== "" ? spec.group : `family:${family}`;
 }
 
-/** Label key → its values across the nodes, for the query language's regular expressions and wildcards. */
-export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
-  for (const node of nodes) for (const [k, v] of Object.entries(node.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
-}
 
 /**
  * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate
@@ -149,16 +142,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     podLabels: ownPods,
     nodeLabelValues: nodeLabelValues(input.nodes),
   });
-  const nodeSelector = { ...podSpec.nodeSelector, ...scheduling.nodeSelector };
-  if (Object.keys(nodeSelector).length > 0) podSpec.nodeSelector = nodeSelector;
-  if (scheduling.tolerations.length > 0) podSpec.tolerations = scheduling.tolerations.map((t) => ({ ...t }));
-  const affinity = mergeAffinity(scheduling.affinity, placement.affinity);
-  if (affinity !== undefined) podSpec.affinity = affinity;
-  if (placement.topologySpreadConstraints !== undefined) podSpec.topologySpreadConstraints = placement.topologySpreadConstraints;
-  const schedulerName = scheduling.schedulerName ?? placement.schedulerName;
-  if (schedulerName !== undefined) podSpec.schedulerName = schedulerName;
-  if (scheduling.runtimeClassName !== undefined && podSpec.runtimeClassName === undefined) podSpec.runtimeClassName = scheduling.runtimeClassName;
-  if (scheduling.priorityClassName !== undefined) podSpec.priorityClassName = scheduling.priorityClassName;
+  applyScheduling(podSpec, scheduling, placement);
 
   const ownerReference: V1OwnerReference = { apiVersion: input.owner.apiVersion, kind: input.owner.kind, name: input.owner.name, uid: input.owner.uid, controller: true, blockOwnerDeletion: true };
   const notes = [
@@ -180,31 +164,3 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
   };
 }
 
-/** The provider's affinity and the placement's: required node terms are ANDed, pod (anti-)affinity terms added. */
-function mergeAffinity(a: V1Affinity | undefined, b: V1Affinity | undefined): V1Affinity | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  const terms: V1NodeSelectorTerm[] | undefined = andNodeSelectorTerms(
-    a.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
-    b.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
-  );
-  const out: V1Affinity = {};
-  const preferredNode = [...(a.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(b.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
-  if (terms !== undefined || preferredNode.length > 0) {
-    out.nodeAffinity = {
-      ...(terms === undefined ? {} : { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } }),
-      ...(preferredNode.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferredNode } : {}),
-    };
-  }
-  for (const key of ["podAffinity", "podAntiAffinity"] as const) {
-    const required = [...(a[key]?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(b[key]?.requiredDuringSchedulingIgnoredDuringExecution ?? [])];
-    const preferred = [...(a[key]?.preferredDuringSchedulingIgnoredDuringExecution ?? []), ...(b[key]?.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
-    if (required.length > 0 || preferred.length > 0) {
-      out[key] = {
-        ...(required.length > 0 ? { requiredDuringSchedulingIgnoredDuringExecution: required } : {}),
-        ...(preferred.length > 0 ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
-      };
-    }
-  }
-  return out;
-}

@@ -12,12 +12,12 @@ import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
 import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
 import { buildServiceNetworking, ServiceNetworkingError, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
+import { nodeLabelValues } from "../../builders/placement.ts";
 import {
   buildServiceDeployment,
   DEPLOYMENT_ID_ANNOTATION,
   deploymentId,
   FORCE_NEW_DEPLOYMENT_ANNOTATION,
-  nodeLabelValues,
   serviceDeploymentName,
   serviceSelectorString,
   ownerReference,

@@ -5,13 +5,12 @@ import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { PlacementError } from "../../../src/builders/placement.ts";
+import { mergeAffinity, PlacementError } from "../../../src/builders/placement.ts";
 import {
   buildServiceDeployment,
   DEPLOYMENT_ID_ANNOTATION,
   DEPLOYMENT_LABEL,
   deploymentId,
-  mergeAffinity,
   propagatedTagAnnotations,
   serviceDeploymentName,
   serviceSelectorString,
