@@ -3,6 +3,7 @@
 // pinned binaries are built (cached) and started on loopback, and stopped at the end. CRDs from crds/
 // are installed either way. A control plane that cannot start fails the run; it is never skipped.
 import { createHash } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
@@ -44,6 +45,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("controlPlaneDir", dir);
   return async () => {
     await stopControlPlane(dir);
+    // etcd's data (a 64 MB preallocated WAL) is the bulk of the directory and useless once stopped; logs stay for
+    // reading after a failed run. Every clone has a directory of its own, so this keeps CI's cache from growing.
+    await rm(join(dir, "etcd"), { recursive: true, force: true });
     log("control plane stopped");
   };
 }

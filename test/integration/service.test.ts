@@ -231,11 +231,18 @@ describe("Service: more deployments", () => {
   it("changing the capacity provider strategy moves the tasks to the new provider without dropping below minimumHealthyPercent", async () => {
     const ns = await testNamespace(kc, "svc-move");
     await startControllers(ns);
-    await createTaskDefinition(ns, taskDefinition());
+    // Each new task takes a second to start, so the move lasts long enough to be sampled many times; on kwok it is
+    // otherwise over in a few hundred milliseconds and the sampling would prove little.
+    await createTaskDefinition(ns, taskDefinition({ kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/start-delay": "1s" } } }));
     await createService(ns, { taskDefinition: "web", desiredCount: 4, launchType: "EC2" });
     await serviceWhen(ns, "4 running on EC2", steady(4), 90_000);
     await mergePatch(EcsServices, ns, "web", { spec: { launchType: null, capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] } });
-    const moved = serviceWhen(ns, "4 running on FARGATE", (s) => steady(4)(s) && s.launchType === "FARGATE", 90_000);
+    const moved = eventually("4 ready tasks, all on the serverless pool, and the service steady on FARGATE", async () => {
+      const svc = await readService(ns);
+      const ready = (await podsOf(ns)).filter(isReady);
+      const done = svc.status !== undefined && steady(4)(svc.status) && svc.status.launchType === "FARGATE" && ready.length === 4 && ready.every((p) => p.spec?.nodeName?.startsWith("fargate-") === true);
+      return done ? svc : undefined;
+    }, 90_000);
     const { min, samples } = await sampleReady(ns, moved);
     expect(samples).toBeGreaterThan(3);
     expect(min).toBeGreaterThanOrEqual(4);
