@@ -141,7 +141,7 @@ export const KINDS: readonly KindDefinition[] = [
     singular: "scheduledtask",
     shortNames: ["ecsschedule"],
     scope: "Namespaced",
-    description: "An EventBridge schedule that runs an ECS task (RunTask) at rate(...) or cron(...) times; becomes a CronJob.",
+    description: "An EventBridge schedule that runs an ECS task (RunTask) at rate(...), cron(...) or at(...) times; each run is a Task.",
     spec: ScheduledTaskSpec,
     status: ScheduledTaskStatus,
     printerColumns: [

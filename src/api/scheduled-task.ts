@@ -1,6 +1,6 @@
-// ScheduledTask: an EventBridge (Scheduler) schedule whose target is RunTask; becomes a CronJob. Schedule
-// expressions are EventBridge's (rate(...) and six-field cron(...)); converting them to Kubernetes cron is the
-// controller's job, which reports expressions that have no Kubernetes equivalent as Stalled.
+// ScheduledTask: an EventBridge (Scheduler) schedule whose target is RunTask; the controller creates a Task per run. Schedule
+// expressions are EventBridge's (rate(...), six-field cron(...), at(...)); the controller computes each run time
+// itself (and shows the exact Kubernetes cron in status when one exists), reporting expressions it refuses as Stalled.
 import { Conditions, KubernetesMetadataKnobs, observedGeneration } from "./common.ts";
 import { integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
 import { runTaskInput, STOP_CODES, TASK_LAST_STATUSES } from "./task.ts";
