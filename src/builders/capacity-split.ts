@@ -8,6 +8,7 @@
 // earlier item of the strategy (largest remainder). So every provider is within one task of its exact share,
 // the split always sums to desiredCount, and the same input always gives the same output. Arithmetic is on
 // integers (remaining × weight, modulo the weight sum): no floating-point ties.
+import { SpecError } from "../api/spec-error.ts";
 
 export interface StrategyItem {
   readonly capacityProvider: string;
@@ -21,9 +22,7 @@ export interface CapacityShare {
 }
 
 /** A strategy ECS would refuse, or a split it cannot make; the message names the field and the fix. */
-export class CapacityStrategyError extends Error {
-  override name = "CapacityStrategyError";
-}
+const strategyError = (message: string): SpecError => new SpecError("", message, "InvalidCapacity");
 
 /**
  * Why ECS would refuse this strategy, or undefined when it is valid. `path` prefixes the messages
@@ -54,15 +53,15 @@ export function strategyProblem(strategy: readonly StrategyItem[], path = "capac
 
 /**
  * Split `desiredCount` tasks over `strategy`, one share per item, in the strategy's order (providers that get
- * nothing are listed with count 0, so their Deployments scale to zero). Throws CapacityStrategyError for a
+ * nothing are listed with count 0, so their Deployments scale to zero). Throws SpecError (InvalidCapacity) for a
  * strategy ECS refuses.
  */
 export function splitDesiredCount(desiredCount: number, strategy: readonly StrategyItem[], path = "capacityProviderStrategy"): CapacityShare[] {
   if (!Number.isInteger(desiredCount) || desiredCount < 0) {
-    throw new CapacityStrategyError(`desiredCount: must be a whole number of tasks, 0 or more (is ${desiredCount})`);
+    throw strategyError(`desiredCount: must be a whole number of tasks, 0 or more (is ${desiredCount})`);
   }
   const problem = strategyProblem(strategy, path);
-  if (problem !== undefined) throw new CapacityStrategyError(problem);
+  if (problem !== undefined) throw strategyError(problem);
 
   const counts = strategy.map((item) => Math.min(item.base ?? 0, desiredCount));
   let remaining = desiredCount - counts.reduce((sum, n) => sum + n, 0);

@@ -1,6 +1,7 @@
 // ECS task placement (placementConstraints and placementStrategy of a service or task) as pod scheduling
 // fields: topology spread for spread, a scheduler profile for binpack, pod anti-affinity for distinctInstance,
 // and node affinity compiled from the cluster query language for memberOf. See docs/placement.md.
+import { SpecError } from "../api/spec-error.ts";
 import type { V1Affinity, V1Node, V1PodAffinityTerm, V1PodSpec, V1Toleration, V1TopologySpreadConstraint, V1WeightedPodAffinityTerm } from "@kubernetes/client-node";
 import type { Scheduling } from "./capacity-provider.ts";
 import {
@@ -51,27 +52,12 @@ export interface Placement {
   dependsOnLabels: string[];
 }
 
-/**
- * A placement the controller refuses. `field` is the path below the spec (`placementConstraints[1].expression`);
- * `column` is set for query language errors. The message is `field: reason`.
- */
-export class PlacementError extends Error {
-  readonly field: string;
-  readonly reason: string;
-  readonly column: number | undefined;
-
-  constructor(field: string, reason: string, column?: number) {
-    super(`${field}: ${reason}`);
-    this.name = "PlacementError";
-    this.field = field;
-    this.reason = reason;
-    this.column = column;
-  }
-}
+/** A placement the controller refuses: `field` is below the spec, `column` is set for query language errors. */
+export const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, "InvalidPlacement", column);
 
 /**
  * Pod scheduling fields for ECS placement constraints and strategies. Pure. Constraints are required (pods stay
- * Pending, as ECS tasks stay PENDING, when no node qualifies); strategies are preferences. Throws PlacementError.
+ * Pending, as ECS tasks stay PENDING, when no node qualifies); strategies are preferences. Throws SpecError (InvalidPlacement).
  */
 export function buildPlacement(
   constraints: readonly PlacementConstraintInput[] | undefined,
@@ -100,15 +86,15 @@ export function buildPlacement(
       return;
     }
     if (constraint.type !== "memberOf") {
-      throw new PlacementError(`placementConstraints[${i}].type`, `${JSON.stringify(constraint.type)} is not a constraint type: use distinctInstance or memberOf`);
+      throw placementError(`placementConstraints[${i}].type`, `${JSON.stringify(constraint.type)} is not a constraint type: use distinctInstance or memberOf`);
     }
     const field = `placementConstraints[${i}].expression`;
-    if (constraint.expression === undefined) throw new PlacementError(field, "a memberOf constraint needs an expression");
+    if (constraint.expression === undefined) throw placementError(field, "a memberOf constraint needs an expression");
     let compiled;
     try {
       compiled = compileToNodeAffinity(parseQuery(constraint.expression), ctx);
     } catch (e) {
-      if (e instanceof QueryError) throw new PlacementError(field, e.reason, e.column);
+      if (e instanceof QueryError) throw placementError(field, e.reason, e.column);
       throw e;
     }
     // Several constraints must all hold: AND their node selectors (and keep every pod affinity term).
@@ -120,7 +106,7 @@ export function buildPlacement(
       );
     } catch (e) {
       if (e instanceof TooManyTermsError) {
-        throw new PlacementError(
+        throw placementError(
           "placementConstraints",
           `together, the memberOf expressions up to index ${i} expand to ${e.terms} alternatives (nodeSelectorTerms), more than ${e.maxTerms}; simplify them`,
         );
@@ -152,7 +138,7 @@ export function buildPlacement(
       }
       case "binpack": {
         if (strategy.field !== "cpu" && strategy.field !== "memory") {
-          throw new PlacementError(`${field}.field`, `binpack packs by cpu or memory, not ${JSON.stringify(strategy.field ?? "")}`);
+          throw placementError(`${field}.field`, `binpack packs by cpu or memory, not ${JSON.stringify(strategy.field ?? "")}`);
         }
         const scheduler = ctx.binpackSchedulerName === undefined ? DEFAULT_BINPACK_SCHEDULER : ctx.binpackSchedulerName;
         if (scheduler !== null && scheduler !== "") {
@@ -174,7 +160,7 @@ export function buildPlacement(
         return;
       }
       default:
-        throw new PlacementError(`${field}.type`, `${JSON.stringify(strategy.type)} is not a strategy type: use random, spread or binpack`);
+        throw placementError(`${field}.type`, `${JSON.stringify(strategy.type)} is not a strategy type: use random, spread or binpack`);
     }
   });
 
@@ -201,10 +187,10 @@ function spreadKey(field: string | undefined, ctx: PlacementContext, hostKey: st
   if (field === "instanceId" || field === "host") return hostKey;
   if (field?.startsWith("attribute:") === true && field.length > "attribute:".length) {
     const { key } = attributeLabel(field.slice("attribute:".length), ctx);
-    if (!isLabelKey(key)) throw new PlacementError(path, `${JSON.stringify(key)} is not a valid Kubernetes label key, so no node can carry ${field}`);
+    if (!isLabelKey(key)) throw placementError(path, `${JSON.stringify(key)} is not a valid Kubernetes label key, so no node can carry ${field}`);
     return key;
   }
-  throw new PlacementError(path, `spread needs instanceId, host or attribute:<name>, not ${JSON.stringify(field ?? "")}`);
+  throw placementError(path, `spread needs instanceId, host or attribute:<name>, not ${JSON.stringify(field ?? "")}`);
 }
 
 /** Every value each node label has across the nodes, for memberOf `=~` / `in` compiled against the current nodes. */

@@ -1,8 +1,9 @@
 // dependsOn as the order of a pod's containers: containers others wait on to COMPLETE or SUCCEED become init
 // containers, those others wait on to START or be HEALTHY become native sidecars (init containers with
 // restartPolicy Always), the rest stay regular containers; init containers follow a topological sort.
+import { SpecError } from "../api/spec-error.ts";
 import type { ContainerDefinition } from "../api/task-definition.ts";
-import { DependsOnCycleError, PodTemplateError } from "./pod-template-report.ts";
+import { dependsOnCycleError } from "./pod-template-report.ts";
 
 export type ContainerRole = "container" | "sidecar" | "init";
 
@@ -15,7 +16,7 @@ export interface ContainerOrder {
   healthy: boolean[];
 }
 
-/** Throws DependsOnCycleError for a cycle and PodTemplateError for a dependency on an unknown container. */
+/** Throws SpecError for a cycle (DependsOnCycle) and for a dependency on an unknown container. */
 export function orderContainers(containers: readonly ContainerDefinition[]): ContainerOrder {
   const index = new Map(containers.map((c, i) => [c.name, i]));
   const roles: ContainerRole[] = containers.map(() => "container");
@@ -24,7 +25,7 @@ export function orderContainers(containers: readonly ContainerDefinition[]): Con
     (c.dependsOn ?? []).map((d, di) => {
       const target = index.get(d.containerName);
       if (target === undefined) {
-        throw new PodTemplateError(`spec.containerDefinitions[${ci}].dependsOn[${di}].containerName`, `container ${JSON.stringify(c.name)} depends on ${JSON.stringify(d.containerName)}, which is not a container of this task definition`);
+        throw new SpecError(`spec.containerDefinitions[${ci}].dependsOn[${di}].containerName`, `container ${JSON.stringify(c.name)} depends on ${JSON.stringify(d.containerName)}, which is not a container of this task definition`);
       }
       if (d.condition === "COMPLETE" || d.condition === "SUCCESS") roles[target] = "init";
       else if (roles[target] !== "init") roles[target] = "sidecar";
@@ -38,7 +39,7 @@ export function orderContainers(containers: readonly ContainerDefinition[]): Con
   const done = new Set<number>();
   while (order.length < containers.length) {
     const next = containers.findIndex((_, i) => !done.has(i) && (deps[i] ?? []).every((d) => done.has(d)));
-    if (next < 0) throw new DependsOnCycleError(findCycle(containers, deps, done));
+    if (next < 0) throw dependsOnCycleError(findCycle(containers, deps, done));
     order.push(next);
     done.add(next);
   }

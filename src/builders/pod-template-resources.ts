@@ -1,10 +1,11 @@
 // CPU, memory, GPU and ephemeral storage of the containers of a task as Kubernetes requests and limits, with the
 // task-level size split across containers (docs/mapping.md, "Resources"). Pod-level resources are not available
 // on every cluster, so the task size bounds the pod through the sum of the container limits.
+import { SpecError } from "../api/spec-error.ts";
 import type { V1ResourceRequirements } from "@kubernetes/client-node";
 import type { ContainerDefinition } from "../api/task-definition.ts";
 import { CPU_UNITS_PER_VCPU } from "../api/units.ts";
-import { PodTemplateError, type Report } from "./pod-template-report.ts";
+import { type Report } from "./pod-template-report.ts";
 
 /** ECS CPU units → a millicore quantity (1024 units = 1 CPU, truncated, at least 1m): 256 → "250m", 1024 → "1". */
 export function cpuQuantity(units: number): string {
@@ -24,7 +25,7 @@ export function memoryQuantity(mib: number): string {
 export function splitTaskSize(total: number, fixed: readonly (number | undefined)[], floors: readonly number[], receiver: number, what: string): number[] {
   const sumFixed = fixed.reduce<number>((s, v) => s + (v ?? 0), 0);
   if (sumFixed > total) {
-    throw new PodTemplateError(`spec.${what}`, `the containers reserve ${sumFixed} ${what === "cpu" ? "CPU units" : "MiB"} in total, more than the task's ${what} (${total}); raise the task ${what} or lower the containers'`);
+    throw new SpecError(`spec.${what}`, `the containers reserve ${sumFixed} ${what === "cpu" ? "CPU units" : "MiB"} in total, more than the task's ${what} (${total}); raise the task ${what} or lower the containers'`);
   }
   const sharers = fixed.flatMap((v, i) => (v === undefined ? [i] : []));
   const remainder = total - sumFixed;
@@ -74,7 +75,7 @@ export function buildResources(containers: readonly ContainerDefinition[], ctx: 
 
     const memory = memorySplit?.[i];
     if (memory !== undefined) {
-      if (memory <= 0) throw new PodTemplateError(`${field}.memory`, `container ${JSON.stringify(c.name)} gets no memory: the other containers take all of the task's memory (${ctx.taskMemory ?? 0} MiB); give it memory or memoryReservation`);
+      if (memory <= 0) throw new SpecError(`${field}.memory`, `container ${JSON.stringify(c.name)} gets no memory: the other containers take all of the task's memory (${ctx.taskMemory ?? 0} MiB); give it memory or memoryReservation`);
       limits.memory = memoryQuantity(memory);
       requests.memory = memoryQuantity(ctx.fargate ? memory : Math.min(c.memoryReservation ?? memory, memory));
     } else {

@@ -1,5 +1,6 @@
 // A task definition revision as a pod template: every RegisterTaskDefinition field mapped, approximated or reported
 // as unsupported, by the rules of docs/mapping.md. Pure: no client, no clock, no environment.
+import { SpecError } from "../api/spec-error.ts";
 import { isIP } from "node:net";
 import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1HostAlias, V1PodSpec, V1PodTemplateSpec, V1SecurityContext, V1Sysctl } from "@kubernetes/client-node";
 import { DESCRIBE_ONLY_TASK_DEFINITION_FIELDS, normalizedTaskSize, TaskDefinitionSpec, TASK_DEFINITION_DEFAULTS, type ContainerDefinition } from "../api/task-definition.ts";
@@ -7,13 +8,13 @@ import { describeFargateMemory, isFargateTaskSize, UnitError } from "../api/unit
 import { findUnknownFields } from "../api/unknown-fields.ts";
 import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toPortName, uniqueDnsLabels } from "./names.ts";
 import { orderContainers, type ContainerRole } from "./pod-template-ordering.ts";
-import { PodTemplateError, Report, type UnsupportedField } from "./pod-template-report.ts";
+import { Report, type UnsupportedField } from "./pod-template-report.ts";
 import { buildResources } from "./pod-template-resources.ts";
 import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference, type SecretNaming } from "./secrets.ts";
 import { FAMILY_LABEL, familyLabelValue, REVISION_LABEL } from "./task-definition-revision.ts";
 import { buildVolumes, type VolumeClaim } from "./volumes.ts";
 
-export { DependsOnCycleError, PodTemplateError, type UnsupportedField } from "./pod-template-report.ts";
+export { dependsOnCycleError, type UnsupportedField } from "./pod-template-report.ts";
 
 /** `family:revision` of the task definition the pod runs. */
 export const ANNOTATION_TASK_DEFINITION = "ecs.operator.dev/task-definition";
@@ -110,8 +111,8 @@ const SELINUX_PARTS = { user: "user", role: "role", type: "type", level: "level"
 const present = (s: string | undefined): s is string => s !== undefined && s !== "";
 
 /**
- * The pod template of a task definition revision. Throws PodTemplateError (Stalled) for what cannot run: a
- * dependsOn cycle (DependsOnCycleError), container sizes above the task size, and on FARGATE host features and
+ * The pod template of a task definition revision. Throws SpecError (Stalled) for what cannot run: a
+ * dependsOn cycle (reason DependsOnCycle), container sizes above the task size, and on FARGATE host features and
  * sizes Fargate refuses.
  */
 export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateContext): PodTemplate {
@@ -133,16 +134,16 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   try {
     size = normalizedTaskSize(revision);
   } catch (e) {
-    if (e instanceof UnitError) throw new PodTemplateError(e.message.startsWith("cpu") ? "spec.cpu" : "spec.memory", e.message);
+    if (e instanceof UnitError) throw new SpecError(e.message.startsWith("cpu") ? "spec.cpu" : "spec.memory", e.message);
     throw e;
   }
   if (fargate) {
-    if (size.cpu === undefined || size.memory === undefined) throw new PodTemplateError("spec.cpu", "a task on FARGATE needs both a task-level cpu and memory");
+    if (size.cpu === undefined || size.memory === undefined) throw new SpecError("spec.cpu", "a task on FARGATE needs both a task-level cpu and memory");
     if (!isFargateTaskSize(size.cpu, size.memory)) {
       const allowed = describeFargateMemory(size.cpu);
-      throw new PodTemplateError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
+      throw new SpecError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
     }
-    if (windows && size.cpu < 1024) throw new PodTemplateError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
+    if (windows && size.cpu < 1024) throw new SpecError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
     if (hostNetwork) report.refuseOnFargate("spec.networkMode", "it uses networkMode host");
     if (revision.pidMode === "host") report.refuseOnFargate("spec.pidMode", "it uses pidMode host");
     if (revision.ipcMode !== undefined) report.refuseOnFargate("spec.ipcMode", `it sets ipcMode ${revision.ipcMode}`);

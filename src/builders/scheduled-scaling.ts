@@ -7,6 +7,7 @@
 // MaxCapacity, and they stay so until something sets them again. So the minCapacity in force is the one of the
 // latest run, at or before now, of an action that sets minCapacity (likewise maxCapacity, independently); before
 // any such run it is spec.autoScaling.minCapacity. Runs happen only within [startTime, endTime].
+import { SpecError } from "../api/spec-error.ts";
 import type { AutoScaling } from "../api/service.ts";
 import { nextRunAfter, parseScheduleExpression, type ScheduleExpression } from "./schedule-expression.ts";
 import type { UnsupportedField } from "./pod-template-report.ts";
@@ -39,17 +40,7 @@ export interface ScheduledCapacity {
 }
 
 /** A scheduled action the controller cannot evaluate: `field: reason` (Stalled, like a bad memberOf expression). */
-export class ScheduledScalingError extends Error {
-  readonly field: string;
-  readonly reason: string;
-  readonly conditionReason = "InvalidSpec";
-  constructor(field: string, reason: string) {
-    super(`${field}: ${reason}`);
-    this.name = "ScheduledScalingError";
-    this.field = field;
-    this.reason = reason;
-  }
-}
+const scalingError = (field: string, reason: string): SpecError => new SpecError(field, reason);
 
 const FIELD = "spec.autoScaling.scheduledActions";
 const MINUTE = 60_000;
@@ -59,7 +50,7 @@ const EARLIEST = Date.UTC(1970, 0, 1);
 /**
  * The capacity limits in force at `now`. The controller passes spec.autoScaling, its clock's now and the ECS
  * Service's creationTimestamp; it gives the result to buildServiceAutoscaling as `capacity` and requeues at
- * nextChangeAt (scheduledRequeueAfterMs). Throws ScheduledScalingError for a schedule, time zone or start/end time
+ * nextChangeAt (scheduledRequeueAfterMs). Throws SpecError for a schedule, time zone or start/end time
  * it cannot evaluate. With suspendedState.scheduledScalingSuspended, actions do not run: spec's limits, no requeue.
  */
 export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapacity {
@@ -75,7 +66,7 @@ export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapac
     const field = `${FIELD}[${i}]`;
     const start = instant(action.startTime, `${field}.startTime`);
     const end = instant(action.endTime, `${field}.endTime`);
-    if (start !== undefined && end !== undefined && end < start) throw new ScheduledScalingError(`${field}.endTime`, `${action.endTime ?? ""} is before startTime ${action.startTime ?? ""}`);
+    if (start !== undefined && end !== undefined && end < start) throw scalingError(`${field}.endTime`, `${action.endTime ?? ""} is before startTime ${action.startTime ?? ""}`);
     // Schedules run to the minute: a startTime within a minute still admits that minute's run.
     const from = start === undefined ? -Infinity : Math.floor(start / MINUTE) * MINUTE;
     const until = end ?? Infinity;
@@ -126,7 +117,7 @@ function describe(run: ActionRun | undefined): string {
 function instant(text: string | undefined, field: string): number | undefined {
   if (text === undefined) return undefined;
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new ScheduledScalingError(field, `${text} is not a date-time (RFC 3339, for example 2026-03-01T08:00:00Z)`);
+  if (Number.isNaN(t)) throw scalingError(field, `${text} is not a date-time (RFC 3339, for example 2026-03-01T08:00:00Z)`);
   return t;
 }
 
@@ -135,8 +126,8 @@ function parse(schedule: string, timezone: string | undefined, startedAt: number
   if (parsed.ok) return parsed.expression;
   // schedule-expression.ts names ScheduledTask's fields; these are the action's.
   const zone = /^spec\.scheduleExpressionTimezone: (.*)$/s.exec(parsed.message);
-  if (zone) throw new ScheduledScalingError(`${field}.timezone`, zone[1] ?? "");
-  throw new ScheduledScalingError(`${field}.schedule`, parsed.message.replace(/^spec\.scheduleExpression: /, ""));
+  if (zone) throw scalingError(`${field}.timezone`, zone[1] ?? "");
+  throw scalingError(`${field}.schedule`, parsed.message.replace(/^spec\.scheduleExpression: /, ""));
 }
 
 /** The latest run at or before `bound`, or undefined. */

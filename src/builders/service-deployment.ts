@@ -1,6 +1,7 @@
 // A REPLICA ECS service as Kubernetes Deployments: one per capacity provider of the effective strategy, each running
 // its share of desiredCount with the task definition's pod template, the provider's scheduling and the service's
 // placement. Pure: the controller passes the resolved revision, provider, nodes and deployment id. docs/services.md.
+import { SpecError } from "../api/spec-error.ts";
 import { createHash } from "node:crypto";
 import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
@@ -10,7 +11,7 @@ import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
 import { podTemplateCapacity } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "./names.ts";
-import { applyScheduling, buildPlacement, nodeLabelValues, PlacementError, type Placement } from "./placement.ts";
+import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import type { QueryCompileContext } from "./query-language.ts";
 import {
@@ -133,8 +134,8 @@ function selectorLabels(serviceMetaName: string, provider: string): Record<strin
 
 /**
  * The pod template of a service task on one provider: the revision's template (Fargate semantics switched on for
- * FARGATE-type providers), the task labels, the provider's scheduling and the placement. Throws PodTemplateError
- * and PlacementError (with `field` below spec, e.g. placementConstraints[0].expression).
+ * FARGATE-type providers), the task labels, the provider's scheduling and the placement. Throws SpecError
+ * (placement errors with `field` below spec, e.g. spec.placementConstraints[0].expression).
  */
 export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "replicas">): { template: V1PodTemplateSpec; podTemplate: PodTemplate; placement: Placement } {
   const { service, serviceName, provider, scheduling, revision } = input;
@@ -172,11 +173,11 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
     });
   } catch (e) {
     // Constraints past the service's own come from the task definition: say so in the field.
-    if (e instanceof PlacementError) {
+    if (e instanceof SpecError) {
       const own = spec.placementConstraints?.length ?? 0;
       const m = /^placementConstraints\[(\d+)\](.*)$/.exec(e.field);
-      if (m && Number(m[1]) >= own) throw new PlacementError(`taskDefinition ${revision.family}:${revision.revision} placementConstraints[${Number(m[1]) - own}]${m[2] ?? ""}`, e.reason, e.column);
-      throw new PlacementError(`spec.${e.field}`, e.reason, e.column);
+      if (m && Number(m[1]) >= own) throw new SpecError(`taskDefinition ${revision.family}:${revision.revision} placementConstraints[${Number(m[1]) - own}]${m[2] ?? ""}`, e.reason, e.conditionReason, e.column);
+      throw e.with({ prefix: "spec." });
     }
     throw e;
   }

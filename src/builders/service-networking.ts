@@ -6,6 +6,7 @@
 // ones (publishNotReadyAddresses false): as in ECS, a task receives traffic once it passes its health checks, and
 // during a rolling deployment both revisions serve. Target ports are the pods' port *names* where the task
 // definition names the port mapping, so a revision that moves a named port keeps receiving traffic.
+import { SpecError } from "../api/spec-error.ts";
 import type { V1HTTPIngressPath, V1IngressRule, V1IngressSpec, V1ServicePort, V1ServiceSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../api/task-definition.ts";
@@ -52,17 +53,7 @@ export type ServiceObject = KubeObject & { apiVersion: "v1"; kind: "Service"; me
 export type IngressObject = KubeObject & { apiVersion: "networking.k8s.io/v1"; kind: "Ingress"; metadata: ChildMetadata; spec: V1IngressSpec };
 
 /** A load-balancing or discovery setting the builder refuses: `field: reason`. The controller shows Stalled. */
-export class ServiceNetworkingError extends Error {
-  readonly field: string;
-  readonly reason: string;
-  readonly conditionReason = "InvalidSpec";
-  constructor(field: string, reason: string) {
-    super(`${field}: ${reason}`);
-    this.name = "ServiceNetworkingError";
-    this.field = field;
-    this.reason = reason;
-  }
-}
+const networkingError = (field: string, reason: string): SpecError => new SpecError(field, reason);
 
 export interface ServiceNetworkingInput {
   /** metadata.name of the ECS Service. The Service made from loadBalancers/serviceRegistries and the Ingress take it (serviceObjectName). */
@@ -154,7 +145,7 @@ class PortResolver {
     const containers = this.input.taskDefinition.containerDefinitions;
     const c = containers.find((x) => x.name === containerName);
     if (c === undefined) {
-      throw new ServiceNetworkingError(`${field}.containerName`, `${this.taskDefinition} has no container ${containerName} (containers: ${containers.map((x) => x.name).join(", ")})`);
+      throw networkingError(`${field}.containerName`, `${this.taskDefinition} has no container ${containerName} (containers: ${containers.map((x) => x.name).join(", ")})`);
     }
     return c;
   }
@@ -165,7 +156,7 @@ class PortResolver {
     const mappings = (c.portMappings ?? []).filter((p) => p.containerPort === containerPort || inRange(p.containerPortRange, containerPort));
     if (mappings.length === 0) {
       const ports = (c.portMappings ?? []).map((p) => p.containerPort ?? p.containerPortRange).filter((p) => p !== undefined);
-      throw new ServiceNetworkingError(
+      throw networkingError(
         `${field}.containerPort`,
         `container ${containerName} has no portMapping ${containerPort}${ports.length === 0 ? "" : ` (it maps ${ports.join(", ")})`}`,
       );
@@ -190,7 +181,7 @@ class PortResolver {
       return this.target(field, c.name, p.containerPort, protocol, p.appProtocol);
     }
     const named = this.input.taskDefinition.containerDefinitions.flatMap((c) => (c.portMappings ?? []).map((p) => p.name).filter((n) => n !== undefined));
-    throw new ServiceNetworkingError(
+    throw networkingError(
       `${field}.portName`,
       `${this.taskDefinition} has no portMapping named ${portName} (${named.length === 0 ? "it names none" : `named: ${named.join(", ")}`})`,
     );
@@ -199,7 +190,7 @@ class PortResolver {
   private target(field: string, containerName: string, containerPort: number, protocol: "TCP" | "UDP", appProtocol: string | undefined): Target {
     const mapping = this.input.podTemplate.containers.find((m) => m.name === containerName);
     if (mapping?.role === "init") {
-      throw new ServiceNetworkingError(
+      throw networkingError(
         field,
         `container ${containerName} runs to completion before the others start (another container dependsOn it with COMPLETE or SUCCESS) and cannot receive traffic`,
       );
@@ -262,7 +253,7 @@ class ServicePlan {
   /** Adds `port` → target to Service `name`; the same port to the same target is kept once, to another target refused. */
   add(name: string, source: Source, namedBy: string, port: number, target: Target, field: string): void {
     if (source === "serviceConnect" && name === this.mainName && this.mainExposed && this.isMain(name)) {
-      throw new ServiceNetworkingError(
+      throw networkingError(
         field,
         `Service ${name} is the Service made from spec.loadBalancers and spec.serviceRegistries, exposed outside the cluster by spec.kubernetes.service.type; a Service Connect name on it would expose port ${port} too. Choose another discoveryName or dnsName, or use type ClusterIP`,
       );
@@ -271,7 +262,7 @@ class ServicePlan {
     const clash = s.ports.find((p) => p.port === port && p.target.protocol === target.protocol);
     if (clash !== undefined) {
       if (sameTarget(clash.target, target)) return;
-      throw new ServiceNetworkingError(
+      throw networkingError(
         field,
         `port ${port}/${target.protocol} of Service ${name} already goes to container ${clash.target.container} port ${clash.target.containerPort} (${clash.field}); a Service port has one target`,
       );
@@ -315,7 +306,7 @@ const ING = "spec.kubernetes.ingress";
 
 /**
  * The Services and Ingress of an ECS Service's loadBalancers, serviceRegistries, serviceConnectConfiguration and
- * spec.kubernetes.ingress. Throws ServiceNetworkingError (Stalled, message `field: reason`) for references to
+ * spec.kubernetes.ingress. Throws SpecError (Stalled, message `field: reason`) for references to
  * containers or port mappings the revision does not have and for colliding Service ports.
  *
  * The controller passes: the ECS Service's metadata.name and spec, the selector of all its pods, the revision of the
@@ -349,7 +340,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
   const ingress = spec.kubernetes?.ingress;
   if (lbEntries.length === 0 && ingress !== undefined) {
     if (ingress.containerName === undefined || ingress.containerPort === undefined) {
-      throw new ServiceNetworkingError(ING, "spec.loadBalancers is empty, so the Ingress has no container port to route to; set containerName and containerPort, or add a loadBalancers entry");
+      throw networkingError(ING, "spec.loadBalancers is empty, so the Ingress has no container port to route to; set containerName and containerPort, or add a loadBalancers entry");
     }
     lbEntries.push({ field: ING, containerName: ingress.containerName, containerPort: ingress.containerPort });
   }
@@ -365,7 +356,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
     const field = `${REG}[${i}]`;
     plan.ensure(mainName, "serviceRegistries", REG);
     if ((reg.containerName === undefined) !== (reg.containerPort === undefined)) {
-      throw new ServiceNetworkingError(`${field}.${reg.containerName === undefined ? "containerName" : "containerPort"}`, "containerName and containerPort go together (the SRV record's container port)");
+      throw networkingError(`${field}.${reg.containerName === undefined ? "containerName" : "containerPort"}`, "containerName and containerPort go together (the SRV record's container port)");
     }
     if (reg.containerName !== undefined && reg.containerPort !== undefined) {
       for (const target of ports.byContainerPort(field, reg.containerName, reg.containerPort)) plan.add(mainName, "serviceRegistries", REG, target.containerPort, target, `${field}.containerPort`);
@@ -391,7 +382,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
       const discoveryField = svc.discoveryName === undefined ? `${field}.portName` : `${field}.discoveryName`;
       const discoveryService = nameFor(discoveryName, discoveryField, "discovery name", unsupported);
       const previous = discoveryOwners.get(discoveryService);
-      if (previous !== undefined) throw new ServiceNetworkingError(discoveryField, `${discoveryName} is already the discovery name of ${previous}; discovery names are unique in a namespace`);
+      if (previous !== undefined) throw networkingError(discoveryField, `${discoveryName} is already the discovery name of ${previous}; discovery names are unique in a namespace`);
       discoveryOwners.set(discoveryService, field);
       for (const key of ["ingressPortOverride", "timeout", "tls"] as const) {
         if (svc[key] !== undefined) unsupported.push({ field: `${field}.${key}`, reason: "there is no Service Connect proxy: clients connect to the tasks through the Kubernetes Service" });
@@ -423,7 +414,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
     };
     if (headless) serviceSpec.clusterIP = "None";
     if (planned.ports.length === 0) {
-      if (!headless) throw new ServiceNetworkingError(`${REG}[0]`, `a ${type} Service needs a port: set port, or containerName and containerPort`);
+      if (!headless) throw networkingError(`${REG}[0]`, `a ${type} Service needs a port: set port, or containerName and containerPort`);
       delete serviceSpec.ports;
     }
     if (isMain && knobs?.loadBalancerClass !== undefined) {
@@ -496,7 +487,7 @@ function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanc
     ...(ingress.hosts ?? []).map((host, i): [string, string] => [`${ING}.hosts[${i}]`, host]),
   ];
   for (const [field, host] of named) {
-    if (!isDnsSubdomain(host.startsWith("*.") ? host.slice(2) : host)) throw new ServiceNetworkingError(field, `${host} is not a host name (lowercase DNS name, optionally starting with *.)`);
+    if (!isDnsSubdomain(host.startsWith("*.") ? host.slice(2) : host)) throw networkingError(field, `${host} is not a host name (lowercase DNS name, optionally starting with *.)`);
   }
   const hosts = [...new Set(named.map(([, host]) => host))];
 
@@ -507,13 +498,13 @@ function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanc
   const httpPaths: V1HTTPIngressPath[] = paths.map((p, i) => {
     const field = ingress.paths === undefined ? ING : `${ING}.paths[${i}]`;
     const pathType = p.pathType ?? ingress.pathType ?? "Prefix";
-    if (pathType !== "ImplementationSpecific" && !p.path.startsWith("/")) throw new ServiceNetworkingError(ingress.paths === undefined ? `${ING}.path` : `${field}.path`, `${p.path} must start with / (pathType ${pathType})`);
+    if (pathType !== "ImplementationSpecific" && !p.path.startsWith("/")) throw networkingError(ingress.paths === undefined ? `${ING}.path` : `${field}.path`, `${p.path} must start with / (pathType ${pathType})`);
     const containerName = ("containerName" in p ? p.containerName : undefined) ?? defaultContainer;
     const containerPort = ("containerPort" in p ? p.containerPort : undefined) ?? defaultPort(containerName);
     const target = balanced.find((t) => t.container === containerName && t.containerPort === containerPort && t.protocol === "TCP");
     if (target === undefined) {
       const offered = [...new Set(balanced.filter((t) => t.protocol === "TCP").map((t) => `${t.container}:${t.containerPort}`))].join(", ");
-      throw new ServiceNetworkingError(
+      throw networkingError(
         `${field}.containerPort`,
         `container ${containerName ?? "?"} port ${containerPort ?? "?"} is not behind a load balancer; an Ingress routes to the TCP ports of spec.loadBalancers (${offered === "" ? "none" : offered})`,
       );

@@ -1,5 +1,6 @@
 // RunTask `overrides` applied to the task definition revision a task runs, as ECS applies them: the result is the
 // task definition of that one run, which buildPodTemplate then turns into the pod. Pure: no client, no clock.
+import { SpecError } from "../api/spec-error.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { Static } from "../api/structural-schema.ts";
 import type { TaskOverride } from "../api/task.ts";
@@ -7,14 +8,7 @@ import type { TaskOverride } from "../api/task.ts";
 export type TaskOverrides = Static<typeof TaskOverride>;
 
 /** An override ECS would refuse (RunTask's InvalidParameterException); the message names the field. */
-export class TaskOverrideError extends Error {
-  readonly field: string;
-  constructor(field: string, reason: string) {
-    super(`${field}: ${reason}`);
-    this.name = "TaskOverrideError";
-    this.field = field;
-  }
-}
+const overrideError = (field: string, reason: string): SpecError => new SpecError(field, reason, "InvalidOverrides");
 
 /**
  * The task definition with `overrides` applied. Per container: `command` replaces the command (the image's CMD,
@@ -23,7 +17,7 @@ export class TaskOverrideError extends Error {
  * `resourceRequirements` replace the container's. Task-level `cpu`, `memory`, `taskRoleArn`, `executionRoleArn`
  * and `ephemeralStorage` replace the task definition's. `inferenceAcceleratorOverrides` have nothing to apply to
  * (the task definition's accelerators are already reported as unsupported). `path` prefixes field names.
- * Throws TaskOverrideError for an override of a container the task definition does not have.
+ * Throws SpecError (InvalidOverrides) for an override of a container the task definition does not have.
  */
 export function applyTaskOverrides(revision: TaskDefinitionSpec, overrides: TaskOverrides | undefined, path = "spec.overrides"): TaskDefinitionSpec {
   if (overrides === undefined) return revision;
@@ -34,7 +28,7 @@ export function applyTaskOverrides(revision: TaskDefinitionSpec, overrides: Task
     const container = out.containerDefinitions[index];
     if (container === undefined) {
       const names = revision.containerDefinitions.map((c) => c.name).join(", ");
-      throw new TaskOverrideError(`${field}.name`, `${JSON.stringify(o.name)} is not a container of the task definition (containers: ${names})`);
+      throw overrideError(`${field}.name`, `${JSON.stringify(o.name)} is not a container of the task definition (containers: ${names})`);
     }
     if (o.command !== undefined) container.command = [...o.command];
     if (o.environment !== undefined) {
@@ -52,7 +46,7 @@ export function applyTaskOverrides(revision: TaskDefinitionSpec, overrides: Task
     if (o.memoryReservation !== undefined) container.memoryReservation = o.memoryReservation;
     if (o.resourceRequirements !== undefined) container.resourceRequirements = o.resourceRequirements.map((r) => ({ ...r }));
     if (container.memory !== undefined && container.memoryReservation !== undefined && container.memoryReservation > container.memory) {
-      throw new TaskOverrideError(field, `container ${JSON.stringify(o.name)} would get memoryReservation ${container.memoryReservation} above its memory ${container.memory}`);
+      throw overrideError(field, `container ${JSON.stringify(o.name)} would get memoryReservation ${container.memoryReservation} above its memory ${container.memory}`);
     }
   });
   if (overrides.cpu !== undefined) out.cpu = overrides.cpu;

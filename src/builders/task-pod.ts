@@ -94,7 +94,7 @@ export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "
   return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
 }
 
-/** Throws PodTemplateError, TaskOverrideError or PlacementError for what cannot run; the caller reports them. */
+/** Throws SpecError for what cannot run; the caller reports them. */
 export function buildTaskPod(input: TaskPodInput): TaskPod {
   const { spec, taskDefinition: td, provider, scheduling } = input;
   const revision = applyTaskOverrides(td.spec, spec.overrides);

@@ -1,25 +1,17 @@
 // A controller: a work queue of object keys fed by informers (`for` the primary kind, `owns` children
 // through their controller owner reference, `watches` anything through a mapping), and a level-based
-// reconcile that is told only the key. Errors are retried with backoff; a TerminalError is not retried
-// and is shown on the object as Stalled=True until the object changes.
+// reconcile that is told only the key. Errors are retried with backoff; a SpecError is not retried and is
+// shown on the object as Stalled=True (its condition reason, "<Kind> <key>: field: reason") until the object changes.
 import { randomBytes } from "node:crypto";
+import { SpecError } from "../api/spec-error.ts";
 import type { Informer } from "./informer.ts";
+import type { UpdatePredicate } from "./predicates.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { controllerOf, objectKey, type KubeObject } from "./resources.ts";
 import { statusWithHealth, writeStatusIfChanged, type StatusWithConditions } from "./status.ts";
 import { WorkQueue } from "./work-queue.ts";
-
-/** A spec error that retrying cannot fix: shown as Stalled=True with `reason`, not retried. */
-export class TerminalError extends Error {
-  readonly reason: string;
-  constructor(message: string, reason = "InvalidSpec") {
-    super(message);
-    this.name = "TerminalError";
-    this.reason = reason;
-  }
-}
 
 export interface Action {
   requeueAfterMs?: number;
@@ -41,6 +33,20 @@ interface Runtime {
   metrics: RuntimeMetrics;
   logger: Logger;
   now: () => Date;
+}
+
+/** How a watch filters updates (see predicates.ts): creations and deletions always pass. */
+export interface WatchOptions<T extends KubeObject> {
+  when?: UpdatePredicate<T>;
+}
+
+interface Watch {
+  informer: Informer<KubeObject>;
+  when: UpdatePredicate | undefined;
+}
+
+interface MappedWatch extends Watch {
+  map: (obj: KubeObject) => string[];
 }
 
 export interface ControllerOptions {
@@ -69,7 +75,7 @@ export class Controller<T extends KubeObject> {
   private readonly drainTimeoutMs: number;
   private readonly informers: Informer<KubeObject>[] = [];
 
-  constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Informer<KubeObject>[], watches: [Informer<KubeObject>, (obj: KubeObject) => string[]][]) {
+  constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Watch[], watches: MappedWatch[]) {
     this.name = name;
     this.primary = primary;
     this.reconciler = reconciler;
@@ -88,18 +94,18 @@ export class Controller<T extends KubeObject> {
       if (ref?.kind !== kind.kind || ref.apiVersion.split("/")[0] !== kind.apiVersion.split("/")[0]) return;
       enqueue(kind.namespaced ? `${child.metadata?.namespace ?? ""}/${ref.name}` : ref.name);
     };
-    for (const inf of owns) {
-      this.informers.push(inf);
-      inf.addHandler({
+    for (const { informer, when } of owns) {
+      this.informers.push(informer);
+      informer.addHandler({
         add: ownerKey,
-        update: (o, n, resync) => { if (!resync) { ownerKey(o); ownerKey(n); } },
+        update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { ownerKey(o); ownerKey(n); } },
         delete: ownerKey,
       });
     }
-    for (const [inf, map] of watches) {
-      this.informers.push(inf);
+    for (const { informer, when, map } of watches) {
+      this.informers.push(informer);
       const mapped = (o: KubeObject): void => { for (const k of map(o)) enqueue(k); };
-      inf.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync) mapped(n); }, delete: mapped });
+      informer.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) mapped(n); }, delete: mapped });
     }
   }
 
@@ -131,10 +137,10 @@ export class Controller<T extends KubeObject> {
       }
     } catch (err) {
       this.rt.metrics.reconcileErrors.inc({ controller: this.name });
-      if (err instanceof TerminalError) {
+      if (err instanceof SpecError) {
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "terminal" });
         this.queue.forget(key);
-        log.warn("terminal error: not retried until the object changes", { reason: err.reason, error: err.message });
+        log.warn("spec error: not retried until the object changes", { reason: err.conditionReason, field: err.field, error: err.message });
         await this.markStalled(key, err, log);
       } else {
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "error" });
@@ -146,11 +152,11 @@ export class Controller<T extends KubeObject> {
     }
   }
 
-  private async markStalled(key: string, err: TerminalError, log: Logger): Promise<void> {
+  private async markStalled(key: string, err: SpecError, log: Logger): Promise<void> {
     const obj: (KubeObject & { status?: StatusWithConditions }) | undefined = this.primary.get(key);
     if (!obj) return;
     try {
-      const status = statusWithHealth(obj, { state: "stalled", reason: err.reason, message: err.message }, this.rt.now());
+      const status = statusWithHealth(obj, { state: "stalled", reason: err.conditionReason, message: `${this.primary.resource.kind} ${key}: ${err.message}` }, this.rt.now());
       await writeStatusIfChanged(this.rt.client, this.primary.resource, obj, status);
     } catch (writeErr) {
       // The status could not say it; retry so the user eventually sees why.
@@ -163,8 +169,8 @@ export class Controller<T extends KubeObject> {
 /** Builder: `new ControllerBuilder(name, rt).for(informer).owns(child).watches(other, map).reconcile(fn)`. */
 export class ControllerBuilder<T extends KubeObject> {
   private primary: Informer<T> | undefined;
-  private readonly owned: Informer<KubeObject>[] = [];
-  private readonly watched: [Informer<KubeObject>, (obj: KubeObject) => string[]][] = [];
+  private readonly owned: Watch[] = [];
+  private readonly watched: MappedWatch[] = [];
   private readonly name: string;
   private readonly rt: Runtime;
   private readonly opts: ControllerOptions;
@@ -182,13 +188,15 @@ export class ControllerBuilder<T extends KubeObject> {
     return this;
   }
 
-  owns<C extends KubeObject>(informer: Informer<C>): this {
-    this.owned.push(informer as unknown as Informer<KubeObject>);
+  /** Children this controller controls (owner reference): their changes requeue the owner, filtered by `when`. */
+  owns<C extends KubeObject>(informer: Informer<C>, opts: WatchOptions<C> = {}): this {
+    this.owned.push({ informer: informer as unknown as Informer<KubeObject>, when: opts.when as UpdatePredicate | undefined });
     return this;
   }
 
-  watches<C extends KubeObject>(informer: Informer<C>, mapToKeys: (obj: C) => string[]): this {
-    this.watched.push([informer as unknown as Informer<KubeObject>, mapToKeys as (obj: KubeObject) => string[]]);
+  /** Anything else the reconcile reads: `mapToKeys` names the objects to requeue, `when` filters updates. */
+  watches<C extends KubeObject>(informer: Informer<C>, mapToKeys: (obj: C) => string[], opts: WatchOptions<C> = {}): this {
+    this.watched.push({ informer: informer as unknown as Informer<KubeObject>, map: mapToKeys as (obj: KubeObject) => string[], when: opts.when as UpdatePredicate | undefined });
     return this;
   }
 

@@ -119,7 +119,7 @@ describe("runtime: resync", () => {
 });
 
 describe("runtime: terminal errors", () => {
-  it("shows a TerminalError as Stalled=True with its reason and message, does not retry it, and recovers when the object changes", async () => {
+  it("shows a SpecError as Stalled=True with its reason and message, does not retry it, and recovers when the object changes", async () => {
     const ns = await testNamespace(kc, "rt-terminal");
     const mgr = await startManager(ns);
     const port = mgr.httpPort ?? 0;
@@ -129,7 +129,8 @@ describe("runtime: terminal errors", () => {
       return condition(w, "Stalled")?.status === "True" ? w : undefined;
     });
     expect(condition(stalled, "Stalled")?.reason).toBe("RefusedByTest");
-    expect(condition(stalled, "Stalled")?.message).toContain('spec.fail is "terminal"');
+    // The runtime names the object; the error names the field.
+    expect(condition(stalled, "Stalled")?.message).toBe(`Widget ${ns}/bad: spec.fail: "terminal", which this controller refuses`);
     expect(condition(stalled, "Ready")?.status).toBe("False");
     expect(stalled.status?.observedGeneration).toBe(stalled.metadata?.generation);
     expect(await configMapData(ns, "bad")).toBeUndefined();

@@ -10,7 +10,8 @@ import { computeScheduledTaskStatus } from "../../builders/scheduled-task.ts";
 import { translateSchedule } from "../../builders/schedule-expression.ts";
 import { kubeTime } from "../../builders/task-status.ts";
 import { ApiRequestError } from "../../runtime/api-request.ts";
-import { Action, TerminalError, type Controller } from "../../runtime/controller.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { controllerOf } from "../../runtime/resources.ts";
@@ -60,12 +61,11 @@ export function registerScheduledTaskController(mgr: Manager, opts: ScheduledTas
       if (!st || st.metadata.deletionTimestamp !== undefined) return Action.done();
       const { name = "", namespace = "", uid = "" } = st.metadata;
       const spec = st.spec;
-      const who = `ScheduledTask ${key}`;
       const now = mgr.now();
       const startsAt = new Date(spec.startDate ?? st.metadata.creationTimestamp ?? now);
 
       const translation = translateSchedule(spec, startsAt);
-      if (translation.kind === "refused") throw new TerminalError(`${who}: ${translation.message}`, "InvalidSchedule");
+      if (translation.kind === "refused") throw new SpecError("", translation.message, "InvalidSchedule");
 
       const runs: RunView[] = runsOf(uid).map((t) => ({
         taskName: t.metadata.name ?? "",

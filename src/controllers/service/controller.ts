@@ -3,14 +3,13 @@
 // DRAINING deletion. Thin: the decisions are the builders' (service-deployment, service-rollout, service-status).
 import type { V1Pod } from "@kubernetes/client-node";
 import type { ServiceStatus } from "../../api/service.ts";
-import { CapacityStrategyError, splitDesiredCount } from "../../builders/capacity-split.ts";
+import { splitDesiredCount } from "../../builders/capacity-split.ts";
 import { circuitBreakerThreshold, minimumHealthyTasks, effectivePercents } from "../../builders/deployment-config.ts";
-import { PlacementError, type Placement } from "../../builders/placement.ts";
-import { PodTemplateError } from "../../builders/pod-template.ts";
-import { scheduledCapacity, scheduledRequeueAfterMs, ScheduledScalingError } from "../../builders/scheduled-scaling.ts";
+import type { Placement } from "../../builders/placement.ts";
+import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/scheduled-scaling.ts";
 import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
 import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
-import { buildServiceNetworking, ServiceNetworkingError, type ServiceChildContext } from "../../builders/service-networking.ts";
+import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
 import { nodeLabelValues } from "../../builders/placement.ts";
 import {
@@ -34,7 +33,8 @@ import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL }
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
 import type { PodTemplate } from "../../builders/pod-template.ts";
 import { applyIfChanged } from "../../runtime/apply.ts";
-import { Action, TerminalError, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import { byOwnerUid } from "../../runtime/informer.ts";
 import { isNotFound } from "../../runtime/kube-client.ts";
@@ -193,15 +193,16 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
 
     const controllerType = spec.deploymentController?.type ?? "ECS";
     if (controllerType !== "ECS") {
-      throw new TerminalError(`${who}: spec.deploymentController.type ${controllerType} is not supported; only ECS deployments run on Kubernetes (remove the field or set ECS)`, "UnsupportedDeploymentController");
+      throw new SpecError("spec.deploymentController.type", `${controllerType} is not supported; only ECS deployments run on Kubernetes (remove the field or set ECS)`, "UnsupportedDeploymentController");
     }
     const cap = capacity.resolve(namespace, { cluster: spec.cluster, capacityProviderStrategy: spec.capacityProviderStrategy, launchType: spec.launchType });
-    if (!cap.ok) throw new TerminalError(`${who}: ${cap.message}`, ServiceReason.InvalidCapacity);
+    if (!cap.ok) throw new SpecError("", cap.message, ServiceReason.InvalidCapacity);
     const ref = spec.taskDefinition ?? "";
     const resolved = resolver.resolveTaskDefinition(ref, namespace);
     if (!resolved.ok) {
-      throw new TerminalError(
-        `${who}: spec.${resolved.message}; create the TaskDefinition or correct spec.taskDefinition (the service starts once it resolves)`,
+      throw new SpecError(
+        "",
+        `spec.${resolved.message}; create the TaskDefinition or correct spec.taskDefinition (the service starts once it resolves)`,
         resolved.reason === "NotFound" ? ServiceReason.TaskDefinitionNotFound : ServiceReason.InvalidTaskDefinition,
       );
     }
@@ -210,7 +211,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       const fargate = providers.find((p) => p.provider.type === "FARGATE");
       if (fargate !== undefined) {
         const field = cap.strategy.source === "launchType" ? "spec.launchType" : cap.strategy.source === "strategy" ? "spec.capacityProviderStrategy" : `Cluster ${cap.clusterName} spec.defaultCapacityProviderStrategy`;
-        throw new TerminalError(`${who}: spec.schedulingStrategy DAEMON cannot run on ${fargate.provider.name}, a FARGATE-type capacity provider (${field}); use EC2-type providers`, ServiceReason.UnsupportedSchedulingStrategy);
+        throw new SpecError("spec.schedulingStrategy", `DAEMON cannot run on ${fargate.provider.name}, a FARGATE-type capacity provider (${field}); use EC2-type providers`, ServiceReason.UnsupportedSchedulingStrategy);
       }
       providers = providers.filter((p) => p.provider.type === "EC2");
     }
@@ -246,7 +247,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     // Desired objects for the PRIMARY before this step (settled: are they what runs?), then the step itself.
     const owned: Owned[] = [...deployments.byIndex(OWNER_UID_INDEX, uid), ...daemonSets.byIndex(OWNER_UID_INDEX, uid)].filter((o) => controllerOf(o)?.uid === uid);
     const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
-    const shares = daemon ? providers.map((p) => ({ capacityProvider: p.provider.name, count: 0 })) : splitShares(who, desiredCount, providers);
+    const shares = daemon ? providers.map((p) => ({ capacityProvider: p.provider.name, count: 0 })) : splitShares(desiredCount, providers);
     const desiredNames = new Set(providers.map((p) => serviceDeploymentName(name, p.provider.name)));
     const kindOf = daemon ? "DaemonSet" : "Deployment";
     const wanted = providers.map((p, i) => ({ kind: kindOf, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i]?.count ?? 0 }) as const);
@@ -278,7 +279,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     let revision: RevisionRef = { family: resolved.value.family, revision: resolved.value.revision, spec: resolved.value.spec };
     if (rollout.target.taskDefinition !== resolved.value.reference) {
       const back = resolver.resolveTaskDefinition(rollout.target.taskDefinition, namespace);
-      if (!back.ok) throw new TerminalError(`${who}: cannot roll back to ${rollout.target.taskDefinition}: ${back.message}`, ServiceReason.TaskDefinitionNotFound);
+      if (!back.ok) throw new SpecError("", `cannot roll back to ${rollout.target.taskDefinition}: ${back.message}`, ServiceReason.TaskDefinitionNotFound);
       revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
     }
 
@@ -426,7 +427,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const desired: { rt: ResourceType; obj: KubeObject }[] = [];
     let requeueMs: number | undefined;
     const unsupported: { field: string; reason: string }[] = [];
-    try {
+    {
       if (podTemplate !== undefined) {
         const net = buildServiceNetworking({
           name: ref.name,
@@ -469,9 +470,6 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       }
       const pdb = buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
       if (pdb !== undefined) desired.push({ rt: PodDisruptionBudgets, obj: pdb });
-    } catch (e) {
-      if (e instanceof ServiceNetworkingError || e instanceof ScheduledScalingError) throw new TerminalError(`${who}: ${e.message}`, e.conditionReason);
-      throw e;
     }
     for (const { rt, informer } of childInformers) {
       const mine = informer.byIndex(OWNER_UID_INDEX, ref.uid).filter((o) => controllerOf(o)?.uid === ref.uid);
@@ -562,7 +560,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     const name = desired.metadata?.name ?? "";
     const existing = cached ?? (await mgr.client.get<KubeObject>(rt, name, desired.metadata?.namespace));
     if (existing !== undefined && controllerOf(existing)?.uid !== uid) {
-      throw new TerminalError(`${who}: ${rt.kind} ${name} already exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
+      throw new SpecError("", `${rt.kind} ${name} already exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
     }
   }
 
@@ -596,13 +594,8 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   return { controller, revisionInUse };
 }
 
-function splitShares(who: string, desiredCount: number, providers: readonly ProviderPlacement[]): { capacityProvider: string; count: number }[] {
-  try {
-    return splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy");
-  } catch (e) {
-    if (e instanceof CapacityStrategyError) throw new TerminalError(`${who}: ${e.message}`, ServiceReason.InvalidCapacity);
-    throw e;
-  }
+function splitShares(desiredCount: number, providers: readonly ProviderPlacement[]): { capacityProvider: string; count: number }[] {
+  return splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy");
 }
 
 /**
@@ -629,9 +622,8 @@ function buildChild(who: string, build: () => { deployment?: KubeObject; daemonS
     if (object === undefined) throw new Error(`${who}: the builder returned no object`);
     return { object, placement: r.placement, podTemplate: r.podTemplate };
   } catch (e) {
-    if (e instanceof PlacementError) throw new TerminalError(`${who}: ${e.message}${e.column === undefined ? "" : ` (at column ${e.column})`}`, ServiceReason.InvalidPlacement);
-    if (e instanceof PodTemplateError) throw new TerminalError(`${who}: the task definition cannot run here: ${e.message}`, e.conditionReason);
-    throw e;
+    if (!(e instanceof SpecError) || e.conditionReason === ServiceReason.InvalidPlacement) throw e;
+    throw new SpecError(e.field, `${e.reason} (the task definition cannot run here)`, e.conditionReason);
   }
 }
 

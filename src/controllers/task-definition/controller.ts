@@ -2,7 +2,7 @@
 // numbered 1, 2, 3 ... like ECS), deregistered revisions turn INACTIVE, old ones are pruned unless in use,
 // and the status mirrors DescribeTaskDefinition. Thin: the decisions are in builders/task-definition-revision.ts.
 import { resolveFamily, type TaskDefinitionSpec } from "../../api/index.ts";
-import { buildPodTemplate, PodTemplateError, type PodTemplate } from "../../builders/pod-template.ts";
+import { buildPodTemplate, type PodTemplate } from "../../builders/pod-template.ts";
 import {
   buildControllerRevision,
   checkTaskDefinitionSpec,
@@ -18,7 +18,8 @@ import {
   type RevisionRecord,
 } from "../../builders/task-definition-revision.ts";
 import { withAppliedHash } from "../../runtime/apply.ts";
-import { Action, TerminalError, type Controller } from "../../runtime/controller.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import { Action, type Controller } from "../../runtime/controller.ts";
 import { byOwnerUid, type Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { ControllerRevisions, objectKey } from "../../runtime/resources.ts";
@@ -94,14 +95,15 @@ export function registerTaskDefinitionController(mgr: Manager, opts: TaskDefinit
 
       const owner = familyOwner(resolver.taskDefinitionsOf(namespace, family));
       if (owner && owner.metadata?.uid !== uid) {
-        throw new TerminalError(
-          `${who}: spec.family "${family}" is already registered by TaskDefinition ${owner.metadata?.name ?? ""}; a family belongs to one TaskDefinition, so choose another spec.family`,
+        throw new SpecError(
+          "spec.family",
+          `"${family}" is already registered by TaskDefinition ${owner.metadata?.name ?? ""}; a family belongs to one TaskDefinition, so choose another spec.family`,
           TaskDefinitionReason.FamilyConflict,
         );
       }
       const problems = checkTaskDefinitionSpec(spec);
       const [first] = problems;
-      if (first) throw new TerminalError(`${who}: ${problems.map((p) => p.message).join("; ")}`, first.reason);
+      if (first) throw new SpecError("", problems.map((p) => p.message).join("; "), first.reason);
 
       // The cache, plus what this process registered and the cache does not show yet.
       const cached = new Map<string, RevisionRecord & { family: string }>();
@@ -123,13 +125,7 @@ export function registerTaskDefinitionController(mgr: Manager, opts: TaskDefinit
       const number = register ? nextRevisionNumber(ofFamily, floor) : Math.max(...ofFamily.map((r) => r.revision));
 
       // A revision that cannot become a pod is not registered; what it cannot map is reported (Supported).
-      let template: PodTemplate;
-      try {
-        template = buildPodTemplate(normalized as unknown as TaskDefinitionSpec, { namespace, family, revision: number });
-      } catch (err) {
-        if (err instanceof PodTemplateError) throw new TerminalError(`${who}: ${err.message}`, err.conditionReason);
-        throw err;
-      }
+      const template: PodTemplate = buildPodTemplate(normalized as unknown as TaskDefinitionSpec, { namespace, family, revision: number });
 
       if (register) {
         const desired = buildControllerRevision({ apiVersion: td.apiVersion ?? TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name, namespace, uid }, family, number, normalized, (n) => all.some((r) => r.name === n));

@@ -7,16 +7,15 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { TASK_DEFAULTS } from "../../api/task.ts";
 import { normalizedTaskSize } from "../../api/task-definition.ts";
-import { CapacityStrategyError, splitDesiredCount } from "../../builders/capacity-split.ts";
-import { PlacementError } from "../../builders/placement.ts";
-import { PodTemplateError } from "../../builders/pod-template.ts";
+import { splitDesiredCount } from "../../builders/capacity-split.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, TASK_LABEL } from "../../builders/task-labels.ts";
-import { TaskOverrideError, applyTaskOverrides } from "../../builders/task-overrides.ts";
+import { applyTaskOverrides } from "../../builders/task-overrides.ts";
 import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
 import { interruptionTaint } from "../../builders/spot-interruption.ts";
 import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
-import { Action, TerminalError, type Controller } from "../../runtime/controller.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import { ApiRequestError } from "../../runtime/api-request.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -144,10 +143,10 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
       if (resolution.ok) {
         resolved = resolution.value;
         if (resolved.status !== "ACTIVE" && mustStart) {
-          throw new TerminalError(`${who}: spec.taskDefinition "${spec.taskDefinition}": revision ${resolved.reference} is ${resolved.status}; RunTask needs an ACTIVE revision`, TaskConditionReason.TaskDefinitionInactive);
+          throw new SpecError("spec.taskDefinition", `"${spec.taskDefinition}": revision ${resolved.reference} is ${resolved.status}; RunTask needs an ACTIVE revision`, TaskConditionReason.TaskDefinitionInactive);
         }
       } else if (mustStart) {
-        throw new TerminalError(`${who}: spec.${resolution.message}`, resolution.reason === "NotFound" ? TaskConditionReason.TaskDefinitionNotFound : TaskConditionReason.InvalidReference);
+        throw new SpecError("", `spec.${resolution.message}`, resolution.reason === "NotFound" ? TaskConditionReason.TaskDefinitionNotFound : TaskConditionReason.InvalidReference);
       }
 
       // Where each task runs: the strategy's split of `count`, as a Service's desiredCount is split.
@@ -159,11 +158,11 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
         try {
           for (const share of splitDesiredCount(count, capacityResult.strategy.strategy, "spec.capacityProviderStrategy")) for (let i = 0; i < share.count; i++) assignment.push(share.capacityProvider);
         } catch (err) {
-          if (err instanceof CapacityStrategyError && mustStart) throw new TerminalError(`${who}: ${err.message}`, TaskConditionReason.CapacityUnavailable);
-          if (!(err instanceof CapacityStrategyError)) throw err;
+          if (!(err instanceof SpecError)) throw err;
+          if (mustStart) throw err.with({ conditionReason: TaskConditionReason.CapacityUnavailable });
         }
       } else if (mustStart) {
-        throw new TerminalError(`${who}: ${capacityResult.message}`, TaskConditionReason.CapacityUnavailable);
+        throw new SpecError("", capacityResult.message, TaskConditionReason.CapacityUnavailable);
       }
 
       // ---------------------------------------------------------------- observe
@@ -173,7 +172,7 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
         const podName = taskPodName(name, index);
         const pod = pods.get(`${namespace}/${podName}`);
         if (pod !== undefined && controllerOf(pod)?.uid !== uid) {
-          throw new TerminalError(`${who}: pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskConditionReason.NotOwned);
+          throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskConditionReason.NotOwned);
         }
         const prev = previous?.tasks?.find((t) => t.podName === podName);
         const providerName = prev?.capacityProviderName ?? pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? assignment[index] ?? "";
@@ -184,8 +183,8 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
         let built: TaskPod | undefined;
         if (pod === undefined && prev?.stopCode === undefined && prev?.lastStatus !== "STOPPED" && desiredStatus === "RUNNING" && resolved !== undefined) {
           if (placement === undefined) {
-            if (!capacityResult.ok) throw new TerminalError(`${who}: ${capacityResult.message}`, TaskConditionReason.CapacityUnavailable);
-            throw new TerminalError(`${who}: task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskConditionReason.CapacityUnavailable);
+            if (!capacityResult.ok) throw new SpecError("", capacityResult.message, TaskConditionReason.CapacityUnavailable);
+            throw new SpecError("spec.capacityProviderStrategy", `task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskConditionReason.CapacityUnavailable);
           }
           built = buildPod(who, {
             owner: { apiVersion: EcsTasks.apiVersion, kind: EcsTasks.kind, name, uid },
@@ -298,10 +297,11 @@ function buildPod(who: string, input: Parameters<typeof buildTaskPod>[0]): TaskP
   try {
     return buildTaskPod(input);
   } catch (err) {
-    if (err instanceof PodTemplateError) throw new TerminalError(`${who}: task definition ${input.taskDefinition.family}:${input.taskDefinition.revision} on capacity provider ${input.provider.name}: ${err.message}`, err.conditionReason);
-    if (err instanceof TaskOverrideError) throw new TerminalError(`${who}: ${err.message}`, TaskConditionReason.InvalidOverrides);
-    if (err instanceof PlacementError) throw new TerminalError(`${who}: spec.${err.message}`, TaskConditionReason.InvalidPlacement);
-    throw err;
+    if (!(err instanceof SpecError)) throw err;
+    // Placement fields are below the Task's spec; overrides name their field; the rest is the task definition's.
+    if (err.conditionReason === TaskConditionReason.InvalidPlacement) throw err.with({ prefix: "spec." });
+    if (err.conditionReason === TaskConditionReason.InvalidOverrides) throw err;
+    throw new SpecError(`task definition ${input.taskDefinition.family}:${input.taskDefinition.revision} on capacity provider ${input.provider.name}: ${err.field}`, err.reason, err.conditionReason);
   }
 }
 

@@ -1,5 +1,6 @@
 // Built-in providers, name resolution, the strategy ECS would use, and provider scheduling
 // (docs/capacity-providers.md). The presets of the docs are rendered through schedulingFor here.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ import {
 } from "../../../src/builders/capacity-provider.ts";
 import type { StrategyItem } from "../../../src/builders/capacity-split.ts";
 import { admits } from "../../../src/builders/container-instances.ts";
-import { buildPodTemplate, PodTemplateError } from "../../../src/builders/pod-template.ts";
+import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aProvider = (name: string, spec: CapacityProviderSpec = {}): CapacityProvider => ({
@@ -283,14 +284,14 @@ describe("Fargate semantics of the pods of a FARGATE-type provider (podTemplateC
       ...extra,
     });
   const render = (provider: ResolvedProvider, td: TaskDefinitionSpec) => buildPodTemplate(td, { namespace: "apps", family: "web", revision: 1, ...podTemplateCapacity(provider) });
-  const refused = (provider: ResolvedProvider, td: TaskDefinitionSpec): PodTemplateError => {
+  const refused = (provider: ResolvedProvider, td: TaskDefinitionSpec): SpecError => {
     try {
       render(provider, td);
     } catch (e) {
-      if (e instanceof PodTemplateError) return e;
+      if (e instanceof SpecError) return e;
       throw e;
     }
-    throw new Error("expected a PodTemplateError");
+    throw new Error("expected a SpecError");
   };
 
   it("one container gets the whole task size, requests = limits", () => {

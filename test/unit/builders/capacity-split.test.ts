@@ -1,7 +1,8 @@
 // splitDesiredCount: base first, then weights, as ECS documents it (CapacityProviderStrategyItem in the ECS API
 // reference); remainders by largest remainder, ties to the earlier item (our rule, docs/services.md).
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
-import { CapacityStrategyError, splitDesiredCount, type StrategyItem, strategyProblem } from "../../../src/builders/capacity-split.ts";
+import { splitDesiredCount, type StrategyItem, strategyProblem } from "../../../src/builders/capacity-split.ts";
 
 const provider =
   (capacityProvider: string) =>
@@ -105,7 +106,7 @@ describe("splitDesiredCount: strategies ECS refuses", () => {
     ["a negative desiredCount", -1, [a(1)], "desiredCount: must be a whole number of tasks"],
     ["a fractional desiredCount", 1.5, [a(1)], "desiredCount: must be a whole number of tasks"],
   ])("%s", (_name, desired, strategy, message) => {
-    expect(() => splitDesiredCount(desired, strategy)).toThrow(CapacityStrategyError);
+    expect(() => splitDesiredCount(desired, strategy)).toThrow(SpecError);
     expect(() => splitDesiredCount(desired, strategy)).toThrow(message);
   });
 

@@ -1,13 +1,7 @@
 // ECS placement constraints and strategies → pod scheduling fields, one row per rule.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
-import {
-  buildPlacement,
-  DEFAULT_BINPACK_SCHEDULER,
-  type PlacementConstraintInput,
-  type PlacementContext,
-  PlacementError,
-  type PlacementStrategyInput,
-} from "../../../src/builders/placement.ts";
+import { buildPlacement, DEFAULT_BINPACK_SCHEDULER, type PlacementConstraintInput, type PlacementContext, type PlacementStrategyInput } from "../../../src/builders/placement.ts";
 import { UNSATISFIABLE_LABEL } from "../../../src/builders/query-language.ts";
 
 const POD_LABELS = { "ecs.operator.dev/service": "web" };
@@ -29,14 +23,14 @@ const spread = (field: string): PlacementStrategyInput => ({ type: "spread", fie
 const binpack = (field: string): PlacementStrategyInput => ({ type: "binpack", field });
 const random: PlacementStrategyInput = { type: "random" };
 
-function refusal(run: () => unknown): PlacementError {
+function refusal(run: () => unknown): SpecError {
   try {
     run();
   } catch (e) {
-    if (e instanceof PlacementError) return e;
+    if (e instanceof SpecError) return e;
     throw e;
   }
-  throw new Error("expected a PlacementError");
+  throw new Error("expected a SpecError");
 }
 
 describe("strategies", () => {
@@ -207,20 +201,20 @@ describe("constraints", () => {
     expect(placement.dependsOnLabels).toEqual([HOST, TYPE]);
   });
 
-  it("a bad expression → PlacementError naming the constraint and the column", () => {
+  it("a bad expression → SpecError naming the constraint and the column", () => {
     const error = refusal(() => buildPlacement([distinctInstance, memberOf("attribute:ecs.instance-type == && attribute:x exists")], undefined, CTX));
     expect(error.field).toBe("placementConstraints[1].expression");
     expect(error.column).toBe(32);
     expect(error.message).toBe('placementConstraints[1].expression: unexpected "&&" at column 32, expected a value after "=="');
   });
 
-  it("a non-integer comparison → PlacementError with the column", () => {
+  it("a non-integer comparison → SpecError with the column", () => {
     const error = refusal(() => buildPlacement([memberOf("attribute:cores >= 2.5")], undefined, CTX));
     expect(error.field).toBe("placementConstraints[0].expression");
     expect(error.column).toBe(20);
   });
 
-  it("memberOf constraints that together exceed the cap → PlacementError on placementConstraints", () => {
+  it("memberOf constraints that together exceed the cap → SpecError on placementConstraints", () => {
     const pairs = (p: string): string => [1, 2, 3].map((i) => `(attribute:${p}${i} exists || attribute:${p}x${i} exists)`).join(" && ");
     const error = refusal(() => buildPlacement([memberOf(pairs("a")), memberOf(pairs("b"))], undefined, { ...CTX, maxTerms: 32 }));
     expect(error.field).toBe("placementConstraints");

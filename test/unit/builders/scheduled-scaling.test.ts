@@ -1,10 +1,11 @@
 // Scheduled actions of spec.autoScaling evaluated at fixed clocks: the min/max in force (the latest run of an action
 // that sets each, as Application Auto Scaling keeps them) and the next change, including daylight saving time edges
 // in America/New_York (2026: clocks go forward on March 8 at 02:00, back on November 1 at 02:00).
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
 import { parseScheduleExpression } from "../../../src/builders/schedule-expression.ts";
-import { lastRunAtOrBefore, scheduledCapacity, ScheduledScalingError, scheduledRequeueAfterMs } from "../../../src/builders/scheduled-scaling.ts";
+import { lastRunAtOrBefore, scheduledCapacity, scheduledRequeueAfterMs } from "../../../src/builders/scheduled-scaling.ts";
 
 type Action = NonNullable<AutoScaling["scheduledActions"]>[number];
 
@@ -190,7 +191,7 @@ describe("scheduledCapacity: refusals name the action's field", () => {
     try {
       at("2026-01-14T10:00:00Z", withActions(morning, a));
     } catch (err) {
-      if (err instanceof ScheduledScalingError) return err.message;
+      if (err instanceof SpecError) return err.message;
       throw err;
     }
     throw new Error("not refused");

@@ -1,11 +1,12 @@
 // A REPLICA service → one Deployment per capacity provider: names, labels, replicas, rolling update, provider
 // scheduling, placement, grace period, deployment ids and the selector of the scale subresource.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import type { V1Node, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { mergeAffinity, PlacementError } from "../../../src/builders/placement.ts";
+import { mergeAffinity } from "../../../src/builders/placement.ts";
 import {
   buildServiceDeployment,
   DEPLOYMENT_ID_ANNOTATION,
@@ -103,16 +104,16 @@ describe("buildServiceDeployment", () => {
     ]);
   });
 
-  it("a bad memberOf expression is a PlacementError naming spec.placementConstraints[i].expression and the column", () => {
+  it("a bad memberOf expression is a SpecError naming spec.placementConstraints[i].expression and the column", () => {
     let err: unknown;
     try {
       build({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type == " }] });
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(PlacementError);
-    expect((err as PlacementError).field).toBe("spec.placementConstraints[0].expression");
-    expect((err as PlacementError).column).toBeTypeOf("number");
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).field).toBe("spec.placementConstraints[0].expression");
+    expect((err as SpecError).column).toBeTypeOf("number");
   });
 
   it("spread on instanceId counts the pods of the whole service", () => {

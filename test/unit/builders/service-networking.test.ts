@@ -1,17 +1,12 @@
 // loadBalancers / spec.kubernetes.ingress / serviceRegistries / serviceConnectConfiguration → Kubernetes Services
 // and an Ingress, one row per rule of docs/load-balancing.md. Pod templates come from the real buildPodTemplate,
 // so port names are the ones the pods carry.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
-import {
-  buildServiceNetworking,
-  type ServiceNetworking,
-  type ServiceNetworkingInput,
-  serviceObjectName,
-  ServiceNetworkingError,
-} from "../../../src/builders/service-networking.ts";
+import { buildServiceNetworking, type ServiceNetworking, type ServiceNetworkingInput, serviceObjectName } from "../../../src/builders/service-networking.ts";
 
 // ---------------------------------------------------------------- fixtures
 
@@ -62,7 +57,7 @@ const refusal = (spec: NetworkingSpec, more: Partial<ServiceNetworkingInput> = {
   try {
     networking(spec, more, taskDefinition);
   } catch (err) {
-    if (err instanceof ServiceNetworkingError) return err.message;
+    if (err instanceof SpecError) return err.message;
     throw err;
   }
   throw new Error("not refused");

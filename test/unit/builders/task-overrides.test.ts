@@ -1,7 +1,8 @@
 // RunTask overrides → the task definition of one run: one row per override field.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { applyTaskOverrides, TaskOverrideError, type TaskOverrides } from "../../../src/builders/task-overrides.ts";
+import { applyTaskOverrides, type TaskOverrides } from "../../../src/builders/task-overrides.ts";
 
 const aContainer = (name: string, fields: Partial<ContainerDefinition> = {}): ContainerDefinition => ({ name, image: `registry.example.com/${name}:1`, memory: 256, ...fields });
 const aTaskDefinition = (fields: Partial<TaskDefinitionSpec> = {}): TaskDefinitionSpec => ({
@@ -71,7 +72,7 @@ describe("applyTaskOverrides", () => {
 
   it("an override of a container the task definition does not have is refused, naming the field and the containers", () => {
     expect(() => applyTaskOverrides(aTaskDefinition(), { containerOverrides: [{ name: "app" }, { name: "worker", command: ["x"] }] })).toThrow(
-      new TaskOverrideError("spec.overrides.containerOverrides[1].name", '"worker" is not a container of the task definition (containers: app, log_router)'),
+      new SpecError("spec.overrides.containerOverrides[1].name", '"worker" is not a container of the task definition (containers: app, log_router)', "InvalidOverrides"),
     );
   });
 

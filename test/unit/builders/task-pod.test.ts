@@ -1,14 +1,12 @@
 // The pod of one task: name, labels, owner, overrides, capacity provider scheduling, Fargate sizing, placement,
 // restart policy and dependsOn, one row per rule.
+import { SpecError } from "../../../src/api/spec-error.ts";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
 import { admits } from "../../../src/builders/container-instances.ts";
-import { PodTemplateError } from "../../../src/builders/pod-template.ts";
-import { PlacementError } from "../../../src/builders/placement.ts";
 import { buildTaskPod, containerRestart, taskGroup, taskPodName, type RunTaskInput, type TaskPodInput } from "../../../src/builders/task-pod.ts";
-import { TaskOverrideError } from "../../../src/builders/task-overrides.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aContainer = (name: string, fields: Partial<ContainerDefinition> = {}): ContainerDefinition => ({ name, image: `registry.example.com/${name}:1`, memory: 256, ...fields });
@@ -125,8 +123,8 @@ describe("buildTaskPod", () => {
     expect(app.resources?.limits?.memory).toBe("512Mi");
   });
 
-  it("an override of an unknown container throws TaskOverrideError", () => {
-    expect(() => aTaskPod({ overrides: { containerOverrides: [{ name: "nope" }] } })).toThrow(TaskOverrideError);
+  it("an override of an unknown container throws SpecError", () => {
+    expect(() => aTaskPod({ overrides: { containerOverrides: [{ name: "nope" }] } })).toThrow(SpecError);
   });
 
   it("taskRoleArn override → the pod's ServiceAccount (IRSA annotated)", () => {
@@ -146,9 +144,9 @@ describe("buildTaskPod", () => {
     expect([...pools]).toEqual(["serverless"]);
   });
 
-  it("FARGATE: a task size Fargate refuses throws PodTemplateError (the Task becomes Stalled)", () => {
+  it("FARGATE: a task size Fargate refuses throws SpecError (the Task becomes Stalled)", () => {
     const td = aTaskDefinition({ cpu: "256", memory: "4096" });
-    expect(() => aTaskPod({}, td, { provider: builtIn("FARGATE") })).toThrow(PodTemplateError);
+    expect(() => aTaskPod({}, td, { provider: builtIn("FARGATE") })).toThrow(SpecError);
   });
 
   it("FARGATE_SPOT: spot tolerations and the spot + fargate selector", () => {
@@ -183,8 +181,8 @@ describe("buildTaskPod", () => {
     ]);
   });
 
-  it("a memberOf expression that does not parse throws PlacementError naming the field", () => {
-    expect(() => aTaskPod({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type ==" }] })).toThrow(PlacementError);
+  it("a memberOf expression that does not parse throws SpecError naming the field", () => {
+    expect(() => aTaskPod({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type ==" }] })).toThrow(SpecError);
   });
 
   it("dependsOn SUCCESS → an init container that must exit 0 (restartPolicy Never fails the pod otherwise); START → a native sidecar", () => {
