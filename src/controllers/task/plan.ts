@@ -5,20 +5,23 @@
 // renderTask is the same plan against an empty cluster, for `ecs-operator render`. See docs/tasks.md.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
-import { normalizedTaskSize } from "../../api/task-definition.ts";
+import { normalizedTaskSize, resolveFamily } from "../../api/task-definition.ts";
+import type { CapacityProvider } from "../../api/objects.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { splitDesiredCount } from "../../builders/capacity-split.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL } from "../../builders/task-labels.ts";
 import { applyTaskOverrides } from "../../builders/task-overrides.ts";
+import { buildControllerRevision, normalizeRevisionSpec, parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
 import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, type TaskRoleServiceAccount } from "../../builders/task-role-service-account.ts";
 import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
 import { stableStringify } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
-import type { CapacityResolution, ProviderPlacement } from "../capacity-context.ts";
-import { EcsTasks, TaskDefinitions, type TaskObject } from "../ecs-resources.ts";
-import type { ResolvedTaskDefinition, ResolveResult } from "../task-definition/resolver.ts";
+import { resolveCapacity, type CapacityResolution, type ProviderPlacement } from "../capacity-context.ts";
+import { EcsTasks, TaskDefinitions, type ClusterObject, type TaskObject } from "../ecs-resources.ts";
+import { lookupOf, resolveTaskDefinitionRef, type ResolvedTaskDefinition, type ResolveResult } from "../task-definition/resolver.ts";
+import type { TaskDefinitionObject } from "../task-definition/resources.ts";
 import type { PodObject } from "./resources.ts";
 
 /** StopTask's `reason`: set this annotation, then spec.desiredStatus STOPPED; it becomes the stoppedReason. */
@@ -222,7 +225,9 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
         if (built === undefined) break;
         if (built.serviceAccount !== undefined && resolved !== undefined && serviceAccounts.length === 0 && mayWriteTaskRoleServiceAccount(observed.taskRoleServiceAccount)) {
           const td = resolved.taskDefinition.metadata;
-          serviceAccounts.push(buildTaskRoleServiceAccount(built.serviceAccount, { apiVersion: TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name: td?.name ?? "", uid: td?.uid ?? "" }));
+          // Without a uid (render's manifests) there is nothing to own it yet.
+          const owner = td?.uid === undefined || td.uid === "" ? undefined : { apiVersion: TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name: td.name ?? "", uid: td.uid };
+          serviceAccounts.push(buildTaskRoleServiceAccount(built.serviceAccount, owner));
         }
         creates.push({ pod: built.pod, capacityProviderName: instance.capacityProviderName ?? "", notes: built.notes });
         events.push({ type: "Normal", reason: "TaskStarted", message: `Started task ${instance.podName} of ${status.taskDefinition ?? ""} on capacity provider ${instance.capacityProviderName ?? ""}`, action: "RunTask", pod: instance.podName });
@@ -257,6 +262,61 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     events,
     next: requeueMs === undefined ? Action.done() : Action.requeueAfter(Math.max(requeueMs, 1000)),
   };
+}
+
+export interface RenderTaskContext {
+  /** The TaskDefinition manifests; each registers the revision the Task names (1 when it names none). */
+  readonly taskDefinitions: readonly TaskDefinitionObject[];
+  readonly capacityProviders?: readonly CapacityProvider[];
+  /** The Task's Cluster (spec.cluster, else `default`), when the manifests hold it. */
+  readonly cluster?: ClusterObject;
+  /** Nodes for memberOf expressions that match label values (none offline). */
+  readonly nodes?: readonly V1Node[];
+  readonly binpackSchedulerName?: string | null;
+}
+
+export interface RenderedTask {
+  /** The task role's ServiceAccount (when the task definition has a taskRoleArn), then the pods, in index order. */
+  readonly objects: KubeObject[];
+  /** What the pods could not map. */
+  readonly notes: string[];
+}
+
+/**
+ * For `ecs-operator render`: the objects planTask would create for `task` against an empty cluster (no pods yet,
+ * its task definition registered). Throws the SpecError the controller would show as Stalled.
+ */
+export function renderTask(task: TaskObject, ctx: RenderTaskContext): RenderedTask {
+  const namespace = task.metadata.namespace ?? "default";
+  const t = { ...task, metadata: { ...task.metadata, namespace } } as TaskObject;
+  const parsed = parseTaskDefinitionRef(t.spec.taskDefinition);
+  const revision = parsed.ok ? (parsed.ref.revision ?? 1) : 1;
+  const taskDefinitions = ctx.taskDefinitions.map((td) => ({ ...td, metadata: { ...td.metadata, namespace: td.metadata?.namespace ?? namespace } }));
+  const revisions = taskDefinitions.map((td) => {
+    const name = td.metadata.name ?? "";
+    const family = resolveFamily(td.spec, name);
+    const owner = { apiVersion: TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name, namespace, uid: td.metadata.uid ?? "" };
+    return buildControllerRevision(owner, family, revision, normalizeRevisionSpec(td.spec, family));
+  });
+  const plan = planTask(
+    {
+      task: t,
+      written: undefined,
+      taskDefinition: resolveTaskDefinitionRef(t.spec.taskDefinition, namespace, lookupOf(taskDefinitions, revisions)),
+      capacity: resolveCapacity(namespace, t.spec, ctx.cluster, ctx.capacityProviders ?? []),
+      pods: [],
+      nodes: ctx.nodes ?? [],
+    },
+    new Date(0),
+    { ttlSecondsAfterStopped: TASK_DEFAULTS.ttlSecondsAfterStopped, recheckMs: 0, ...(ctx.binpackSchedulerName === undefined ? {} : { binpackSchedulerName: ctx.binpackSchedulerName }) },
+  );
+  // A manifest has no uid: its pods are shown without the owner reference the controller adds once the Task exists.
+  const pods = plan.creates.map((c) => {
+    const pod = structuredClone(c.pod) as KubeObject & { metadata: { ownerReferences?: unknown } };
+    if (task.metadata.uid === undefined || task.metadata.uid === "") delete pod.metadata.ownerReferences;
+    return pod;
+  });
+  return { objects: [...(plan.serviceAccounts as KubeObject[]), ...pods], notes: plan.creates.flatMap((c) => c.notes.map((n) => `${c.pod.metadata.name}: ${n}`)) };
 }
 
 /** The revision to run (pinned in status once resolved, so every task of the Task runs the same one). */
