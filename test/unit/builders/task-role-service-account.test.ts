@@ -2,7 +2,6 @@
 import { describe, expect, it } from "vitest";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount } from "../../../src/builders/task-role-service-account.ts";
 import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
-import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
 
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "TaskDefinition", name: "batch", uid: "td-uid" };
 const template = (taskRoleArn: string) =>
