@@ -42,7 +42,7 @@ const ownerUid = (t: TaskObject): string[] => {
 /** What a ScheduledTask reads of a run's status: its lifecycle, stop, times and exit codes (runSucceeded). */
 const runView = (t: TaskObject): string => {
   const s = t.status;
-  return JSON.stringify([s?.lastStatus, s?.stopCode, s?.stoppedReason, s?.startedAt, s?.stoppedAt, (s?.tasks ?? []).map((x) => (x.containers ?? []).map((c) => c.exitCode))]);
+  return JSON.stringify([s?.lastStatus, s?.stopCode, s?.stoppedReason, s?.startedAt, s?.stoppedAt, (s?.tasks ?? []).flatMap((x) => (x.containers ?? []).flatMap((c) => (c.exitCode === undefined ? [] : [`${x.podName}/${c.name}=${c.exitCode}`])))]);
 };
 export const runChanged: UpdatePredicate<TaskObject> = (o, n) => runView(o) !== runView(n);
 

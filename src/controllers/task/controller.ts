@@ -14,7 +14,7 @@ import { Action, type Controller, type ReconcileContext } from "../../runtime/co
 import type { Informer } from "../../runtime/informer.ts";
 import { ApiRequestError } from "../../runtime/api-request.ts";
 import type { Manager } from "../../runtime/manager.ts";
-import { anyOf, deletionChanged, labelsChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged } from "../../runtime/predicates.ts";
+import { anyOf, deletionChanged, labelsChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged, type UpdatePredicate } from "../../runtime/predicates.ts";
 import { controllerOf, objectKey, Pods, ServiceAccounts, type KubeObject } from "../../runtime/resources.ts";
 import { CapacityContext } from "../capacity-context.ts";
 import { EcsTasks, type TaskObject } from "../ecs-resources.ts";
@@ -63,6 +63,11 @@ interface TaskCaches {
 /** The status this process last wrote, by Task key, with the Task's uid (a new Task of that name starts afresh). */
 export type WrittenStatuses = Map<string, { uid: string; status: TaskStatus | undefined }>;
 
+/** Whether each container has passed its startup probe: a task is RUNNING only once its essentials have. */
+const startedFlags = (p: PodObject): string => JSON.stringify((p.status?.containerStatuses ?? []).map((c) => c.started ?? null));
+/** What a task's status reads of its pod: its lifecycle (the stock predicate) and the containers' started flags. */
+export const taskPodChanged: UpdatePredicate<PodObject> = anyOf<PodObject>(podLifecycleChanged, (o, n) => startedFlags(o) !== startedFlags(n));
+
 const podNode = (pod: PodObject): string[] => (pod.spec?.nodeName === undefined || pod.spec.nodeName === "" ? [] : [pod.spec.nodeName]);
 
 /** Registers the Task controller (and its informers) with a Manager. */
@@ -99,8 +104,8 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
   const controller = mgr
     .controller<TaskObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(tasks)
-    // Only lifecycle transitions of a pod move a task (not kubelet heartbeats or status timestamps).
-    .owns(pods, { when: podLifecycleChanged })
+    // Only lifecycle transitions of a pod move a task (not kubelet heartbeats, condition timestamps or resourceVersions).
+    .owns(pods, { when: taskPodChanged })
     // Only what can interrupt a task: a node deleted (gone from the cache), being deleted, or tainted for reclaim.
     .watches(
       capacity.nodes,

@@ -8,6 +8,7 @@ import type { TaskStatus } from "../../../src/api/task.ts";
 import { scheduledRunName, SCHEDULED_AT_ANNOTATION } from "../../../src/builders/scheduled-task.ts";
 import type { ScheduledTaskObject, TaskObject } from "../../../src/controllers/ecs-resources.ts";
 import { planScheduledTask, renderScheduledTask, wallTime, type ScheduledTaskPlan } from "../../../src/controllers/scheduled-task/plan.ts";
+import { runChanged } from "../../../src/controllers/scheduled-task/controller.ts";
 import type { TaskDefinitionObject } from "../../../src/controllers/task-definition/resources.ts";
 
 const at = (iso: string): Date => new Date(iso);
@@ -229,5 +230,17 @@ describe("renderScheduledTask", () => {
     ["Asia/Kolkata (+05:30)", "2026-06-01T00:00:00Z", "2026-06-01T05:30:00+05:30"],
   ])("wallTime in %s", (zone, iso, want) => {
     expect(wallTime(at(iso), zone.split(" ")[0] ?? "UTC")).toBe(want);
+  });
+});
+
+describe("what wakes a ScheduledTask (runChanged)", () => {
+  const withStatus = (status: TaskStatus): TaskObject => aRun("2026-03-28T13:00:00Z", status);
+  it.each<[string, TaskStatus, TaskStatus, boolean]>([
+    ["a run's pod moves from PENDING to ACTIVATING (its summary stays PENDING): no", { lastStatus: "PENDING", pendingCount: 1 }, { lastStatus: "PENDING", pendingCount: 1, tasks: [{ podName: "p", lastStatus: "ACTIVATING" }] }, false],
+    ["the run starts: yes", { lastStatus: "PENDING" }, { lastStatus: "RUNNING", startedAt: "2026-03-28T13:00:05Z" }, true],
+    ["the run stops: yes", RUNNING, stopped("EssentialContainerExited", 0, "2026-03-28T13:05:00Z"), true],
+    ["an exit code appears (success or failure decides the history): yes", stopped("EssentialContainerExited", 0, "x"), { ...stopped("EssentialContainerExited", 0, "x"), tasks: [{ podName: "p", containers: [{ name: "app", exitCode: 2 }] }] }, true],
+  ])("%s", (_name, before, after, want) => {
+    expect(runChanged(withStatus(before), withStatus(after))).toBe(want);
   });
 });

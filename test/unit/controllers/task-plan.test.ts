@@ -10,6 +10,7 @@ import { CAPACITY_PROVIDER_LABEL } from "../../../src/builders/task-labels.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../../src/builders/task-definition-revision.ts";
 import { resolveCapacity } from "../../../src/controllers/capacity-context.ts";
 import type { TaskObject } from "../../../src/controllers/ecs-resources.ts";
+import { taskPodChanged } from "../../../src/controllers/task/controller.ts";
 import { planTask, renderTask, STOP_REASON_ANNOTATION, type ObservedTask, type TaskPlan } from "../../../src/controllers/task/plan.ts";
 import type { PodObject } from "../../../src/controllers/task/resources.ts";
 import { lookupOf, resolveTaskDefinitionRef } from "../../../src/controllers/task-definition/resolver.ts";
@@ -368,5 +369,27 @@ describe("renderTask", () => {
   });
   it("a task definition the manifests do not hold is the same SpecError the controller shows", () => {
     expect(() => renderTask(aTask(), { taskDefinitions: [] })).toThrow(/spec\.taskDefinition "batch": no TaskDefinition in namespace jobs/);
+  });
+});
+
+describe("what wakes a Task (taskPodChanged)", () => {
+  const heartbeat = (pod: PodObject): PodObject => {
+    const p = structuredClone(pod);
+    if (p.metadata !== undefined) p.metadata.resourceVersion = "999";
+    for (const c of p.status?.conditions ?? []) c.lastProbeTime = seconds(30);
+    return p;
+  };
+  const notStarted = (pod: PodObject): PodObject => {
+    const p = structuredClone(pod);
+    for (const c of p.status?.containerStatuses ?? []) c.started = false;
+    return p;
+  };
+  it.each<[string, PodObject, PodObject, boolean]>([
+    ["a kubelet heartbeat (probe time, resourceVersion): no", running0, heartbeat(running0), false],
+    ["the essential container exits: yes", running0, exited(running0, "app", 1), true],
+    ["an image pull fails: yes", running0, pullFailing(running0, "app"), true],
+    ["a container passes its startup probe (started): yes", notStarted(running0), running0, true],
+  ])("%s", (_name, before, after, want) => {
+    expect(taskPodChanged(before, after)).toBe(want);
   });
 });
