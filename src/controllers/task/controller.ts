@@ -152,7 +152,8 @@ export function observeTask(key: string, caches: TaskCaches, written: WrittenSta
   const taskDefinition = caches.resolver.resolveTaskDefinition(previous?.taskDefinition ?? task.spec.taskDefinition, namespace);
   const count = task.spec.count ?? TASK_DEFAULTS.count;
   const pods = Array.from({ length: count }, (_, i) => caches.pods.get(`${namespace}/${taskPodName(name, i)}`)).filter((p): p is PodObject => p !== undefined);
-  const roleArn = taskDefinition.ok ? taskDefinition.value.spec.taskRoleArn : undefined;
+  // The role the pods run as: the Task's override, else the task definition's (as applyTaskOverrides decides).
+  const roleArn = task.spec.overrides?.taskRoleArn ?? (taskDefinition.ok ? taskDefinition.value.spec.taskRoleArn : undefined);
   const roleSa = roleArn === undefined || roleArn === "" ? undefined : caches.serviceAccounts.get(`${namespace}/${serviceAccountName(roleArn)}`);
   return {
     task,

@@ -348,6 +348,11 @@ describe("planTask", () => {
       });
       expect(p.creates[0]?.pod.spec?.serviceAccountName).toBe("migrator");
     });
+    it("a Task's taskRoleArn override decides the ServiceAccount", () => {
+      const p = plan({ task: aTask({ overrides: { taskRoleArn: "arn:aws:iam::123456789012:role/auditor" } }), taskDefinition: ROLE_TD });
+      expect(p.serviceAccounts.map((sa) => sa.metadata.name)).toEqual(["auditor"]);
+      expect(p.creates[0]?.pod.spec?.serviceAccountName).toBe("auditor");
+    });
     it("a user's own ServiceAccount of that name is left alone", () => {
       const p = plan({ task: aTask(), taskDefinition: ROLE_TD, serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "migrator", namespace: "jobs" } } });
       expect(p.serviceAccounts).toEqual([]);
