@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { dump, loadAll } from "js-yaml";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { CliError, convertEcsDocument, parseJson, type Manifest } from "./convert.ts";
-import { renderTaskDefinition } from "./render.ts";
+import { renderAll } from "./render.ts";
 import {
   defaultIdentity,
   defaultLeaderElectionNamespace,
@@ -70,10 +70,13 @@ Flags:
   -n, --namespace NS     set metadata.namespace`,
   render: `Usage: ecs-operator render -f FILE [-f FILE ...] [-n NAMESPACE] [--revision N]
 
-Prints (YAML on stdout) the Kubernetes objects the controller would create, without a cluster. FILE holds
-ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON (converted first). For a
-TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks for one, and the
-Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. Fields that are not mapped are listed on stderr.
+Prints (YAML on stdout) the Kubernetes objects the controllers would create, without a cluster. FILE holds
+ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON (converted first); all files are
+read first. For a TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks
+for one, and the Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. For a Service: what the
+Service controller would apply in an empty namespace (Deployments per capacity provider or DaemonSets, Service,
+Ingress, HPA, PDB, task role ServiceAccount), resolved against the TaskDefinitions, CapacityProviders and Cluster
+of the files (else the built-ins; stderr says which). Fields that are not mapped are listed on stderr.
 
 Flags:
   -f, --filename FILE    input file (repeatable)
@@ -181,20 +184,10 @@ function render(args: string[], stderr: (line: string) => void): string {
     revision = Number(values.revision);
     if (!Number.isInteger(revision) || revision < 1) throw new CliError(`render: --revision "${values.revision}" is not a positive whole number`);
   }
-  const inputs = files("render", values).map((file) => ({ file, manifests: manifestsOf(file, values.namespace, stderr) }));
-  const objects: (Record<string, unknown> | string)[] = [];
-  for (const { file, manifests } of inputs) {
-    for (const m of manifests) {
-      const withNs: Manifest = values.namespace ? { ...m, metadata: { ...m.metadata, namespace: values.namespace } } : m;
-      if (m.kind !== "TaskDefinition") {
-        throw new CliError(`${file}: ${m.kind} ${m.metadata.name}: render handles TaskDefinitions so far; the ${m.kind} controller is not written yet`);
-      }
-      const res = renderTaskDefinition(withNs, file, { namespace: values.namespace, revision });
-      for (const n of res.notes) stderr(n);
-      objects.push(...res.objects);
-    }
-  }
-  return toYaml(objects);
+  const inputs = files("render", values).flatMap((file) => manifestsOf(file, values.namespace, stderr).map((manifest) => ({ file, manifest })));
+  const res = renderAll(inputs, { namespace: values.namespace, revision, now: new Date() });
+  for (const n of res.notes) stderr(n);
+  return toYaml(res.objects);
 }
 
 function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
