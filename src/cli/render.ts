@@ -3,6 +3,7 @@
 // resolve against), then each is printed by the function of its kind: for a TaskDefinition a v1 PodTemplate (the
 // pod of every task of its revision), its ServiceAccount and the Secrets it references as comments; for a Service
 // exactly what planService would apply in an empty namespace. No cluster is needed, so GitOps reviews can diff it.
+import type { V1Node } from "@kubernetes/client-node";
 import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
 import { resolveFamily, type TaskDefinitionSpec } from "../api/index.ts";
 import type { CapacityProvider } from "../api/objects.ts";
@@ -83,6 +84,8 @@ export interface RenderOptions {
   readonly revision?: number | undefined;
   /** The clock scheduled scaling is evaluated at. */
   readonly now: Date;
+  /** The nodes memberOf `=~` patterns and wildcards compile against (--nodes; default none). */
+  readonly nodes?: readonly V1Node[] | undefined;
 }
 
 /** What the files define that other kinds resolve against. */
@@ -206,7 +209,7 @@ export function renderService(m: Manifest, file: string, world: RenderWorld, opt
     taskDefinitions: { [ref]: resolved },
     children: [],
     pods: [],
-    nodes: [],
+    nodes: opts.nodes ?? [],
     serviceAccounts: [],
     others: "none",
     memory: { counted: {} },
@@ -220,6 +223,10 @@ export function renderService(m: Manifest, file: string, world: RenderWorld, opt
     p = plan(service);
   }
   if (p.stalled !== undefined) throw new CliError(`${who}: ${p.stalled.message}`);
+  const dependsOn = p.memory.labelDeps?.keys ?? [];
+  if (dependsOn.length > 0 && opts.nodes === undefined) {
+    notes.push(`${who}: placement patterns compile against the cluster's node labels (${dependsOn.join(", ")}); without --nodes they matched no node here`);
+  }
   const supported = p.status?.conditions?.find((c) => c.type === "Supported");
   if (supported?.status === "False") notes.push(`${who}: ${supported.message}`);
   return { objects: p.applies.map((a) => withoutOwnerReferences(a.object as unknown as Record<string, unknown>)), notes };

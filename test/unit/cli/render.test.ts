@@ -207,6 +207,22 @@ spec:
     expect(stderr).toContain("nowhere");
   });
 
+  it("memberOf =~ patterns compile against the Nodes of --nodes; without it stderr says they matched none", async () => {
+    const [file = "", nodes = ""] = files({
+      "web.yaml": `${EC2_TASK_DEFINITION}---\n${service("taskDefinition: web\nplacementConstraints: [{type: memberOf, expression: 'attribute:ecs.instance-type =~ m5.*'}]")}`,
+      "nodes.yaml": `apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Node, metadata: {name: a, labels: {node.kubernetes.io/instance-type: m5.large}}}\n  - {apiVersion: v1, kind: Node, metadata: {name: b, labels: {node.kubernetes.io/instance-type: c5.large}}}\n`,
+    });
+    const blind = await cli("render", "-f", file);
+    expect(blind.code).toBe(0);
+    expect(blind.stderr).toContain("Service web: placement patterns compile against the cluster's node labels (node.kubernetes.io/instance-type); without --nodes they matched no node here");
+    const { code, stdout, stderr } = await cli("render", "-f", file, "--nodes", nodes);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain("without --nodes");
+    const affinity = JSON.stringify(children(stdout)[0]?.spec?.template);
+    expect(affinity).toContain('"values":["m5.large"]');
+    expect(blind.stdout).not.toContain("m5.large");
+  });
+
   it("kinds render does not print yet are named on stderr and the rest is printed", async () => {
     const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\napiVersion: ecs.operator.dev/v1alpha1\nkind: Task\nmetadata: {name: job}\nspec: {taskDefinition: web}\n` });
     const { code, stdout, stderr } = await cli("render", "-f", file);
