@@ -29,7 +29,7 @@ import {
 import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
-import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult } from "../../builders/service-rollout.ts";
+import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
 import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
@@ -227,23 +227,76 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
   return { tasks, interrupted, newlyFailed, counted };
 }
 
+/** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
 function planRunning(observed: ObservedService, now: Date, options: ServicePlanOptions): ServicePlan {
+  const svc = observed.service;
+  const r = resolveSpec(observed);
+  const t = observeTasks(observed, r, now, options);
+  const step = stepDeployments(observed, r, t, now, options);
+  const claims = new Claims(observed);
+  const serviceRef: ServiceRef = { apiVersion: svc.apiVersion, kind: svc.kind, name: step.name, namespace: svc.metadata.namespace ?? "", uid: svc.metadata.uid ?? "", spec: svc.spec };
+  const workloads = buildWorkloads(observed, r, serviceRef, step, options, claims);
+  const taskRole = taskRoleServiceAccount(workloads.podTemplate, r.revision.taskDefinition, observed.serviceAccounts);
+  const extra = serviceChildren(observed, serviceRef, r, step, workloads.podTemplate, now, options, claims);
+  const stops = taskStops(observed, t, step.rollout, now);
+
+  const unplaceable = observed.pods.map((p) => unschedulableReason(p as V1Pod)).find((x) => x !== undefined);
+  const status = computeServiceStatus({
+    previous: svc.status,
+    generation: svc.metadata.generation,
+    serviceName: step.serviceName,
+    clusterName: r.cap.clusterName,
+    desiredCount: r.daemon ? step.primary?.desiredCount ?? 0 : step.desiredCount,
+    rollout: step.rollout,
+    selector: serviceSelectorString(step.name),
+    ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
+    extraMessages: stops.events.map((e) => e.message),
+    unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
+    unplaceable,
+    now,
+  });
+  const keys = [...workloads.dependsOnLabels].sort();
+  const recheck = Math.min(step.rollout.steady ? (options.steadyRecheckMs ?? 5 * 60_000) : (options.progressRecheckMs ?? 10_000), step.rollout.stableInMs ?? Infinity);
+  return {
+    lookups: claims.lookups,
+    applies: [...workloads.applies, ...(taskRole === undefined ? [] : [taskRole]), ...extra.applies],
+    patches: [],
+    deletes: [...extra.deletes, ...obsoleteWorkloads(observed, r, t, step), ...stops.deletes],
+    ...(extra.scale === undefined ? {} : { scale: extra.scale }),
+    status,
+    events: eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...stops.events], unplaceable),
+    next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
+    memory: { counted: stops.counted, ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
+  };
+}
+
+/** The ECS deployments step, and what the Kubernetes objects must run after it. */
+interface Step {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly desiredCount: number;
+  readonly launchType: string | undefined;
+  /** Per provider (in strategy order): the workload's kind, name and replicas. */
+  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number }[];
+  readonly owned: readonly (DeploymentObject | DaemonSetObject)[];
+  readonly rollout: RolloutResult;
+  readonly primary: ServiceDeploymentEntry | undefined;
+  /** The revision the workloads run: the spec's, or the one the circuit breaker rolled back to. */
+  readonly revision: RevisionRef;
+}
+
+function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: Date, options: ServicePlanOptions): Step {
   const svc = observed.service;
   const spec = svc.spec;
   const name = svc.metadata.name ?? "";
-  const namespace = svc.metadata.namespace ?? "";
-  const uid = svc.metadata.uid ?? "";
   const serviceName = spec.serviceName ?? name;
-  const r = resolveSpec(observed);
-  const { cap, providers, daemon } = r;
   const desiredCount = spec.desiredCount ?? 1;
-  const t = observeTasks(observed, r, now, options);
-
-  // The ECS deployments step: settled says whether the objects run the PRIMARY as desired before this step.
+  const { cap, providers, daemon } = r;
   const owned = observed.children.filter((o): o is DeploymentObject | DaemonSetObject => o.kind === "Deployment" || o.kind === "DaemonSet");
-  const shares = daemon ? providers.map((p) => ({ capacityProvider: p.provider.name, count: 0 })) : splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy");
+  const shares = daemon ? providers.map(() => 0) : splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy").map((s) => s.count);
   const kind = daemon ? "DaemonSet" : "Deployment";
-  const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i]?.count ?? 0 }) as const);
+  const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i] ?? 0 }) as const);
+  // Settled: whether the objects ran the PRIMARY as desired before this step (a deployment completes only then).
   const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
   const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), wanted, previousPrimary.id);
   // DAEMON: one task per node the DaemonSets select, as their controller counts them.
@@ -256,7 +309,7 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     serviceName,
     previous: svc.status?.deployments,
     desired: {
-      id: deploymentId(uid, r.revision.reference, svc.metadata.annotations?.[FORCE_NEW_DEPLOYMENT_ANNOTATION] ?? ""),
+      id: deploymentId(svc.metadata.uid ?? "", r.revision.reference, svc.metadata.annotations?.[FORCE_NEW_DEPLOYMENT_ANNOTATION] ?? ""),
       taskDefinition: r.revision.reference,
       desiredCount: daemon ? daemonDesired : desiredCount,
       ...(launchType === undefined ? {} : { launchType }),
@@ -270,41 +323,36 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     ...(options.taskStableSeconds === undefined ? {} : { stableSeconds: options.taskStableSeconds }),
     now,
   });
-
-  // The revision the objects run: the spec's, or the one the circuit breaker rolled back to.
   let revision: RevisionRef = { family: r.revision.family, revision: r.revision.revision, spec: r.revision.spec };
   if (rollout.target.taskDefinition !== r.revision.reference) {
     const back = resolutionOf(observed, rollout.target.taskDefinition);
     if (!back.ok) throw new SpecError("", `cannot roll back to ${rollout.target.taskDefinition}: ${back.message}`, ServiceReason.TaskDefinitionNotFound);
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
+  const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
+  return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision };
+}
 
-  const claims = new Claims(observed);
-  const serviceRef: ServiceRef = { apiVersion: svc.apiVersion, kind: svc.kind, name, namespace, uid, spec };
-  const workloads = buildWorkloads(observed, r, serviceRef, serviceName, revision, rollout.target.id, shares, options, claims);
-  const applies = [...workloads.applies];
-  const taskRole = taskRoleServiceAccount(workloads.podTemplate, r.revision.taskDefinition, observed.serviceAccounts);
-  if (taskRole !== undefined) applies.push(taskRole);
-  const extra = serviceChildren(observed, serviceRef, cap, revision, rollout.target.taskDefinition, workloads.podTemplate, desiredCount, daemon, now, options, claims);
-  applies.push(...extra.applies);
-  const deletes: ChildDelete[] = [...extra.deletes];
-  const unsupported = [...serviceUnsupportedFields(spec), ...workloads.unsupported, ...extra.unsupported];
+/**
+ * Obsolete workloads (a provider left the strategy, REPLICA ↔ DAEMON): deleted once the new ones keep
+ * minimumHealthyPercent on their own.
+ */
+function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, step: Step): ChildDelete[] {
+  const obsolete = step.owned.filter((o) => !step.wanted.some((w) => w.name === o.metadata?.name && w.kind === o.kind));
+  if (obsolete.length === 0) return [];
+  const desiredProviders = new Set(r.providers.map((p) => p.provider.name));
+  const providerOf = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? ""]));
+  const readyNew = t.tasks.filter((x) => x.state === "running" && desiredProviders.has(providerOf.get(x.uid) ?? "")).length;
+  const needed = r.daemon ? 0 : minimumHealthyTasks(step.desiredCount, effectivePercents(observed.service.spec.deploymentConfiguration).minimumHealthyPercent);
+  if (readyNew < needed) return [];
+  const namespace = observed.service.metadata.namespace ?? "";
+  return obsolete.map((o) => ({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why: "obsolete: its provider left the strategy or the scheduling strategy changed" }));
+}
 
-  // Obsolete children (a provider left the strategy, REPLICA ↔ DAEMON): removed once the new ones keep
-  // minimumHealthyPercent on their own.
-  const desiredNames = new Set(wanted.map((w) => w.name));
-  const obsolete = owned.filter((o) => !(desiredNames.has(o.metadata?.name ?? "") && o.kind === kind));
-  if (obsolete.length > 0) {
-    const desiredProviders = new Set(providers.map((p) => p.provider.name));
-    const providerOf = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? ""]));
-    const readyNew = t.tasks.filter((x) => x.state === "running" && desiredProviders.has(providerOf.get(x.uid) ?? "")).length;
-    const needed = daemon ? 0 : minimumHealthyTasks(desiredCount, effectivePercents(spec.deploymentConfiguration).minimumHealthyPercent);
-    if (readyNew >= needed) {
-      for (const o of obsolete) deletes.push({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why: "obsolete: its provider left the strategy or the scheduling strategy changed" });
-    }
-  }
-
-  // Pods to stop. A pod whose node is gone has no kubelet to stop it: removed at once (as the pod GC would, later).
+/** The tasks to stop (interrupted, and failed ones to relaunch), the event that reports the interrupted, and the memory. */
+function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, now: Date): { deletes: ChildDelete[]; events: ServiceEvent[]; counted: Record<string, number> } {
+  const deletes: ChildDelete[] = [];
+  // A pod whose node is gone has no kubelet to stop it: removed at once (as the pod GC would, later).
   const nodeNames = new Set(observed.nodes.map((n) => n.metadata?.name ?? ""));
   for (const i of t.interrupted) {
     const nodeGone = i.pod.spec?.nodeName !== undefined && !nodeNames.has(i.pod.spec.nodeName);
@@ -325,40 +373,13 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
       if (pod !== undefined) deletes.push(podDelete(pod, `failed: ${f.failure ?? "the task failed"}`));
     }
   }
-
-  const stopped: ServiceEvent[] = [];
+  const events: ServiceEvent[] = [];
   if (t.interrupted.length > 0) {
     const codes = [...new Set(t.interrupted.map((i) => i.stopCode))].join(", ");
-    stopped.push({ type: "Warning", reason: "TasksStopped", message: ServiceMessages.stoppedTasks(serviceName, t.interrupted.length, `${codes}: ${t.interrupted.map((i) => i.reason).join("; ")}`) });
+    const serviceName = observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
+    events.push({ type: "Warning", reason: "TasksStopped", message: ServiceMessages.stoppedTasks(serviceName, t.interrupted.length, `${codes}: ${t.interrupted.map((i) => i.reason).join("; ")}`) });
   }
-  const unplaceable = observed.pods.map((p) => unschedulableReason(p as V1Pod)).find((x) => x !== undefined);
-  const status = computeServiceStatus({
-    previous: svc.status,
-    generation: svc.metadata.generation,
-    serviceName,
-    clusterName: cap.clusterName,
-    desiredCount: daemon ? primary?.desiredCount ?? 0 : desiredCount,
-    rollout,
-    selector: serviceSelectorString(name),
-    ...(launchType === undefined ? {} : { launchType }),
-    extraMessages: stopped.map((e) => e.message),
-    unsupported,
-    unplaceable,
-    now,
-  });
-  const keys = [...workloads.dependsOnLabels].sort();
-  const recheck = Math.min(rollout.steady ? (options.steadyRecheckMs ?? 5 * 60_000) : (options.progressRecheckMs ?? 10_000), rollout.stableInMs ?? Infinity);
-  return {
-    lookups: claims.lookups,
-    applies,
-    patches: [],
-    deletes,
-    ...(extra.scale === undefined ? {} : { scale: extra.scale }),
-    status,
-    events: eventsOf(svc.status, status, serviceName, [...rollout.events, ...stopped], unplaceable),
-    next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
-    memory: { counted, ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
-  };
+  return { deletes, events, counted };
 }
 
 /** The values the nodes have for the label keys memberOf was compiled against (compared to requeue on a change). */
@@ -403,10 +424,7 @@ function buildWorkloads(
   observed: ObservedService,
   r: Resolved,
   service: ServiceRef,
-  serviceName: string,
-  revision: RevisionRef,
-  id: string,
-  shares: readonly { count: number }[],
+  step: Step,
   options: ServicePlanOptions,
   claims: Claims,
 ): { applies: ChildApply[]; podTemplate: PodTemplate | undefined; unsupported: { field: string; reason: string }[]; dependsOnLabels: Set<string> } {
@@ -417,13 +435,13 @@ function buildWorkloads(
   for (const [i, p] of r.providers.entries()) {
     const input = {
       service,
-      serviceName,
+      serviceName: step.serviceName,
       clusterName: r.cap.clusterName,
-      revision,
-      deploymentId: id,
+      revision: step.revision,
+      deploymentId: step.rollout.target.id,
       provider: p.provider,
       scheduling: p.scheduling,
-      replicas: shares[i]?.count ?? 0,
+      replicas: step.wanted[i]?.replicas ?? 0,
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
     };
@@ -485,16 +503,16 @@ const CHILD_RESOURCES: readonly ResourceType[] = [Services, Ingresses, Horizonta
 function serviceChildren(
   observed: ObservedService,
   ref: ServiceRef,
-  cap: Resolved["cap"],
-  revision: RevisionRef,
-  revisionRef: string,
+  r: Resolved,
+  step: Step,
   podTemplate: PodTemplate | undefined,
-  desiredCount: number,
-  daemon: boolean,
   now: Date,
   options: ServicePlanOptions,
   claims: Claims,
 ): { applies: ChildApply[]; deletes: ChildDelete[]; scale?: number; scheduledMs?: number; unsupported: { field: string; reason: string }[] } {
+  const { cap, daemon } = r;
+  const { desiredCount, revision } = step;
+  const revisionRef = step.rollout.target.taskDefinition;
   const child: ServiceChildContext = {
     namespace: ref.namespace,
     ownerReference: ownerReference(ref),
