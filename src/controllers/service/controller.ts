@@ -107,6 +107,19 @@ const workloadChanged = anyOf(generationChanged, workloadStatusRead, labelsChang
 const childChanged = anyOf(specChanged, labelsChanged, annotationsChanged, deletionChanged);
 /** Clusters and CapacityProviders: their status roll-ups move with every pod transition, and the plan reads none of it. */
 const capacityChanged = anyOf(specChanged, labelsChanged, deletionChanged);
+const taskDefinitionChanged = anyOf(generationChanged, deletionChanged);
+const revisionChanged = anyOf(labelsChanged, annotationsChanged, deletionChanged);
+
+/** The update predicate of each watch of the Service controller (exported for its tests). */
+export const SERVICE_WATCH_PREDICATES = {
+  workload: workloadChanged,
+  child: childChanged,
+  pod: podLifecycleChanged,
+  node: nodeSchedulingChanged,
+  capacity: capacityChanged,
+  taskDefinition: taskDefinitionChanged,
+  revision: revisionChanged,
+} as const;
 
 export function registerServiceController(mgr: Manager, opts: ServiceControllerOptions): ServiceController {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
@@ -152,18 +165,18 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
 
   const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(services)
-    .owns(caches.deployments, { when: workloadChanged })
-    .owns(caches.daemonSets, { when: workloadChanged });
-  for (const informer of caches.children) builder.owns(informer, { when: childChanged });
+    .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload })
+    .owns(caches.daemonSets, { when: SERVICE_WATCH_PREDICATES.workload });
+  for (const informer of caches.children) builder.owns(informer, { when: SERVICE_WATCH_PREDICATES.child });
   const controller = builder
     // A task's lifecycle moving (phase, readiness, containers, node, deletion): only that pod's service.
-    .watches(pods, (p) => serviceKeysOfPods([p]), { when: podLifecycleChanged })
+    .watches(pods, (p) => serviceKeysOfPods([p]), { when: SERVICE_WATCH_PREDICATES.pod })
     // A TaskDefinition or revision appearing, changing or going: the services that name its family.
-    .watches(opts.taskDefinitions.taskDefinitions, (td) => servicesOfFamily(td.metadata?.namespace ?? "", td.spec.family ?? td.metadata?.name ?? ""), { when: anyOf(generationChanged, deletionChanged) })
+    .watches(opts.taskDefinitions.taskDefinitions, (td) => servicesOfFamily(td.metadata?.namespace ?? "", td.spec.family ?? td.metadata?.name ?? ""), { when: SERVICE_WATCH_PREDICATES.taskDefinition })
     .watches(opts.taskDefinitions.revisions, (cr) => {
       const family = cr.metadata?.annotations?.["ecs.operator.dev/family"];
       return family === undefined ? [] : servicesOfFamily(cr.metadata?.namespace ?? "", family);
-    }, { when: anyOf(labelsChanged, annotationsChanged, deletionChanged) })
+    }, { when: SERVICE_WATCH_PREDICATES.revision })
     // Nodes (scheduling fields only, never heartbeats): a spot node tainted or gone → the services with pods on it;
     // labels that memberOf patterns were compiled against → the services whose compiled affinity would change.
     .watches(capacity.nodes, (node) => {
@@ -175,9 +188,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
         for (const [key, m] of withDeps) if (m.labelDeps !== undefined && labelFingerprint(m.labelDeps.keys, values) !== m.labelDeps.fingerprint) keys.add(key);
       }
       return [...keys];
-    }, { when: nodeSchedulingChanged })
-    .watches(capacity.clusters, (cluster) => services.list().filter((s) => s.metadata.namespace === cluster.metadata.namespace).map(objectKey), { when: capacityChanged })
-    .watches(capacity.capacityProviders, () => services.list().map(objectKey), { when: capacityChanged })
+    }, { when: SERVICE_WATCH_PREDICATES.node })
+    .watches(capacity.clusters, (cluster) => services.list().filter((s) => s.metadata.namespace === cluster.metadata.namespace).map(objectKey), { when: SERVICE_WATCH_PREDICATES.capacity })
+    .watches(capacity.capacityProviders, () => services.list().map(objectKey), { when: SERVICE_WATCH_PREDICATES.capacity })
     .reconcile((key, ctx) => {
       opts.onReconcile?.(key);
       return reconcileService(key, ctx, deps);
