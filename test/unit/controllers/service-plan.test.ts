@@ -164,6 +164,26 @@ const rows: Row[] = [
     wantEvents: ["Warning DeploymentFailed"],
   },
   {
+    name: "circuit breaker: a rollback target whose revision is gone is a spec error TaskDefinitionNotFound naming it",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      revisions: [aRevision(2)],
+      pods: [crash("web-crash", dep(2))],
+    }),
+    wantApplies: [],
+    wantStalled: { reason: "TaskDefinitionNotFound", message: "cannot roll back to web:1" },
+  },
+  {
+    name: "a new force-new-deployment value starts a new deployment of the same revision",
+    observed: observing({ ...aService({ deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), metadata: { ...aService().metadata, annotations: { "ecs.operator.dev/force-new-deployment": "2026-03-01" } } }),
+    wantDeployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS", taskDefinition: "web:1" }, { id: dep(1), status: "ACTIVE" }],
+  },
+  {
+    name: "fields accepted but not mapped are listed in Supported=False, and the service still runs",
+    observed: observing(aService({ networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } })),
+    wantApplies: ["Deployment/web-ec2", "PodDisruptionBudget/web"],
+    wantConditions: { Supported: { status: "False", reason: "UnsupportedFields" } },
+  },
+  {
     name: "obsolete children: the Deployment of a provider that left the strategy stays while the new provider's tasks are not ready",
     observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
       children: workloadsOf({ strategy: [fargate()] }),
