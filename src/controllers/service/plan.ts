@@ -34,6 +34,7 @@ import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupport
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { truncateText } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
 import { controllerOf, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
@@ -223,8 +224,37 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
   }
   const nowMs = now.getTime();
   const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
-  const newlyFailed = tasks.filter((t) => t.state === "failed" && counted[t.uid] === undefined);
+  const newlyFailed = [...tasks, ...refusedLaunches(observed, now, options)].filter((t) => t.state === "failed" && counted[t.uid] === undefined);
   return { tasks, interrupted, newlyFailed, counted };
+}
+
+/** The prefix of the made-up uids of refused launches (no pod was ever created for them). */
+const REFUSED_LAUNCH = "refused-launch/";
+
+/**
+ * Launches the API server refuses (a ReplicaSet's FailedCreate: Pod Security, a webhook, an invalid field), read from
+ * the Deployment's ReplicaFailure condition: every missing task counts as a failed launch once per progress recheck
+ * while the condition holds, as ECS counts each launch that fails, so the circuit breaker trips instead of the
+ * deployment staying IN_PROGRESS for ever. Each gets a uid made of the condition and the round, counted once.
+ */
+function refusedLaunches(observed: ObservedService, now: Date, options: ServicePlanOptions): ObservedTask[] {
+  const intervalMs = options.progressRecheckMs ?? 10_000;
+  const out: ObservedTask[] = [];
+  for (const child of observed.children) {
+    if (child.kind !== "Deployment") continue;
+    const d = child as DeploymentObject;
+    const failure = d.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+    if (failure === undefined) continue;
+    const since = Date.parse(String(failure.lastTransitionTime ?? failure.lastUpdateTime ?? ""));
+    const missing = Math.max(0, (d.spec?.replicas ?? 0) - (d.status?.replicas ?? 0));
+    if (Number.isNaN(since) || missing === 0) continue;
+    const round = Math.floor(Math.max(0, now.getTime() - since) / intervalMs);
+    const why = truncateText(`${failure.reason ?? "FailedCreate"}: ${failure.message ?? ""}`);
+    for (let i = 0; i < missing; i++) {
+      out.push({ uid: `${REFUSED_LAUNCH}${d.metadata?.uid ?? ""}/${since}/${round}/${i}`, name: d.metadata?.name ?? "", deploymentId: d.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION], state: "failed", failure: `ResourceInitializationError: ${why}` });
+    }
+  }
+  return out;
 }
 
 /** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
@@ -374,6 +404,10 @@ function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, 
     }
   }
   const events: ServiceEvent[] = [];
+  const serviceNameOf = (): string => observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
+  // Refused launches: one event per Deployment and reason, as ECS's "failed to launch a task".
+  const refusals = new Set(t.newlyFailed.filter((f) => f.uid.startsWith(REFUSED_LAUNCH)).map((f) => f.failure ?? ""));
+  for (const why of refusals) events.push({ type: "Warning", reason: "TaskFailedToStart", message: `(service ${serviceNameOf()}) failed to launch a task with (error ${why}).` });
   if (t.interrupted.length > 0) {
     const codes = [...new Set(t.interrupted.map((i) => i.stopCode))].join(", ");
     const serviceName = observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
