@@ -26,7 +26,7 @@ import {
   type RevisionRef,
   type ServiceRef,
 } from "../../builders/service-deployment.ts";
-import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
+import { serviceEventMessage, ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
 import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
@@ -343,7 +343,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
       taskDefinition: r.revision.reference,
       desiredCount: daemon ? daemonDesired : desiredCount,
       ...(launchType === undefined ? {} : { launchType }),
-      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map((i) => ({ ...i })) } : {}),
+      // Only the fields ECS reports, bounded by the schema: an unknown field of an item (any size) never reaches status.
+      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map(({ capacityProvider, weight, base }) => ({ capacityProvider, ...(weight === undefined ? {} : { weight }), ...(base === undefined ? {} : { base }) })) } : {}),
     },
     tasks: t.tasks,
     newFailures,
@@ -683,7 +684,8 @@ function planDrain(observed: ObservedService, now: Date): ServicePlan {
  */
 function eventsOf(previous: ServiceStatus | undefined, next: ServiceStatus, serviceName: string, made: readonly ServiceEvent[], unplaceable: string | undefined): ServiceEvent[] {
   const known = new Map<string, ServiceEvent>();
-  const add = (e: ServiceEvent): void => { known.set(e.message, e); };
+  // Keyed as status stores the message (cut to its bound), which is what newEventMessages returns.
+  const add = (e: ServiceEvent): void => { known.set(serviceEventMessage(e.message), e); };
   made.forEach(add);
   add({ type: "Normal", reason: "SteadyState", message: ServiceMessages.steadyState(serviceName) });
   add({ type: "Normal", reason: "Draining", message: ServiceMessages.draining(serviceName) });
