@@ -153,7 +153,7 @@ export function scaleOutLines(namespace: string): string[] {
   const selector = `ecs.operator.dev/service=${AUTOSCALING_DEMO_SERVICE}`;
   return [
     `  while sleep 5; do kubectl annotate pods -n ${namespace} -l ${selector} kwok.ecs-operator.dev/cpu-utilization=90 --overwrite >/dev/null; done    # load ${AUTOSCALING_DEMO_SERVICE} (Ctrl-C ends it)`,
-    `  kubectl get hpa,ecsservice -n ${namespace} -w    # in another shell: cpu 90%/60%, desiredCount 2 → 3 → 5 → 8 → 12`,
+    `  kubectl get hpa,ecsservice -n ${namespace} -w    # in another shell: cpu 90%/60%, desiredCount 4 → 6 → 9 → 12, a step a minute`,
     `  kubectl annotate pods -n ${namespace} -l ${selector} kwok.ecs-operator.dev/cpu-utilization-    # idle again: back to 2 after the 300 s scaleInCooldown`,
   ];
 }
