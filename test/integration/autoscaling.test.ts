@@ -3,6 +3,7 @@
 // HPA the operator writes reads it and moves spec.desiredCount through the Service's scale subresource, and the
 // Service controller follows with tasks split over the capacity provider strategy. The test control plane runs the
 // HPA controller every 2 s and metrics-server at its 10 s resolution (docs/autoscaling.md, "The test pipeline").
+// The tests run concurrently, each in a namespace of its own, to keep the file near a minute and a half.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
@@ -223,6 +224,33 @@ describe.concurrent("Service autoscaling on live metrics", () => {
     const h = await readHpa(ns);
     expect(utilization(h, "memory")).toBeDefined();
     expect(h.status?.desiredReplicas).toBe(4);
+  });
+
+  it("step scaling: a ChangeInCapacity step of 6 lets the first scale-out go from 2 to 8 tasks, where the HPA's own limit stops at 6", { timeout: 300_000 }, async ({ expect }) => {
+    const ns = await testNamespace(kc, "as-step");
+    await startControllers(ns);
+    // Far above the target: even if metrics-server has a rate for only one of the two tasks yet (the other counts as
+    // 0 on scale-out), the HPA wants more than 8, so what stops it is the rate limit under test.
+    await createTaskDefinition(ns, taskDefinition({ kubernetes: { podAnnotations: { [CPU_UTILIZATION]: "600" } } }));
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 2,
+      autoScaling: {
+        minCapacity: 1,
+        maxCapacity: 9,
+        targetTrackingScalingPolicies: [cpuPolicy(60)],
+        stepScalingPolicies: [{ policyName: "burst", stepScalingPolicyConfiguration: { adjustmentType: "ChangeInCapacity", cooldown: 60, stepAdjustments: [{ metricIntervalLowerBound: 0, scalingAdjustment: 6 }] } }],
+      },
+    });
+    // The HPA's default scale-up allows max(100 %, 4 tasks) per 15 s: 2 → 6; the step adds "6 tasks per 60 s": 2 → 8.
+    const rescales = await eventually("the HPA's first rescale", async () => {
+      const { stdout } = await kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale", "-o", "json");
+      const items = (JSON.parse(stdout) as { items: { message: string; firstTimestamp?: string; eventTime?: string }[] }).items;
+      return items.length > 0 ? items.sort((x, y) => (x.firstTimestamp ?? x.eventTime ?? "").localeCompare(y.firstTimestamp ?? y.eventTime ?? "")) : undefined;
+    }, 120_000, 1_000);
+    expect(rescales[0]?.message).toMatch(/^New size: 8; reason: cpu resource utilization \(percentage of request\) above target$/);
+    const svc = await serviceWhen(ns, "at maxCapacity 9", steady(9), 120_000);
+    expect(svc.spec.desiredCount).toBe(9);
   });
 
   it("a scheduled action raises minCapacity at its time (injected clock) and the service follows to 4 tasks", { timeout: 300_000 }, async ({ expect }) => {
