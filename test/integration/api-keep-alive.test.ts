@@ -15,6 +15,11 @@ interface Relay {
   connections: number;
   /** Closes every open connection, as a server does with idle ones. */
   dropAll(): void;
+  /**
+   * Closes the next connection that carries a second request, without forwarding it: the race of a server closing
+   * an idle connection just as the client sends on it.
+   */
+  dropNextReuse(): void;
   kc: KubeConfig;
   close(): Promise<void>;
 }
@@ -28,11 +33,22 @@ afterEach(async () => {
 async function relayTo(kc: KubeConfig): Promise<Relay> {
   const target = new URL(kc.getCurrentCluster()?.server ?? "");
   const open = new Set<Socket>();
+  let dropReuse = false;
   const server: Server = createServer((client) => {
     relay.connections++;
     const upstream = connect(Number(target.port), target.hostname);
     open.add(client);
-    client.pipe(upstream).pipe(client);
+    let answered = false;
+    upstream.once("data", () => { answered = true; });
+    client.on("data", (chunk: Buffer) => {
+      if (dropReuse && answered) {
+        dropReuse = false;
+        drop();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
     const drop = (): void => {
       client.destroy();
       upstream.destroy();
@@ -54,6 +70,7 @@ async function relayTo(kc: KubeConfig): Promise<Relay> {
   const relay: Relay = {
     connections: 0,
     dropAll: () => { for (const s of open) s.destroy(); },
+    dropNextReuse: () => { dropReuse = true; },
     kc: through,
     close: async () => {
       relay.dropAll();
@@ -96,5 +113,17 @@ describe("API requests reuse TLS connections", () => {
       expect((await get()).metadata.name).toBe("default");
     }
     expect(relay.connections).toBe(6);
+  });
+
+  it("a request on a pooled connection that the server closes as it arrives is sent again on a new connection", async () => {
+    const relay = await relayTo(kubeConfig());
+    const get = (): Promise<{ metadata: { name: string } }> => apiRequest(relay.kc, { method: "GET", path: resourcePath(Namespaces, undefined, "default") });
+    await get();
+    relay.dropNextReuse();
+    expect((await get()).metadata.name).toBe("default");
+    expect(relay.connections).toBe(2);
+    // The new connection is pooled in turn.
+    await get();
+    expect(relay.connections).toBe(2);
   });
 });
