@@ -40,7 +40,17 @@ export interface StartOptions {
   binDir: string;
   /** Progress lines (starting etcd, waiting for nodes ...). */
   log?: (line: string) => void;
+  /**
+   * "bench" raises the client rate limits of kube-controller-manager and kube-scheduler (BENCH_CLIENT_RATE), so that
+   * plain Deployments roll as fast as the machine allows and the benchmark compares the operator against the work
+   * itself, not against the default pacing (20 QPS, burst 30 for kube-controller-manager; 50/100 for the scheduler).
+   * Default "test": the stock limits.
+   */
+  profile?: "test" | "bench";
 }
+
+/** Client QPS and burst of kube-controller-manager and kube-scheduler in the bench profile (docs/performance.md). */
+export const BENCH_CLIENT_RATE = { qps: 200, burst: 400 } as const;
 
 /** Runs test/controlplane/build.sh (a no-op when the cache is warm) and returns the bin directory. */
 export async function buildBinaries(log: (line: string) => void = () => undefined): Promise<string> {
@@ -214,6 +224,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 });
   const state: ControlPlaneState = { dir, binDir: opts.binDir, kubeconfig, server, pids: {}, args: {} };
+  const bench = opts.profile === "bench";
   const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
 
   try {
@@ -253,9 +264,10 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, "--leader-elect=false",
       `--service-account-private-key-file=${join(pki, "sa.key")}`, `--root-ca-file=${join(pki, "ca.crt")}`,
       "--use-service-account-credentials=false", "--profiling=false", "--v=1",
+      ...(bench ? [`--kube-api-qps=${BENCH_CLIENT_RATE.qps}`, `--kube-api-burst=${BENCH_CLIENT_RATE.burst}`] : []),
     ]);
     const schedPid = await launch(state, "kube-scheduler", [
-      `--config=${await writeSchedulerConfig(dir, kubeconfig)}`,
+      `--config=${await writeSchedulerConfig(dir, kubeconfig, bench)}`,
       `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${schedPort}`, "--v=1",
     ]);
@@ -285,13 +297,13 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
 }
 
 /** A scheduler configuration with the default profile and `ecs-binpack` (MostAllocated scoring, no default spread). */
-async function writeSchedulerConfig(dir: string, kubeconfig: string): Promise<string> {
+async function writeSchedulerConfig(dir: string, kubeconfig: string, bench: boolean): Promise<string> {
   const file = join(dir, "scheduler-config.yaml");
   await writeFile(file, [
     "apiVersion: kubescheduler.config.k8s.io/v1",
     "kind: KubeSchedulerConfiguration",
     "leaderElection: {leaderElect: false}",
-    `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}}`,
+    `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}${bench ? `, qps: ${BENCH_CLIENT_RATE.qps}, burst: ${BENCH_CLIENT_RATE.burst}` : ""}}`,
     "profiles:",
     "- schedulerName: default-scheduler",
     "- schedulerName: ecs-binpack",
