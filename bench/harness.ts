@@ -51,6 +51,8 @@ export interface BenchOptions {
   /** How many resync periods the idle phase watches. */
   idleResyncs?: number;
   cpuProfileDir?: string;
+  /** Run the operator from dist/ (built) or src/ (default). */
+  code?: "dist" | "src";
   log?: (line: string) => void;
   /** Written into the result: how busy the machine was, what else ran. */
   note?: string;
@@ -123,6 +125,8 @@ export interface BenchResult {
   services: number;
   tasks: number;
   machine: { cpus: number; loadavgAtStart: number[]; totalMemoryBytes: number; node: string; note: string };
+  /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
+  operatorCode: "dist" | "src";
   controlPlane: Record<string, unknown>;
   nodesAdded: number;
   phases: PhaseResult[];
@@ -325,7 +329,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     trackers.push(services, deployments, ecsPods, plainPods);
     await Promise.all(trackers.map((t) => t.start()));
 
-    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir });
+    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
     await operator.waitReady();
     await client.create(Clusters, ecsCluster(ecsNs));
     await quiet();
@@ -384,7 +388,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await operator.stop();
     const stopSeconds = (performance.now() - stopStart) / 1000;
     peakRss = 0;
-    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir });
+    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
     const readySeconds = await operator.waitReady();
     const current = operator;
     await until("the restarted operator's first pass", async () => {
@@ -426,6 +430,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       tasks: R,
       machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
       controlPlane: opts.controlPlane ?? {},
+      operatorCode: opts.code ?? "src",
       nodesAdded,
       phases,
       idle,

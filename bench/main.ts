@@ -1,21 +1,24 @@
 // `npm run bench -- --services N [--tasks R]`: starts a control plane of its own with the bench profile (or uses the
 // cluster of KUBECONFIG), runs bench/harness.ts, writes bench/results/<date>-N<n>.json and prints the table.
 // docs/performance.md explains the method and the figures.
+import { execFile } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { parseArgs, promisify } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { BENCH_CLIENT_RATE, buildBinaries, startControlPlane, stopControlPlane, type ControlPlaneState } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
 import { runBench } from "./harness.ts";
+import { ROOT } from "./operator.ts";
 import { formatTable } from "./report.ts";
 
-const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--cpu-prof] [--note TEXT]
+const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--cpu-prof] [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
-bench/results/<date>-N<N>.json. See docs/performance.md.`;
+bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unless --from-src.
+See docs/performance.md.`;
 
 const positiveInt = (flag: string, text: string | undefined, dflt: number): number => {
   if (text === undefined) return dflt;
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     "resync-seconds": { type: "string" },
     "idle-resyncs": { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
+    "from-src": { type: "boolean", default: false },
     note: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -58,6 +62,10 @@ try {
     kubeconfig = state.kubeconfig;
   }
   await installCrds(kubeconfig);
+  if (!values["from-src"]) {
+    log("building dist/ (npm run build)");
+    await promisify(execFile)(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")]);
+  }
   const date = new Date().toISOString().slice(0, 10);
   const result = await runBench({
     kubeconfig,
@@ -68,6 +76,7 @@ try {
     idleResyncs: positiveInt("--idle-resyncs", values["idle-resyncs"], 2),
     cpuProfileDir: values["cpu-prof"] ? join(resultsDir, "profiles", `${date}-N${services}`) : undefined,
     note: values.note ?? "",
+    code: values["from-src"] ? "src" : "dist",
     controlPlane: external ? { kubeconfig: "KUBECONFIG" } : { profile: "bench", clientQps: BENCH_CLIENT_RATE.qps, clientBurst: BENCH_CLIENT_RATE.burst },
     log,
   });

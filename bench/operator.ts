@@ -1,13 +1,37 @@
-// The operator under measurement: bench/operator-process.ts started as a child process, its /readyz and /metrics,
-// its CPU from /proc, and a graceful stop. A child of its own so that its CPU is not mixed with the bench's.
+// The operator under measurement, as a child process of its own (so that its CPU and memory are its own), wired as
+// `ecs-operator run` wires it (registerControllers on one Manager) but with the resync period as a parameter, so that
+// the idle phase can watch a few resyncs in a short time. Also its /readyz and /metrics, its CPU from /proc, and a
+// graceful stop.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { cpuSeconds } from "./proc.ts";
 import { parsePrometheus, type Sample } from "./prometheus.ts";
 
-const SCRIPT = fileURLToPath(new URL("./operator-process.ts", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The child's program, given to `node -e`: from dist/ (what ships: plain JavaScript, no type stripping in the
+ * process, which alone adds ~25 MiB of RSS) or from src/ (no build needed; the smoke test's choice).
+ */
+function entry(code: "dist" | "src"): string {
+  const mod = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, code, code === "dist" ? path.replace(/\.ts$/, ".js") : path)).href);
+  return `
+import { KubeConfig } from "@kubernetes/client-node";
+import { registerControllers } from ${mod("controllers/register.ts")};
+import { createLogger } from ${mod("runtime/logger.ts")};
+import { Manager } from ${mod("runtime/manager.ts")};
+const [kubeconfig, namespace, port, resyncSeconds] = process.argv.slice(1);
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "warn" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
+registerControllers(mgr, { namespace });
+mgr.handleSignals();
+await mgr.start();
+`;
+}
 
 export interface OperatorOptions {
   kubeconfig: string;
@@ -15,6 +39,8 @@ export interface OperatorOptions {
   resyncSeconds: number;
   /** Write a V8 CPU profile (node --cpu-prof) into this directory when the process exits. */
   cpuProfileDir?: string | undefined;
+  /** Run the compiled dist/ (build first) or src/ directly. */
+  code: "dist" | "src";
 }
 
 async function freePort(): Promise<number> {
@@ -50,7 +76,9 @@ export class OperatorProcess {
   static async start(opts: OperatorOptions): Promise<OperatorProcess> {
     const port = await freePort();
     const node = opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`];
-    const child = spawn(process.execPath, [...node, SCRIPT, `--kubeconfig=${opts.kubeconfig}`, `--namespace=${opts.namespace}`, `--metrics-port=${port}`, `--resync-seconds=${opts.resyncSeconds}`], { stdio: ["ignore", "pipe", "pipe"] });
+    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds)];
+    // cwd: the checkout, where `node -e` resolves @kubernetes/client-node.
+    const child = spawn(process.execPath, [...node, "--input-type=module", "-e", entry(opts.code), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
     return new OperatorProcess(child, port);
   }
 
