@@ -7,7 +7,7 @@ import { runBench } from "../../bench/harness.ts";
 import { formatTable } from "../../bench/report.ts";
 
 describe("bench smoke", () => {
-  it("20 ECS Services and 20 plain Deployments of 3 tasks: every phase completes, and the idle operator writes nothing", async () => {
+  it("20 ECS Services and 20 plain Deployments of 3 tasks: every phase completes, and neither the idle nor the restarted operator writes", async () => {
     const dir = inject("controlPlaneDir");
     const state = dir === "" ? undefined : await readState(dir);
     const result = await runBench({ kubeconfig: inject("kubeconfig"), services: 20, tasks: 3, pids: state?.pids ?? {}, resyncSeconds: 5, idleResyncs: 2 });
@@ -27,6 +27,7 @@ describe("bench smoke", () => {
     expect(result.idle.writesTotal).toBe(0);
     expect(result.restart.firstPassSeconds).toBeGreaterThanOrEqual(result.restart.readySeconds);
     expect(result.restart.reconciles.service ?? 0).toBeGreaterThanOrEqual(20);
+    expect(result.restart.writesTotal).toBe(0);
     expect(result.restart.memory.heapUsedBytes).toBeGreaterThan(0);
     if (state) expect(result.phases[0]?.ecs.cpuSeconds["kube-apiserver"]).toBeGreaterThan(0);
     expect(formatTable(result)).toContain("| create | ECS |");
