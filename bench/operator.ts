@@ -26,7 +26,7 @@ import { Manager } from ${mod("runtime/manager.ts")};
 const [kubeconfig, namespace, port, resyncSeconds] = process.argv.slice(1);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
-const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "warn" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
+const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
 registerControllers(mgr, { namespace });
 mgr.handleSignals();
 await mgr.start();
@@ -58,16 +58,31 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class OperatorProcess {
   readonly startedAt: number;
+  private readonly startedAtWall = Date.now();
   private readonly child: ChildProcess;
   private readonly port: number;
   private output = "";
   private exited = false;
+  private syncedAtWall: number | undefined;
 
   private constructor(child: ChildProcess, port: number) {
     this.child = child;
     this.port = port;
     this.startedAt = performance.now();
-    const keep = (d: Buffer): void => { this.output = (this.output + d.toString()).slice(-4000); };
+    const keep = (d: Buffer): void => {
+      const text = d.toString();
+      this.output = (this.output + text).slice(-4000);
+      // The Manager logs this line the moment every informer has synced; /readyz can answer later, when the
+      // first pass keeps the event loop busy.
+      if (this.syncedAtWall === undefined) {
+        const line = text.split("\n").find((l) => l.includes('"msg":"informer caches synced"'));
+        try {
+          if (line !== undefined) this.syncedAtWall = Date.parse((JSON.parse(line) as { time: string }).time);
+        } catch {
+          // the line was split across chunks: /readyz stands in
+        }
+      }
+    };
     child.stdout?.on("data", keep);
     child.stderr?.on("data", keep);
     child.once("exit", () => { this.exited = true; });
@@ -110,6 +125,11 @@ export class OperatorProcess {
       await sleep(50);
     }
     throw this.failure(`was not ready within ${timeoutMs / 1000}s`);
+  }
+
+  /** Seconds from start until the Manager logged that its informers synced, once it has. */
+  cachesSyncedSeconds(): number | undefined {
+    return this.syncedAtWall === undefined ? undefined : (this.syncedAtWall - this.startedAtWall) / 1000;
   }
 
   async metrics(): Promise<Sample[]> {
