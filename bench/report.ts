@@ -34,6 +34,8 @@ export function formatTable(r: BenchResult): string {
   lines.push(`CPU ratios (ECS run): ${ratios.join("; ")}`);
   const reconciles = (s: SideResult | undefined): string => (s === undefined ? "-" : Object.entries(s.reconciles).map(([k, v]) => `${k} ${v}`).join(", "));
   lines.push(`reconciles in the ECS rollout: ${reconciles(ecs("rollout"))}`);
+  const waits = (s: SideResult | undefined): string => (s === undefined ? "-" : Object.entries(s.queueWait).map(([k, v]) => `${k} ${num(v.meanSeconds, 2)} s`).join(", "));
+  lines.push(`mean queue wait: creation ${waits(ecs("create"))}; rollout ${waits(ecs("rollout"))}`);
   const i = r.idle;
   lines.push(`idle ${num(i.seconds, 0)} s (${num(i.resyncs, 1)} resyncs of ${i.resyncSeconds} s): ${i.writesTotal} writes, reconciles per object per resync ${Object.entries(i.reconcilesPerObjectPerResync).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")}, operator CPU ${num(i.cpuSeconds.operator, 2)} s`);
   const t = r.restart;

@@ -4,7 +4,7 @@ import { formatTable } from "../../../bench/report.ts";
 
 const side = (seconds: number, operator: number, apiserver: number, reconciles: Record<string, number>, writes: Record<string, number>): SideResult => ({
   seconds, measuredSeconds: seconds + 2, cpuSeconds: { operator, "kube-apiserver": apiserver, etcd: 0.5, "kube-controller-manager": 0.25 },
-  reconciles, writes, queueWait: {}, memory: { rssBytes: 200 * 1048576, peakRssBytes: 250 * 1048576, heapUsedBytes: 50 * 1048576, heapTotalBytes: 60 * 1048576 },
+  reconciles, writes, queueWait: { service: { meanSeconds: seconds / 4, keys: 20 } }, memory: { rssBytes: 200 * 1048576, peakRssBytes: 250 * 1048576, heapUsedBytes: 50 * 1048576, heapTotalBytes: 60 * 1048576 },
 });
 
 const result: BenchResult = {
@@ -34,5 +34,6 @@ describe("bench: the printed table", () => {
     expect(table).toContain("restart: ready 1.80 s, first pass 1.90 s, 0 writes");
     expect(table).toContain("operator memory: peak RSS 250 MiB; idle RSS 200 MiB, heap used 50 of 60 MiB");
     expect(table).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain 4.00");
+    expect(table).toContain("mean queue wait: creation service 2.00 s; rollout service 2.25 s");
   });
 });
