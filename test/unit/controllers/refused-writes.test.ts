@@ -7,7 +7,7 @@ import { MAX_SERVICE_EVENT_MESSAGE_CHARS, appendServiceEvents } from "../../../s
 import { planService } from "../../../src/controllers/service/plan.ts";
 import { planTask } from "../../../src/controllers/task/plan.ts";
 import { lookupOf, resolveTaskDefinitionRef } from "../../../src/controllers/task-definition/resolver.ts";
-import { resolveCapacity } from "../../../src/controllers/capacity-context.ts";
+import { resolveCapacity } from "../../../src/builders/capacity-resolution.ts";
 import type { TaskDefinitionObject } from "../../../src/controllers/task-definition/resources.ts";
 import type { TaskObject } from "../../../src/controllers/ecs-resources.ts";
 import { buildControllerRevision, normalizeRevisionSpec } from "../../../src/builders/task-definition-revision.ts";
