@@ -81,6 +81,8 @@ export class Controller<T extends KubeObject> {
   private readonly rt: Runtime;
   private readonly drainTimeoutMs: number;
   private readonly informers: Informer<KubeObject>[] = [];
+  /** The Stalled or Ready=False each key last reported (the cache can lag behind our own status write). */
+  private readonly reported = new Map<string, string>();
 
   constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Watch[], watches: MappedWatch[]) {
     this.name = name;
@@ -136,6 +138,7 @@ export class Controller<T extends KubeObject> {
     try {
       const action = await this.reconciler(key, { log, reconcileId });
       this.queue.forget(key);
+      this.reported.delete(key);
       if (action.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, action.requeueAfterMs);
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
@@ -173,7 +176,11 @@ export class Controller<T extends KubeObject> {
   private reportHealth(key: string, health: Health, type: "Stalled" | "Reconciling"): boolean {
     const obj: (KubeObject & { status?: StatusWithConditions }) | undefined = this.primary.get(key);
     const current = getCondition(obj?.status?.conditions, type);
-    return !(current?.status === "True" && current.reason === health.reason && current.message === statusMessage(health));
+    const signature = `${type}\u0000${health.reason ?? ""}\u0000${statusMessage(health)}`;
+    const known = this.reported.get(key) === signature || (current?.status === "True" && current.reason === health.reason && current.message === statusMessage(health));
+    if (obj === undefined) this.reported.delete(key);
+    else this.reported.set(key, signature);
+    return !known;
   }
 
   /** Writes the conditions of `health` (observedGeneration set) and, when they changed, a Warning event. */

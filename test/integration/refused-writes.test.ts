@@ -24,8 +24,9 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-async function startControllers(namespace: string): Promise<void> {
-  const mgr = new Manager({ kubeConfig: kc, identity: "refused-test", logger: createLogger({ level: "error" }) });
+async function startControllers(namespace: string, log?: string[]): Promise<void> {
+  const logger = log === undefined ? createLogger({ level: "error" }) : createLogger({ level: "debug", write: (line) => { log.push(line); } });
+  const mgr = new Manager({ kubeConfig: kc, identity: "refused-test", logger });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
   const capacity = new CapacityContext(mgr, namespace);
@@ -61,8 +62,9 @@ async function warningEvents(ns: string, name: string): Promise<{ reason: string
 
 describe("a child the API server refuses is the owner's status", () => {
   it("a loadBalancerClass that is not a qualified name: the Service is Stalled (ChildInvalid) with the Kubernetes Service's field, observedGeneration, and a Warning event", async () => {
-    const ns = await testNamespace(kc, "refused-ingress");
-    await startControllers(ns);
+    const ns = await testNamespace(kc, "refused-lbclass");
+    const log: string[] = [];
+    await startControllers(ns, log);
     await createTaskDefinition(ns, [app()]);
     await post(EcsServices, ns, {
       apiVersion: API_GROUP_VERSION,
@@ -70,7 +72,8 @@ describe("a child the API server refuses is the owner's status", () => {
       metadata: { name: "web" },
       spec: { taskDefinition: "web", desiredCount: 1, loadBalancers: [{ containerName: "app", containerPort: 8080 }], kubernetes: { service: { type: "LoadBalancer", loadBalancerClass: "Not A Class!" } } },
     });
-    const svc = await serviceWhen(ns, "Stalled", (s) => s.conditions?.some((c) => c.type === "Stalled" && c.status === "True") === true);
+    // (It may be Stalled TaskDefinitionNotFound first, until the revision is in the cache.)
+    const svc = await serviceWhen(ns, "Stalled ChildInvalid", (s) => s.conditions?.some((c) => c.type === "Stalled" && c.status === "True" && c.reason === "ChildInvalid") === true);
     const stalled = svc.status?.conditions?.find((c) => c.type === "Stalled");
     expect(stalled?.reason).toBe("ChildInvalid");
     expect(stalled?.message).toContain(`Service ${ns}/web: Service web was refused by the API server (HTTP 422 Invalid)`);
@@ -82,6 +85,15 @@ describe("a child the API server refuses is the owner's status", () => {
       return e.some((x) => x.reason === "ChildInvalid") ? e : undefined;
     });
     expect(events.find((x) => x.reason === "ChildInvalid")?.note).toContain("spec.loadBalancerClass");
+
+    // The same refusal found again (two more reconciles, woken by annotations) is not logged again as a warning.
+    const specErrors = (level: string) =>
+      log.map((l) => JSON.parse(l) as { level: string; msg: string; object?: string; reason?: string }).filter((l) => l.level === level && l.object === `${ns}/web` && l.msg.startsWith("spec error") && l.reason === "ChildInvalid");
+    for (const n of [1, 2]) {
+      await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, "web"), contentType: "application/merge-patch+json", body: { metadata: { annotations: { poke: String(n) } } } });
+      await eventually(`reconcile ${n} after the annotation`, () => Promise.resolve(specErrors("debug").length >= n));
+    }
+    expect(specErrors("warn")).toHaveLength(1);
   });
 });
 
