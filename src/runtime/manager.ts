@@ -24,6 +24,11 @@ export interface ManagerOptions {
   /** Omit to run without leader election (a single replica). */
   leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number; monotonicNow?: () => number };
   http?: { host: string; port: number };
+  /**
+   * Watch only these namespaces (a namespace-scoped install, RBAC by Roles): every informer of a namespaced resource
+   * whose caller names no namespace lists and watches each of them. Cluster-scoped resources stay cluster-wide.
+   */
+  watchNamespaces?: readonly string[];
   resyncMs?: number;
   now?: () => Date;
   /**
@@ -73,7 +78,9 @@ export class Manager {
    * throws, naming both, since that caller would silently read objects shaped by the other's transform.
    */
   informer<T extends KubeObject>(resource: ResourceType, opts: Omit<InformerOptions<T>, "client" | "resource"> = {}): Informer<T> {
-    const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
+    const watchNamespaces = this.opts.watchNamespaces ?? [];
+    if (resource.namespaced && opts.namespace === undefined && opts.namespaces === undefined && watchNamespaces.length > 0) opts = { ...opts, namespaces: watchNamespaces };
+    const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? opts.namespaces?.join(",") ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
     const existing = this.informers.get(key);
     if (existing !== undefined) {
       if (existing.transform !== opts.transform) {
