@@ -45,6 +45,25 @@ export function stripManagedFields(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...rest, annotations } };
 }
 
+/** The operator's API group: its kinds are cached lean (see leanEcsObject). */
+export const OPERATOR_API_GROUP = "ecs.operator.dev";
+/** The annotation prefix of everything the controllers read from their own kinds' metadata. */
+export const OPERATOR_ANNOTATION_PREFIX = `${OPERATOR_API_GROUP}/`;
+
+/**
+ * The cache shape of the operator's own kinds (Service, Task, TaskDefinition ...): stripManagedFields, and of the
+ * annotations only the operator's (`ecs.operator.dev/...`), the only ones a controller reads. Users' and tools'
+ * annotations (kubectl's last-applied copy, Argo CD tracking, anything up to the API server's 256 KiB) stay out of
+ * memory, and a change to them alone wakes no controller.
+ */
+export function leanEcsObject<T extends KubeObject>(obj: T): T {
+  const stripped = stripManagedFields(obj) as T;
+  const annotations = stripped.metadata?.annotations;
+  if (!annotations || Object.keys(annotations).every((k) => k.startsWith(OPERATOR_ANNOTATION_PREFIX))) return stripped;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith(OPERATOR_ANNOTATION_PREFIX)));
+  return { ...stripped, metadata: { ...stripped.metadata, annotations: kept } };
+}
+
 /** A function's name for error messages ("an anonymous function" when it has none). */
 export const functionName = (fn: ((...args: never[]) => unknown) | undefined): string => (fn === undefined ? "none" : fn.name === "" ? "an anonymous function" : fn.name);
 

@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ControllerBuilder, type Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { startHttpServer } from "./http-server.ts";
-import { functionName, Informer, type InformerOptions } from "./informer.ts";
+import { functionName, Informer, leanEcsObject, OPERATOR_API_GROUP, type InformerOptions } from "./informer.ts";
 import { FencedError, KubeClient } from "./kube-client.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createLogger, errorText, type Logger } from "./logger.ts";
@@ -92,8 +92,11 @@ export class Manager {
       existing.informer.addIndexers((opts.indexers ?? {}) as Record<string, (obj: KubeObject) => string[]>);
       return existing.informer as unknown as Informer<T>;
     }
+    // The operator's own kinds are cached lean unless the caller shapes them itself (docs/operations.md, memory).
+    const ownKind = resource.apiVersion.split("/")[0] === OPERATOR_API_GROUP;
     const inf = new Informer<KubeObject>({
       resyncMs: this.opts.resyncMs ?? 10 * 60_000,
+      ...(ownKind ? { transform: leanEcsObject } : {}),
       logger: this.logger,
       onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
       ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
