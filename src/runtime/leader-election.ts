@@ -176,7 +176,12 @@ export class LeaderElector {
       return "ours";
     } catch (err) {
       // A conflict means someone else wrote the lease first: the next attempt reads who holds it now.
-      if (!(err instanceof ApiRequestError && err.code === 409)) logger?.warn("leader election request failed", { error: errorText(err) });
+      if (err instanceof ApiRequestError && err.code === 409) return "failed";
+      logger?.warn("leader election request failed", { error: errorText(err) });
+      // Unreachable API server: while we could not see the lease, its holder could not renew it either, so its
+      // age proves nothing. The next record we read counts as new, and a standby gives the leader a whole lease
+      // duration after an outage to renew before taking over: an outage alone never moves leadership.
+      if (!this.leading) this.observed = undefined;
       return "failed";
     }
   }

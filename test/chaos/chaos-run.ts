@@ -45,6 +45,8 @@ export interface ChaosFigures {
   /** Seconds from kill -9 of the leader to another replica holding the lease. */
   failoverSeconds: number[];
   settleSeconds: number;
+  /** Replicas that exited on their own (lease lost to another replica: exit 1 by design, then replaced). */
+  selfExits: number;
   violations: string[];
 }
 
@@ -90,7 +92,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   const rnd = seededRandom(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const ns = opts.namespace;
-  const figures: ChaosFigures = { rounds: opts.rounds, seed: opts.seed, actions: 0, leaderKills: 0, apiserverRestarts: 0, etcdRestarts: 0, failoverSeconds: [], settleSeconds: 0, violations: [] };
+  const figures: ChaosFigures = { rounds: opts.rounds, seed: opts.seed, actions: 0, leaderKills: 0, apiserverRestarts: 0, etcdRestarts: 0, failoverSeconds: [], settleSeconds: 0, selfExits: 0, violations: [] };
 
   /** Retries through API outages (the run restarts the API server): a request is given 90 s. */
   async function api<T>(method: "GET" | "POST" | "PATCH" | "DELETE", rt: ResourceType, name?: string, body?: unknown, query?: Record<string, string>): Promise<T | undefined> {
@@ -124,6 +126,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
 
   // Two replicas; a killed one is replaced so that there are always two.
   const replicas: Replica[] = [];
+  const killed = new Set<ChildProcess>();
+  let stopping = false;
   let nextReplica = 0;
   const startReplica = (): void => {
     const identity = `chaos-${nextReplica++}`;
@@ -132,6 +136,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
     proc.stdout.pipe(out);
     proc.stderr.pipe(out);
     replicas.push({ identity, proc });
+    proc.on("exit", (code) => {
+      if (stopping || killed.has(proc)) return;
+      figures.selfExits++;
+      opts.log(`replica ${identity} exited on its own (code ${String(code)}); starting another`);
+      startReplica();
+    });
   };
   startReplica();
   startReplica();
@@ -204,6 +214,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
       const victim = replicas.find((r) => r.identity === leader);
       if (victim) {
         const killedAt = performance.now();
+        killed.add(victim.proc);
         victim.proc.kill("SIGKILL");
         startReplica();
         const next = await waitForLeader(leader);
@@ -244,6 +255,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   figures.settleSeconds = (performance.now() - settleStarted) / 1000;
   for (const [key, uids] of taskPodUids) if (uids.size > 1) violations.push(`task pod ${key} ran ${uids.size} times (uids ${[...uids].join(", ")})`);
   figures.violations = violations;
+  stopping = true;
   for (const r of replicas) if (r.proc.exitCode === null) r.proc.kill("SIGTERM");
   await sleep(500);
   for (const r of replicas) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill("SIGKILL");
@@ -324,6 +336,7 @@ export function figuresTable(f: ChaosFigures, extra: [string, string][] = []): s
     ["API server restarts", String(f.apiserverRestarts)],
     ["etcd restarts", String(f.etcdRestarts)],
     ["failover min / median / max", f.failoverSeconds.length === 0 ? "-" : `${secs(Math.min(...f.failoverSeconds))} / ${secs(median(f.failoverSeconds))} / ${secs(Math.max(...f.failoverSeconds))}`],
+    ["replica exits after losing the lease (restarted)", String(f.selfExits)],
     ["settle time", secs(f.settleSeconds)],
     ...extra,
     ["violations", String(f.violations.length)],

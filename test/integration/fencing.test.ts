@@ -142,6 +142,30 @@ describe("leader election through API outages", () => {
     expect(a.lost()).toBe(0);
   });
 
+  it("an outage longer than the lease for both replicas (an API server restart) leaves the leader in place", async () => {
+    const ns = await testNamespace(kc, "fence-restart");
+    const proxy = await outageProxy();
+    const a = await replica(ns, "a", proxy.kubeConfig);
+    await eventually("a leads", async () => (await holder(ns)) === "a" && a.mgr.canWrite);
+    const b = await replica(ns, "b", proxy.kubeConfig);
+    // b's first attempts read a's lease (its retry period is 0.5 s).
+    const bStarted = performance.now();
+    await eventually("b has read the lease", () => Promise.resolve(performance.now() - bStarted > 1_500), 10_000);
+    expect(b.mgr.isLeader).toBe(false);
+    proxy.cut();
+    const cutAt = performance.now();
+    await eventually("the outage outlasts the lease", () => Promise.resolve(performance.now() - cutAt > 6_000), 10_000);
+    proxy.restore();
+    await eventually("a renews after the outage and may write", () => Promise.resolve(a.mgr.canWrite), 30_000);
+    // b retries every 0.5 s: a takeover would show within a lease duration (4 s) of the outage's end.
+    const restoredAt = performance.now();
+    await eventually("a lease duration after the outage", () => Promise.resolve(performance.now() - restoredAt > 5_000), 10_000);
+    expect(await holder(ns)).toBe("a");
+    expect(b.mgr.canWrite).toBe(false);
+    expect(a.lost()).toBe(0);
+    expect(b.lost()).toBe(0);
+  });
+
   it("a leader cut off while a standby takes the lease loses it when it is back, and never writes after", async () => {
     const ns = await testNamespace(kc, "fence-partition");
     const proxy = await outageProxy();
