@@ -16,7 +16,7 @@ export interface RunOptions {
   leaderElectionNamespace: string;
   leaderElectionId: string;
   logLevel: string;
-  /** Watch only this namespace (all when empty). */
+  /** Watch only this namespace, or these (comma-separated: a namespace-scoped install); all when empty. */
   namespace?: string;
   identity: string;
   revisionHistoryLimit?: number;
@@ -103,15 +103,17 @@ export async function runController(opts: RunOptions): Promise<Manager> {
   }
   if (!kc.getCurrentCluster()) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
   const logger = createLogger({ level, fields: { identity: opts.identity } });
+  const watchNamespaces = (opts.namespace ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
   const mgr = new Manager({
     kubeConfig: kc,
     identity: opts.identity,
     logger,
     ...(http ? { http } : {}),
+    ...(watchNamespaces.length > 1 ? { watchNamespaces } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
   registerControllers(mgr, {
-    namespace: opts.namespace,
+    namespace: watchNamespaces.length === 1 ? watchNamespaces[0] : undefined,
     revisionHistoryLimit: opts.revisionHistoryLimit,
     binpackSchedulerName: opts.binpackSchedulerName ?? null,
     stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds,
