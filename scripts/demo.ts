@@ -13,12 +13,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP } from "../src/api/common.ts";
-import { SCHEDULED_TASK_LABEL } from "../src/builders/task-labels.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
 import { buildBinaries, isAlive, readState, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { documents, type Manifest, objectPath, serverSideApply } from "../test/e2e/tools.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
+import { SCHEDULED_TASK_LABEL } from "../src/api/keys.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 

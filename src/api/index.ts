@@ -5,6 +5,7 @@ export * from "./cluster.ts";
 export * from "./common.ts";
 export * from "./conditions.ts";
 export * from "./crds.ts";
+export * from "./keys.ts";
 export * from "./objects.ts";
 export * from "./scheduled-task.ts";
 export * from "./service.ts";

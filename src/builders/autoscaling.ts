@@ -10,7 +10,8 @@
 import type { V2HorizontalPodAutoscalerSpec, V2HPAScalingPolicy, V2HPAScalingRules, V2MetricSpec } from "@kubernetes/client-node";
 import type { AutoScaling } from "../api/service.ts";
 import { API_GROUP_VERSION } from "../api/common.ts";
-import { nameLabelValue, SERVICE_LABEL } from "./task-labels.ts";
+import { nameLabelValue } from "./task-labels.ts";
+import { SERVICE_LABEL } from "../api/keys.ts";
 
 export interface UnsupportedAutoScaling {
   readonly field: string;

@@ -7,7 +7,8 @@ import type { CapacityProvider } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, providerName, providerOf, schedulingFor, type Scheduling } from "./capacity-provider.ts";
 import { capacitySummary, containerInstanceView, nodesOfProvider } from "./container-instances.ts";
-import { CAPACITY_PROVIDER_LABEL, nameLabelValue } from "./task-labels.ts";
+import { nameLabelValue } from "./task-labels.ts";
+import { CAPACITY_PROVIDER_LABEL } from "../api/keys.ts";
 
 export const CapacityProviderReason = {
   /** At least one Ready node matches the provider's scheduling. */

@@ -8,7 +8,8 @@ import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, providerName, resolveProvider, schedulingFor, type ResolvedProvider } from "./capacity-provider.ts";
 import { capacitySummary, nodesOfProvider } from "./container-instances.ts";
 import { countTasks, taskPodState } from "./capacity-provider-status.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue } from "./task-labels.ts";
+import { nameLabelValue } from "./task-labels.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL } from "../api/keys.ts";
 
 export const ClusterReason = {
   Active: "ClusterActive",

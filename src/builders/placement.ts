@@ -9,13 +9,13 @@ import {
   attributeLabel,
   compileToNodeAffinity,
   DEFAULT_MAX_TERMS,
-  HOSTNAME_LABEL,
   isLabelKey,
   parseQuery,
   QueryError,
   type QueryCompileContext,
   TooManyTermsError,
 } from "./query-language.ts";
+import { HOSTNAME_LABEL } from "../api/keys.ts";
 
 /** The ECS shape of a placement constraint (as in the Service, Task and TaskDefinition specs). */
 export interface PlacementConstraintInput {

@@ -3,7 +3,13 @@
 import { SpecError } from "../api/spec-error.ts";
 import { isIP } from "node:net";
 import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1HostAlias, V1PodSpec, V1PodTemplateSpec, V1SecurityContext, V1Sysctl } from "@kubernetes/client-node";
-import { DESCRIBE_ONLY_TASK_DEFINITION_FIELDS, normalizedTaskSize, TaskDefinitionSpec, TASK_DEFINITION_DEFAULTS, type ContainerDefinition } from "../api/task-definition.ts";
+import {
+  DESCRIBE_ONLY_TASK_DEFINITION_FIELDS,
+  normalizedTaskSize,
+  TaskDefinitionSpec,
+  TASK_DEFINITION_DEFAULTS,
+  type ContainerDefinition,
+} from "../api/task-definition.ts";
 import { describeFargateMemory, isFargateTaskSize, UnitError } from "../api/units.ts";
 import { findUnknownFields } from "../api/unknown-fields.ts";
 import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toPortName, uniqueDnsLabels } from "./names.ts";
@@ -11,22 +17,23 @@ import { orderContainers, type ContainerRole } from "./pod-template-ordering.ts"
 import { Report, type UnsupportedField } from "./pod-template-report.ts";
 import { buildResources } from "./pod-template-resources.ts";
 import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference, type SecretNaming } from "./secrets.ts";
-import { FAMILY_LABEL, familyLabelValue, REVISION_LABEL } from "./task-definition-revision.ts";
+import { familyLabelValue } from "./task-definition-revision.ts";
 import { buildVolumes, type VolumeClaim } from "./volumes.ts";
+import {
+  ARCH_LABEL,
+  CONTAINERS_ANNOTATION,
+  DOCKER_LABELS_ANNOTATION,
+  DOCKER_LABEL_ANNOTATION_PREFIX,
+  FAMILY_LABEL,
+  IRSA_ANNOTATION,
+  LOG_CONFIGURATION_ANNOTATION,
+  OS_LABEL,
+  REVISION_LABEL,
+  TASK_DEFINITION_ANNOTATION,
+  WINDOWS_BUILD_LABEL,
+} from "../api/keys.ts";
 
 export { dependsOnCycleError, type UnsupportedField } from "./pod-template-report.ts";
-
-/** `family:revision` of the task definition the pod runs. */
-export const ANNOTATION_TASK_DEFINITION = "ecs.operator.dev/task-definition";
-/** JSON: one ContainerMapping per container, for the Task controller's essential and dependsOn semantics. */
-export const ANNOTATION_CONTAINERS = "ecs.operator.dev/containers";
-/** JSON: every container's dockerLabels, by ECS container name. */
-export const ANNOTATION_DOCKER_LABELS = "ecs.operator.dev/docker-labels";
-/** Each Docker label whose key is a valid annotation name is also an annotation with this prefix. */
-export const DOCKER_LABEL_PREFIX = "docker-label.ecs.operator.dev/";
-/** JSON: each container's logConfiguration (without secretOptions), by ECS container name. */
-export const ANNOTATION_LOG_CONFIGURATION = "ecs.operator.dev/log-configuration";
-export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 export interface PodTemplateContext {
   readonly namespace: string;
@@ -171,7 +178,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
 
   // ---------------------------------------------------------------- pod-level accumulators
   const spec: V1PodSpec = { containers: [] };
-  const annotations: Record<string, string> = { [ANNOTATION_TASK_DEFINITION]: `${ctx.family}:${ctx.revision}` };
+  const annotations: Record<string, string> = { [TASK_DEFINITION_ANNOTATION]: `${ctx.family}:${ctx.revision}` };
   const secretRefs = new Map<string, SecretReference>();
   const configMapRefs = new Map<string, { name: string; valueFrom: string }>();
   const pullSecrets = new Set<string>(revision.kubernetes?.imagePullSecrets ?? []);
@@ -336,7 +343,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
     if (c.dockerLabels !== undefined && Object.keys(c.dockerLabels).length > 0) {
       dockerLabels[c.name] = { ...c.dockerLabels };
       for (const [key, value] of Object.entries(c.dockerLabels)) {
-        const annotation = `${DOCKER_LABEL_PREFIX}${key}`;
+        const annotation = `${DOCKER_LABEL_ANNOTATION_PREFIX}${key}`;
         if (isAnnotationName(key) && !(annotation in annotations)) annotations[annotation] = value;
       }
     }
@@ -345,7 +352,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
       logConfigurations[c.name] = log;
       const driver = log.logDriver;
       if (driver !== "awslogs" && driver !== "json-file") {
-        report.unsupportedField(`${field}.logConfiguration.logDriver`, `the ${driver} log driver is not used: the container logs to stdout/stderr, which the cluster's log agent collects (the configuration is kept in the ${ANNOTATION_LOG_CONFIGURATION} annotation)`);
+        report.unsupportedField(`${field}.logConfiguration.logDriver`, `the ${driver} log driver is not used: the container logs to stdout/stderr, which the cluster's log agent collects (the configuration is kept in the ${LOG_CONFIGURATION_ANNOTATION} annotation)`);
       }
       if (secretOptions !== undefined && secretOptions.length > 0) report.unsupportedField(`${field}.logConfiguration.secretOptions`, "log driver secrets are not used (there is no per-container log driver)");
     }
@@ -353,10 +360,10 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
     // reported, not mapped
     if (c.firelensConfiguration !== undefined) report.unsupportedField(`${field}.firelensConfiguration`, "FireLens routing is not set up: the router runs as an ordinary container and other containers log to stdout");
     if ((c.ulimits ?? []).length > 0) report.unsupportedField(`${field}.ulimits`, "Kubernetes has no per-container ulimits; the node's container runtime defaults apply");
-    if (c.startTimeout !== undefined) report.unsupportedField(`${field}.startTimeout`, `Kubernetes has no per-container start deadline; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
+    if (c.startTimeout !== undefined) report.unsupportedField(`${field}.startTimeout`, `Kubernetes has no per-container start deadline; recorded in the ${CONTAINERS_ANNOTATION} annotation`);
     if (c.disableNetworking === true) report.unsupportedField(`${field}.disableNetworking`, "a container cannot be cut off from the pod's network");
     if ((c.credentialSpecs ?? []).length > 0) report.unsupportedField(`${field}.credentialSpecs`, "gMSA credential specs are not mapped (use securityContext.windowsOptions.gmsaCredentialSpecName in a GMSACredentialSpec-enabled cluster)");
-    if (c.restartPolicy?.enabled === true) report.unsupportedField(`${field}.restartPolicy`, `${restartPolicyReason(role)}; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
+    if (c.restartPolicy?.enabled === true) report.unsupportedField(`${field}.restartPolicy`, `${restartPolicyReason(role)}; recorded in the ${CONTAINERS_ANNOTATION} annotation`);
     if (c.linuxParameters?.maxSwap !== undefined) report.refuseOnFargate(`${field}.linuxParameters.maxSwap`, "it sets linuxParameters.maxSwap");
     if (c.linuxParameters?.swappiness !== undefined) report.refuseOnFargate(`${field}.linuxParameters.swappiness`, "it sets linuxParameters.swappiness");
     if (c.linuxParameters?.maxSwap !== undefined) report.unsupportedField(`${field}.linuxParameters.maxSwap`, "swap is configured per node (kubelet memorySwap), not per container");
@@ -407,13 +414,13 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   if (os !== undefined || revision.runtimePlatform?.cpuArchitecture !== undefined) {
     const selector: Record<string, string> = {};
     if (os !== undefined) {
-      selector["kubernetes.io/os"] = windows ? "windows" : "linux";
+      selector[OS_LABEL] = windows ? "windows" : "linux";
       spec.os = { name: windows ? "windows" : "linux" };
       const build = WINDOWS_BUILDS[os];
-      if (build !== undefined) selector["node.kubernetes.io/windows-build"] = build;
+      if (build !== undefined) selector[WINDOWS_BUILD_LABEL] = build;
     }
     const arch = revision.runtimePlatform?.cpuArchitecture;
-    if (arch !== undefined) selector["kubernetes.io/arch"] = arch === "ARM64" ? "arm64" : "amd64";
+    if (arch !== undefined) selector[ARCH_LABEL] = arch === "ARM64" ? "arm64" : "amd64";
     spec.nodeSelector = selector;
   }
   if (fargate && present(ctx.fargate?.runtimeClassName)) spec.runtimeClassName = ctx.fargate.runtimeClassName;
@@ -453,9 +460,9 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
     ...(c.startTimeout === undefined ? {} : { startTimeout: c.startTimeout }),
     ...(c.restartPolicy === undefined ? {} : { restartPolicy: { ...c.restartPolicy } }),
   }));
-  annotations[ANNOTATION_CONTAINERS] = JSON.stringify(mappings);
-  if (Object.keys(dockerLabels).length > 0) annotations[ANNOTATION_DOCKER_LABELS] = JSON.stringify(dockerLabels);
-  if (Object.keys(logConfigurations).length > 0) annotations[ANNOTATION_LOG_CONFIGURATION] = JSON.stringify(logConfigurations);
+  annotations[CONTAINERS_ANNOTATION] = JSON.stringify(mappings);
+  if (Object.keys(dockerLabels).length > 0) annotations[DOCKER_LABELS_ANNOTATION] = JSON.stringify(dockerLabels);
+  if (Object.keys(logConfigurations).length > 0) annotations[LOG_CONFIGURATION_ANNOTATION] = JSON.stringify(logConfigurations);
   Object.assign(annotations, revision.kubernetes?.podAnnotations ?? {});
   const labels = { ...(revision.kubernetes?.podLabels ?? {}), [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
 

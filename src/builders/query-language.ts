@@ -10,6 +10,7 @@ import type {
   V1PodAffinityTerm,
   V1PodAntiAffinity,
 } from "@kubernetes/client-node";
+import { ARCH_LABEL, GROUP_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, UNSATISFIABLE_LABEL, ZONE_LABEL } from "../api/keys.ts";
 
 // ---------------------------------------------------------------- syntax tree
 
@@ -521,16 +522,12 @@ export interface AttributeLabel {
 
 /** The built-in ECS attributes that have a well-known Kubernetes node label. Others are treated as custom. */
 export const DEFAULT_ATTRIBUTE_LABELS: Readonly<Record<string, AttributeLabel>> = {
-  "ecs.availability-zone": { key: "topology.kubernetes.io/zone" },
-  "ecs.instance-type": { key: "node.kubernetes.io/instance-type" },
-  "ecs.os-type": { key: "kubernetes.io/os", lowerCase: true },
-  "ecs.cpu-architecture": { key: "kubernetes.io/arch", values: { x86_64: "amd64", arm64: "arm64" } },
+  "ecs.availability-zone": { key: ZONE_LABEL },
+  "ecs.instance-type": { key: INSTANCE_TYPE_LABEL },
+  "ecs.os-type": { key: OS_LABEL, lowerCase: true },
+  "ecs.cpu-architecture": { key: ARCH_LABEL, values: { x86_64: "amd64", arm64: "arm64" } },
 };
 
-export const HOSTNAME_LABEL = "kubernetes.io/hostname";
-export const DEFAULT_TASK_GROUP_LABEL = "ecs.operator.dev/group";
-/** The key of the requirement pair (Exists and DoesNotExist) that no node can meet. */
-export const UNSATISFIABLE_LABEL = "ecs.operator.dev/unsatisfiable";
 export const DEFAULT_MAX_TERMS = 64;
 
 export interface QueryCompileContext {
@@ -811,7 +808,7 @@ class Compiler {
     this.ctx = ctx;
     this.instanceIdLabel = ctx.instanceIdLabel ?? HOSTNAME_LABEL;
     this.hostKey = ctx.hostTopologyKey ?? HOSTNAME_LABEL;
-    this.groupLabel = ctx.taskGroupLabel ?? DEFAULT_TASK_GROUP_LABEL;
+    this.groupLabel = ctx.taskGroupLabel ?? GROUP_LABEL;
     this.nodeValues = ctx.nodeLabelValues ?? {};
     this.maxTerms = ctx.maxTerms ?? DEFAULT_MAX_TERMS;
   }

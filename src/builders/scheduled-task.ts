@@ -8,11 +8,11 @@ import type { TaskSpec, TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { toDnsSubdomain } from "./names.ts";
 import { nextRunAfter, type ScheduleExpression, type ScheduleTranslation } from "./schedule-expression.ts";
-import { nameLabelValue, SCHEDULED_TASK_LABEL } from "./task-labels.ts";
+import { nameLabelValue } from "./task-labels.ts";
 import { kubeTime } from "./task-status.ts";
-
-/** The scheduled time a run's Task was created for (RFC 3339). */
-export const SCHEDULED_AT_ANNOTATION = "ecs.operator.dev/scheduled-at";
+import { SCHEDULED_AT_ANNOTATION, SCHEDULED_TASK_LABEL } from "../api/keys.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { SCHEDULED_AT_ANNOTATION } from "../api/keys.ts";
 
 const MINUTE = 60_000;
 /** How many scheduled times are walked to find the latest due one; beyond it only the last day is looked at. */

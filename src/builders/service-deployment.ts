@@ -14,29 +14,21 @@ import { toDnsLabel, toLabelValue } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import type { QueryCompileContext } from "./query-language.ts";
+import { nameLabelValue, tagAnnotations, taskGroupLabelValue, type TaskTag } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
+  DEPLOYMENT_ID_ANNOTATION,
+  DEPLOYMENT_LABEL,
   GROUP_LABEL,
   LAUNCH_TYPE_LABEL,
-  nameLabelValue,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
   SERVICE_LABEL,
   STARTED_BY_ANNOTATION,
-  tagAnnotations,
-  taskGroupLabelValue,
-  type TaskTag,
-} from "./task-labels.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
-
-/** The ECS deployment (`ecs-svc/<digits>`) a pod belongs to; the digits only, as a label value. */
-export const DEPLOYMENT_LABEL = "ecs.operator.dev/deployment";
-/** The full ECS deployment id on pods and Deployments. */
-export const DEPLOYMENT_ID_ANNOTATION = "ecs.operator.dev/deployment-id";
-/**
- * UpdateService's forceNewDeployment, declaratively: every new value of this annotation on the Service starts a new
- * deployment of the same revision (like `kubectl rollout restart`'s restartedAt).
- */
-export const FORCE_NEW_DEPLOYMENT_ANNOTATION = "ecs.operator.dev/force-new-deployment";
+} from "../api/keys.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION } from "../api/keys.ts";
 
 type TagList = readonly TaskTag[] | undefined;
 
@@ -125,7 +117,6 @@ export interface ServiceDeploymentResult {
 }
 
 export const ownerReference = (svc: ServiceRef): OwnerReference => ({ apiVersion: svc.apiVersion, kind: svc.kind, name: svc.name, uid: svc.uid, controller: true, blockOwnerDeletion: true });
-
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
 function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {

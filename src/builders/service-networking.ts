@@ -27,7 +27,7 @@ export interface ServiceChildContext {
   readonly namespace: string;
   /** ownerReferenceTo(ecsService): the controller reference that garbage-collects the child with the service. */
   readonly ownerReference: OwnerReference;
-  /** Labels every child carries (SERVICE_LABEL, CLUSTER_LABEL, ... from task-labels.ts). */
+  /** Labels every child carries (SERVICE_LABEL, CLUSTER_LABEL, ... from src/api/keys.ts). */
   readonly labels: Readonly<Record<string, string>>;
 }
 

@@ -1,6 +1,7 @@
 // ECS deployments of a Service (status.deployments[]: PRIMARY / ACTIVE / INACTIVE with rolloutState) and the
 // deployment circuit breaker, as a pure function of the previous status, the pods observed and the clock. The
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
+import { DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
 import { ServiceMessages, statusTime } from "./service-events.ts";
 
@@ -77,7 +78,7 @@ const secondsSince = (time: string | undefined, now: Date): number => (time === 
  * health check grace period. running: Running and Ready (ECS RUNNING and healthy). pending: the rest, until it is
  * deleted (stopping).
  */
-export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, opts: ObserveOptions = {}, deploymentIdAnnotation = "ecs.operator.dev/deployment-id"): ObservedTask {
+export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, opts: ObserveOptions = {}, deploymentIdAnnotation = DEPLOYMENT_ID_ANNOTATION): ObservedTask {
   const base = { uid: pod.metadata?.uid ?? "", name: pod.metadata?.name ?? "", deploymentId: pod.metadata?.annotations?.[deploymentIdAnnotation] };
   if (pod.metadata?.deletionTimestamp !== undefined) return { ...base, state: "stopping" };
   const status = pod.status ?? {};

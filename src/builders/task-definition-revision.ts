@@ -18,6 +18,9 @@ import {
 } from "../api/index.ts";
 import { setCondition, setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { stableStringify } from "../runtime/apply.ts";
+import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 
 // ---------------------------------------------------------------- what a revision holds
 
@@ -364,14 +367,6 @@ export function selectRevision(
 }
 
 // ---------------------------------------------------------------- the ControllerRevision
-
-export const FAMILY_LABEL = "ecs.operator.dev/family";
-export const REVISION_LABEL = "ecs.operator.dev/revision";
-export const SPEC_HASH_LABEL = "ecs.operator.dev/spec-hash";
-/** The family, exactly (the label holds a label-safe form of it). */
-export const FAMILY_ANNOTATION = "ecs.operator.dev/family";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "ecs-operator";
 
 /**
  * A label-safe form of a family: the family itself when it is a valid label value (most are), else a

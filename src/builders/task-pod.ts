@@ -11,21 +11,17 @@ import { toDnsSubdomain } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "./placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
 import { applyTaskOverrides } from "./task-overrides.ts";
+import { nameLabelValue, tagAnnotations, taskGroupLabelValue } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
   GROUP_LABEL,
   LAUNCH_TYPE_LABEL,
-  nameLabelValue,
   SCHEDULED_TASK_LABEL,
   STARTED_BY_ANNOTATION,
-  tagAnnotations,
+  TASK_INDEX_ANNOTATION,
   TASK_LABEL,
-  taskGroupLabelValue,
-} from "./task-labels.ts";
-
-/** Which of the `count` tasks the pod is (0-based). */
-export const TASK_INDEX_ANNOTATION = "ecs.operator.dev/task-index";
+} from "../api/keys.ts";
 
 /** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
 export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
@@ -79,7 +75,6 @@ export function taskPodName(taskName: string, index: number): string {
 export function taskGroup(spec: Pick<RunTaskInput, "group">, family: string): string {
   return spec.group !== undefined && spec.group !== "" ? spec.group : `family:${family}`;
 }
-
 
 /**
  * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate

@@ -7,15 +7,15 @@
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { StopCode, TaskLastStatus, TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
-import { ANNOTATION_CONTAINERS, type ContainerMapping } from "./pod-template.ts";
+import { type ContainerMapping } from "./pod-template.ts";
 import { interruptionOf } from "./spot-interruption.ts";
+import { CONTAINERS_ANNOTATION, ZONE_LABEL } from "../api/keys.ts";
 
 export type TaskInstanceStatus = NonNullable<TaskStatus["tasks"]>[number];
 export type TaskContainerStatus = NonNullable<TaskInstanceStatus["containers"]>[number];
 
 export const ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited";
 export const DEFAULT_USER_STOP_REASON = "Task stopped by user";
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 const ORDER: readonly TaskLastStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 
@@ -56,7 +56,7 @@ export function kubeTime(d: Date): string {
 
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
 export function podContainerMappings(pod: V1Pod | undefined): ContainerMapping[] | undefined {
-  const text = pod?.metadata?.annotations?.[ANNOTATION_CONTAINERS];
+  const text = pod?.metadata?.annotations?.[CONTAINERS_ANNOTATION];
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as ContainerMapping[];

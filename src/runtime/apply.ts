@@ -5,8 +5,7 @@
 import { createHash } from "node:crypto";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
-
-export const APPLIED_HASH_ANNOTATION = "ecs.operator.dev/applied-hash";
+import { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
 
 /** Stable JSON: object keys sorted, so equal objects hash equally whatever their key order. */
 export function stableStringify(value: unknown): string {

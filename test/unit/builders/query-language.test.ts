@@ -16,8 +16,8 @@ import {
   renderQueryError,
   taskGroupLabelValue,
   TooManyTermsError,
-  UNSATISFIABLE_LABEL,
 } from "../../../src/builders/query-language.ts";
+import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 
 const ZONE = "topology.kubernetes.io/zone";
 const TYPE = "node.kubernetes.io/instance-type";
