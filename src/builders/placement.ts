@@ -4,12 +4,12 @@
 import { SpecError } from "../api/spec-error.ts";
 import type { V1Affinity, V1Node, V1PodAffinityTerm, V1PodSpec, V1Toleration, V1TopologySpreadConstraint, V1WeightedPodAffinityTerm } from "@kubernetes/client-node";
 import type { Scheduling } from "./capacity-provider.ts";
+import { isLabelKey } from "./names.ts";
 import {
   andNodeSelectorTerms,
   attributeLabel,
   compileToNodeAffinity,
   DEFAULT_MAX_TERMS,
-  isLabelKey,
   parseQuery,
   QueryError,
   type QueryCompileContext,

@@ -10,6 +10,7 @@ import type {
   V1PodAffinityTerm,
   V1PodAntiAffinity,
 } from "@kubernetes/client-node";
+import { isLabelKey, isLabelValue } from "./names.ts";
 import { ARCH_LABEL, GROUP_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, UNSATISFIABLE_LABEL, ZONE_LABEL } from "../api/keys.ts";
 
 // ---------------------------------------------------------------- syntax tree
@@ -583,23 +584,6 @@ export function attributeLabel(name: string, ctx: Pick<QueryCompileContext, "att
 }
 
 // ---------------------------------------------------------------- compiler: Kubernetes names
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
-}
-
-export function isLabelKey(key: string): boolean {
-  const parts = key.split("/");
-  if (parts.length > 2) return false;
-  const name = parts.at(-1) ?? "";
-  const prefix = parts.length === 2 ? (parts[0] ?? "") : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && LABEL_NAME.test(name);
-}
 
 /**
  * The pod label value for an ECS task group. Groups such as `service:web` or `family:nginx` contain a colon,

@@ -11,7 +11,7 @@ import type { V1HTTPIngressPath, V1IngressRule, V1IngressSpec, V1ServicePort, V1
 import type { ServiceSpec } from "../api/service.ts";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
-import { isDnsSubdomain, toDnsLabel } from "./names.ts";
+import { isDns1035Label, isDnsSubdomain, toDnsLabel } from "./names.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import type { UnsupportedField } from "./pod-template-report.ts";
 
@@ -101,15 +101,13 @@ export interface ServiceNetworking {
 
 export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-
 /**
  * A Kubernetes Service name (DNS-1035 label: a letter first, at most 63) for a name: kept when valid; otherwise
  * made a DNS label (names.ts toDnsLabel: lowercase, `-` for other characters, a hash when cut), with `s-` in front
  * when it would start with a digit. `web` → `web`, `my_db` → `my-db`, `2048-game` → `s-2048-game`.
  */
 export function serviceObjectName(name: string): string {
-  if (name.length <= 63 && DNS_1035.test(name)) return name;
+  if (isDns1035Label(name)) return name;
   const label = toDnsLabel(name);
   return /^[a-z]/.test(label) ? label : toDnsLabel(`s-${label}`);
 }

@@ -18,6 +18,7 @@ import {
 } from "../api/index.ts";
 import { setCondition, setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { stableStringify } from "../runtime/apply.ts";
+import { isLabelValue } from "./names.ts";
 import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 // Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
 export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
@@ -373,7 +374,7 @@ export function selectRevision(
  * truncated form with a hash suffix. The exact family is in the FAMILY_ANNOTATION.
  */
 export function familyLabelValue(family: string): string {
-  if (/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(family)) return family;
+  if (family !== "" && isLabelValue(family)) return family;
   const hash = createHash("sha256").update(family).digest("hex").slice(0, 8);
   const stem = family.replace(/^[^A-Za-z0-9]+/, "").slice(0, 50).replace(/[^A-Za-z0-9]+$/, "");
   return stem === "" ? `f-${hash}` : `${stem}-${hash}`;

@@ -8,8 +8,6 @@ import {
   compileMemberOf,
   compileToNodeAffinity,
   formatQuery,
-  isLabelKey,
-  isLabelValue,
   parseQuery,
   type QueryCompileContext,
   QueryError,
@@ -17,6 +15,7 @@ import {
   taskGroupLabelValue,
   TooManyTermsError,
 } from "../../../src/builders/query-language.ts";
+import { isLabelKey, isLabelValue } from "../../../src/builders/names.ts";
 import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 
 const ZONE = "topology.kubernetes.io/zone";
