@@ -11,5 +11,6 @@ export * from "./scheduled-task.ts";
 export * from "./service.ts";
 export * from "./task-definition.ts";
 export * from "./task.ts";
+export * from "./time.ts";
 export * from "./units.ts";
 export * from "./unknown-fields.ts";

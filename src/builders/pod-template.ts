@@ -463,11 +463,12 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   annotations[CONTAINERS_ANNOTATION] = JSON.stringify(mappings);
   if (Object.keys(dockerLabels).length > 0) annotations[DOCKER_LABELS_ANNOTATION] = JSON.stringify(dockerLabels);
   if (Object.keys(logConfigurations).length > 0) annotations[LOG_CONFIGURATION_ANNOTATION] = JSON.stringify(logConfigurations);
-  Object.assign(annotations, revision.kubernetes?.podAnnotations ?? {});
-  const labels = { ...(revision.kubernetes?.podLabels ?? {}), [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
+  // The operator's keys win over the TaskDefinition's podAnnotations and podLabels (docs/mapping.md "Pod labels and annotations").
+  const podAnnotations = { ...revision.kubernetes?.podAnnotations, ...annotations };
+  const labels = { ...revision.kubernetes?.podLabels, [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
 
   return {
-    template: { metadata: { labels, annotations }, spec },
+    template: { metadata: { labels, annotations: podAnnotations }, spec },
     unsupported: report.unsupported,
     ...(serviceAccount === undefined ? {} : { serviceAccount }),
     secretRefs: [...secretRefs.values()],

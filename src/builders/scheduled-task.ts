@@ -9,8 +9,9 @@ import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { toDnsSubdomain } from "./names.ts";
 import { nextRunAfter, type ScheduleExpression, type ScheduleTranslation } from "./schedule-expression.ts";
 import { nameLabelValue } from "./task-labels.ts";
-import { kubeTime } from "./task-status.ts";
+import { kubeTime } from "../api/time.ts";
 import { SCHEDULED_AT_ANNOTATION, SCHEDULED_TASK_LABEL } from "../api/keys.ts";
+import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
 // Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
 export { SCHEDULED_AT_ANNOTATION } from "../api/keys.ts";
 
@@ -83,7 +84,7 @@ export interface RunOwner {
 export interface RunTaskObject {
   apiVersion: string;
   kind: "Task";
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[] };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: ControllerReference[] };
   spec: TaskSpec;
 }
 
@@ -108,7 +109,7 @@ export function buildRunTask(owner: RunOwner, spec: ScheduledTaskSpec, at: Date,
       namespace: owner.namespace,
       labels: { ...k?.labels, [SCHEDULED_TASK_LABEL]: nameLabelValue(owner.name) },
       annotations: { ...k?.annotations, [SCHEDULED_AT_ANNOTATION]: kubeTime(at) },
-      ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [controllerReference(owner)],
     },
     spec: taskSpec,
   };

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
-import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
+import { controllerReference, type KubeObject } from "../runtime/resources.ts";
 import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
 import { podTemplateCapacity } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
@@ -14,7 +14,7 @@ import { toDnsLabel, toLabelValue } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import type { QueryCompileContext } from "./query-language.ts";
-import { nameLabelValue, tagAnnotations, taskGroupLabelValue, type TaskTag } from "./task-labels.ts";
+import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue, type TaskTag } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
@@ -116,7 +116,9 @@ export interface ServiceDeploymentResult {
   placement: Placement;
 }
 
-export const ownerReference = (svc: ServiceRef): OwnerReference => ({ apiVersion: svc.apiVersion, kind: svc.kind, name: svc.name, uid: svc.uid, controller: true, blockOwnerDeletion: true });
+// Re-exported only for src/controllers/service, which imports it from here; it switches to controllerReference
+// (src/runtime/resources.ts) at merge.
+export { controllerReference as ownerReference } from "../runtime/resources.ts";
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
 function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {
@@ -133,23 +135,32 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   const spec = service.spec;
   const podTemplate = buildPodTemplate(revision.spec, { namespace: service.namespace, family: revision.family, revision: revision.revision, ...podTemplateCapacity(provider) });
   const base = podTemplate.template;
-  const podLabels = {
-    ...scheduling.labels,
-    ...(spec.kubernetes?.podLabels ?? {}),
-    ...base.metadata.labels,
-    [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
-    [LAUNCH_TYPE_LABEL]: provider.type,
-    [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
-    [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
-    ...selectorLabels(service.name, provider.name),
-  };
-  const annotations = {
-    ...base.metadata.annotations,
-    ...propagatedTagAnnotations(spec, revision.spec.tags, { clusterName: input.clusterName, serviceName }),
-    ...(spec.kubernetes?.podAnnotations ?? {}),
-    [STARTED_BY_ANNOTATION]: `ecs-svc/${serviceName}`,
-    [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId,
-  };
+  const tdKnobs = revision.spec.kubernetes;
+  const podLabels = podMetadata({
+    taskDefinition: tdKnobs?.podLabels,
+    owner: spec.kubernetes?.labels,
+    ownerPods: spec.kubernetes?.podLabels,
+    provider: scheduling.labels,
+    operator: {
+      ...operatorEntries(base.metadata.labels, tdKnobs?.podLabels),
+      [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
+      [LAUNCH_TYPE_LABEL]: provider.type,
+      [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
+      [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
+      ...selectorLabels(service.name, provider.name),
+    },
+  });
+  const annotations = podMetadata({
+    taskDefinition: tdKnobs?.podAnnotations,
+    owner: spec.kubernetes?.annotations,
+    ownerPods: spec.kubernetes?.podAnnotations,
+    operator: {
+      ...operatorEntries(base.metadata.annotations, tdKnobs?.podAnnotations),
+      ...propagatedTagAnnotations(spec, revision.spec.tags, { clusterName: input.clusterName, serviceName }),
+      [STARTED_BY_ANNOTATION]: `ecs-svc/${serviceName}`,
+      [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId,
+    },
+  });
 
   // Placement: the service's constraints plus the task definition's (ECS applies both), the service's strategies.
   // Spread and distinctInstance count the pods of the whole service, across providers.
@@ -214,7 +225,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
         ...selectorLabels(service.name, provider.name),
       },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },
-      ownerReferences: [ownerReference(service)],
+      ownerReferences: [controllerReference(service)],
     },
     spec: {
       replicas,

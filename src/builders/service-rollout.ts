@@ -3,7 +3,8 @@
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
 import { DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
-import { ServiceMessages, statusTime } from "./service-events.ts";
+import { ServiceMessages } from "./service-events.ts";
+import { kubeTime } from "../api/time.ts";
 
 export type DeploymentStatusName = "PRIMARY" | "ACTIVE" | "INACTIVE";
 export type RolloutState = "IN_PROGRESS" | "COMPLETED" | "FAILED";
@@ -172,7 +173,7 @@ function sameEntry(a: ServiceDeploymentEntry | undefined, b: ServiceDeploymentEn
  */
 export function computeDeployments(input: RolloutInput): RolloutResult {
   const { serviceName: svc, desired, now } = input;
-  const time = statusTime(now);
+  const time = kubeTime(now);
   const messages: string[] = [];
   const previous = (input.previous ?? []).map((d) => ({ ...d }));
   let deps: ServiceDeploymentEntry[] = previous.map((d) => ({ ...d }));

@@ -20,6 +20,8 @@ import { setCondition, setHealthConditions, type Health } from "../runtime/condi
 import { stableStringify } from "../runtime/apply.ts";
 import { isLabelValue } from "./names.ts";
 import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
+import { kubeTime } from "../api/time.ts";
+import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
 // Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
 export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 
@@ -242,7 +244,6 @@ export const MAX_STATUS_REVISIONS = 1000;
 const MAX_UNSUPPORTED_FIELDS = 200;
 
 // Kubernetes serialises times with second precision; anything finer would make every pass a change.
-const kubernetesTime = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
 
 export function revisionStatus(spec: TaskDefinitionSpec, revision: number): TaskDefinitionRevisionStatus {
   return spec.kubernetes?.deregisteredRevisions?.includes(revision) ? "INACTIVE" : "ACTIVE";
@@ -259,7 +260,7 @@ export function computeTaskDefinitionStatus(input: TaskDefinitionStatusInput): T
     .map((r) => {
       const status = revisionStatus(spec, r.revision);
       const before = previousSummary.get(r.revision);
-      const deregisteredAt = status === "INACTIVE" ? (before?.deregisteredAt ?? kubernetesTime(now)) : undefined;
+      const deregisteredAt = status === "INACTIVE" ? (before?.deregisteredAt ?? kubeTime(now)) : undefined;
       return {
         revision: r.revision,
         status,
@@ -397,7 +398,7 @@ export interface ControllerRevisionObject {
     namespace?: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
-    ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: true; blockOwnerDeletion: true }[];
+    ownerReferences: ControllerReference[];
   };
   data: Record<string, unknown>;
   revision: number;
@@ -429,7 +430,7 @@ export function buildControllerRevision(
         [SPEC_HASH_LABEL]: revisionHash(normalized),
       },
       annotations: { [FAMILY_ANNOTATION]: family },
-      ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [controllerReference(owner)],
     },
     data: normalized,
     revision,

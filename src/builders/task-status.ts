@@ -10,6 +10,9 @@ import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { type ContainerMapping } from "./pod-template.ts";
 import { interruptionOf } from "./spot-interruption.ts";
 import { CONTAINERS_ANNOTATION, ZONE_LABEL } from "../api/keys.ts";
+import { kubeTime } from "../api/time.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/time.ts at merge.
+export { kubeTime } from "../api/time.ts";
 
 export type TaskInstanceStatus = NonNullable<TaskStatus["tasks"]>[number];
 export type TaskContainerStatus = NonNullable<TaskInstanceStatus["containers"]>[number];
@@ -49,10 +52,6 @@ export interface TaskInstanceInput {
   readonly now: Date;
 }
 
-/** Kubernetes time: RFC 3339 to the second (what the API server stores), so a rewrite of the same instant is no change. */
-export function kubeTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, "Z");
-}
 
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
 export function podContainerMappings(pod: V1Pod | undefined): ContainerMapping[] | undefined {

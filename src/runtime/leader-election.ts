@@ -6,7 +6,7 @@ import { ApiRequestError } from "./api-request.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import { Leases, type KubeObject } from "./resources.ts";
-import { microTime } from "./events.ts";
+import { microTime } from "../api/time.ts";
 
 export interface LeaseSpec {
   holderIdentity?: string;

@@ -82,13 +82,22 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
 }
 
-export function ownerReferenceTo(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion ?? "",
-    kind: owner.kind ?? "",
-    name: owner.metadata?.name ?? "",
-    uid: owner.metadata?.uid ?? "",
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+/** Who owns a child: enough of the owner to reference it. */
+export type OwnerIdentity = Pick<OwnerReference, "apiVersion" | "kind" | "name" | "uid">;
+
+/** A controller owner reference that blocks the owner's foreground deletion: the only kind the operator writes. */
+export type ControllerReference = OwnerIdentity & { controller: true; blockOwnerDeletion: true };
+
+/**
+ * The owner reference every child the operator makes carries: controller, so that Kubernetes garbage-collects the
+ * child with its owner and no other controller adopts it; blockOwnerDeletion, so that a foreground deletion of the
+ * owner waits for it.
+ */
+export function controllerReference(owner: OwnerIdentity): ControllerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** controllerReference to an object as read from the API server. */
+export function ownerReferenceTo(owner: KubeObject): ControllerReference {
+  return controllerReference({ apiVersion: owner.apiVersion ?? "", kind: owner.kind ?? "", name: owner.metadata?.name ?? "", uid: owner.metadata?.uid ?? "" });
 }
