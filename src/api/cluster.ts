@@ -129,6 +129,17 @@ export const ClusterStatus = object(
 );
 export type ClusterStatus = Static<typeof ClusterStatus>;
 
+/** The CamelCase reasons of a Cluster's conditions. */
+export const ClusterReason = {
+  Active: "ClusterActive",
+  /** A deletion waits: ECS services of the cluster are not deleted yet. */
+  ContainsServices: "ClusterContainsServices",
+  /** A deletion waits: tasks of the cluster still run or wait to run. */
+  ContainsTasks: "ClusterContainsTasks",
+  /** spec.capacityProviders names a provider that does not resolve. */
+  CapacityProviderNotFound: "CapacityProviderNotFound",
+} as const;
+
 export const CLUSTER_DEFAULTS = {
   /** The Cluster that services and tasks without spec.cluster belong to. */
   name: "default",

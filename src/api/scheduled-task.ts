@@ -99,6 +99,13 @@ export const ScheduledTaskStatus = object(
 );
 export type ScheduledTaskStatus = Static<typeof ScheduledTaskStatus>;
 
+/** The CamelCase reasons of a ScheduledTask's conditions. */
+export const ScheduledTaskReason = {
+  Scheduled: "Scheduled",
+  Disabled: "Disabled",
+  ScheduleEnded: "ScheduleEnded",
+} as const;
+
 export const SCHEDULED_TASK_DEFAULTS = {
   state: "ENABLED",
   scheduleExpressionTimezone: "UTC",

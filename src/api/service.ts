@@ -1,6 +1,7 @@
 // Service: the CreateService input, verbatim, plus `autoScaling` (Application Auto Scaling, camelCase) and
 // `spec.kubernetes`; the status mirrors DescribeServices (counts, deployments with rolloutState, events).
 // The scale subresource maps `kubectl scale` and HPAs onto desiredCount.
+import { ConditionReason } from "./conditions.ts";
 import {
   capacityProviderStrategy,
   Conditions,
@@ -617,6 +618,22 @@ export const ServiceStatus = object(
   "The service as DescribeServices shows it, plus kstatus conditions.",
 );
 export type ServiceStatus = Static<typeof ServiceStatus>;
+
+/** The CamelCase reasons of a Service's Ready, Reconciling and Stalled conditions. */
+export const ServiceReason = {
+  SteadyState: "SteadyState",
+  DeploymentInProgress: "DeploymentInProgress",
+  RollingBack: "RollingBack",
+  DeploymentFailed: "DeploymentFailed",
+  TasksPending: "TasksPending",
+  Draining: "Draining",
+  TaskDefinitionNotFound: "TaskDefinitionNotFound",
+  InvalidTaskDefinition: "InvalidTaskDefinition",
+  InvalidCapacity: ConditionReason.InvalidCapacity,
+  InvalidPlacement: ConditionReason.InvalidPlacement,
+  UnsupportedSchedulingStrategy: "UnsupportedSchedulingStrategy",
+  NotOwned: ConditionReason.NotOwned,
+} as const;
 
 // ---------------------------------------------------------------- defaults
 

@@ -801,6 +801,12 @@ export const TaskDefinitionStatus = object(
 );
 export type TaskDefinitionStatus = Static<typeof TaskDefinitionStatus>;
 
+/** The CamelCase reasons of a TaskDefinition's conditions (with ConditionReason's UnsupportedFields and AllFieldsSupported). */
+export const TaskDefinitionReason = {
+  RevisionRegistered: "RevisionRegistered",
+  FamilyConflict: "FamilyConflict",
+} as const;
+
 // ---------------------------------------------------------------- defaults
 
 /** ECS defaults of RegisterTaskDefinition that the controller applies when a field is absent. */

@@ -1,5 +1,6 @@
 // Task: the RunTask input, verbatim (plus `desiredStatus` to stop it, and `spec.kubernetes`); it runs `count`
 // pods and its status mirrors DescribeTasks. ScheduledTask reuses the RunTask input as `spec.task`.
+import { ConditionReason } from "./conditions.ts";
 import {
   capacityProviderStrategy,
   Conditions,
@@ -240,6 +241,21 @@ export const TaskStatus = object(
   "The tasks as DescribeTasks shows them: lastStatus, desiredStatus, stopCode and stoppedReason summarise all `count` tasks, tasks[] lists each.",
 );
 export type TaskStatus = Static<typeof TaskStatus>;
+
+/** The CamelCase reasons of a Task's conditions: its lifecycle, then why it cannot run (Stalled). */
+export const TaskReason = {
+  TasksStarting: "TasksStarting",
+  TasksRunning: "TasksRunning",
+  TasksStopping: "TasksStopping",
+  TaskStopped: "TaskStopped",
+  TaskDefinitionNotFound: "TaskDefinitionNotFound",
+  InvalidReference: "InvalidReference",
+  TaskDefinitionInactive: "TaskDefinitionInactive",
+  CapacityUnavailable: "CapacityUnavailable",
+  InvalidOverrides: "InvalidOverrides",
+  InvalidPlacement: ConditionReason.InvalidPlacement,
+  NotOwned: ConditionReason.NotOwned,
+} as const;
 
 export const TASK_DEFAULTS = {
   count: 1,

@@ -2,23 +2,13 @@
 // instances: the Ready nodes it selects, their capacity, the tasks placed with it, and Ready/Reconciling/Stalled.
 // Pure: the caller passes the cached objects and the clock. See docs/capacity-providers.md ("Status").
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { MAX_LISTED_CONTAINER_INSTANCES, type CapacityProviderStatus, type ContainerInstance } from "../api/capacity-provider.ts";
+import { CapacityProviderReason, type CapacityProviderStatus, type ContainerInstance, MAX_LISTED_CONTAINER_INSTANCES } from "../api/capacity-provider.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, providerName, providerOf, schedulingFor, type Scheduling } from "./capacity-provider.ts";
 import { capacitySummary, containerInstanceView, nodesOfProvider } from "./container-instances.ts";
 import { nameLabelValue } from "./task-labels.ts";
 import { CAPACITY_PROVIDER_LABEL } from "../api/keys.ts";
-
-export const CapacityProviderReason = {
-  /** At least one Ready node matches the provider's scheduling. */
-  NodesReady: "NodesReady",
-  /** No Ready node matches: its tasks stay Pending until one does. */
-  NoReadyNodes: "NoReadyNodes",
-  /** Another CapacityProvider has the same name (case-insensitively): strategies cannot tell them apart. */
-  DuplicateName: "DuplicateName",
-  Deleting: "Deleting",
-} as const;
 
 /** What a task pod counts as: running (phase Running), pending (not yet running), or nothing (finished, terminating). */
 export function taskPodState(pod: Pick<V1Pod, "metadata" | "status">): "running" | "pending" | undefined {

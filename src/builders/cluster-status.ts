@@ -2,7 +2,7 @@
 // services, the capacity providers (built-ins included) with their capacity, and whether a deletion must wait
 // because services or tasks are still there (ECS refuses DeleteCluster then). Pure. See docs/clusters.md.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { clusterNameOf, type ClusterCapacityProvider, type ClusterStatus } from "../api/cluster.ts";
+import { type ClusterCapacityProvider, clusterNameOf, ClusterReason, type ClusterStatus } from "../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, providerName, resolveProvider, schedulingFor, type ResolvedProvider } from "./capacity-provider.ts";
@@ -10,16 +10,6 @@ import { capacitySummary, nodesOfProvider } from "./container-instances.ts";
 import { countTasks, taskPodState } from "./capacity-provider-status.ts";
 import { nameLabelValue } from "./task-labels.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL } from "../api/keys.ts";
-
-export const ClusterReason = {
-  Active: "ClusterActive",
-  /** A deletion waits: ECS services of the cluster are not deleted yet. */
-  ContainsServices: "ClusterContainsServices",
-  /** A deletion waits: tasks of the cluster still run or wait to run. */
-  ContainsTasks: "ClusterContainsTasks",
-  /** spec.capacityProviders names a provider that does not resolve. */
-  CapacityProviderNotFound: "CapacityProviderNotFound",
-} as const;
 
 /** An ECS Service as the Cluster roll-up sees it. */
 export interface ServiceRef {

@@ -16,6 +16,7 @@ import {
   TooManyTermsError,
 } from "./query-language.ts";
 import { HOSTNAME_LABEL } from "../api/keys.ts";
+import { ConditionReason } from "../api/conditions.ts";
 
 /** The ECS shape of a placement constraint (as in the Service, Task and TaskDefinition specs). */
 export interface PlacementConstraintInput {
@@ -53,7 +54,7 @@ export interface Placement {
 }
 
 /** A placement the controller refuses: `field` is below the spec, `column` is set for query language errors. */
-export const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, "InvalidPlacement", column);
+export const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, ConditionReason.InvalidPlacement, column);
 
 /**
  * Pod scheduling fields for ECS placement constraints and strategies. Pure. Constraints are required (pods stay

@@ -3,7 +3,7 @@
 // and the status (recent runs with their lastStatus and stopCode). Each run is a Task, so it has every semantic of a
 // Task: essential containers, dependsOn, the ECS lifecycle and stop codes. Pure: `now` is passed in.
 // See docs/scheduled-tasks.md.
-import { SCHEDULED_TASK_DEFAULTS, MAX_SCHEDULED_RUNS, type ScheduledTaskSpec, type ScheduledTaskStatus } from "../api/scheduled-task.ts";
+import { MAX_SCHEDULED_RUNS, SCHEDULED_TASK_DEFAULTS, ScheduledTaskReason, type ScheduledTaskSpec, type ScheduledTaskStatus } from "../api/scheduled-task.ts";
 import type { TaskSpec, TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { toDnsSubdomain } from "./names.ts";
@@ -154,12 +154,6 @@ export interface ScheduledTaskStatusInput {
   readonly next?: Date | undefined;
   readonly now: Date;
 }
-
-export const ScheduledTaskReason = {
-  Scheduled: "Scheduled",
-  Disabled: "Disabled",
-  ScheduleEnded: "ScheduleEnded",
-} as const;
 
 /** The status: state, the schedule in use, last/next times, active runs and recent runs (newest first). */
 export function computeScheduledTaskStatus(input: ScheduledTaskStatusInput): ScheduledTaskStatus {

@@ -6,9 +6,8 @@ import { toLabelValue } from "./names.ts";
 import { buildServicePodTemplate, serviceDeploymentName, servicePodSelector, type ServiceDeploymentInput } from "./service-deployment.ts";
 import type { Placement } from "./placement.ts";
 import type { PodTemplate } from "./pod-template.ts";
-import type { KubeObject } from "../runtime/resources.ts";
+import { controllerReference, type KubeObject } from "../runtime/resources.ts";
 import { CAPACITY_PROVIDER_LABEL, DEPLOYMENT_ID_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from "../api/keys.ts";
-import { controllerReference } from "../runtime/resources.ts";
 
 /**
  * The DaemonSet's rolling update from the DAEMON percentages (defaults 0 / 100): maxUnavailable = 100 −

@@ -7,8 +7,7 @@ import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-
 import type { ServiceSpec } from "../api/service.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import { controllerReference, type KubeObject } from "../runtime/resources.ts";
-import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
-import { podTemplateCapacity } from "./capacity-provider.ts";
+import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "./placement.ts";

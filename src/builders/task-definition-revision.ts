@@ -22,6 +22,9 @@ import { isLabelValue } from "./names.ts";
 import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 import { kubeTime } from "../api/time.ts";
 import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
+import { TaskDefinitionReason } from "../api/task-definition.ts";
+// Re-exported only for src/controllers/task-definition, which imports it from here; it switches to src/api at merge.
+export { TaskDefinitionReason } from "../api/task-definition.ts";
 // Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
 export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 
@@ -215,11 +218,6 @@ export function checkTaskDefinitionSpec(spec: TaskDefinitionSpec): SpecProblem[]
 }
 
 // ---------------------------------------------------------------- status
-
-export const TaskDefinitionReason = {
-  RevisionRegistered: "RevisionRegistered",
-  FamilyConflict: "FamilyConflict",
-} as const;
 
 /** The launch types ECS reports as `compatibilities`: EC2 always, plus those the definition requires. */
 export function compatibilities(spec: TaskDefinitionSpec): (typeof COMPATIBILITIES)[number][] {

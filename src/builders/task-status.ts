@@ -5,7 +5,7 @@
 // writes it before it deletes the pod. Also what the controller does with the pod next (taskPodAction), and the
 // Task's summary over its `count` tasks (computeTaskStatus). See docs/tasks.md.
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
-import type { StopCode, TaskLastStatus, TaskStatus } from "../api/task.ts";
+import { type StopCode, type TaskLastStatus, TaskReason, type TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { type ContainerMapping } from "./pod-template.ts";
 import { interruptionOf } from "./spot-interruption.ts";
@@ -51,7 +51,6 @@ export interface TaskInstanceInput {
   readonly stopReason?: string;
   readonly now: Date;
 }
-
 
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
 export function podContainerMappings(pod: V1Pod | undefined): ContainerMapping[] | undefined {
@@ -329,13 +328,6 @@ export function podWaitingReason(pod: V1Pod | undefined): string | undefined {
   if (scheduled?.status !== "False") return undefined;
   return `${scheduled.reason ?? "NotScheduled"}: ${scheduled.message ?? "the scheduler has not placed the pod"}`;
 }
-
-export const TaskReason = {
-  TasksStarting: "TasksStarting",
-  TasksRunning: "TasksRunning",
-  TasksStopping: "TasksStopping",
-  TaskStopped: "TaskStopped",
-} as const;
 
 /**
  * The Task's status: each task's entry, and a summary as DescribeTasks would show a single task: lastStatus is
