@@ -10,6 +10,7 @@ import { capacitySummary, nodesOfProvider } from "./container-instances.ts";
 import { countTasks, taskPodState } from "./capacity-provider-status.ts";
 import { nameLabelValue } from "./task-labels.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL } from "../api/keys.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /** An ECS Service as the Cluster roll-up sees it. */
 export interface ServiceRef {
@@ -58,9 +59,9 @@ export function clusterProviders(cluster: Pick<EcsCluster, "spec" | "metadata">,
 
 export interface ClusterStatusInput {
   readonly providers: readonly CapacityProvider[];
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** Pods of ECS tasks (labelled ecs.operator.dev/cluster), of any cluster: requested capacity counts them all. */
-  readonly pods: readonly V1Pod[];
+  readonly pods: readonly Wire<V1Pod>[];
   /** The ECS Services of the Cluster's namespace. */
   readonly services: readonly ServiceRef[];
   readonly now: Date;
@@ -78,7 +79,7 @@ export interface ClusterContents {
 const sorted = (xs: string[]): string[] => xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The services (not being deleted) and task pods (not finished, not terminating) of the cluster. */
-export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: readonly V1Pod[], services: readonly ServiceRef[]): ClusterContents {
+export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: readonly Wire<V1Pod>[], services: readonly ServiceRef[]): ClusterContents {
   const name = cluster.metadata.name ?? "";
   const namespace = cluster.metadata.namespace;
   const label = nameLabelValue(name);

@@ -17,6 +17,7 @@ import {
 } from "./query-language.ts";
 import { HOSTNAME_LABEL } from "../api/keys.ts";
 import { ConditionReason } from "../api/conditions.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /** The ECS shape of a placement constraint (as in the Service, Task and TaskDefinition specs). */
 export interface PlacementConstraintInput {
@@ -195,7 +196,7 @@ function spreadKey(field: string | undefined, ctx: PlacementContext, hostKey: st
 }
 
 /** Every value each node label has across the nodes, for memberOf `=~` / `in` compiled against the current nodes. */
-export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
+export function nodeLabelValues(nodes: readonly Wire<V1Node>[]): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
   for (const n of nodes) for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
   return Object.fromEntries(Object.entries(out).map(([k, set]) => [k, [...set].sort()]));

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
-import { controllerReference, type KubeObject } from "../runtime/resources.ts";
+import { type Wire, controllerReference, type KubeObject } from "../runtime/resources.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "./names.ts";
@@ -104,7 +104,7 @@ export interface ServiceDeploymentInput {
   readonly scheduling: Scheduling;
   readonly replicas: number;
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
 }
 

@@ -22,7 +22,7 @@ import {
   TASK_INDEX_ANNOTATION,
   TASK_LABEL,
 } from "../api/keys.ts";
-import { controllerReference } from "../runtime/resources.ts";
+import { type Wire, controllerReference } from "../runtime/resources.ts";
 
 /** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
 export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
@@ -49,7 +49,7 @@ export interface TaskPodInput {
   readonly provider: ResolvedProvider;
   readonly scheduling: Scheduling;
   /** The current nodes, for `=~` / `!~` / wildcards in memberOf expressions. */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** Task definition tags, propagated when spec.propagateTags is TASK_DEFINITION. */
   readonly taskDefinitionTags?: readonly Tag[];
   /** For a scheduled run (a Task the ScheduledTask created): the ScheduledTask's name, as SCHEDULED_TASK_LABEL. */

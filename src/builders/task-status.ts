@@ -11,6 +11,7 @@ import { type ContainerMapping } from "./pod-template.ts";
 import { interruptionOf } from "./spot-interruption.ts";
 import { CONTAINERS_ANNOTATION, ZONE_LABEL } from "../api/keys.ts";
 import { kubeTime } from "../api/time.ts";
+import type { Wire } from "../runtime/resources.ts";
 // Re-exported only for src/controllers, which import it from here; they switch to src/api/time.ts at merge.
 export { kubeTime } from "../api/time.ts";
 
@@ -36,9 +37,9 @@ const START_FAILURES: Readonly<Record<string, string>> = {
 export interface TaskInstanceInput {
   readonly podName: string;
   /** The pod as cached; undefined when it does not exist (not created yet, or gone). */
-  readonly pod: V1Pod | undefined;
+  readonly pod: Wire<V1Pod> | undefined;
   /** The pod's node as cached; undefined when the pod is unscheduled or the node does not exist. */
-  readonly node: V1Node | undefined;
+  readonly node: Wire<V1Node> | undefined;
   /** Whether the task was placed with a spot provider (decides SpotInterruption once the node is gone). */
   readonly spot: boolean;
   readonly capacityProviderName: string;
@@ -53,7 +54,7 @@ export interface TaskInstanceInput {
 }
 
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
-export function podContainerMappings(pod: V1Pod | undefined): ContainerMapping[] | undefined {
+export function podContainerMappings(pod: Wire<V1Pod> | undefined): ContainerMapping[] | undefined {
   const text = pod?.metadata?.annotations?.[CONTAINERS_ANNOTATION];
   if (text === undefined) return undefined;
   try {
@@ -71,7 +72,7 @@ interface Stop {
 
 interface ContainerView {
   readonly mapping: ContainerMapping;
-  readonly status: V1ContainerStatus | undefined;
+  readonly status: Wire<V1ContainerStatus> | undefined;
   /** The exit that ended the container for good (not one kubelet restarts it after). */
   readonly exit: { exitCode: number; reason?: string; message?: string; finishedAt?: string } | undefined;
   readonly running: boolean;
@@ -84,7 +85,7 @@ function asTime(v: unknown): string | undefined {
 }
 
 /** The exit of a container that will not be restarted: ECS restart policies restart unless the exit code is ignored. */
-function finalExit(m: ContainerMapping, st: V1ContainerStatus | undefined): ContainerView["exit"] {
+function finalExit(m: ContainerMapping, st: Wire<V1ContainerStatus> | undefined): ContainerView["exit"] {
   if (st === undefined) return undefined;
   const restarts = m.restartPolicy?.enabled === true && m.role === "container";
   const t = st.state?.terminated ?? (restarts ? undefined : st.lastState?.terminated);
@@ -94,7 +95,7 @@ function finalExit(m: ContainerMapping, st: V1ContainerStatus | undefined): Cont
   return { exitCode: t.exitCode, ...(t.reason === undefined ? {} : { reason: t.reason }), ...(t.message === undefined ? {} : { message: t.message }), ...(t.finishedAt === undefined ? {} : { finishedAt: asTime(t.finishedAt) ?? "" }) };
 }
 
-function containerViews(pod: V1Pod, mappings: readonly ContainerMapping[]): ContainerView[] {
+function containerViews(pod: Wire<V1Pod>, mappings: readonly ContainerMapping[]): ContainerView[] {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   return mappings.map((mapping) => {
     const status = statuses.find((s) => s.name === mapping.container);
@@ -109,7 +110,7 @@ function exitReason(exit: NonNullable<ContainerView["exit"]>): string | undefine
   return undefined;
 }
 
-function containerStatus(v: ContainerView, pod: V1Pod | undefined): TaskContainerStatus {
+function containerStatus(v: ContainerView, pod: Wire<V1Pod> | undefined): TaskContainerStatus {
   const st = v.status;
   const out: TaskContainerStatus = { name: v.mapping.name };
   const image = st?.image ?? [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((c) => c.name === v.mapping.container)?.image;
@@ -287,7 +288,7 @@ export type TaskPodAction =
  * What to do with a task's pod once its status (computed by computeTaskInstance) is written. `ttlSeconds`: how
  * long a stopped task's pod is kept (ECS shows stopped tasks for about an hour).
  */
-export function taskPodAction(instance: TaskInstanceStatus, pod: V1Pod | undefined, now: Date, ttlSeconds: number): TaskPodAction {
+export function taskPodAction(instance: TaskInstanceStatus, pod: Wire<V1Pod> | undefined, now: Date, ttlSeconds: number): TaskPodAction {
   if (pod === undefined) return instance.lastStatus === "PROVISIONING" && instance.stopCode === undefined ? { type: "create" } : { type: "none" };
   if (pod.metadata?.deletionTimestamp !== undefined) return { type: "none" };
   const phase = pod.status?.phase;
@@ -323,7 +324,7 @@ export interface TaskStatusInput {
 }
 
 /** Why a pod that has not started waits, from the scheduler's condition (Unschedulable: 0/9 nodes are available ...). */
-export function podWaitingReason(pod: V1Pod | undefined): string | undefined {
+export function podWaitingReason(pod: Wire<V1Pod> | undefined): string | undefined {
   const scheduled = pod?.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status !== "False") return undefined;
   return `${scheduled.reason ?? "NotScheduled"}: ${scheduled.message ?? "the scheduler has not placed the pod"}`;

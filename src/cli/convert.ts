@@ -109,7 +109,7 @@ function shapeOf(doc: Json): Shape | undefined {
 
 /** Refuses what `kubectl apply` would refuse, naming the file and every field. */
 export function admitted(m: Manifest, file: string): Manifest {
-  const errors = admit(m as unknown as Json);
+  const errors = admit({ ...m });
   if (errors.length > 0) {
     const lines = errors.map((e) => `${file}: ${e.path}: ${e.message}`);
     throw new CliError([...lines, `${file}: ${m.kind} ${m.metadata.name} would be refused by the API server`].join("\n"));
@@ -117,9 +117,15 @@ export function admitted(m: Manifest, file: string): Manifest {
   return m;
 }
 
+/** A TaskDefinition manifest whose spec the API server's schema admits: from here on its spec is a TaskDefinitionSpec. */
+function isAdmittedTaskDefinition(m: Manifest): m is Manifest & { kind: "TaskDefinition"; spec: TaskDefinitionSpec } {
+  return m.kind === "TaskDefinition" && admit({ ...m }).length === 0;
+}
+
 /** Refuses what the controller would refuse (Stalled) and ECS refuses at registration, naming file and field. */
 export function registrable(m: Manifest, file: string): void {
-  const problems = checkTaskDefinitionSpec(m.spec as unknown as TaskDefinitionSpec);
+  if (!isAdmittedTaskDefinition(m)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a TaskDefinition the API server would accept`);
+  const problems = checkTaskDefinitionSpec(m.spec);
   if (problems.length > 0) {
     throw new CliError([...problems.map((p) => `${file}: ${p.message}`), `${file}: TaskDefinition ${m.metadata.name} would not register (ECS refuses it too)`].join("\n"));
   }

@@ -31,6 +31,20 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/**
+ * A client-node model as the operator reads it: the informers cache plain JSON, so its Date fields hold RFC 3339
+ * strings (client-node types them Date). Builders take Wire<V1Pod> and read times with timeMs, so one type serves
+ * from the informer to the builder and a test writes times as the API server does, without casts.
+ */
+export type Wire<T> = T extends Date ? Date | string : T extends readonly (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+/** Milliseconds since the epoch of a time as read (a string from the wire or a Date); undefined when absent or invalid. */
+export function timeMs(time: Date | string | undefined): number | undefined {
+  if (time === undefined) return undefined;
+  const ms = typeof time === "string" ? Date.parse(time) : time.getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
