@@ -5,7 +5,7 @@ import { celFirstItem } from "./cel.ts";
 import { capacityProviderStrategy, Conditions, observedGeneration, Tags } from "./common.ts";
 import { boolean, describe, ecsObject, integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
 
-export const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
+const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
 
 export const ClusterSpec = ecsObject(
   {
@@ -88,7 +88,7 @@ export const ClusterSpec = ecsObject(
 );
 export type ClusterSpec = Static<typeof ClusterSpec>;
 
-export const CAPACITY_PROVIDER_SOURCES = ["Object", "BuiltIn", "Implicit"] as const;
+const CAPACITY_PROVIDER_SOURCES = ["Object", "BuiltIn", "Implicit"] as const;
 
 export const ClusterCapacityProvider = object(
   {

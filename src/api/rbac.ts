@@ -51,7 +51,7 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
 export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }];
 
 /** Names and labels of the RBAC objects in config/ (kustomize adds the namespace). */
-export const RBAC_NAMES = {
+const RBAC_NAMES = {
   serviceAccount: "ecs-operator",
   clusterRole: "ecs-operator-manager",
   clusterRoleBinding: "ecs-operator-manager",
@@ -65,7 +65,7 @@ const RBAC_V1 = "rbac.authorization.k8s.io/v1";
 const copyRules = (rules: readonly PolicyRule[]): PolicyRule[] => rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
 
 /** The rules as YAML (a list), for generated files and templates. */
-export function rulesYaml(rules: readonly PolicyRule[]): string {
+function rulesYaml(rules: readonly PolicyRule[]): string {
   return dump(copyRules(rules), { noRefs: true, lineWidth: -1, flowLevel: 2 });
 }
 

@@ -49,7 +49,7 @@ export function describeScheduling(s: Pick<Scheduling, "nodeSelector" | "tolerat
 }
 
 /** How many attributes a listed container instance keeps (the CRD's bound): the ecs.* ones first, then by name. */
-export const MAX_LISTED_ATTRIBUTES = 128;
+const MAX_LISTED_ATTRIBUTES = 128;
 
 function boundedView(view: ContainerInstance): ContainerInstance {
   if (view.attributes.length <= MAX_LISTED_ATTRIBUTES) return view;

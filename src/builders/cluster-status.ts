@@ -99,7 +99,7 @@ export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: rea
 }
 
 /** How many providers a Cluster status lists. */
-export const MAX_LISTED_PROVIDERS = 100;
+const MAX_LISTED_PROVIDERS = 100;
 
 const LISTED = 10;
 const listed = (names: readonly string[]): string => (names.length <= LISTED ? names.join(", ") : `${names.slice(0, LISTED).join(", ")} and ${String(names.length - LISTED)} more`);
@@ -119,7 +119,7 @@ export function deletionBlocked(clusterName: string, contents: ClusterContents):
 }
 
 /** The containerInsights setting (the only cluster setting ECS has); ECS's default is disabled. */
-export function containerInsightsOf(cluster: Pick<EcsCluster, "spec">): "enabled" | "disabled" | "enhanced" {
+function containerInsightsOf(cluster: Pick<EcsCluster, "spec">): "enabled" | "disabled" | "enhanced" {
   // settings holds at most one item, and its name can only be containerInsights (schema).
   return cluster.spec.settings?.[0]?.value ?? "disabled";
 }

@@ -97,7 +97,7 @@ export function podRequests(pod: Wire<V1Pod>): Resources {
 }
 
 /** Pods that hold resources on their node: bound and not finished. */
-export function holdsResources(pod: Wire<V1Pod>): boolean {
+function holdsResources(pod: Wire<V1Pod>): boolean {
   const phase = pod.status?.phase;
   return pod.spec?.nodeName !== undefined && pod.spec.nodeName !== "" && phase !== "Succeeded" && phase !== "Failed";
 }

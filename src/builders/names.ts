@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 
 /** The first `length` hex digits of the SHA-256 of `text`: the disambiguating suffix of rewritten names. */
-export function shortHash(text: string, length = 6): string {
+function shortHash(text: string, length = 6): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 

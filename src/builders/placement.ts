@@ -55,7 +55,7 @@ export interface Placement {
 }
 
 /** A placement the controller refuses: `field` is below the spec, `column` is set for query language errors. */
-export const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, ConditionReason.InvalidPlacement, column);
+const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, ConditionReason.InvalidPlacement, column);
 
 /**
  * Pod scheduling fields for ECS placement constraints and strategies. Pure. Constraints are required (pods stay

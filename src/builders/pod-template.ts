@@ -505,7 +505,7 @@ export interface ExecProbe {
  * startup probe that allows startPeriod plus `retries` failed checks; `gate` is the same probe for HEALTHY
  * dependencies without a startPeriod. Undefined for an empty or NONE command.
  */
-export function healthCheckProbes(hc: HealthCheck, windows: boolean): { liveness: ExecProbe; readiness: ExecProbe; startup?: ExecProbe; gate: ExecProbe } | undefined {
+function healthCheckProbes(hc: HealthCheck, windows: boolean): { liveness: ExecProbe; readiness: ExecProbe; startup?: ExecProbe; gate: ExecProbe } | undefined {
   const [kind, ...rest] = hc.command;
   let command: string[];
   if (kind === "CMD-SHELL") command = [...(windows ? SHELL_WINDOWS : SHELL_LINUX), rest.join(" ")];
@@ -600,7 +600,7 @@ function securityContext(c: ContainerDefinition, field: string, ctx: { windows: 
  * TaskDefinition, Service and Task statuses, since the template is shared. Tasks map it per container (containerRestart
  * in task-pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
  */
-export function restartPolicyReason(role: ContainerMapping["role"]): string {
+function restartPolicyReason(role: ContainerMapping["role"]): string {
   if (role === "sidecar") return "the container is a dependsOn START/HEALTHY target, run as a native sidecar, which always restarts: ignoredExitCodes and restartAttemptPeriod do not apply";
   if (role === "init") return "the container is a dependsOn COMPLETE/SUCCESS target, run once as an init container: it is not restarted";
   return (

@@ -482,7 +482,7 @@ function formatSubject(subject: QuerySubject): string {
 }
 
 /** One comparison in canonical (symbol) form: `attribute:ecs.instance-type =~ t2.*`. */
-export function formatComparison(node: QueryComparison): string {
+function formatComparison(node: QueryComparison): string {
   const head = `${formatSubject(node.subject)} ${node.operator}`;
   if (node.operator === "in" || node.operator === "!in") return `${head} [${node.args.map((a) => formatValue(a.text, true)).join(", ")}]`;
   const arg = node.args[0];

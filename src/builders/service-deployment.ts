@@ -59,7 +59,7 @@ export function deploymentId(serviceUid: string, taskDefinition: string, forceTo
 }
 
 /** The label value of a deployment id (the digits; a label value cannot hold `/`). */
-export const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
+const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
 
 /** `<service>-<provider>` as a DNS label short enough for the ReplicaSet and pod name suffixes. */
 export function serviceDeploymentName(serviceName: string, provider: string): string {

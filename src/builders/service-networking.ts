@@ -99,7 +99,7 @@ export interface ServiceNetworking {
   readonly unsupported: UnsupportedField[];
 }
 
-export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
 /**
  * A Kubernetes Service name (DNS-1035 label: a letter first, at most 63) for a name: kept when valid; otherwise

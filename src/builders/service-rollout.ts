@@ -43,7 +43,7 @@ export interface ObservedTask {
 }
 
 /** Container waiting reasons that mean the task cannot start (ECS: "tasks failed to start"). */
-export const FAILED_WAITING_REASONS: readonly string[] = [
+const FAILED_WAITING_REASONS: readonly string[] = [
   "ErrImagePull",
   "ImagePullBackOff",
   "InvalidImageName",
@@ -63,7 +63,7 @@ export interface ObserveOptions {
   readonly unhealthyAfterSeconds?: number;
 }
 
-export const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
+const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
 
 /**
  * How long every task of a deployment must have been Ready without a break before the deployment is COMPLETED. A

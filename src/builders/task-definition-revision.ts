@@ -68,7 +68,7 @@ export interface RevisionRecord {
 }
 
 /** The newest revision, if any. */
-export function latestRevision(revisions: readonly RevisionRecord[]): RevisionRecord | undefined {
+function latestRevision(revisions: readonly RevisionRecord[]): RevisionRecord | undefined {
   let latest: RevisionRecord | undefined;
   for (const r of revisions) if (!latest || r.revision > latest.revision) latest = r;
   return latest;
@@ -238,7 +238,7 @@ export interface TaskDefinitionStatusInput {
 }
 
 /** status.revisions holds at most this many entries (the CRD's maxItems). */
-export const MAX_STATUS_REVISIONS = 1000;
+const MAX_STATUS_REVISIONS = 1000;
 const MAX_UNSUPPORTED_FIELDS = 200;
 
 // Kubernetes serialises times with second precision; anything finer would make every pass a change.

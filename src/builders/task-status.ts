@@ -18,8 +18,8 @@ export { kubeTime } from "../api/time.ts";
 export type TaskInstanceStatus = NonNullable<TaskStatus["tasks"]>[number];
 export type TaskContainerStatus = NonNullable<TaskInstanceStatus["containers"]>[number];
 
-export const ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited";
-export const DEFAULT_USER_STOP_REASON = "Task stopped by user";
+const ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited";
+const DEFAULT_USER_STOP_REASON = "Task stopped by user";
 
 const ORDER: readonly TaskLastStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 
@@ -54,7 +54,7 @@ export interface TaskInstanceInput {
 }
 
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
-export function podContainerMappings(pod: Wire<V1Pod> | undefined): ContainerMapping[] | undefined {
+function podContainerMappings(pod: Wire<V1Pod> | undefined): ContainerMapping[] | undefined {
   const text = pod?.metadata?.annotations?.[CONTAINERS_ANNOTATION];
   if (text === undefined) return undefined;
   try {

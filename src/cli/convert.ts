@@ -37,7 +37,7 @@ export interface Converted {
 }
 
 /** Fields of DescribeServices / CreateService output that are not CreateService input. */
-export const DESCRIBE_ONLY_SERVICE_FIELDS = [
+const DESCRIBE_ONLY_SERVICE_FIELDS = [
   "serviceArn",
   "clusterArn",
   "status",

@@ -7,7 +7,7 @@ import { errorText, type Logger } from "./logger.ts";
 import { Events, type KubeObject } from "./resources.ts";
 import { microTime } from "../api/time.ts";
 
-export const REPORTING_CONTROLLER = "ecs.operator.dev/ecs-operator";
+const REPORTING_CONTROLLER = "ecs.operator.dev/ecs-operator";
 const SERIES_WINDOW_MS = 30 * 60_000;
 const MAX_TRACKED = 4096;
 const REASON_PATTERN = /^[A-Z][A-Za-z0-9]*$/;
