@@ -10,6 +10,7 @@ import {
   TaskDefinitionSpec,
   TaskSpec,
 } from "../api/index.ts";
+import { toDnsLabel } from "../builders/names.ts";
 import { checkTaskDefinitionSpec } from "../builders/task-definition-revision.ts";
 import type { TSchema } from "../api/structural-schema.ts";
 
@@ -57,13 +58,12 @@ const DESCRIBE_ONLY_SERVICE_FIELDS = [
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A DNS-1123 label (what every kind's metadata.name can be, and what child objects need): lowercase, '-', ≤ 63. */
+/**
+ * A DNS-1123 label (what every kind's metadata.name can be, and what child objects need) by the naming rule of every
+ * builder (toDnsLabel: lowercase, '-', ≤ 63 with a hash when cut); "" when the text has no letter or digit to keep.
+ */
 export function toManifestName(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .slice(0, 63)
-    .replace(/^-+|-+$/g, "");
+  return /[A-Za-z0-9]/.test(text) ? toDnsLabel(text) : "";
 }
 
 /** The file name without directories and extension: the name of definitions that carry none. */
