@@ -27,6 +27,13 @@ export function appendServiceEvents(previous: readonly ServiceEventEntry[] | und
   return [...fresh, ...(previous ?? [])].slice(0, max);
 }
 
+/** A service event as a Kubernetes Event: its type and CamelCase reason are decided where the message is made. */
+export interface ServiceEvent {
+  readonly type: "Normal" | "Warning";
+  readonly reason: string;
+  readonly message: string;
+}
+
 // The messages, worded as ECS words them.
 export const ServiceMessages = {
   steadyState: (service: string): string => `(service ${service}) has reached a steady state.`,

@@ -3,7 +3,7 @@
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
 import { DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
-import { ServiceMessages } from "./service-events.ts";
+import { ServiceMessages, type ServiceEvent } from "./service-events.ts";
 import { kubeTime } from "../api/time.ts";
 import { timeMs, type Wire } from "../runtime/resources.ts";
 
@@ -150,6 +150,8 @@ export interface RolloutResult {
   target: { id: string; taskDefinition: string };
   /** ECS service events that happened in this step, oldest first. */
   messages: string[];
+  /** The same, with the Kubernetes Event type and reason each one is recorded with. */
+  events: ServiceEvent[];
   /** PRIMARY COMPLETED, running == desired, nothing else running, objects settled. */
   steady: boolean;
   /** When only the stable window keeps the PRIMARY from COMPLETED: how soon to look again. */
@@ -179,6 +181,11 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
   const { serviceName: svc, desired, now } = input;
   const time = kubeTime(now);
   const messages: string[] = [];
+  const events: ServiceEvent[] = [];
+  const say = (type: ServiceEvent["type"], reason: string, message: string): void => {
+    messages.push(message);
+    events.push({ type, reason, message });
+  };
   const previous = (input.previous ?? []).map((d) => ({ ...d }));
   let deps: ServiceDeploymentEntry[] = previous.map((d) => ({ ...d }));
   let primary = deps.find((d) => d.status === "PRIMARY");
@@ -229,7 +236,7 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
   if (primary.rolloutState === "IN_PROGRESS" && cb?.enable === true && (primary.failedTasks ?? 0) >= input.threshold) {
     primary.rolloutState = "FAILED";
     primary.rolloutStateReason = `ECS deployment circuit breaker: ${TASKS_FAILED}`;
-    messages.push(ServiceMessages.deploymentFailed(svc, primary.id, TASKS_FAILED));
+    say("Warning", "DeploymentFailed", ServiceMessages.deploymentFailed(svc, primary.id, TASKS_FAILED));
     const back = cb.rollback ? deps.filter((d) => d.status === "ACTIVE" && d.rolloutState === "COMPLETED").sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))[0] : undefined;
     if (back !== undefined) {
       primary.status = "ACTIVE";
@@ -238,7 +245,7 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
       back.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deployment ${back.id}.`;
       back.failedTasks = 0;
       back.desiredCount = desired.desiredCount;
-      messages.push(ServiceMessages.rollingBack(svc, back.id));
+      say("Warning", "RollingBack", ServiceMessages.rollingBack(svc, back.id));
       primary = back;
       switched = true;
     }
@@ -253,7 +260,7 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
   if (completable && stableInMs === undefined) {
     primary.rolloutState = "COMPLETED";
     primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
-    messages.push(ServiceMessages.deploymentCompleted(svc, primary.id));
+    say("Normal", "DeploymentCompleted", ServiceMessages.deploymentCompleted(svc, primary.id));
   }
 
   // What stays listed: ACTIVE deployments while the PRIMARY is not COMPLETED (rollback targets) or while they run
@@ -284,7 +291,7 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
     else d.updatedAt = before?.updatedAt ?? time;
   }
   const steady = completed && !switched && !othersRunning && input.settled && primary.runningCount === desired.desiredCount;
-  return { deployments: next, target: { id: primary.id, taskDefinition: primary.taskDefinition ?? desired.taskDefinition }, messages, steady, ...(stableInMs === undefined ? {} : { stableInMs }) };
+  return { deployments: next, target: { id: primary.id, taskDefinition: primary.taskDefinition ?? desired.taskDefinition }, messages, events, steady, ...(stableInMs === undefined ? {} : { stableInMs }) };
 }
 
 /** A Deployment or DaemonSet of the service as cached, reduced to what settling needs. */

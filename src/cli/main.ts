@@ -6,9 +6,10 @@ import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { dump, loadAll } from "js-yaml";
+import type { V1Node } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import { CliError, convertEcsDocument, parseJson, type Manifest } from "./convert.ts";
-import { renderTaskDefinition } from "./render.ts";
+import { renderAll } from "./render.ts";
 import {
   defaultIdentity,
   defaultLeaderElectionNamespace,
@@ -70,15 +71,20 @@ Flags:
   -n, --namespace NS     set metadata.namespace`,
   render: `Usage: ecs-operator render -f FILE [-f FILE ...] [-n NAMESPACE] [--revision N]
 
-Prints (YAML on stdout) the Kubernetes objects the controller would create, without a cluster. FILE holds
-ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON (converted first). For a
-TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks for one, and the
-Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. Fields that are not mapped are listed on stderr.
+Prints (YAML on stdout) the Kubernetes objects the controllers would create, without a cluster. FILE holds
+ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON (converted first); all files are
+read first. For a TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks
+for one, and the Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. For a Service: what the
+Service controller would apply in an empty namespace (Deployments per capacity provider or DaemonSets, Service,
+Ingress, HPA, PDB, task role ServiceAccount), resolved against the TaskDefinitions, CapacityProviders and Cluster
+of the files (else the built-ins; stderr says which). Fields that are not mapped are listed on stderr.
 
 Flags:
   -f, --filename FILE    input file (repeatable)
   -n, --namespace NS     namespace of the rendered objects (default: the manifest's, else none)
-  --revision N           the revision number to render as (default 1)`,
+  --revision N           the revision number to render as (default 1)
+  --nodes FILE           the cluster's Nodes (kubectl get nodes -o yaml) that memberOf =~ patterns compile against
+                         (default: none, so such patterns match no node)`,
   version: "Usage: ecs-operator version\n\nPrints the version of ecs-operator.",
 };
 HELP.help = HELP.main ?? "";
@@ -169,11 +175,27 @@ function manifestsOf(file: string, namespace: string | undefined, stderr: (line:
   return out;
 }
 
+/** The Nodes of a file: `kubectl get nodes -o yaml` (a List) or Node documents. */
+function nodesOf(file: string): V1Node[] {
+  let docs: unknown[];
+  try {
+    docs = loadAll(readInput(file));
+  } catch (err) {
+    throw new CliError(`${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  // A NodeList from the API leaves kind off its items; kubectl's List sets it.
+  const items = docs.flatMap((d) => (isObject(d) && (d.kind === "List" || d.kind === "NodeList") && Array.isArray(d.items) ? (d.items as unknown[]).map((i) => (isObject(i) ? { kind: "Node", ...i } : i)) : [d]));
+  const nodes = items.filter((d) => isObject(d) && d.kind === "Node");
+  if (nodes.length === 0) throw new CliError(`--nodes ${file}: no Node in it; pass the output of kubectl get nodes -o yaml`);
+  return nodes as V1Node[];
+}
+
 function render(args: string[], stderr: (line: string) => void): string {
   const { values, positionals } = parse("render", args, {
     filename: { type: "string", short: "f", multiple: true },
     namespace: { type: "string", short: "n" },
     revision: { type: "string" },
+    nodes: { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`render: unexpected argument "${positionals[0] ?? ""}"; pass files with -f`);
   let revision: number | undefined;
@@ -181,20 +203,11 @@ function render(args: string[], stderr: (line: string) => void): string {
     revision = Number(values.revision);
     if (!Number.isInteger(revision) || revision < 1) throw new CliError(`render: --revision "${values.revision}" is not a positive whole number`);
   }
-  const inputs = files("render", values).map((file) => ({ file, manifests: manifestsOf(file, values.namespace, stderr) }));
-  const objects: (Record<string, unknown> | string)[] = [];
-  for (const { file, manifests } of inputs) {
-    for (const m of manifests) {
-      const withNs: Manifest = values.namespace ? { ...m, metadata: { ...m.metadata, namespace: values.namespace } } : m;
-      if (m.kind !== "TaskDefinition") {
-        throw new CliError(`${file}: ${m.kind} ${m.metadata.name}: render handles TaskDefinitions so far; the ${m.kind} controller is not written yet`);
-      }
-      const res = renderTaskDefinition(withNs, file, { namespace: values.namespace, revision });
-      for (const n of res.notes) stderr(n);
-      objects.push(...res.objects);
-    }
-  }
-  return toYaml(objects);
+  const inputs = files("render", values).flatMap((file) => manifestsOf(file, values.namespace, stderr).map((manifest) => ({ file, manifest })));
+  const nodes = values.nodes === undefined ? undefined : nodesOf(values.nodes);
+  const res = renderAll(inputs, { namespace: values.namespace, revision, now: new Date(), ...(nodes === undefined ? {} : { nodes }) });
+  for (const n of res.notes) stderr(n);
+  return toYaml(res.objects);
 }
 
 function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {

@@ -24,6 +24,8 @@ export interface OperatorOptions {
   stoppedTaskRetentionSeconds?: number | undefined;
   /** The cluster DNS domain of Service Connect names (cluster.local). */
   clusterDomain?: string | undefined;
+  /** Called with the key of every Service reconcile (tests and benchmarks count them). */
+  onServiceReconcile?: ((key: string) => void) | undefined;
 }
 
 export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): void {
@@ -54,6 +56,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     capacity,
     binpackSchedulerName,
     ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
+    onReconcile: opts.onServiceReconcile,
   });
   users.push(services.revisionInUse);
   registerScheduledTaskController(mgr, ns);

@@ -6,7 +6,15 @@ import type { KubeObject } from "./resources.ts";
 /** True when the update from `oldObj` to `newObj` changed something the watcher reads. */
 export type UpdatePredicate<T extends KubeObject = KubeObject> = (oldObj: T, newObj: T) => boolean;
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality of JSON values; object keys in any order (the API server does not promise an order). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
 
 /** Any of the predicates passes. */
 export const anyOf = <T extends KubeObject>(...preds: UpdatePredicate<T>[]): UpdatePredicate<T> => (o, n) => preds.some((p) => p(o, n));

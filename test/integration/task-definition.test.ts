@@ -257,7 +257,7 @@ describe("TaskDefinition: what the API server cannot check", () => {
       const t = await read(ns, "second");
       return condition(t, "Stalled")?.status === "True" ? t : undefined;
     });
-    expect(condition(td, "Stalled")).toMatchObject({ reason: "FamilyConflict", message: expect.stringContaining('spec.family "shared" is already registered by TaskDefinition first') as unknown });
+    expect(condition(td, "Stalled")).toMatchObject({ reason: "FamilyConflict", message: expect.stringContaining('spec.family: "shared" is already registered by TaskDefinition first') as unknown });
 
     // Once the first one is gone, the family is free: the second registers it.
     await apiRequest(kc, { method: "DELETE", path: resourcePath(TaskDefinitions, ns, "first") });

@@ -11,7 +11,7 @@ import { EcsTasks, TaskDefinitions, type TaskObject } from "../../src/controller
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { Pods, resourcePath, ServiceAccounts } from "../../src/runtime/resources.ts";
 import { buildNode, TEST_NODES } from "../controlplane/nodes.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 import { ClusterScoped } from "./support/cluster-scoped.ts";
@@ -366,5 +366,54 @@ describe("Task: capacity", () => {
     const t = await taskWhen(ns, "job", "STOPPED", (s) => s.lastStatus === "STOPPED");
     expect(t.status).toMatchObject({ stopCode: "SpotInterruption" });
     expect(t.status?.stoppedReason).toMatch(/^Your Spot Task was interrupted/);
+  });
+});
+
+describe("Task: the task role's ServiceAccount", () => {
+  const readSa = (namespace: string, name: string) =>
+    apiRequest<{ metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string }[] } }>(kc, { method: "GET", path: resourcePath(ServiceAccounts, namespace, name) });
+
+  it("is applied before the pod, owned by the TaskDefinition, so deleting the TaskDefinition removes it", { timeout: 200_000 }, async () => {
+    const ns = await testNamespace(kc, "task-role");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "batch", { ...batch, taskRoleArn: "arn:aws:iam::123456789012:role/migrator" });
+    await createTask(ns, "job", { taskDefinition: "batch" });
+    await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    expect((await readPod(ns, "job-0")).spec?.serviceAccountName).toBe("migrator");
+    const td = await apiRequest<{ metadata: { uid: string } }>(kc, { method: "GET", path: resourcePath(TaskDefinitions, ns, "batch") });
+    const sa = await readSa(ns, "migrator");
+    expect(sa.metadata.labels).toMatchObject({ "app.kubernetes.io/managed-by": "ecs-operator" });
+    expect(sa.metadata.annotations).toMatchObject({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/migrator" });
+    expect(sa.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: "TaskDefinition", name: "batch", uid: td.metadata.uid })]);
+
+    await apiRequest(kc, { method: "DELETE", path: resourcePath(TaskDefinitions, ns, "batch") });
+    // The garbage collector notices owners of custom kinds on its own schedule (tens of seconds on the test control plane).
+    await eventually(
+      "ServiceAccount migrator garbage-collected",
+      async () => {
+        try {
+          await readSa(ns, "migrator");
+          return false;
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return true;
+          throw err;
+        }
+      },
+      150_000,
+      1000,
+    );
+  });
+
+  it("a ServiceAccount of that name the user made is used as it is, never changed", async () => {
+    const ns = await testNamespace(kc, "task-role-own");
+    await apiRequest(kc, { method: "POST", path: resourcePath(ServiceAccounts, ns), body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "migrator", annotations: { team: "data" } } } });
+    await startControllers(ns);
+    await createTaskDefinition(ns, "batch", { ...batch, taskRoleArn: "arn:aws:iam::123456789012:role/migrator" });
+    await createTask(ns, "job", { taskDefinition: "batch" });
+    await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    const sa = await readSa(ns, "migrator");
+    expect(sa.metadata.annotations).toEqual({ team: "data" });
+    expect(sa.metadata.labels).toBeUndefined();
+    expect(sa.metadata.ownerReferences).toBeUndefined();
   });
 });

@@ -1,18 +1,21 @@
 // The CapacityProvider controller: keeps each CapacityProvider's status (its Ready nodes as container instances,
 // their capacity, the tasks placed with it, Ready/Reconciling/Stalled) true to the nodes and task pods. It writes
-// nothing but status, and only when the status changed. The decisions are builders/capacity-provider-status.ts's.
+// nothing but status, only when the status changed, and at most once per minimum interval under churn
+// (status-throttle.ts). Observe (the caches) → planCapacityProviderStatus (pure) → write; the decisions are
+// builders/capacity-provider-status.ts's.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { computeCapacityProviderStatus } from "../../builders/capacity-provider-status.ts";
-import { providerName } from "../../builders/capacity-provider.ts";
 import { CAPACITY_PROVIDER_LABEL } from "../../builders/task-labels.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { anyOf, deletionChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged } from "../../runtime/predicates.ts";
 import { Nodes, objectKey, Pods } from "../../runtime/resources.ts";
-import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { CapacityProviders, type CapacityProviderObject } from "../ecs-resources.ts";
-import { FingerprintMemo, leanTaskPod, nodeFingerprint, taskPodFingerprint, type NodeLike, type TaskPodObject } from "./task-pods.ts";
+import { DEFAULT_MIN_STATUS_INTERVAL_MS, statusWriteDecision } from "./status-throttle.ts";
+import { leanTaskPod, type NodeLike, type TaskPodObject } from "./task-pods.ts";
 
 export const CONTROLLER_NAME = "capacityprovider";
 
@@ -22,6 +25,8 @@ export interface CapacityProviderControllerOptions {
   workers?: number;
   /** How many container instances a status lists. */
   maxInstances?: number;
+  /** The shortest time between two status writes of one provider (DEFAULT_MIN_STATUS_INTERVAL_MS). */
+  minStatusIntervalMs?: number;
 }
 
 export interface CapacityProviderController {
@@ -37,52 +42,76 @@ export function providerTaskPods(mgr: Manager, namespace?: string): Informer<Tas
   return mgr.informer<TaskPodObject>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: CAPACITY_PROVIDER_LABEL, transform: leanTaskPod });
 }
 
+/** What a provider's status is computed from. */
+export interface ObservedCapacityProvider {
+  readonly capacityProvider: CapacityProviderObject;
+  /** Every CapacityProvider (two with one name are both Stalled). */
+  readonly providers: readonly CapacityProviderObject[];
+  readonly nodes: readonly NodeLike[];
+  readonly pods: readonly TaskPodObject[];
+  /** When this process last wrote this provider's status. */
+  readonly lastWriteMs: number | undefined;
+}
+
+export interface RollupPlan<S> {
+  readonly status: S;
+  /** Write the status now. */
+  readonly write: boolean;
+  readonly next: Action;
+}
+
+/** Pure: the status, and whether to write it now or when the minimum interval ends. */
+export function planCapacityProviderStatus(observed: ObservedCapacityProvider, now: Date, options: { minStatusIntervalMs: number; maxInstances?: number | undefined }): RollupPlan<CapacityProviderStatus> {
+  const cp = observed.capacityProvider;
+  const status = computeCapacityProviderStatus(cp as unknown as CapacityProvider, {
+    providers: observed.providers as unknown as CapacityProvider[],
+    nodes: observed.nodes as unknown as V1Node[],
+    pods: observed.pods as unknown as V1Pod[],
+    now,
+    ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
+  });
+  const decision = statusWriteDecision({ cached: cp.status, computed: status, lastWriteMs: observed.lastWriteMs, nowMs: now.getTime(), minIntervalMs: options.minStatusIntervalMs });
+  return { status, write: decision.write, next: "requeueAfterMs" in decision ? Action.requeueAfter(decision.requeueAfterMs) : Action.done() };
+}
+
 /** Registers the CapacityProvider controller (and its informers) with a Manager. */
 export function registerCapacityProviderController(mgr: Manager, opts: CapacityProviderControllerOptions = {}): CapacityProviderController {
   const capacityProviders = mgr.informer<CapacityProviderObject>(CapacityProviders);
   const nodes = mgr.informer<NodeLike>(Nodes);
   const taskPods = providerTaskPods(mgr, opts.namespace);
   const allKeys = (): string[] => capacityProviders.list().map(objectKey);
+  const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
+  // When this process last wrote each provider's status (the throttle's memory); a deleted provider's goes with it.
+  const lastWrite = new Map<string, number>();
 
   // Nodes and pods change far more often than anything a status shows (heartbeats, pod conditions): only a change
   // of what the status reads wakes the providers. Any such change may concern any provider (a node that stops
   // matching, a pod bound to a node two providers share), and providers are few, so all are looked at again.
-  // The informer has already dropped a deleted object from its cache when the mapping runs: absent means deleted.
-  const nodeMemo = new FingerprintMemo();
-  const podMemo = new FingerprintMemo();
-  const nameMemo = new FingerprintMemo();
-
   const controller = mgr
     .controller<CapacityProviderObject>(CONTROLLER_NAME, { workers: opts.workers ?? 1 })
     .for(capacityProviders)
-    .watches(nodes, (n) => {
-      const key = objectKey(n);
-      const live = nodes.get(key);
-      return nodeMemo.changed(key, live === undefined ? undefined : nodeFingerprint(n)) ? allKeys() : [];
-    })
-    .watches(taskPods, (p) => {
-      const key = objectKey(p);
-      const live = taskPods.get(key);
-      return podMemo.changed(key, live === undefined ? undefined : taskPodFingerprint(p)) ? allKeys() : [];
-    })
-    // Two objects with one name are both Stalled; creating, renaming or deleting either concerns the other.
-    .watches(capacityProviders, (cp) => {
-      const key = objectKey(cp);
-      const live = capacityProviders.get(key);
-      return nameMemo.changed(key, live === undefined ? undefined : providerName(cp as unknown as CapacityProvider).toLowerCase()) ? allKeys().filter((k) => k !== key) : [];
-    })
+    .watches(nodes, () => allKeys(), { when: nodeSchedulingChanged })
+    .watches(taskPods, () => allKeys(), { when: podLifecycleChanged })
+    // Two objects with one name are both Stalled; creating, renaming or deleting either concerns the other. Their
+    // status writes concern nobody.
+    .watches(capacityProviders, (cp) => allKeys().filter((k) => k !== objectKey(cp)), { when: anyOf(specChanged, deletionChanged) })
     .reconcile(async (key) => {
       const cp = capacityProviders.get(key);
-      if (!cp) return Action.done();
-      const status = computeCapacityProviderStatus(cp as unknown as CapacityProvider, {
-        providers: capacityProviders.list() as unknown as CapacityProvider[],
-        nodes: nodes.list() as unknown as V1Node[],
-        pods: taskPods.list() as unknown as V1Pod[],
-        now: mgr.now(),
-        ...(opts.maxInstances === undefined ? {} : { maxInstances: opts.maxInstances }),
-      });
-      await writeStatusIfChanged(mgr.client, CapacityProviders, cp, status);
-      return Action.done();
+      if (!cp) {
+        lastWrite.delete(key);
+        return Action.done();
+      }
+      const now = mgr.now();
+      const plan = planCapacityProviderStatus(
+        { capacityProvider: cp, providers: capacityProviders.list(), nodes: nodes.list(), pods: taskPods.list(), lastWriteMs: lastWrite.get(key) },
+        now,
+        { minStatusIntervalMs, maxInstances: opts.maxInstances },
+      );
+      if (plan.write) {
+        await mgr.client.apply(CapacityProviders, { metadata: { name: cp.metadata.name }, status: plan.status } as CapacityProviderObject, { subresource: "status" });
+        lastWrite.set(key, now.getTime());
+      }
+      return plan.next;
     });
 
   return { controller, capacityProviders, nodes, taskPods };

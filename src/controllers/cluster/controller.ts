@@ -2,22 +2,26 @@
 // pending tasks, active services, capacity per provider, built-ins included) true to what runs, and keeps a Cluster
 // that still contains services or tasks from going away: a finalizer holds the deletion, the status and one event
 // say why, and the finalizer goes when the cluster is empty (ECS refuses DeleteCluster until then).
-// The decisions are builders/cluster-status.ts's.
+// Observe (the caches) → planCluster (pure: status, finalizer, event, and the write throttle of status-throttle.ts,
+// so a Cluster's status is written at most once per minimum interval under churn) → apply. The status decisions
+// are builders/cluster-status.ts's.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { clusterNameOf } from "../../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../api/objects.ts";
-import { computeClusterStatus, type ServiceRef } from "../../builders/cluster-status.ts";
+import type { ClusterStatus } from "../../api/cluster.ts";
+import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster-status.ts";
 import { CLUSTER_LABEL, nameLabelValue } from "../../builders/task-labels.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import { isConflict, isNotFound } from "../../runtime/kube-client.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { anyOf, deletionChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged } from "../../runtime/predicates.ts";
 import { objectKey, parseKey, Pods } from "../../runtime/resources.ts";
-import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { CapacityContext } from "../capacity-context.ts";
-import { FingerprintMemo, leanTaskPod, nodeFingerprint, taskPodFingerprint, type TaskPodObject } from "../capacity-provider/task-pods.ts";
-import { Clusters, EcsServices, type ClusterObject, type ServiceObject } from "../ecs-resources.ts";
+import { DEFAULT_MIN_STATUS_INTERVAL_MS, statusWriteDecision } from "../capacity-provider/status-throttle.ts";
+import { leanTaskPod, type NodeLike, type TaskPodObject } from "../capacity-provider/task-pods.ts";
+import { Clusters, EcsServices, type CapacityProviderObject, type ClusterObject, type ServiceObject } from "../ecs-resources.ts";
 import { ContainerInsights } from "./container-insights.ts";
 
 export const CONTROLLER_NAME = "cluster";
@@ -30,6 +34,8 @@ export interface ClusterControllerOptions {
   /** Restricts the controller to one namespace. */
   namespace?: string;
   workers?: number;
+  /** The shortest time between two status writes of one Cluster (DEFAULT_MIN_STATUS_INTERVAL_MS). */
+  minStatusIntervalMs?: number;
 }
 
 export interface ClusterController {
@@ -39,6 +45,53 @@ export interface ClusterController {
   taskPods: Informer<TaskPodObject>;
   services: Informer<ServiceObject>;
   insights: ContainerInsights;
+}
+
+/** What a Cluster's status and deletion are decided from. */
+export interface ObservedCluster {
+  readonly cluster: ClusterObject;
+  readonly providers: readonly CapacityProviderObject[];
+  readonly nodes: readonly NodeLike[];
+  /** Task pods of every cluster (requested capacity counts them all). */
+  readonly pods: readonly TaskPodObject[];
+  /** The ECS Services of the Cluster's namespace. */
+  readonly services: readonly ServiceRef[];
+  /** When this process last wrote this Cluster's status. */
+  readonly lastWriteMs: number | undefined;
+}
+
+export interface ClusterPlan {
+  readonly status: ClusterStatus;
+  readonly contents: ClusterContents;
+  /** ensure: hold deletions until empty; remove: the Cluster is being deleted and is empty, let it go. */
+  readonly finalizer: "ensure" | "remove" | undefined;
+  /** Write the status now (it changed, and the last write is at least the minimum interval ago). */
+  readonly write: boolean;
+  /** One event per reason a deletion waits, recorded with the status that shows it. */
+  readonly event: { reason: string; message: string } | undefined;
+  readonly next: Action;
+}
+
+/** Pure: the Cluster's status, what it contains, the finalizer and whether the status is written now. */
+export function planCluster(observed: ObservedCluster, now: Date, options: { minStatusIntervalMs: number }): ClusterPlan {
+  const cluster = observed.cluster;
+  const { status, contents } = computeClusterStatus(cluster as unknown as EcsCluster, {
+    providers: observed.providers as unknown as CapacityProvider[],
+    nodes: observed.nodes as unknown as V1Node[],
+    pods: observed.pods as unknown as V1Pod[],
+    services: observed.services,
+    now,
+  });
+  const deleting = cluster.metadata.deletionTimestamp !== undefined;
+  const empty = contents.services.length === 0 && contents.running + contents.pending === 0;
+  const finalizer = !deleting ? "ensure" : hasFinalizer(cluster, CLUSTER_FINALIZER) && empty ? "remove" : undefined;
+  if (finalizer === "remove") return { status, contents, finalizer, write: false, event: undefined, next: Action.done() };
+  const decision = statusWriteDecision({ cached: cluster.status, computed: status, lastWriteMs: observed.lastWriteMs, nowMs: now.getTime(), minIntervalMs: options.minStatusIntervalMs });
+  const ready = status.conditions?.find((c) => c.type === "Ready");
+  const before = cluster.status?.conditions?.find((c) => c.type === "Ready");
+  // Counts that move while the deletion waits update the status, not the events.
+  const event = deleting && hasFinalizer(cluster, CLUSTER_FINALIZER) && decision.write && ready !== undefined && ready.reason !== before?.reason ? { reason: ready.reason, message: ready.message } : undefined;
+  return { status, contents, finalizer, write: decision.write, event, next: "requeueAfterMs" in decision ? Action.requeueAfter(decision.requeueAfterMs) : Action.done() };
 }
 
 /** Registers the Cluster controller (and its informers) with a Manager. Container Insights series go to mgr.metrics.registry. */
@@ -51,45 +104,40 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
   const services = mgr.informer<ServiceObject>(EcsServices, namespace === undefined ? {} : { namespace });
   const insights = new ContainerInsights(mgr.metrics.registry);
   const allKeys = (): string[] => clusters.list().map(objectKey);
+  const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
+  // When this process last wrote each Cluster's status (the throttle's memory).
+  const lastWrite = new Map<string, number>();
+  const serviceClusters = new Map<string, string>();
 
   // Only changes of what the status reads wake the clusters (not heartbeats, pod conditions or status writes).
   // Capacity is per pool, and pools are shared by clusters, so node and pod changes concern every cluster.
-  const nodeMemo = new FingerprintMemo();
-  const podMemo = new FingerprintMemo();
-  const providerMemo = new FingerprintMemo();
-  const serviceClusters = new Map<string, string>();
-
   const controller = mgr
     .controller<ClusterObject>(CONTROLLER_NAME, { workers: opts.workers ?? 1 })
     .for(clusters)
-    .watches(capacity.nodes, (n) => {
-      const key = objectKey(n);
-      return nodeMemo.changed(key, capacity.nodes.get(key) === undefined ? undefined : nodeFingerprint(n)) ? allKeys() : [];
-    })
-    .watches(taskPods, (p) => {
-      const key = objectKey(p);
-      return podMemo.changed(key, taskPods.get(key) === undefined ? undefined : taskPodFingerprint(p)) ? allKeys() : [];
-    })
-    .watches(capacity.capacityProviders, (cp) => {
-      const key = objectKey(cp);
-      const live = capacity.capacityProviders.get(key);
-      return providerMemo.changed(key, live === undefined ? undefined : JSON.stringify([cp.spec, cp.metadata.deletionTimestamp !== undefined])) ? allKeys() : [];
-    })
-    // A service counts for the cluster it names; one that moves or goes changes two clusters' counts.
-    .watches(services, (svc) => {
-      const key = objectKey(svc);
-      const ns = svc.metadata.namespace ?? "";
-      const live = services.get(key);
-      const now = live === undefined ? undefined : `${ns}/${clusterNameOf(svc.spec.cluster)}`;
-      const before = serviceClusters.get(key);
-      if (now === undefined) serviceClusters.delete(key);
-      else serviceClusters.set(key, now);
-      return [...new Set([before, now].filter((k): k is string => k !== undefined))];
-    })
+    .watches(capacity.nodes, () => allKeys(), { when: nodeSchedulingChanged })
+    .watches(taskPods, () => allKeys(), { when: podLifecycleChanged })
+    .watches(capacity.capacityProviders, () => allKeys(), { when: anyOf(specChanged, deletionChanged) })
+    // A service counts for the cluster it names; one that moves or goes changes two clusters' counts. Its status
+    // (rewritten on every rollout step) is not read here.
+    .watches(
+      services,
+      (svc) => {
+        const key = objectKey(svc);
+        const ns = svc.metadata.namespace ?? "";
+        const live = services.get(key);
+        const now = live === undefined ? undefined : `${ns}/${clusterNameOf(svc.spec.cluster)}`;
+        const before = serviceClusters.get(key);
+        if (now === undefined) serviceClusters.delete(key);
+        else serviceClusters.set(key, now);
+        return [...new Set([before, now].filter((k): k is string => k !== undefined))];
+      },
+      { when: anyOf(specChanged, deletionChanged) },
+    )
     .reconcile(async (key, ctx) => {
       const cluster = clusters.get(key);
       if (!cluster) {
         insights.remove(key);
+        lastWrite.delete(key);
         return Action.done();
       }
       const { namespace: ns = "" } = parseKey(key);
@@ -97,49 +145,38 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
         .list()
         .filter((s) => s.metadata.namespace === ns)
         .map((s) => ({ name: s.metadata.name ?? "", cluster: s.spec.cluster, deleting: s.metadata.deletionTimestamp !== undefined }));
-      const pods = taskPods.list() as unknown as V1Pod[];
-      const { status, contents } = computeClusterStatus(cluster as unknown as EcsCluster, {
-        providers: capacity.capacityProviders.list() as unknown as CapacityProvider[],
-        nodes: capacity.nodes.list() as unknown as V1Node[],
-        pods,
-        services: serviceRefs,
-        now: mgr.now(),
-      });
-      const deleting = cluster.metadata.deletionTimestamp !== undefined;
+      const pods = taskPods.list();
+      const now = mgr.now();
+      const plan = planCluster(
+        { cluster, providers: capacity.capacityProviders.list(), nodes: capacity.nodes.list(), pods, services: serviceRefs, lastWriteMs: lastWrite.get(key) },
+        now,
+        { minStatusIntervalMs },
+      );
 
-      if (!deleting) {
-        try {
-          await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
-        } catch (err) {
-          // The cache is behind the object (its resourceVersion moved): the next pass sees the new one.
-          if (isNotFound(err)) return Action.done();
-          if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
-          throw err;
-        }
-      } else if (hasFinalizer(cluster, CLUSTER_FINALIZER)) {
-        if (contents.services.length === 0 && contents.running + contents.pending === 0) {
-          try {
-            await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
-          } catch (err) {
-            // Already gone (a pass queued before the deletion reached the cache), or changed since: look again later.
-            if (isNotFound(err)) return Action.done();
-            if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
-            throw err;
-          }
-          insights.remove(key);
-          ctx.log.info("cluster empty, deletion allowed");
-          return Action.done();
-        }
-        const ready = status.conditions?.find((c) => c.type === "Ready");
-        const before = cluster.status?.conditions?.find((c) => c.type === "Ready");
-        // One event per reason: counts that move while the deletion waits update the status, not the events.
-        if (ready && ready.reason !== before?.reason) await mgr.events.record(cluster, "Warning", ready.reason, ready.message, "Delete");
+      try {
+        if (plan.finalizer === "ensure") await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+        if (plan.finalizer === "remove") await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+      } catch (err) {
+        // The cache is behind the object (gone, or its resourceVersion moved): the next pass sees the new one.
+        if (isNotFound(err)) return Action.done();
+        if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
+        throw err;
       }
-      await writeStatusIfChanged(mgr.client, Clusters, cluster, status);
+      if (plan.finalizer === "remove") {
+        insights.remove(key);
+        lastWrite.delete(key);
+        ctx.log.info("cluster empty, deletion allowed");
+        return Action.done();
+      }
+      if (plan.event !== undefined) await mgr.events.record(cluster, "Warning", plan.event.reason, plan.event.message, "Delete");
+      if (plan.write) {
+        await mgr.client.apply(Clusters, { metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, status: plan.status } as ClusterObject, { subresource: "status" });
+        lastWrite.set(key, now.getTime());
+      }
 
-      const own = pods.filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
-      insights.update(key, status.containerInsights ?? "disabled", cluster.metadata.name ?? "", ns, own, contents.services);
-      return Action.done();
+      const own = (pods as unknown as V1Pod[]).filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
+      insights.update(key, plan.status.containerInsights ?? "disabled", cluster.metadata.name ?? "", ns, own, plan.contents.services);
+      return plan.next;
     });
 
   return { controller, capacity, taskPods, services, insights };

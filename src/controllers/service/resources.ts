@@ -17,6 +17,9 @@ export const SERVICE_LABEL_INDEX = "serviceLabel";
 export const POD_SERVICE_INDEX = "service";
 export const POD_NODE_INDEX = "node";
 export const OWNER_UID_INDEX = "owner";
+export const NAMESPACE_INDEX = "namespace";
+
+export const byNamespace = (o: KubeObject): string[] => [o.metadata?.namespace ?? ""];
 
 /** "namespace/family" of the task definition a service names (nothing for a reference that does not parse). */
 export function byTaskDefinitionFamily(svc: ServiceObject): string[] {

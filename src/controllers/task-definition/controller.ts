@@ -1,29 +1,16 @@
 // The TaskDefinition controller: every spec change registers a new immutable revision (a ControllerRevision
 // numbered 1, 2, 3 ... like ECS), deregistered revisions turn INACTIVE, old ones are pruned unless in use,
-// and the status mirrors DescribeTaskDefinition. Thin: the decisions are in builders/task-definition-revision.ts.
-import { resolveFamily, type TaskDefinitionSpec } from "../../api/index.ts";
-import { buildPodTemplate, type PodTemplate } from "../../builders/pod-template.ts";
-import {
-  buildControllerRevision,
-  checkTaskDefinitionSpec,
-  computeTaskDefinitionStatus,
-  needsNewRevision,
-  nextRevisionNumber,
-  normalizeRevisionSpec,
-  pruningBlocked,
-  revisionHash,
-  revisionHistoryLimit,
-  revisionsToPrune,
-  TaskDefinitionReason,
-  type RevisionRecord,
-} from "../../builders/task-definition-revision.ts";
+// and the status mirrors DescribeTaskDefinition. Thin: observe → planRegistration → create the revision →
+// planPruning → delete, status (plan.ts; the rules are builders/task-definition-revision.ts's).
+import { resolveFamily } from "../../api/index.ts";
 import { withAppliedHash } from "../../runtime/apply.ts";
-import { SpecError } from "../../api/spec-error.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { byOwnerUid, type Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
+import { anyOf, deletionChanged, labelsChanged, specChanged } from "../../runtime/predicates.ts";
 import { ControllerRevisions, objectKey } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
+import { planPruning, planRegistration, type FamilyRevision, type ObservedTaskDefinition } from "./plan.ts";
 import { byFamily, FAMILY_INDEX, familyOwner, OWNER_INDEX, TaskDefinitionResolver } from "./resolver.ts";
 import { REVISION_SELECTOR, revisionRecord, TaskDefinitions, type ControllerRevisionObject, type TaskDefinitionObject } from "./resources.ts";
 
@@ -61,24 +48,27 @@ export function registerTaskDefinitionController(mgr: Manager, opts: TaskDefinit
   // Revisions this process registered that the cache may not show yet (the ControllerRevision watch can lag
   // behind the TaskDefinition watch). Without them a quick second edit could reuse a number, or register the
   // same spec twice. Keyed by the TaskDefinition's uid; an entry leaves once the cache has it.
-  // Entries expire: the watch delivers within seconds, and a revision deleted before the cache saw it must not
-  // linger as a phantom.
-  const registered = new Map<string, Map<string, RevisionRecord & { family: string; createdAtMs: number }>>();
-  const PENDING_TTL_MS = 5 * 60_000;
+  // Entries expire (PENDING_TTL_MS).
+  const registered: Registered = new Map();
 
   const controller = mgr
     .controller<TaskDefinitionObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(taskDefinitions)
-    .owns(revisions)
+    // Revisions are immutable: only their existence and labels can change.
+    .owns(revisions, { when: anyOf(labelsChanged, deletionChanged) })
     // A family freed (its TaskDefinition deleted or renamed) goes to the next TaskDefinition that claims it.
-    .watches(taskDefinitions, (td) => {
-      const [key] = byFamily(td);
-      const slash = (key ?? "").indexOf("/");
-      return resolver
-        .taskDefinitionsOf((key ?? "").slice(0, slash), (key ?? "").slice(slash + 1))
-        .filter((o) => o.metadata?.uid !== td.metadata?.uid)
-        .map(objectKey);
-    })
+    .watches(
+      taskDefinitions,
+      (td) => {
+        const [key] = byFamily(td);
+        const slash = (key ?? "").indexOf("/");
+        return resolver
+          .taskDefinitionsOf((key ?? "").slice(0, slash), (key ?? "").slice(slash + 1))
+          .filter((o) => o.metadata?.uid !== td.metadata?.uid)
+          .map(objectKey);
+      },
+      { when: anyOf(specChanged, deletionChanged) },
+    )
     .reconcile(async (key, ctx) => {
       const td = taskDefinitions.get(key);
       if (!td || td.metadata?.deletionTimestamp) {
@@ -86,82 +76,67 @@ export function registerTaskDefinitionController(mgr: Manager, opts: TaskDefinit
         if (td?.metadata?.uid) registered.delete(td.metadata.uid);
         return Action.done();
       }
-      const name = td.metadata?.name ?? "";
       const namespace = td.metadata?.namespace ?? "";
       const uid = td.metadata?.uid ?? "";
-      const spec = td.spec;
-      const family = resolveFamily(spec, name);
-      const who = `TaskDefinition ${key}`;
-
-      const owner = familyOwner(resolver.taskDefinitionsOf(namespace, family));
-      if (owner && owner.metadata?.uid !== uid) {
-        throw new SpecError(
-          "spec.family",
-          `"${family}" is already registered by TaskDefinition ${owner.metadata?.name ?? ""}; a family belongs to one TaskDefinition, so choose another spec.family`,
-          TaskDefinitionReason.FamilyConflict,
-        );
-      }
-      const problems = checkTaskDefinitionSpec(spec);
-      const [first] = problems;
-      if (first) throw new SpecError("", problems.map((p) => p.message).join("; "), first.reason);
-
-      // The cache, plus what this process registered and the cache does not show yet.
-      const cached = new Map<string, RevisionRecord & { family: string }>();
-      for (const cr of resolver.ownedBy(uid)) {
-        const rec = revisionRecord(cr);
-        if (rec) cached.set(rec.name, rec);
-      }
-      const pending = registered.get(uid) ?? new Map<string, RevisionRecord & { family: string; createdAtMs: number }>();
       const nowMs = mgr.now().getTime();
-      for (const [n, r] of [...pending]) if (cached.has(n) || nowMs - r.createdAtMs > PENDING_TTL_MS) pending.delete(n);
-      if (pending.size === 0) registered.delete(uid);
-      const all = [...cached.values(), ...pending.values()];
-      const ofFamily = all.filter((r) => r.family === family);
+      const observed = observeTaskDefinition(td, resolver, registered, nowMs);
+      const registration = planRegistration(observed);
 
-      const normalized = normalizeRevisionSpec(spec, family);
-      const hash = revisionHash(normalized);
-      const register = needsNewRevision(ofFamily, hash);
-      const floor = td.status?.family === family ? (td.status.revision ?? 0) : 0;
-      const number = register ? nextRevisionNumber(ofFamily, floor) : Math.max(...ofFamily.map((r) => r.revision));
-
-      // A revision that cannot become a pod is not registered; what it cannot map is reported (Supported).
-      const template: PodTemplate = buildPodTemplate(normalized as unknown as TaskDefinitionSpec, { namespace, family, revision: number });
-
-      if (register) {
-        const desired = buildControllerRevision({ apiVersion: td.apiVersion ?? TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name, namespace, uid }, family, number, normalized, (n) => all.some((r) => r.name === n));
+      let rec: FamilyRevision | undefined;
+      if (registration.register !== undefined) {
+        const desired = registration.register;
         // Create, never apply: a revision is immutable, and a name already taken (a stale view) must fail and
         // be retried against a fresh cache rather than overwrite what another pass registered.
         const createdObj = await mgr.client.create<ControllerRevisionObject>(ControllerRevisions, withAppliedHash(desired));
-        const rec = revisionRecord(createdObj);
-        if (!rec) throw new Error(`${who}: the ControllerRevision ${desired.metadata.name} came back without its labels`);
+        rec = revisionRecord(createdObj);
+        if (!rec) throw new Error(`TaskDefinition ${key}: the ControllerRevision ${desired.metadata.name} came back without its labels`);
+        const pending = registered.get(uid) ?? new Map<string, FamilyRevision & { createdAtMs: number }>();
         pending.set(rec.name, { ...rec, createdAtMs: nowMs });
         registered.set(uid, pending);
-        ofFamily.push(rec);
-        all.push(rec);
-        ctx.log.info("registered revision", { family, revision: number, controllerRevision: rec.name });
+        ctx.log.info("registered revision", { family: rec.family, revision: rec.revision, controllerRevision: rec.name });
       }
 
-      // Prune: revisions of an old family (spec.family changed) go when unused; the family's own keep `limit`.
-      const limit = revisionHistoryLimit(spec, opts.defaultRevisionHistoryLimit);
-      const used = (r: RevisionRecord & { family: string }): boolean => inUse(namespace, r.family, r.revision);
-      const stale = all.filter((r) => r.family !== family && !used(r));
-      const prune = [...revisionsToPrune(ofFamily, limit, (n) => inUse(namespace, family, n)), ...stale];
-      for (const r of prune) {
+      const plan = planPruning(observed, registration, rec, mgr.now(), { defaultRevisionHistoryLimit: opts.defaultRevisionHistoryLimit, inUse: (family, n) => inUse(namespace, family, n), inUseRecheckMs: recheckMs });
+      for (const r of plan.prunes) {
         await mgr.client.delete(ControllerRevisions, r.name, namespace);
-        pending.delete(r.name);
+        registered.get(uid)?.delete(r.name);
         ctx.log.info("pruned revision", { family: r.family, revision: r.revision, controllerRevision: r.name });
       }
-      const pruned = new Set(prune.map((r) => r.name));
-      const kept = ofFamily.filter((r) => !pruned.has(r.name));
-
-      const status = computeTaskDefinitionStatus({ generation: td.metadata?.generation, family, spec, revisions: kept, unsupportedFields: template.unsupported, previous: td.status, now: mgr.now() });
-      await writeStatusIfChanged(mgr.client, TaskDefinitions, td, status);
-
-      const waiting = pruningBlocked(kept, limit, (n) => inUse(namespace, family, n)) || all.some((r) => r.family !== family && used(r));
-      return waiting ? Action.requeueAfter(recheckMs) : Action.done();
+      await writeStatusIfChanged(mgr.client, TaskDefinitions, td, plan.status);
+      return plan.next;
     });
 
   return { controller, taskDefinitions, revisions, resolver };
+}
+
+/** Pending registrations by TaskDefinition uid: revisions this process created that the cache may not show yet. */
+type Registered = Map<string, Map<string, FamilyRevision & { createdAtMs: number }>>;
+
+/** The watch delivers within seconds; a revision deleted before the cache saw it must not linger as a phantom. */
+const PENDING_TTL_MS = 5 * 60_000;
+
+/**
+ * What the plans read: the family's owner and the revisions, from the cache plus `registered` (entries leave once
+ * the cache has them, or expire).
+ */
+export function observeTaskDefinition(td: TaskDefinitionObject, resolver: TaskDefinitionResolver, registered: Registered, nowMs: number): ObservedTaskDefinition {
+  const uid = td.metadata?.uid ?? "";
+  const cached = new Map<string, FamilyRevision>();
+  for (const cr of resolver.ownedBy(uid)) {
+    const rec = revisionRecord(cr);
+    if (rec) cached.set(rec.name, rec);
+  }
+  const pending = registered.get(uid);
+  if (pending !== undefined) {
+    for (const [n, r] of [...pending]) if (cached.has(n) || nowMs - r.createdAtMs > PENDING_TTL_MS) pending.delete(n);
+    if (pending.size === 0) registered.delete(uid);
+  }
+  const family = resolveFamily(td.spec, td.metadata?.name ?? "");
+  return {
+    taskDefinition: td,
+    familyOwner: familyOwner(resolver.taskDefinitionsOf(td.metadata?.namespace ?? "", family)),
+    revisions: [...cached.values(), ...(pending?.values() ?? [])].map(({ revision, hash, name, family: f, registeredAt }) => ({ revision, hash, name, family: f, ...(registeredAt === undefined ? {} : { registeredAt }) })),
+  };
 }
 
 /** Queue key of a TaskDefinition, for callers that want it reconciled again (a revision fell out of use). */

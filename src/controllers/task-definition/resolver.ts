@@ -45,7 +45,7 @@ export function familyOwner(candidates: readonly TaskDefinitionObject[]): TaskDe
   return [...candidates].sort((a, b) => created(a).localeCompare(created(b)) || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""))[0];
 }
 
-export class TaskDefinitionResolver {
+export class TaskDefinitionResolver implements TaskDefinitionLookup {
   private readonly taskDefinitions: Informer<TaskDefinitionObject>;
   private readonly revisions: Informer<ControllerRevisionObject>;
 
@@ -74,36 +74,59 @@ export class TaskDefinitionResolver {
     return out;
   }
 
-  /** Resolves `ref` (family, family:N or an ARN) in `namespace`. */
+  /** Resolves `ref` (family, family:N or an ARN) in `namespace`, from the caches. */
   resolveTaskDefinition(ref: string, namespace: string): ResolveResult {
-    const parsed = parseTaskDefinitionRef(ref);
-    if (!parsed.ok) return { ok: false, reason: "InvalidReference", message: `taskDefinition ${parsed.message}` };
-    const { family } = parsed.ref;
-    const td = familyOwner(this.taskDefinitionsOf(namespace, family));
-    if (!td) return { ok: false, reason: "NotFound", message: `taskDefinition "${ref}": no TaskDefinition in namespace ${namespace} registers the family "${family}"` };
-    const revisions = this.revisionsOf(td, family);
-    const chosen = selectRevision(parsed.ref, revisions, (n) => revisionStatus(td.spec, n));
-    if (!chosen) {
-      const what = parsed.ref.revision === undefined ? "has no ACTIVE revision" : `has no revision ${parsed.ref.revision}`;
-      const known = revisions.map((r) => r.revision).sort((a, b) => a - b).join(", ");
-      return {
-        ok: false,
-        reason: "NotFound",
-        message: `taskDefinition "${ref}": the family "${family}" (TaskDefinition ${td.metadata?.name ?? ""}) ${what}${known === "" ? "" : ` (registered: ${known})`}`,
-      };
-    }
-    const full = revisions.find((r) => r.name === chosen.name);
+    return resolveTaskDefinitionRef(ref, namespace, this);
+  }
+}
+
+/** Where a resolution looks: the informer caches (TaskDefinitionResolver) or plain lists (lookupOf, for render and tests). */
+export interface TaskDefinitionLookup {
+  taskDefinitionsOf(namespace: string, family: string): TaskDefinitionObject[];
+  ownedBy(uid: string): ControllerRevisionObject[];
+}
+
+/** A lookup over plain lists of TaskDefinitions and ControllerRevisions. */
+export function lookupOf(taskDefinitions: readonly TaskDefinitionObject[], revisions: readonly ControllerRevisionObject[]): TaskDefinitionLookup {
+  return {
+    taskDefinitionsOf: (namespace, family) => taskDefinitions.filter((td) => byFamily(td)[0] === `${namespace}/${family}`),
+    ownedBy: (uid) => revisions.filter((cr) => (cr.metadata?.ownerReferences ?? []).some((o) => o.uid === uid)),
+  };
+}
+
+/** Pure: resolves `ref` (family, family:N or an ARN) in `namespace` against `lookup`. */
+export function resolveTaskDefinitionRef(ref: string, namespace: string, lookup: TaskDefinitionLookup): ResolveResult {
+  const parsed = parseTaskDefinitionRef(ref);
+  if (!parsed.ok) return { ok: false, reason: "InvalidReference", message: `taskDefinition ${parsed.message}` };
+  const { family } = parsed.ref;
+  const td = familyOwner(lookup.taskDefinitionsOf(namespace, family));
+  if (!td) return { ok: false, reason: "NotFound", message: `taskDefinition "${ref}": no TaskDefinition in namespace ${namespace} registers the family "${family}"` };
+  const revisions: (RevisionRecord & { data: unknown })[] = [];
+  for (const cr of lookup.ownedBy(td.metadata?.uid ?? "")) {
+    const rec = revisionRecord(cr);
+    if (rec?.family === family) revisions.push({ ...rec, data: cr.data });
+  }
+  const chosen = selectRevision(parsed.ref, revisions, (n) => revisionStatus(td.spec, n));
+  if (!chosen) {
+    const what = parsed.ref.revision === undefined ? "has no ACTIVE revision" : `has no revision ${parsed.ref.revision}`;
+    const known = revisions.map((r) => r.revision).sort((a, b) => a - b).join(", ");
     return {
-      ok: true,
-      value: {
-        taskDefinition: td,
-        family,
-        revision: chosen.revision,
-        status: revisionStatus(td.spec, chosen.revision),
-        spec: full?.data as TaskDefinitionSpec,
-        controllerRevision: chosen.name,
-        reference: formatTaskDefinitionRef({ family, revision: chosen.revision }),
-      },
+      ok: false,
+      reason: "NotFound",
+      message: `taskDefinition "${ref}": the family "${family}" (TaskDefinition ${td.metadata?.name ?? ""}) ${what}${known === "" ? "" : ` (registered: ${known})`}`,
     };
   }
+  const full = revisions.find((r) => r.name === chosen.name);
+  return {
+    ok: true,
+    value: {
+      taskDefinition: td,
+      family,
+      revision: chosen.revision,
+      status: revisionStatus(td.spec, chosen.revision),
+      spec: full?.data as TaskDefinitionSpec,
+      controllerRevision: chosen.name,
+      reference: formatTaskDefinitionRef({ family, revision: chosen.revision }),
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from
 const now = new Date("2026-01-01T12:00:00.123Z");
 const A = "ecs-svc/1000000000000000001";
 const dep = (over: Partial<ServiceDeploymentEntry>): ServiceDeploymentEntry => ({ id: A, status: "PRIMARY", taskDefinition: "web:1", desiredCount: 2, runningCount: 2, pendingCount: 0, rolloutState: "COMPLETED", ...over });
-const rollout = (deployments: ServiceDeploymentEntry[], steady: boolean, messages: string[] = []): RolloutResult => ({ deployments, target: { id: A, taskDefinition: "web:1" }, messages, steady });
+const rollout = (deployments: ServiceDeploymentEntry[], steady: boolean, messages: string[] = []): RolloutResult => ({ deployments, target: { id: A, taskDefinition: "web:1" }, messages, events: [], steady });
 const status = (r: RolloutResult, previous?: ServiceStatus, over: { draining?: boolean; extraMessages?: string[]; unsupported?: { field: string; reason: string }[]; unplaceable?: string } = {}) =>
   computeServiceStatus({ previous, generation: 4, serviceName: "web", clusterName: "default", desiredCount: 2, rollout: r, selector: "ecs.operator.dev/service=web", now, ...over });
 const cond = (s: ServiceStatus, type: string) => s.conditions?.find((c) => c.type === type);

@@ -2,6 +2,9 @@
 import { fileURLToPath } from "node:url";
 import { loadAll } from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { main } from "../../../src/cli/main.ts";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -58,13 +61,173 @@ describe("render", () => {
     expect(stderr).toContain('cycle-of-three.json: spec.containerDefinitions[0].dependsOn: containers "a" → "b" → "c" → "a"');
   });
 
-  it("kinds without a builder yet are refused by name", async () => {
+  it("a Service whose TaskDefinition is not in the files is refused, naming the file, the service and the reference", async () => {
     const { code, stderr } = await cli("render", "-f", fixture("payments-service.yaml"));
     expect(code).toBe(1);
-    expect(stderr).toContain("payments-service.yaml: Service payments: render handles TaskDefinitions so far");
+    expect(stderr).toContain('error: ' + fixture("payments-service.yaml") + ': Service payments: spec.taskDefinition "payments-worker" is not in the files given');
+    expect(stderr).not.toMatch(/\bat \S+\.ts:\d+/);
   });
 
   it("a bad --revision is refused", async () => {
     expect((await cli("render", "-f", fixture("checkout-api.json"), "--revision", "0")).stderr).toContain('render: --revision "0" is not a positive whole number');
+  });
+});
+
+/** Files with these contents in a fresh directory; returns their paths in order. */
+function files(contents: Record<string, string>): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "render-"));
+  return Object.entries(contents).map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}
+
+const WEB_TASK_DEFINITION = `apiVersion: ecs.operator.dev/v1alpha1
+kind: TaskDefinition
+metadata: {name: web}
+spec:
+  requiresCompatibilities: [FARGATE]
+  networkMode: awsvpc
+  cpu: "256"
+  memory: "512"
+  containerDefinitions:
+    - {name: app, image: "nginx:1.27", portMappings: [{name: http, containerPort: 8080}]}
+`;
+const EC2_TASK_DEFINITION = WEB_TASK_DEFINITION.replace("  requiresCompatibilities: [FARGATE]\n  networkMode: awsvpc\n", "");
+const service = (spec: string, name = "web"): string => `apiVersion: ecs.operator.dev/v1alpha1
+kind: Service
+metadata: {name: ${name}}
+spec:
+${spec.trim().split("\n").map((l) => `  ${l}`).join("\n")}
+`;
+
+interface Child { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[] }; spec?: Record<string, unknown> & { replicas?: number; template?: { metadata: { labels: Record<string, string> } } } }
+const children = (stdout: string): Child[] => (loadAll(stdout) as (Child | null)[]).filter((d): d is Child => d !== null && d.kind !== "PodTemplate");
+const names = (docs: Child[]): string[] => docs.map((d) => `${d.kind}/${d.metadata.name}`);
+
+describe("render: Services", () => {
+  it("FARGATE base 1 weight 1 + FARGATE_SPOT weight 3, desiredCount 9 prints Deployments of 3 and 6 replicas", async () => {
+    const [file = ""] = files({ "web.yaml": `${WEB_TASK_DEFINITION}---\n${service(`
+taskDefinition: web
+desiredCount: 9
+capacityProviderStrategy:
+  - {capacityProvider: FARGATE, base: 1, weight: 1}
+  - {capacityProvider: FARGATE_SPOT, weight: 3}`)}` });
+    const { code, stdout, stderr } = await cli("render", "-n", "shop", "-f", file);
+    expect(code).toBe(0);
+    const docs = children(stdout);
+    expect(names(docs)).toEqual(["Deployment/web-fargate", "Deployment/web-fargate-spot", "PodDisruptionBudget/web"]);
+    expect(docs.map((d) => d.spec?.replicas)).toEqual([3, 6, undefined]);
+    expect(docs[0]?.metadata.namespace).toBe("shop");
+    expect(docs[1]?.spec?.template?.metadata.labels).toMatchObject({ "ecs.operator.dev/service": "web", "ecs.operator.dev/capacity-provider": "FARGATE_SPOT" });
+    // Owner references carry uids that exist only in the cluster.
+    expect(docs.every((d) => d.metadata.ownerReferences === undefined)).toBe(true);
+    expect(stderr).toContain("render: no CapacityProvider in the files: Services use the built-in FARGATE, FARGATE_SPOT and EC2 providers");
+    expect(stderr).toContain("render: no Cluster in the files");
+  });
+
+  it("every child of the Service controller: Deployment, Service and Ingress, HPA, PDB and the task role ServiceAccount", async () => {
+    const [file = ""] = files({ "web.yaml": `${WEB_TASK_DEFINITION.replace("networkMode: awsvpc", "networkMode: awsvpc\n  taskRoleArn: arn:aws:iam::123456789012:role/web-role")}---\n${service(`
+taskDefinition: web:1
+launchType: FARGATE
+desiredCount: 2
+loadBalancers: [{containerName: app, containerPort: 8080}]
+kubernetes: {ingress: {host: web.example.com}}
+autoScaling:
+  minCapacity: 2
+  maxCapacity: 6
+  targetTrackingScalingPolicies:
+    - policyName: cpu
+      targetTrackingScalingPolicyConfiguration: {targetValue: 60, predefinedMetricSpecification: {predefinedMetricType: ECSServiceAverageCPUUtilization}}`)}` });
+    const { code, stdout, stderr } = await cli("render", "-f", file);
+    expect(stderr).not.toContain("error:");
+    expect(code).toBe(0);
+    // The task role's ServiceAccount is printed once, with the TaskDefinition that owns it.
+    expect(names(children(stdout))).toEqual(["ServiceAccount/web-role", "Deployment/web-fargate", "Service/web", "Ingress/web", "HorizontalPodAutoscaler/web", "PodDisruptionBudget/web"]);
+  });
+
+  it("a DAEMON service prints one DaemonSet per EC2-type provider and no PDB", async () => {
+    const [file = ""] = files({ "agent.yaml": `${EC2_TASK_DEFINITION}---\n${service("taskDefinition: web\nschedulingStrategy: DAEMON\nlaunchType: EC2", "agent")}` });
+    const { code, stdout, stderr } = await cli("render", "-f", file);
+    expect(stderr).not.toContain("error:");
+    expect(code).toBe(0);
+    expect(names(children(stdout))).toEqual(["DaemonSet/agent-ec2"]);
+  });
+
+  it("the Cluster and CapacityProviders of the files are what the Service resolves against, whichever file holds them", async () => {
+    const paths = files({
+      "cluster.yaml": `apiVersion: ecs.operator.dev/v1alpha1
+kind: CapacityProvider
+metadata: {name: general-purpose}
+spec: {type: EC2, kubernetes: {nodeSelector: {pool: general}}}
+---
+apiVersion: ecs.operator.dev/v1alpha1
+kind: Cluster
+metadata: {name: default}
+spec:
+  capacityProviders: [general-purpose]
+  defaultCapacityProviderStrategy: [{capacityProvider: general-purpose, weight: 1}]
+`,
+      "web.yaml": `${EC2_TASK_DEFINITION}---\n${service("taskDefinition: web\ndesiredCount: 3")}`,
+    });
+    const { code, stdout, stderr } = await cli("render", ...paths.flatMap((p) => ["-f", p]));
+    expect(code).toBe(0);
+    const [deployment] = children(stdout);
+    expect(deployment?.metadata.name).toBe("web-general-purpose");
+    expect(deployment?.spec?.replicas).toBe(3);
+    expect(JSON.stringify(deployment?.spec?.template)).toContain('"pool":"general"');
+    expect(stderr).toContain("render: CapacityProviders from the files: general-purpose");
+    expect(stderr).toContain("render: Clusters from the files: default");
+  });
+
+  it("a revision other than the one rendered is not in the files; --revision renders it", async () => {
+    const [file = ""] = files({ "web.yaml": `${WEB_TASK_DEFINITION}---\n${service("taskDefinition: web:3\nlaunchType: FARGATE")}` });
+    const refused = await cli("render", "-f", file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: ${file}: Service web: spec.taskDefinition "web:3" is not in the files given (its TaskDefinition is rendered as revision 1; pass --revision 3)`);
+    const { code, stdout } = await cli("render", "-f", file, "--revision", "3");
+    expect(code).toBe(0);
+    expect(stdout).toContain("ecs.operator.dev/task-definition: web:3");
+  });
+
+  it("what the API server would refuse is refused with its message (DAEMON on FARGATE)", async () => {
+    const [file = ""] = files({ "web.yaml": `${WEB_TASK_DEFINITION}---\n${service("taskDefinition: web\nschedulingStrategy: DAEMON\nlaunchType: FARGATE")}` });
+    const { code, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(1);
+    // Here the API server's own rule refuses it first, as kubectl apply would.
+    expect(stderr).toContain(`error: ${file}: spec.schedulingStrategy: Invalid value: spec.schedulingStrategy: FARGATE does not support the DAEMON scheduling strategy`);
+  });
+
+  it("what the Service controller would refuse (Stalled) is refused with its message", async () => {
+    const [file = ""] = files({ "web.yaml": `${WEB_TASK_DEFINITION}---\n${service("taskDefinition: web\ncapacityProviderStrategy: [{capacityProvider: nowhere, weight: 1}]")}` });
+    const { code, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: ${file}: Service web: spec.capacityProviderStrategy[0].capacityProvider`);
+    expect(stderr).toContain("nowhere");
+  });
+
+  it("memberOf =~ patterns compile against the Nodes of --nodes; without it stderr says they matched none", async () => {
+    const [file = "", nodes = ""] = files({
+      "web.yaml": `${EC2_TASK_DEFINITION}---\n${service("taskDefinition: web\nplacementConstraints: [{type: memberOf, expression: 'attribute:ecs.instance-type =~ m5.*'}]")}`,
+      "nodes.yaml": `apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Node, metadata: {name: a, labels: {node.kubernetes.io/instance-type: m5.large}}}\n  - {apiVersion: v1, kind: Node, metadata: {name: b, labels: {node.kubernetes.io/instance-type: c5.large}}}\n`,
+    });
+    const blind = await cli("render", "-f", file);
+    expect(blind.code).toBe(0);
+    expect(blind.stderr).toContain("Service web: placement patterns compile against the cluster's node labels (node.kubernetes.io/instance-type); without --nodes they matched no node here");
+    const { code, stdout, stderr } = await cli("render", "-f", file, "--nodes", nodes);
+    expect(code).toBe(0);
+    expect(stderr).not.toContain("without --nodes");
+    const affinity = JSON.stringify(children(stdout)[0]?.spec?.template);
+    expect(affinity).toContain('"values":["m5.large"]');
+    expect(blind.stdout).not.toContain("m5.large");
+  });
+
+  it("kinds render does not print yet are named on stderr and the rest is printed", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\napiVersion: ecs.operator.dev/v1alpha1\nkind: Task\nmetadata: {name: job}\nspec: {taskDefinition: web}\n` });
+    const { code, stdout, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(0);
+    expect(stdout).toContain("kind: PodTemplate");
+    expect(stderr).toContain(`${file}: Task job: not rendered (render prints TaskDefinitions and Services so far)`);
   });
 });

@@ -1,0 +1,79 @@
+// What one pass of the Service controller reads, gathered from the informer caches (no API call): the service, what
+// it names (Cluster, CapacityProviders, task definition revisions, nodes), what it controls and its pods. The plan
+// decides from this alone.
+import type { CapacityProvider } from "../../api/objects.ts";
+import { nameLabelValue } from "../../builders/task-labels.ts";
+import type { Informer } from "../../runtime/informer.ts";
+import type { KubeClient } from "../../runtime/kube-client.ts";
+import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
+import type { CapacityContext } from "../capacity-context.ts";
+import type { ServiceObject } from "../ecs-resources.ts";
+import type { ResolveResult, TaskDefinitionResolver } from "../task-definition/resolver.ts";
+import type { ObservedService, ServiceMemory, ServicePlan } from "./plan.ts";
+import { NAMESPACE_INDEX, OWNER_UID_INDEX, POD_SERVICE_INDEX, type DaemonSetObject, type DeploymentObject, type PodObject } from "./resources.ts";
+
+export interface ServiceCaches {
+  readonly services: Informer<ServiceObject>;
+  readonly deployments: Informer<DeploymentObject>;
+  readonly daemonSets: Informer<DaemonSetObject>;
+  readonly pods: Informer<PodObject>;
+  /** Services, Ingresses, HPAs and PDBs with the service label. */
+  readonly children: readonly Informer<KubeObject>[];
+  /** Every ServiceAccount (indexed by namespace). */
+  readonly serviceAccounts: Informer<KubeObject>;
+  readonly capacity: CapacityContext;
+  readonly resolver: Pick<TaskDefinitionResolver, "resolveTaskDefinition">;
+}
+
+/** The observation of `key`, or undefined when the service is gone. `others` starts empty: the plan asks for names. */
+export function observeService(key: string, caches: ServiceCaches, memory: ServiceMemory): ObservedService | undefined {
+  const service = caches.services.get(key);
+  if (service === undefined) return undefined;
+  const namespace = service.metadata.namespace ?? "";
+  const uid = service.metadata.uid ?? "";
+  const taskDefinitions: Record<string, ResolveResult> = {};
+  for (const ref of [service.spec.taskDefinition ?? "", ...(service.status?.deployments ?? []).map((d) => d.taskDefinition)]) {
+    if (ref !== undefined && !(ref in taskDefinitions)) taskDefinitions[ref] = caches.resolver.resolveTaskDefinition(ref, namespace);
+  }
+  const controlled = (o: KubeObject): boolean => controllerOf(o)?.uid === uid;
+  const children = [caches.deployments, caches.daemonSets, ...caches.children].flatMap((i) => (i as Informer<KubeObject>).byIndex(OWNER_UID_INDEX, uid).filter(controlled));
+  return {
+    service,
+    cluster: caches.capacity.cluster(namespace, service.spec.cluster),
+    capacityProviders: caches.capacity.capacityProviders.list() as unknown as CapacityProvider[],
+    taskDefinitions,
+    children,
+    pods: caches.pods.byIndex(POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(service.metadata.name ?? "")}`).filter((p) => podIsOurs(p, uid, caches)),
+    nodes: caches.capacity.nodeList(),
+    serviceAccounts: caches.serviceAccounts.byIndex(NAMESPACE_INDEX, namespace),
+    others: {},
+    memory,
+  };
+}
+
+/**
+ * The objects of the names a plan asked about: from the caches where they hold them, else from the API server (the
+ * caches hold only objects with our labels, and a foreign object of the same name must still be seen).
+ */
+export async function lookUp(lookups: ServicePlan["lookups"], caches: ServiceCaches, client: KubeClient): Promise<Record<string, KubeObject | null>> {
+  const informers = [caches.deployments, caches.daemonSets, ...caches.children] as Informer<KubeObject>[];
+  const out: Record<string, KubeObject | null> = {};
+  for (const l of lookups) {
+    const cached = informers.find((i) => i.resource.kind === l.resource.kind)?.get(`${l.namespace}/${l.name}`);
+    out[`${l.resource.kind}/${l.name}`] = cached ?? (await client.get<KubeObject>(l.resource, l.name, l.namespace)) ?? null;
+  }
+  return out;
+}
+
+/** Pods of a ReplicaSet or DaemonSet of this service: the service label alone could be copied by anyone. */
+function podIsOurs(pod: PodObject, uid: string, caches: ServiceCaches): boolean {
+  const ref = controllerOf(pod);
+  if (ref === undefined) return false;
+  if (ref.kind === "DaemonSet") return caches.daemonSets.get(`${pod.metadata?.namespace ?? ""}/${ref.name}`)?.metadata?.ownerReferences?.some((r) => r.uid === uid) ?? false;
+  // ReplicaSets are not cached; their names are `<deployment>-<hash>`.
+  if (ref.kind !== "ReplicaSet") return false;
+  const dep = ref.name.slice(0, ref.name.lastIndexOf("-"));
+  const d = caches.deployments.get(`${pod.metadata?.namespace ?? ""}/${dep}`);
+  // A Deployment already deleted (obsolete, or the service draining) leaves pods that are still ours to count.
+  return d === undefined ? true : controllerOf(d)?.uid === uid;
+}

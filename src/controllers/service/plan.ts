@@ -1,0 +1,669 @@
+// Every decision of the Service controller, as one pure function of what was observed and the clock: which children to
+// apply and delete, which pods to stop (with what grace), the scale-subresource patch, the finalizer, the status and
+// the events, and when to look again. No client, no caches, no Date.now(): the table tests in
+// test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { CapacityProvider } from "../../api/objects.ts";
+import type { ServiceStatus } from "../../api/service.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import { splitDesiredCount } from "../../builders/capacity-split.ts";
+import { circuitBreakerThreshold, effectivePercents, minimumHealthyTasks } from "../../builders/deployment-config.ts";
+import { nodeLabelValues, type Placement } from "../../builders/placement.ts";
+import type { PodTemplate } from "../../builders/pod-template.ts";
+import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/scheduled-scaling.ts";
+import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
+import { resolveServiceCapacity, type ClusterLike, type ProviderChoice, type ServiceCapacity } from "../../builders/service-capacity.ts";
+import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
+import {
+  buildServiceDeployment,
+  DEPLOYMENT_ID_ANNOTATION,
+  deploymentId,
+  FORCE_NEW_DEPLOYMENT_ANNOTATION,
+  ownerReference,
+  serviceDeploymentName,
+  servicePodSelector,
+  serviceSelectorString,
+  type RevisionRef,
+  type ServiceRef,
+} from "../../builders/service-deployment.ts";
+import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
+import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
+import { buildServicePdb } from "../../builders/service-pdb.ts";
+import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
+import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
+import { interruptionOf } from "../../builders/spot-interruption.ts";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { Action } from "../../runtime/controller.ts";
+import { hasFinalizer } from "../../runtime/finalizers.ts";
+import { controllerOf, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
+import type { ServiceObject } from "../ecs-resources.ts";
+import type { ResolveResult } from "../task-definition/resolver.ts";
+import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
+
+/** Holds a Service until its tasks have stopped (ECS DRAINING). */
+export const SERVICE_FINALIZER = "ecs.operator.dev/service-draining";
+/** How long a counted failed pod is remembered (it is deleted at once; this only bridges the cache catching up). */
+export const COUNTED_TTL_MS = 10 * 60_000;
+const DRAIN_RECHECK_MS = 2_000;
+
+/**
+ * What the controller remembers of a service between passes, handed in and handed back (never kept by the plan):
+ * the failed pods already counted in failedTasks (uid → when, ms), and the node label keys memberOf was compiled
+ * against with their values then (the node watch requeues the service when they change).
+ */
+export interface ServiceMemory {
+  readonly counted: Readonly<Record<string, number>>;
+  readonly labelDeps?: { readonly keys: readonly string[]; readonly fingerprint: string } | undefined;
+}
+export const NO_MEMORY: ServiceMemory = { counted: {} };
+
+/** Everything a pass reads, gathered from the caches by observeService (or from files by render). */
+export interface ObservedService {
+  readonly service: ServiceObject;
+  /** The Cluster spec.cluster names (or `default`), when it exists. */
+  readonly cluster: ClusterLike | undefined;
+  readonly capacityProviders: readonly CapacityProvider[];
+  /** Resolutions of spec.taskDefinition and of every status.deployments[].taskDefinition (rollback targets), by reference. */
+  readonly taskDefinitions: Readonly<Record<string, ResolveResult>>;
+  /** Deployments, DaemonSets, Services, Ingresses, HPAs and PDBs this service controls. */
+  readonly children: readonly KubeObject[];
+  /** The service's pods (of its ReplicaSets and DaemonSets). */
+  readonly pods: readonly PodObject[];
+  readonly nodes: readonly V1Node[];
+  /** The namespace's ServiceAccounts (a task role's may be the user's own). */
+  readonly serviceAccounts: readonly KubeObject[];
+  /**
+   * Objects of the names the plan wants that the service does not control, by `Kind/name` (null: none). "none":
+   * the observer knows nothing else exists (render, a fresh namespace). A name not in here comes back in
+   * `lookups` and the pass is planned again once it is looked up.
+   */
+  readonly others: "none" | Readonly<Record<string, KubeObject | null>>;
+  readonly memory: ServiceMemory;
+}
+
+export interface ServicePlanOptions {
+  /** The scheduler profile binpack uses; null: a preferred affinity (docs/placement.md). */
+  readonly binpackSchedulerName?: string | null | undefined;
+  readonly taskStableSeconds?: number | undefined;
+  readonly unhealthyAfterSeconds?: number | undefined;
+  /** How soon to look again while a deployment is in progress (default 10 s). */
+  readonly progressRecheckMs?: number | undefined;
+  /** Safety-net resync of a steady service (default 5 min). */
+  readonly steadyRecheckMs?: number | undefined;
+  readonly requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
+  readonly clusterDomain?: string | undefined;
+}
+
+export interface ChildApply {
+  readonly resource: ResourceType;
+  readonly object: KubeObject;
+  /** The object as cached (undefined: it does not exist yet). */
+  readonly cached: KubeObject | undefined;
+}
+
+export interface ChildDelete {
+  readonly resource: ResourceType;
+  readonly namespace: string;
+  readonly name: string;
+  /** Pods: delete only this incarnation. */
+  readonly uid?: string | undefined;
+  readonly gracePeriodSeconds?: number | undefined;
+  readonly why: string;
+}
+
+export interface ChildPatch {
+  readonly resource: ResourceType;
+  readonly namespace: string;
+  readonly name: string;
+  readonly patch: Record<string, unknown>;
+  readonly why: string;
+}
+
+export interface ServicePlan {
+  /** Names the plan needs to see before it can decide (NotOwned): observe them into `others` and plan again. */
+  readonly lookups: readonly { readonly resource: ResourceType; readonly namespace: string; readonly name: string }[];
+  readonly finalizer?: "add" | "remove" | undefined;
+  /** Server-side applied in this order (only what changed). */
+  readonly applies: readonly ChildApply[];
+  readonly patches: readonly ChildPatch[];
+  /** Children first, then (after the status that accounts for them) pods. */
+  readonly deletes: readonly ChildDelete[];
+  /** spec.desiredCount to set through the scale subresource (scheduled capacity limits). */
+  readonly scale?: number | undefined;
+  readonly status?: ServiceStatus | undefined;
+  /** The Kubernetes Events of the status events this pass adds, oldest first. */
+  readonly events: readonly ServiceEvent[];
+  /** A spec the service cannot run: shown as Stalled after the finalizer is ensured. */
+  readonly stalled?: SpecError | undefined;
+  readonly next: Action;
+  readonly memory: ServiceMemory;
+}
+
+const nothing = (memory: ServiceMemory): ServicePlan => ({ lookups: [], applies: [], patches: [], deletes: [], events: [], next: Action.done(), memory });
+
+/** The plan of one pass. Spec errors come back as `stalled` (with the finalizer still ensured), never thrown. */
+export function planService(observed: ObservedService, now: Date, options: ServicePlanOptions = {}): ServicePlan {
+  const svc = observed.service;
+  if (svc.metadata.deletionTimestamp !== undefined) return planDrain(observed, now);
+  const finalizer = hasFinalizer(svc, SERVICE_FINALIZER) ? undefined : "add";
+  try {
+    return { ...planRunning(observed, now, options), finalizer };
+  } catch (err) {
+    if (err instanceof SpecError) return { ...nothing(observed.memory), finalizer, stalled: err };
+    throw err;
+  }
+}
+
+/** What the spec resolves to: the providers, the task definition, DAEMON or not. Spec problems throw SpecError. */
+interface Resolved {
+  readonly cap: Extract<ServiceCapacity, { ok: true }>;
+  readonly providers: readonly ProviderChoice[];
+  readonly revision: Extract<ResolveResult, { ok: true }>["value"];
+  readonly daemon: boolean;
+}
+
+function resolveSpec(observed: ObservedService): Resolved {
+  const svc = observed.service;
+  const spec = svc.spec;
+  const namespace = svc.metadata.namespace ?? "";
+  const controllerType = spec.deploymentController?.type ?? "ECS";
+  if (controllerType !== "ECS") {
+    throw new SpecError("spec.deploymentController.type", `${controllerType} is not supported; only ECS deployments run on Kubernetes (remove the field or set ECS)`, "UnsupportedDeploymentController");
+  }
+  const cap = resolveServiceCapacity({ namespace, cluster: spec.cluster, capacityProviderStrategy: spec.capacityProviderStrategy, launchType: spec.launchType }, observed.cluster, observed.capacityProviders);
+  if (!cap.ok) throw new SpecError("", cap.message, ServiceReason.InvalidCapacity);
+  const resolved = resolutionOf(observed, spec.taskDefinition ?? "");
+  if (!resolved.ok) {
+    throw new SpecError(
+      "",
+      `spec.${resolved.message}; create the TaskDefinition or correct spec.taskDefinition (the service starts once it resolves)`,
+      resolved.reason === "NotFound" ? ServiceReason.TaskDefinitionNotFound : ServiceReason.InvalidTaskDefinition,
+    );
+  }
+  const daemon = spec.schedulingStrategy === "DAEMON";
+  let providers: readonly ProviderChoice[] = cap.providers;
+  if (daemon) {
+    const fargate = providers.find((p) => p.provider.type === "FARGATE");
+    if (fargate !== undefined) {
+      const field = cap.strategy.source === "launchType" ? "spec.launchType" : cap.strategy.source === "strategy" ? "spec.capacityProviderStrategy" : `Cluster ${cap.clusterName} spec.defaultCapacityProviderStrategy`;
+      throw new SpecError("spec.schedulingStrategy", `DAEMON cannot run on ${fargate.provider.name}, a FARGATE-type capacity provider (${field}); use EC2-type providers`, ServiceReason.UnsupportedSchedulingStrategy);
+    }
+    providers = providers.filter((p) => p.provider.type === "EC2");
+  }
+  return { cap, providers, revision: resolved.value, daemon };
+}
+
+const resolutionOf = (observed: ObservedService, ref: string): ResolveResult =>
+  observed.taskDefinitions[ref] ?? { ok: false, reason: "NotFound", message: `taskDefinition "${ref}": no TaskDefinition in namespace ${observed.service.metadata.namespace ?? ""} registers it` };
+
+/** The service's tasks: interrupted ones (spot reclaim, node gone, interruption taint) are nobody's failure. */
+interface Tasks {
+  readonly tasks: ObservedTask[];
+  readonly interrupted: { pod: PodObject; reason: string; stopCode: string }[];
+  readonly newlyFailed: ObservedTask[];
+  readonly counted: Record<string, number>;
+}
+
+function observeTasks(observed: ObservedService, r: Resolved, now: Date, options: ServicePlanOptions): Tasks {
+  const spotProviders = new Set(r.cap.providers.filter((p) => p.provider.spot).map((p) => p.provider.name));
+  const nodes = new Map(observed.nodes.map((n) => [n.metadata?.name ?? "", n]));
+  const grace = observed.service.spec.healthCheckGracePeriodSeconds ?? 0;
+  const interrupted: Tasks["interrupted"] = [];
+  const tasks: ObservedTask[] = [];
+  for (const p of observed.pods) {
+    const node = p.spec?.nodeName === undefined ? undefined : nodes.get(p.spec.nodeName);
+    const spot = spotProviders.has(p.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? "");
+    const intr = p.metadata?.deletionTimestamp === undefined ? interruptionOf(p, node, spot) : undefined;
+    if (intr !== undefined) {
+      interrupted.push({ pod: p, reason: intr.reason, stopCode: intr.stopCode });
+      continue;
+    }
+    tasks.push(observeTask(p as V1Pod, now, { healthCheckGracePeriodSeconds: grace, ...(options.unhealthyAfterSeconds === undefined ? {} : { unhealthyAfterSeconds: options.unhealthyAfterSeconds }) }, DEPLOYMENT_ID_ANNOTATION));
+  }
+  const nowMs = now.getTime();
+  const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
+  const newlyFailed = tasks.filter((t) => t.state === "failed" && counted[t.uid] === undefined);
+  return { tasks, interrupted, newlyFailed, counted };
+}
+
+/** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
+function planRunning(observed: ObservedService, now: Date, options: ServicePlanOptions): ServicePlan {
+  const svc = observed.service;
+  const r = resolveSpec(observed);
+  const t = observeTasks(observed, r, now, options);
+  const step = stepDeployments(observed, r, t, now, options);
+  const claims = new Claims(observed);
+  const serviceRef: ServiceRef = { apiVersion: svc.apiVersion, kind: svc.kind, name: step.name, namespace: svc.metadata.namespace ?? "", uid: svc.metadata.uid ?? "", spec: svc.spec };
+  const workloads = buildWorkloads(observed, r, serviceRef, step, options, claims);
+  const taskRole = taskRoleServiceAccount(workloads.podTemplate, r.revision.taskDefinition, observed.serviceAccounts);
+  const extra = serviceChildren(observed, serviceRef, r, step, workloads.podTemplate, now, options, claims);
+  const stops = taskStops(observed, t, step.rollout, now);
+
+  const unplaceable = observed.pods.map((p) => unschedulableReason(p as V1Pod)).find((x) => x !== undefined);
+  const status = computeServiceStatus({
+    previous: svc.status,
+    generation: svc.metadata.generation,
+    serviceName: step.serviceName,
+    clusterName: r.cap.clusterName,
+    desiredCount: r.daemon ? step.primary?.desiredCount ?? 0 : step.desiredCount,
+    rollout: step.rollout,
+    selector: serviceSelectorString(step.name),
+    ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
+    extraMessages: stops.events.map((e) => e.message),
+    unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
+    unplaceable,
+    now,
+  });
+  const keys = [...workloads.dependsOnLabels].sort();
+  const recheck = Math.min(step.rollout.steady ? (options.steadyRecheckMs ?? 5 * 60_000) : (options.progressRecheckMs ?? 10_000), step.rollout.stableInMs ?? Infinity);
+  return {
+    lookups: claims.lookups,
+    applies: [...workloads.applies, ...(taskRole === undefined ? [] : [taskRole]), ...extra.applies],
+    patches: [],
+    deletes: [...extra.deletes, ...obsoleteWorkloads(observed, r, t, step), ...stops.deletes],
+    ...(extra.scale === undefined ? {} : { scale: extra.scale }),
+    status,
+    events: eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...stops.events], unplaceable),
+    next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
+    memory: { counted: stops.counted, ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
+  };
+}
+
+/** The ECS deployments step, and what the Kubernetes objects must run after it. */
+interface Step {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly desiredCount: number;
+  readonly launchType: string | undefined;
+  /** Per provider (in strategy order): the workload's kind, name and replicas. */
+  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number }[];
+  readonly owned: readonly (DeploymentObject | DaemonSetObject)[];
+  readonly rollout: RolloutResult;
+  readonly primary: ServiceDeploymentEntry | undefined;
+  /** The revision the workloads run: the spec's, or the one the circuit breaker rolled back to. */
+  readonly revision: RevisionRef;
+}
+
+function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: Date, options: ServicePlanOptions): Step {
+  const svc = observed.service;
+  const spec = svc.spec;
+  const name = svc.metadata.name ?? "";
+  const serviceName = spec.serviceName ?? name;
+  const desiredCount = spec.desiredCount ?? 1;
+  const { cap, providers, daemon } = r;
+  const owned = observed.children.filter((o): o is DeploymentObject | DaemonSetObject => o.kind === "Deployment" || o.kind === "DaemonSet");
+  const shares = daemon ? providers.map(() => 0) : splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy").map((s) => s.count);
+  const kind = daemon ? "DaemonSet" : "Deployment";
+  const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i] ?? 0 }) as const);
+  // Settled: whether the objects ran the PRIMARY as desired before this step (a deployment completes only then).
+  const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
+  const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), wanted, previousPrimary.id);
+  // DAEMON: one task per node the DaemonSets select, as their controller counts them.
+  const daemonDesired = owned.filter((o) => o.kind === "DaemonSet").reduce((n, o) => n + ((o as DaemonSetObject).status?.desiredNumberScheduled ?? 0), 0);
+  const launchType = providers.every((p) => p.provider.type === "FARGATE") ? "FARGATE" : providers.every((p) => p.provider.type === "EC2") ? "EC2" : undefined;
+  const newFailures: Record<string, number> = {};
+  for (const f of t.newlyFailed) if (f.deploymentId !== undefined) newFailures[f.deploymentId] = (newFailures[f.deploymentId] ?? 0) + 1;
+  const cb = spec.deploymentConfiguration?.deploymentCircuitBreaker;
+  const rollout = computeDeployments({
+    serviceName,
+    previous: svc.status?.deployments,
+    desired: {
+      id: deploymentId(svc.metadata.uid ?? "", r.revision.reference, svc.metadata.annotations?.[FORCE_NEW_DEPLOYMENT_ANNOTATION] ?? ""),
+      taskDefinition: r.revision.reference,
+      desiredCount: daemon ? daemonDesired : desiredCount,
+      ...(launchType === undefined ? {} : { launchType }),
+      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map((i) => ({ ...i })) } : {}),
+    },
+    tasks: t.tasks,
+    newFailures,
+    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback },
+    threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
+    settled,
+    ...(options.taskStableSeconds === undefined ? {} : { stableSeconds: options.taskStableSeconds }),
+    now,
+  });
+  let revision: RevisionRef = { family: r.revision.family, revision: r.revision.revision, spec: r.revision.spec };
+  if (rollout.target.taskDefinition !== r.revision.reference) {
+    const back = resolutionOf(observed, rollout.target.taskDefinition);
+    if (!back.ok) throw new SpecError("", `cannot roll back to ${rollout.target.taskDefinition}: ${back.message}`, ServiceReason.TaskDefinitionNotFound);
+    revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
+  }
+  const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
+  return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision };
+}
+
+/**
+ * Obsolete workloads (a provider left the strategy, REPLICA ↔ DAEMON): deleted once the new ones keep
+ * minimumHealthyPercent on their own.
+ */
+function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, step: Step): ChildDelete[] {
+  const obsolete = step.owned.filter((o) => !step.wanted.some((w) => w.name === o.metadata?.name && w.kind === o.kind));
+  if (obsolete.length === 0) return [];
+  const desiredProviders = new Set(r.providers.map((p) => p.provider.name));
+  const providerOf = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? ""]));
+  const readyNew = t.tasks.filter((x) => x.state === "running" && desiredProviders.has(providerOf.get(x.uid) ?? "")).length;
+  const needed = r.daemon ? 0 : minimumHealthyTasks(step.desiredCount, effectivePercents(observed.service.spec.deploymentConfiguration).minimumHealthyPercent);
+  if (readyNew < needed) return [];
+  const namespace = observed.service.metadata.namespace ?? "";
+  return obsolete.map((o) => ({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why: "obsolete: its provider left the strategy or the scheduling strategy changed" }));
+}
+
+/** The tasks to stop (interrupted, and failed ones to relaunch), the event that reports the interrupted, and the memory. */
+function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, now: Date): { deletes: ChildDelete[]; events: ServiceEvent[]; counted: Record<string, number> } {
+  const deletes: ChildDelete[] = [];
+  // A pod whose node is gone has no kubelet to stop it: removed at once (as the pod GC would, later).
+  const nodeNames = new Set(observed.nodes.map((n) => n.metadata?.name ?? ""));
+  for (const i of t.interrupted) {
+    const nodeGone = i.pod.spec?.nodeName !== undefined && !nodeNames.has(i.pod.spec.nodeName);
+    deletes.push({ ...podDelete(i.pod, `interrupted (${i.stopCode})`), ...(nodeGone ? { gracePeriodSeconds: 0 } : {}) });
+  }
+  // Failed tasks of a deployment in progress are stopped so that they are relaunched (and counted again if they fail
+  // again), as ECS does; a FAILED deployment launches nothing more. Its failed pods are not deleted here: its
+  // ReplicaSet, until the Deployment controller has scaled it to 0, would replace them with new pods of the failed
+  // revision (ready for a moment after a rollback); the rollback's scale-down removes them.
+  const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
+  const failedIds = new Set(rollout.deployments.filter((d) => d.rolloutState === "FAILED").map((d) => d.id));
+  const counted = { ...t.counted };
+  for (const f of t.newlyFailed) {
+    counted[f.uid] = now.getTime();
+    const stillInProgress = primary?.rolloutState === "IN_PROGRESS";
+    if ((stillInProgress || f.deploymentId !== primary?.id) && (f.deploymentId === undefined || !failedIds.has(f.deploymentId))) {
+      const pod = observed.pods.find((p) => p.metadata?.uid === f.uid);
+      if (pod !== undefined) deletes.push(podDelete(pod, `failed: ${f.failure ?? "the task failed"}`));
+    }
+  }
+  const events: ServiceEvent[] = [];
+  if (t.interrupted.length > 0) {
+    const codes = [...new Set(t.interrupted.map((i) => i.stopCode))].join(", ");
+    const serviceName = observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
+    events.push({ type: "Warning", reason: "TasksStopped", message: ServiceMessages.stoppedTasks(serviceName, t.interrupted.length, `${codes}: ${t.interrupted.map((i) => i.reason).join("; ")}`) });
+  }
+  return { deletes, events, counted };
+}
+
+/** The values the nodes have for the label keys memberOf was compiled against (compared to requeue on a change). */
+export function labelFingerprint(keys: readonly string[], nodes: readonly V1Node[] | Record<string, string[]>): string {
+  const values = Array.isArray(nodes) ? nodeLabelValues(nodes as V1Node[]) : (nodes as Record<string, string[]>);
+  return JSON.stringify(keys.map((k) => values[k] ?? []));
+}
+
+const podDelete = (pod: PodObject, why: string): ChildDelete => ({ resource: Pods, namespace: pod.metadata?.namespace ?? "", name: pod.metadata?.name ?? "", uid: pod.metadata?.uid ?? "", why });
+
+/**
+ * Which cached object a desired child is applied over. A child is never adopted: one of the same name that this
+ * service does not control stops the service (NotOwned). Names the observation does not cover are asked for.
+ */
+class Claims {
+  readonly lookups: { resource: ResourceType; namespace: string; name: string }[] = [];
+  private readonly observed: ObservedService;
+
+  constructor(observed: ObservedService) {
+    this.observed = observed;
+  }
+
+  claim(resource: ResourceType, object: KubeObject): ChildApply | undefined {
+    const name = object.metadata?.name ?? "";
+    const mine = this.observed.children.find((c) => c.kind === resource.kind && c.metadata?.name === name);
+    if (mine !== undefined) return { resource, object, cached: mine };
+    const others = this.observed.others;
+    const other = others === "none" ? null : others[`${resource.kind}/${name}`];
+    if (other === undefined) {
+      this.lookups.push({ resource, namespace: object.metadata?.namespace ?? "", name });
+      return undefined;
+    }
+    if (other !== null && controllerOf(other)?.uid !== this.observed.service.metadata.uid) {
+      throw new SpecError("", `${resource.kind} ${name} already exists and is not owned by this service; delete or rename it`, ServiceReason.NotOwned);
+    }
+    return { resource, object, cached: other ?? undefined };
+  }
+}
+
+/** The Deployments (one per provider, with its share) or DaemonSets, and what their pod template reports. */
+function buildWorkloads(
+  observed: ObservedService,
+  r: Resolved,
+  service: ServiceRef,
+  step: Step,
+  options: ServicePlanOptions,
+  claims: Claims,
+): { applies: ChildApply[]; podTemplate: PodTemplate | undefined; unsupported: { field: string; reason: string }[]; dependsOnLabels: Set<string> } {
+  const applies: ChildApply[] = [];
+  const dependsOnLabels = new Set<string>();
+  const unsupported: { field: string; reason: string }[] = [];
+  let podTemplate: PodTemplate | undefined;
+  for (const [i, p] of r.providers.entries()) {
+    const input = {
+      service,
+      serviceName: step.serviceName,
+      clusterName: r.cap.clusterName,
+      revision: step.revision,
+      deploymentId: step.rollout.target.id,
+      provider: p.provider,
+      scheduling: p.scheduling,
+      replicas: step.wanted[i]?.replicas ?? 0,
+      nodes: observed.nodes,
+      placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
+    };
+    const built = buildChild(() => (r.daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
+    for (const l of built.placement.dependsOnLabels) dependsOnLabels.add(l);
+    // buildPlacement reports "field: reason"; the field is below spec.
+    if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));
+    podTemplate ??= built.podTemplate;
+    const a = claims.claim(r.daemon ? DaemonSets : Deployments, built.object);
+    if (a !== undefined) applies.push(a);
+  }
+  return { applies, podTemplate, unsupported, dependsOnLabels };
+}
+
+function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate }): { object: KubeObject; placement: Placement; podTemplate: PodTemplate } {
+  try {
+    const r = build();
+    const object = r.deployment ?? r.daemonSet;
+    if (object === undefined) throw new Error("the workload builder returned no object");
+    return { object, placement: r.placement, podTemplate: r.podTemplate };
+  } catch (e) {
+    if (!(e instanceof SpecError) || e.conditionReason === ServiceReason.InvalidPlacement) throw e;
+    throw new SpecError(e.field, `${e.reason} (the task definition cannot run here)`, e.conditionReason);
+  }
+}
+
+/**
+ * The ServiceAccount a task role maps to (docs/mapping.md): the pods cannot be created without it. Owned (not
+ * controlled) by the TaskDefinition, so every service of the family applies the same object and it goes with the
+ * TaskDefinition. A ServiceAccount of that name that we did not create (no managed-by label) is the user's own.
+ */
+function taskRoleServiceAccount(podTemplate: PodTemplate | undefined, td: KubeObject, serviceAccounts: readonly KubeObject[]): ChildApply | undefined {
+  const sa = podTemplate?.serviceAccount;
+  if (sa === undefined) return undefined;
+  const cached = serviceAccounts.find((o) => o.metadata?.name === sa.name && o.metadata.namespace === sa.namespace);
+  if (cached !== undefined && cached.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return undefined;
+  const object = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: {
+      name: sa.name,
+      namespace: sa.namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+      ...(Object.keys(sa.annotations).length === 0 ? {} : { annotations: { ...sa.annotations } }),
+      ownerReferences: [{ apiVersion: td.apiVersion ?? "", kind: td.kind ?? "", name: td.metadata?.name ?? "", uid: td.metadata?.uid ?? "" }],
+    },
+    automountServiceAccountToken: sa.automountServiceAccountToken,
+  };
+  return { resource: ServiceAccounts, object, cached };
+}
+
+const CHILD_RESOURCES: readonly ResourceType[] = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets];
+
+/**
+ * Service/Ingress (load balancing, discovery), HPA (autoScaling, scheduled limits) and PDB as the builders return
+ * them; owned ones they no longer return are deleted. Also: the desiredCount the capacity limits in force set, and
+ * when those limits change next.
+ */
+function serviceChildren(
+  observed: ObservedService,
+  ref: ServiceRef,
+  r: Resolved,
+  step: Step,
+  podTemplate: PodTemplate | undefined,
+  now: Date,
+  options: ServicePlanOptions,
+  claims: Claims,
+): { applies: ChildApply[]; deletes: ChildDelete[]; scale?: number; scheduledMs?: number; unsupported: { field: string; reason: string }[] } {
+  const { cap, daemon } = r;
+  const { desiredCount, revision } = step;
+  const revisionRef = step.rollout.target.taskDefinition;
+  const child: ServiceChildContext = {
+    namespace: ref.namespace,
+    ownerReference: ownerReference(ref),
+    labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(cap.clusterName) },
+  };
+  const selector = servicePodSelector(ref.name);
+  const desired: { resource: ResourceType; object: KubeObject }[] = [];
+  const unsupported: { field: string; reason: string }[] = [];
+  let scale: number | undefined;
+  let scheduledMs: number | undefined;
+  if (podTemplate !== undefined) {
+    const net = buildServiceNetworking({
+      name: ref.name,
+      spec: ref.spec,
+      selector,
+      taskDefinition: revision.spec,
+      podTemplate,
+      taskDefinitionRef: revisionRef,
+      serviceConnectDefaultNamespace: cap.cluster?.spec.serviceConnectDefaults?.namespace,
+      ...(options.clusterDomain === undefined ? {} : { clusterDomain: options.clusterDomain }),
+      child,
+    });
+    for (const o of net.services) desired.push({ resource: Services, object: withoutServerDroppedDefaults(o) });
+    if (net.ingress !== undefined) desired.push({ resource: Ingresses, object: net.ingress });
+    unsupported.push(...net.unsupported);
+  }
+  const autoScaling = ref.spec.autoScaling;
+  if (autoScaling !== undefined && !daemon) {
+    const svc = observed.service;
+    const created = svc.metadata.creationTimestamp === undefined ? now : new Date(svc.metadata.creationTimestamp);
+    const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created }) : undefined;
+    if (limits !== undefined) {
+      scheduledMs = scheduledRequeueAfterMs(limits, now);
+      unsupported.push(...limits.unsupported);
+    }
+    const scaling = buildServiceAutoscaling({
+      name: ref.name,
+      autoScaling,
+      ...(limits === undefined ? {} : { capacity: { minCapacity: limits.minCapacity, maxCapacity: limits.maxCapacity } }),
+      desiredCount,
+      requestCountMetric: options.requestCountMetric,
+      child,
+    });
+    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: scaling.hpa });
+    unsupported.push(...scaling.unsupported);
+    // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
+    scale = scaling.desiredCount;
+  }
+  const pdb = buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
+  if (pdb !== undefined) desired.push({ resource: PodDisruptionBudgets, object: pdb });
+
+  const applies: ChildApply[] = [];
+  const deletes: ChildDelete[] = [];
+  for (const resource of CHILD_RESOURCES) {
+    const wanted = desired.filter((d) => d.resource === resource);
+    for (const d of wanted) {
+      const a = claims.claim(resource, d.object);
+      if (a !== undefined) applies.push(a);
+    }
+    for (const o of observed.children.filter((c) => c.kind === resource.kind)) {
+      if (!wanted.some((d) => d.object.metadata?.name === o.metadata?.name)) deletes.push({ resource, namespace: ref.namespace, name: o.metadata?.name ?? "", why: "no longer asked for by the spec" });
+    }
+  }
+  return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported };
+}
+
+/**
+ * The API server drops `publishNotReadyAddresses: false` (omitempty), so a desired Service that states it never
+ * matches the cached one and would be re-applied on every pass. False is the default: leave it out.
+ */
+function withoutServerDroppedDefaults(obj: KubeObject): KubeObject {
+  const spec = (obj as { spec?: Record<string, unknown> }).spec;
+  if (obj.kind !== "Service" || spec?.publishNotReadyAddresses !== false) return obj;
+  const { publishNotReadyAddresses: _dropped, ...rest } = spec;
+  return { ...obj, spec: rest } as KubeObject;
+}
+
+/**
+ * A deleted Service (ECS DRAINING): its Deployments scale to 0 and its DaemonSets go; the finalizer is held until
+ * no task is left, then Kubernetes garbage-collects the children through their owner references.
+ */
+function planDrain(observed: ObservedService, now: Date): ServicePlan {
+  const svc = observed.service;
+  if (!hasFinalizer(svc, SERVICE_FINALIZER)) return nothing(observed.memory);
+  const name = svc.metadata.name ?? "";
+  const namespace = svc.metadata.namespace ?? "";
+  const uid = svc.metadata.uid ?? "";
+  const patches: ChildPatch[] = [];
+  const deletes: ChildDelete[] = [];
+  for (const o of observed.children) {
+    if (o.kind === "Deployment" && ((o as DeploymentObject).spec?.replicas ?? 1) !== 0) patches.push({ resource: Deployments, namespace, name: o.metadata?.name ?? "", patch: { spec: { replicas: 0 } }, why: "draining" });
+    if (o.kind === "DaemonSet" && o.metadata?.deletionTimestamp === undefined) deletes.push({ resource: DaemonSets, namespace, name: o.metadata?.name ?? "", why: "draining" });
+  }
+  const serviceName = svc.spec.serviceName ?? name;
+  const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
+  const rollout: RolloutResult = computeDeployments({
+    serviceName,
+    previous: svc.status?.deployments,
+    desired: { id: previousPrimary?.id ?? deploymentId(uid, svc.spec.taskDefinition ?? ""), taskDefinition: previousPrimary?.taskDefinition ?? svc.spec.taskDefinition ?? "", desiredCount: 0 },
+    tasks: observed.pods.map((p) => observeTask(p as V1Pod, now, {}, DEPLOYMENT_ID_ANNOTATION)),
+    newFailures: {},
+    threshold: 1,
+    settled: false,
+    now,
+  });
+  const status = computeServiceStatus({
+    previous: svc.status,
+    generation: svc.metadata.generation,
+    serviceName,
+    clusterName: svc.status?.cluster ?? svc.spec.cluster ?? "default",
+    desiredCount: 0,
+    rollout,
+    selector: serviceSelectorString(name),
+    draining: true,
+    now,
+  });
+  const left = observed.pods.length;
+  return {
+    lookups: [],
+    ...(left === 0 ? { finalizer: "remove" as const } : {}),
+    applies: [],
+    patches,
+    deletes,
+    status,
+    events: eventsOf(svc.status, status, serviceName, rollout.events, undefined),
+    next: left === 0 ? Action.done() : Action.requeueAfter(DRAIN_RECHECK_MS),
+    memory: NO_MEMORY,
+  };
+}
+
+/**
+ * The status events this pass adds, as Kubernetes Events. Each message is one this pass made (rollout, stopped
+ * tasks, or the status's own: steady state, draining, unable to place), so its type and reason are known exactly.
+ */
+function eventsOf(previous: ServiceStatus | undefined, next: ServiceStatus, serviceName: string, made: readonly ServiceEvent[], unplaceable: string | undefined): ServiceEvent[] {
+  const known = new Map<string, ServiceEvent>();
+  const add = (e: ServiceEvent): void => { known.set(e.message, e); };
+  made.forEach(add);
+  add({ type: "Normal", reason: "SteadyState", message: ServiceMessages.steadyState(serviceName) });
+  add({ type: "Normal", reason: "Draining", message: ServiceMessages.draining(serviceName) });
+  if (unplaceable !== undefined) add({ type: "Warning", reason: "UnableToPlaceTask", message: ServiceMessages.unableToPlace(serviceName, unplaceable) });
+  return newEventMessages(previous, next).map((message) => known.get(message) ?? { type: "Normal", reason: "ServiceEvent", message });
+}
+
+function observedChild(o: DeploymentObject | DaemonSetObject): ObservedChild {
+  const status = o.status;
+  return {
+    kind: o.kind === "DaemonSet" ? "DaemonSet" : "Deployment",
+    name: o.metadata?.name ?? "",
+    generation: o.metadata?.generation,
+    deploymentId: o.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION],
+    ...(status === undefined ? {} : { status }),
+  };
+}

@@ -1,0 +1,376 @@
+// planService row by row, as knative's TableTest: what is observed (the service, its pods, its children, the nodes,
+// the memory of the last pass) → what the pass applies, deletes, scales, writes as status and records as events.
+// The children a row observes are built by the plan itself (workloadsOf), as the controller would have applied them.
+import { describe, expect, it } from "vitest";
+import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/builders/service-deployment.ts";
+import { planService, type ObservedService, type ServicePlan } from "../../../src/controllers/service/plan.ts";
+import { needsApply, withAppliedHash } from "../../../src/runtime/apply.ts";
+import type { KubeObject } from "../../../src/runtime/resources.ts";
+import { aDeployment, aNode, aPod, aRevision, aService, dep, fargate, NOW, observing, settled, spot, type ServiceFixture } from "./service-plan-fixtures.ts";
+
+/** The Deployments/DaemonSets the plan applies for `f` on an empty namespace, as their controllers report them once rolled out. */
+function workloadsOf(f: ServiceFixture, status: Record<string, unknown> = {}): KubeObject[] {
+  const plan = planService(observing(aService({ ...f, deployments: [] })), NOW);
+  return plan.applies.filter((a) => a.resource.kind === "Deployment" || a.resource.kind === "DaemonSet").map((a) => {
+    const replicas = (a.object as { spec?: { replicas?: number } }).spec?.replicas ?? 0;
+    return settled(a.object, { replicas, updatedReplicas: replicas, availableReplicas: replicas, ...status });
+  });
+}
+
+interface Row {
+  name: string;
+  observed: ObservedService;
+  now?: Date;
+  /** Kind/name of every apply, in order. */
+  wantApplies?: string[];
+  /** Replicas of the Deployments applied, by name. */
+  wantReplicas?: Record<string, number>;
+  /** The ECS deployment id every applied workload runs. */
+  wantRunning?: string;
+  /** Kind/name of every delete (" grace N" when set). */
+  wantDeletes?: string[];
+  wantPatches?: string[];
+  wantScale?: number | undefined;
+  wantFinalizer?: "add" | "remove" | undefined;
+  /** A subset of status.deployments[], in order. */
+  wantDeployments?: Record<string, unknown>[];
+  /** A subset of the status. */
+  wantStatus?: Record<string, unknown>;
+  /** condition type → reason (and status). */
+  wantConditions?: Record<string, { status: string; reason: string }>;
+  /** "Type Reason" of each event, oldest first. */
+  wantEvents?: string[];
+  /** The condition reason and a part of the message of a spec the service cannot run. */
+  wantStalled?: { reason: string; message: string };
+  wantNext?: number | undefined;
+  wantCounted?: string[];
+  wantLookups?: string[];
+}
+
+const kindName = (o: { resource: { kind: string }; name: string }): string => `${o.resource.kind}/${o.name}`;
+const crash = (name: string, deployment: string): ReturnType<typeof aPod> => aPod({ name, deployment, waiting: "CrashLoopBackOff" });
+const cb = { enable: true, rollback: true };
+const fargateNodes = [aNode("fargate-1", { "eks.amazonaws.com/compute-type": "fargate" }), aNode("spot-1", { "eks.amazonaws.com/compute-type": "fargate", "karpenter.sh/capacity-type": "spot" })];
+
+const rows: Row[] = [
+  {
+    name: "FARGATE base 1 weight 1 + FARGATE_SPOT weight 3, desiredCount 9 → Deployments of 3 and 6 replicas, a PRIMARY deployment IN_PROGRESS, the finalizer",
+    observed: observing(aService({ desiredCount: 9, strategy: [fargate(1, 1), spot(3)], finalizer: false })),
+    wantApplies: ["Deployment/web-fargate", "Deployment/web-fargate-spot", "PodDisruptionBudget/web"],
+    wantReplicas: { "web-fargate": 3, "web-fargate-spot": 6 },
+    wantRunning: dep(1),
+    wantFinalizer: "add",
+    wantDeployments: [{ id: dep(1), status: "PRIMARY", rolloutState: "IN_PROGRESS", desiredCount: 9, launchType: "FARGATE" }],
+    wantStatus: { desiredCount: 9, runningCount: 0, status: "ACTIVE", taskDefinition: "web:1" },
+    wantConditions: { Ready: { status: "False", reason: "DeploymentInProgress" } },
+    wantEvents: [],
+    wantNext: 10_000,
+  },
+  {
+    name: "rollout: a new revision starts a new PRIMARY deployment; the old one becomes ACTIVE and its tasks keep counting",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(1, "PRIMARY", "COMPLETED", { runningCount: 2 })] }), {
+      children: workloadsOf({ revision: 1 }),
+      pods: [aPod({ ready: true, deployment: dep(1) }), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantApplies: ["Deployment/web-ec2", "PodDisruptionBudget/web"],
+    wantRunning: dep(2),
+    wantDeletes: [],
+    wantDeployments: [
+      { id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", taskDefinition: "web:2", runningCount: 0 },
+      { id: dep(1), status: "ACTIVE", rolloutState: "COMPLETED", runningCount: 2 },
+    ],
+    wantStatus: { runningCount: 2, taskDefinition: "web:2" },
+    wantEvents: [],
+  },
+  {
+    name: "rollout: the PRIMARY is COMPLETED once the Deployments are settled and every task has been Ready for the stable window",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ ready: true, deployment: dep(2), readyFor: 60 }), aPod({ ready: true, deployment: dep(2), readyFor: 60 })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "COMPLETED", runningCount: 2 }],
+    wantConditions: { Ready: { status: "True", reason: "SteadyState" } },
+    wantEvents: ["Normal DeploymentCompleted", "Normal SteadyState"],
+    wantNext: 5 * 60_000,
+  },
+  {
+    name: "rollout: tasks Ready for 2 s of the 5 s window keep the PRIMARY IN_PROGRESS, and the pass looks again when the window ends",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ ready: true, deployment: dep(2), readyFor: 2 }), aPod({ ready: true, deployment: dep(2), readyFor: 60 })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS" }, { id: dep(1), status: "ACTIVE" }],
+    wantEvents: [],
+    wantNext: 3_000,
+  },
+  {
+    name: "failed tasks: a task of the deployment IN_PROGRESS that fails is counted once and stopped so that it is relaunched",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [crash("web-crash", dep(2)), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 1 }],
+    wantDeletes: ["Pod/web-crash"],
+    wantCounted: ["uid-web-crash"],
+    wantEvents: [],
+  },
+  {
+    name: "failed tasks: a failure already counted (the memory of the last pass) is not counted again nor stopped again",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 1 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [crash("web-crash", dep(2)), aPod({ ready: true, deployment: dep(1) })],
+      memory: { counted: { "uid-web-crash": NOW.getTime() - 30_000 } },
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 1 }],
+    wantDeletes: [],
+    wantCounted: ["uid-web-crash"],
+  },
+  {
+    name: "failed tasks: the memory forgets a counted pod after 10 minutes (it was deleted long ago)",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), {
+      memory: { counted: { "uid-gone": NOW.getTime() - 11 * 60_000 } },
+    }),
+    wantCounted: [],
+  },
+  {
+    name: "failed tasks: the failed tasks of a FAILED deployment are not stopped (its ReplicaSet would only replace them)",
+    observed: observing(aService({ revision: 2, circuitBreaker: { enable: true, rollback: false }, deployments: [aDeployment(2, "PRIMARY", "FAILED", { failedTasks: 3 })] }), {
+      pods: [crash("web-crash", dep(2))],
+    }),
+    wantDeletes: [],
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "FAILED", failedTasks: 3 }],
+    wantConditions: { Stalled: { status: "True", reason: "DeploymentFailed" } },
+  },
+  {
+    name: "circuit breaker: the third failure trips it and, with rollback, the last COMPLETED revision becomes PRIMARY again and is what the Deployments run",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [crash("web-crash", dep(2)), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantRunning: dep(1),
+    wantDeployments: [
+      { id: dep(1), status: "PRIMARY", rolloutState: "IN_PROGRESS", taskDefinition: "web:1" },
+      { id: dep(2), status: "ACTIVE", rolloutState: "FAILED", failedTasks: 3 },
+    ],
+    wantDeletes: [],
+    wantConditions: { Reconciling: { status: "True", reason: "RollingBack" } },
+    wantEvents: ["Warning DeploymentFailed", "Warning RollingBack"],
+  },
+  {
+    name: "circuit breaker without rollback: the deployment is FAILED, the service Stalled (DeploymentFailed), the Deployments keep the failed revision",
+    observed: observing(aService({ revision: 2, circuitBreaker: { enable: true, rollback: false }, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [crash("web-crash", dep(2))],
+    }),
+    wantRunning: dep(2),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "FAILED", failedTasks: 3 }],
+    wantConditions: { Stalled: { status: "True", reason: "DeploymentFailed" } },
+    wantEvents: ["Warning DeploymentFailed"],
+  },
+  {
+    name: "circuit breaker: a rollback target whose revision is gone is a spec error TaskDefinitionNotFound naming it",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      revisions: [aRevision(2)],
+      pods: [crash("web-crash", dep(2))],
+    }),
+    wantApplies: [],
+    wantStalled: { reason: "TaskDefinitionNotFound", message: "cannot roll back to web:1" },
+  },
+  {
+    name: "a new force-new-deployment value starts a new deployment of the same revision",
+    observed: observing({ ...aService({ deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), metadata: { ...aService().metadata, annotations: { "ecs.operator.dev/force-new-deployment": "2026-03-01" } } }),
+    wantDeployments: [{ status: "PRIMARY", rolloutState: "IN_PROGRESS", taskDefinition: "web:1" }, { id: dep(1), status: "ACTIVE" }],
+  },
+  {
+    name: "fields accepted but not mapped are listed in Supported=False, and the service still runs",
+    observed: observing(aService({ networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } })),
+    wantApplies: ["Deployment/web-ec2", "PodDisruptionBudget/web"],
+    wantConditions: { Supported: { status: "False", reason: "UnsupportedFields" } },
+  },
+  {
+    name: "obsolete children: the Deployment of a provider that left the strategy stays while the new provider's tasks are not ready",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: workloadsOf({ strategy: [fargate()] }),
+      pods: [aPod({ ready: true }), aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1" }), aPod({ provider: "FARGATE_SPOT", node: "spot-1" })],
+      nodes: fargateNodes,
+    }),
+    wantApplies: ["Deployment/web-fargate-spot", "PodDisruptionBudget/web"],
+    wantDeletes: [],
+  },
+  {
+    name: "obsolete children: it is deleted once the new provider's ready tasks keep minimumHealthyPercent (100% of 2) on their own",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: workloadsOf({ strategy: [fargate()] }),
+      pods: [aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: fargateNodes,
+    }),
+    wantDeletes: ["Deployment/web-fargate"],
+  },
+  {
+    name: "DAEMON: one DaemonSet per EC2-type provider, no Deployment, no PDB; desiredCount is what the DaemonSet schedules",
+    observed: observing(aService({ schedulingStrategy: "DAEMON", launchType: "EC2" }), {
+      children: workloadsOf({ schedulingStrategy: "DAEMON", launchType: "EC2" }, { desiredNumberScheduled: 3, updatedNumberScheduled: 3, numberAvailable: 3 }),
+    }),
+    wantApplies: ["DaemonSet/web-ec2"],
+    wantDeployments: [{ id: dep(1), status: "PRIMARY", desiredCount: 3 }],
+    wantStatus: { desiredCount: 3 },
+  },
+  {
+    name: "DAEMON on a FARGATE-type provider is a spec error naming spec.schedulingStrategy",
+    observed: observing(aService({ schedulingStrategy: "DAEMON", strategy: [fargate()] })),
+    wantApplies: [],
+    wantStalled: { reason: "UnsupportedSchedulingStrategy", message: "spec.schedulingStrategy: DAEMON cannot run on FARGATE" },
+  },
+  {
+    name: "draining: a deleted service scales its Deployments to 0, is DRAINING and holds its finalizer while tasks remain",
+    observed: observing(aService({ deleting: true, deployments: [aDeployment(1, "PRIMARY", "COMPLETED", { runningCount: 2 })], status: { status: "ACTIVE" } }), {
+      children: workloadsOf({}),
+      pods: [aPod({ ready: true }), aPod({ ready: true })],
+    }),
+    wantApplies: [],
+    wantPatches: ["Deployment/web-ec2 replicas 0"],
+    wantFinalizer: undefined,
+    wantStatus: { status: "DRAINING", desiredCount: 0, runningCount: 2 },
+    wantConditions: { Reconciling: { status: "True", reason: "Draining" } },
+    wantEvents: ["Normal Draining"],
+    wantNext: 2_000,
+  },
+  {
+    name: "draining: once no task is left the finalizer goes",
+    observed: observing(aService({ deleting: true, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")], status: { status: "DRAINING" } }), {
+      children: workloadsOf({}).map((d) => ({ ...d, spec: { ...(d as { spec: object }).spec, replicas: 0 } })),
+    }),
+    wantPatches: [],
+    wantFinalizer: "remove",
+    wantNext: undefined,
+  },
+  {
+    name: "spot interruption: a task whose spot node is gone is stopped at once (grace 0), reported as SpotInterruption, and is no failure",
+    observed: observing(aService({ strategy: [spot()], circuitBreaker: cb, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-on-reclaimed", provider: "FARGATE_SPOT", node: "spot-gone", ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: fargateNodes,
+    }),
+    wantDeletes: ["Pod/web-on-reclaimed grace 0"],
+    wantDeployments: [{ id: dep(1), status: "PRIMARY", failedTasks: 0, runningCount: 1 }],
+    wantEvents: ["Warning TasksStopped"],
+  },
+  {
+    name: "spot interruption: a task on a node tainted by an interruption handler is stopped with its grace period",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-on-tainted", provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: [{ metadata: { name: "spot-1", labels: { "karpenter.sh/capacity-type": "spot" } }, spec: { taints: [{ key: "aws-node-termination-handler/spot-itn", effect: "NoSchedule" }] } }],
+    }),
+    wantDeletes: ["Pod/web-on-tainted"],
+    wantEvents: ["Warning TasksStopped"],
+  },
+  {
+    name: "a task no node can take: one UnableToPlaceTask warning",
+    observed: observing(aService({ deployments: [aDeployment(1, "PRIMARY", "IN_PROGRESS")] }), { pods: [aPod({ unschedulable: "0/3 nodes are available" })] }),
+    wantEvents: ["Warning UnableToPlaceTask"],
+  },
+  {
+    name: "a TaskDefinition that does not exist: a spec error TaskDefinitionNotFound naming spec.taskDefinition, nothing applied, the finalizer still added",
+    observed: observing(aService({ taskDefinition: "web:7", finalizer: false })),
+    wantApplies: [],
+    wantFinalizer: "add",
+    wantStalled: { reason: "TaskDefinitionNotFound", message: 'spec.taskDefinition "web:7"' },
+  },
+  {
+    name: "NotOwned: a Deployment of the same name that the service does not control is never adopted",
+    observed: observing(aService(), {
+      others: { "Deployment/web-ec2": { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web-ec2", namespace: "shop", uid: "theirs" } }, "PodDisruptionBudget/web": null },
+    }),
+    wantApplies: [],
+    wantStalled: { reason: "NotOwned", message: "Deployment web-ec2 already exists and is not owned by this service" },
+  },
+  {
+    name: "names the observation does not cover are asked for before anything is decided about them",
+    observed: observing(aService(), { others: {} }),
+    wantLookups: ["Deployment/web-ec2", "PodDisruptionBudget/web"],
+  },
+  {
+    name: "scheduled scaling: a minCapacity raised by a scheduled action scales the service through the scale subresource",
+    observed: observing(aService({
+      autoScaling: { minCapacity: 1, maxCapacity: 10, scheduledActions: [{ scheduledActionName: "morning", schedule: "at(2026-03-01T11:00:00)", scalableTargetAction: { minCapacity: 5, maxCapacity: 10 } }] },
+    })),
+    wantScale: 5,
+  },
+  {
+    name: "autoScaling with a target tracking policy: an HPA aimed at the scale subresource, and no scale patch",
+    observed: observing(aService({
+      autoScaling: { minCapacity: 2, maxCapacity: 10, targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }] },
+    })),
+    wantApplies: ["Deployment/web-ec2", "HorizontalPodAutoscaler/web", "PodDisruptionBudget/web"],
+    wantScale: undefined,
+  },
+  {
+    name: "task role: a taskRoleArn gets its ServiceAccount, owned by the TaskDefinition",
+    observed: observing(aService(), { revisions: [aRevision(1, { taskRoleArn: "arn:aws:iam::123456789012:role/web-role" })] }),
+    wantApplies: ["Deployment/web-ec2", "ServiceAccount/web-role", "PodDisruptionBudget/web"],
+  },
+  {
+    name: "task role: a ServiceAccount of that name the user made is theirs and left alone",
+    observed: observing(aService(), {
+      revisions: [aRevision(1, { taskRoleArn: "arn:aws:iam::123456789012:role/web-role" })],
+      serviceAccounts: [{ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "web-role", namespace: "shop" } }],
+    }),
+    wantApplies: ["Deployment/web-ec2", "PodDisruptionBudget/web"],
+  },
+];
+
+function check(row: Row, plan: ServicePlan): void {
+  if (row.wantStalled !== undefined) {
+    expect(plan.stalled?.conditionReason).toBe(row.wantStalled.reason);
+    expect(plan.stalled?.message).toContain(row.wantStalled.message);
+  } else {
+    expect(plan.stalled?.message).toBeUndefined();
+  }
+  if (row.wantLookups !== undefined) expect(plan.lookups.map(kindName)).toEqual(row.wantLookups);
+  else expect(plan.lookups).toEqual([]);
+  if (row.wantApplies !== undefined) expect(plan.applies.map((a) => `${a.resource.kind}/${a.object.metadata?.name ?? ""}`)).toEqual(row.wantApplies);
+  const workloads = plan.applies.filter((a) => a.resource.kind === "Deployment" || a.resource.kind === "DaemonSet").map((a) => a.object as KubeObject & { spec: { replicas?: number } });
+  if (row.wantReplicas !== undefined) expect(Object.fromEntries(workloads.map((w) => [w.metadata?.name, w.spec.replicas]))).toEqual(row.wantReplicas);
+  if (row.wantRunning !== undefined) {
+    expect(workloads.length).toBeGreaterThan(0);
+    for (const w of workloads) expect(w.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION]).toBe(row.wantRunning);
+  }
+  if (row.wantDeletes !== undefined) expect(plan.deletes.map((d) => `${kindName(d)}${d.gracePeriodSeconds === undefined ? "" : ` grace ${d.gracePeriodSeconds}`}`)).toEqual(row.wantDeletes);
+  if (row.wantPatches !== undefined) expect(plan.patches.map((p) => `${kindName(p)} replicas ${String((p.patch.spec as { replicas?: number } | undefined)?.replicas)}`)).toEqual(row.wantPatches);
+  if ("wantScale" in row) expect(plan.scale).toBe(row.wantScale);
+  if ("wantFinalizer" in row) expect(plan.finalizer).toBe(row.wantFinalizer);
+  if (row.wantDeployments !== undefined) expect(plan.status?.deployments?.slice(0, row.wantDeployments.length)).toMatchObject(row.wantDeployments);
+  if (row.wantStatus !== undefined) expect(plan.status).toMatchObject(row.wantStatus);
+  for (const [type, want] of Object.entries(row.wantConditions ?? {})) expect(plan.status?.conditions?.find((c) => c.type === type)).toMatchObject(want);
+  if (row.wantEvents !== undefined) expect(plan.events.map((e) => `${e.type} ${e.reason}`)).toEqual(row.wantEvents);
+  if ("wantNext" in row) expect(plan.next.requeueAfterMs).toBe(row.wantNext);
+  if (row.wantCounted !== undefined) expect(Object.keys(plan.memory.counted)).toEqual(row.wantCounted);
+}
+
+describe("planService", () => {
+  it.each(rows)("$name", (row) => {
+    check(row, planService(row.observed, row.now ?? NOW));
+  });
+
+  it("is pure: the same observation planned twice gives the same plan", () => {
+    const observed = observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), { pods: [crash("web-crash", dep(2))] });
+    expect(planService(observed, NOW)).toEqual(planService(observed, NOW));
+  });
+
+  it("a steady service whose children match plans no write: every apply's cached object already satisfies it", () => {
+    const children = workloadsOf({ revision: 2 });
+    const first = planService(observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), { children, pods: [aPod({ ready: true, deployment: dep(2) }), aPod({ ready: true, deployment: dep(2) })] }), NOW);
+    // What the API server holds after applyIfChanged: the object with the hash it stamps.
+    const applied = first.applies.map((a) => withAppliedHash(a.object));
+    const second = planService(observing(aService({ revision: 2, deployments: first.status?.deployments ?? [], status: first.status }), {
+      children: applied.map((o) => settled(o, { replicas: 2, updatedReplicas: 2, availableReplicas: 2 })),
+      pods: [aPod({ ready: true, deployment: dep(2) }), aPod({ ready: true, deployment: dep(2) })],
+    }), NOW);
+    expect(second.applies.filter((a) => needsApply(a.object, a.cached)).map((a) => a.object.metadata?.name)).toEqual([]);
+    expect(second.deletes).toEqual([]);
+    expect(second.events).toEqual([]);
+  });
+
+  it("memberOf compiled against node labels: the plan hands back the label keys and their values, to requeue when they change", () => {
+    const observed = observing(aService({ placementConstraints: [{ type: "memberOf", expression: "attribute:zone =~ eu-.*" }] }), { nodes: [aNode("n1", { zone: "eu-1" }), aNode("n2", { zone: "us-1" })] });
+    const plan = planService(observed, NOW);
+    expect(plan.memory.labelDeps?.keys).toEqual(["zone"]);
+    const relabelled = planService({ ...observed, nodes: [aNode("n1", { zone: "eu-1" }), aNode("n2", { zone: "eu-2" })] }, NOW);
+    expect(relabelled.memory.labelDeps?.fingerprint).not.toBe(plan.memory.labelDeps?.fingerprint);
+  });
+});
