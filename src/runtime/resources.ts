@@ -59,6 +59,7 @@ export const Pods = resource("v1", "Pod", "pods");
 export const Services = resource("v1", "Service", "services");
 export const ServiceAccounts = resource("v1", "ServiceAccount", "serviceaccounts");
 export const Nodes = resource("v1", "Node", "nodes", false);
+export const Namespaces = resource("v1", "Namespace", "namespaces", false);
 export const Deployments = resource("apps/v1", "Deployment", "deployments");
 export const DaemonSets = resource("apps/v1", "DaemonSet", "daemonsets");
 export const ControllerRevisions = resource("apps/v1", "ControllerRevision", "controllerrevisions");
