@@ -104,6 +104,8 @@ export const ScheduledTaskReason = {
   Scheduled: "Scheduled",
   Disabled: "Disabled",
   ScheduleEnded: "ScheduleEnded",
+  /** Stalled: the schedule expression or time zone cannot be run. */
+  InvalidSchedule: "InvalidSchedule",
 } as const;
 
 export const SCHEDULED_TASK_DEFAULTS = {
