@@ -66,7 +66,7 @@ export const CLUSTER_SCOPED_RULES: readonly PolicyRule[] = partition((r) => CLUS
 export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }];
 
 /** Names and labels of the RBAC objects in config/ (kustomize adds the namespace). */
-export const RBAC_NAMES = {
+const RBAC_NAMES = {
   serviceAccount: "ecs-operator",
   clusterRole: "ecs-operator-manager",
   clusterRoleBinding: "ecs-operator-manager",
@@ -80,7 +80,7 @@ const RBAC_V1 = "rbac.authorization.k8s.io/v1";
 const copyRules = (rules: readonly PolicyRule[]): PolicyRule[] => rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
 
 /** The rules as YAML (a list), for generated files and templates. */
-export function rulesYaml(rules: readonly PolicyRule[]): string {
+function rulesYaml(rules: readonly PolicyRule[]): string {
   return dump(copyRules(rules), { noRefs: true, lineWidth: -1, flowLevel: 2 });
 }
 

@@ -15,7 +15,7 @@ import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import { FencedError } from "./kube-client.ts";
 import { Leases, type KubeObject } from "./resources.ts";
-import { microTime } from "./events.ts";
+import { microTime } from "../api/time.ts";
 
 export interface LeaseSpec {
   holderIdentity?: string;
