@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
-import { REVISION_LABEL } from "../../src/builders/task-definition-revision.ts";
+import { REVISION_LABEL } from "../../src/api/keys.ts";
 import { SERVICE_LABEL, TASK_LABEL } from "../../src/builders/task-labels.ts";
 import { Clusters, EcsServices, EcsTasks, TaskDefinitions } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest, ApiRequestError } from "../../src/runtime/api-request.ts";

@@ -13,7 +13,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import { EcsServices, TaskDefinitions } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
-import { microTime } from "../../src/runtime/events.ts";
+import { microTime } from "../../src/api/time.ts";
 import { Leases, Namespaces, resourcePath, type ResourceType } from "../../src/runtime/resources.ts";
 import { buildBinaries, startControlPlane, stopControlPlane } from "../controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../controlplane/run-dir.ts";

@@ -6,7 +6,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { apiRequest } from "../../src/runtime/api-request.ts";
-import { microTime } from "../../src/runtime/events.ts";
+import { microTime } from "../../src/api/time.ts";
 import { FencedError } from "../../src/runtime/kube-client.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
