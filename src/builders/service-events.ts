@@ -2,6 +2,7 @@
 // an id and createdAt. Pure: the caller passes the clock; ids are derived from the time and message, so computing
 // the same status twice gives the same events.
 import { createHash } from "node:crypto";
+import { kubeTime } from "../api/time.ts";
 
 export interface ServiceEventEntry {
   id?: string;
@@ -21,9 +22,6 @@ export function serviceEventMessage(message: string): string {
   return message.length <= max ? message : `${message.slice(0, max - 20)}… (${message.length - (max - 20)} more)`;
 }
 
-/** Kubernetes time (seconds), as the API server would echo it back. */
-export const statusTime = (now: Date): string => now.toISOString().replace(/\.\d+Z$/, "Z");
-
 function eventId(createdAt: string, message: string, index: number): string {
   const h = createHash("sha256").update(`${createdAt}\u0000${index}\u0000${message}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
@@ -31,7 +29,7 @@ function eventId(createdAt: string, message: string, index: number): string {
 
 /** `messages` (oldest first, as they happened) put in front of `previous`, newest first, bounded. */
 export function appendServiceEvents(previous: readonly ServiceEventEntry[] | undefined, messages: readonly string[], now: Date, max = MAX_SERVICE_EVENTS): ServiceEventEntry[] {
-  const createdAt = statusTime(now);
+  const createdAt = kubeTime(now);
   const fresh = messages.map(serviceEventMessage).map((message, i) => ({ id: eventId(createdAt, message, i), createdAt, message })).reverse();
   return [...fresh, ...(previous ?? [])].slice(0, max);
 }
