@@ -12,9 +12,6 @@ import { nameLabelValue } from "./task-labels.ts";
 import { kubeTime } from "../api/time.ts";
 import { SCHEDULED_AT_ANNOTATION, SCHEDULED_TASK_LABEL } from "../api/keys.ts";
 import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
-// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
-export { SCHEDULED_AT_ANNOTATION } from "../api/keys.ts";
-
 const MINUTE = 60_000;
 /** How many scheduled times are walked to find the latest due one; beyond it only the last day is looked at. */
 const MAX_WALK = 2000;

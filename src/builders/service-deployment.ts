@@ -26,9 +26,6 @@ import {
   SERVICE_LABEL,
   STARTED_BY_ANNOTATION,
 } from "../api/keys.ts";
-// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
-export { DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION } from "../api/keys.ts";
-
 type TagList = readonly TaskTag[] | undefined;
 
 /**
@@ -114,10 +111,6 @@ export interface ServiceDeploymentResult {
   podTemplate: PodTemplate;
   placement: Placement;
 }
-
-// Re-exported only for src/controllers/service, which imports it from here; it switches to controllerReference
-// (src/runtime/resources.ts) at merge.
-export { controllerReference as ownerReference } from "../runtime/resources.ts";
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
 function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {

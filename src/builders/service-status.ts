@@ -6,9 +6,6 @@ import { ServiceReason, type ServiceSpec, type ServiceStatus } from "../api/serv
 import { setCondition, setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./service-events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "./service-rollout.ts";
-// Re-exported only for src/controllers/service, which imports it from here; it switches to src/api/service.ts at merge.
-export { ServiceReason } from "../api/service.ts";
-
 export interface ServiceStatusInput {
   readonly previous: ServiceStatus | undefined;
   readonly generation: number | undefined;

@@ -16,14 +16,6 @@ import { isLabelValue } from "./names.ts";
 import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
 import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
 import type { TaskDefinitionRef } from "./task-definition-ref.ts";
-// Re-exported only for src/controllers and src/cli/render.ts, which import them from here; they switch to the new
-// modules (src/api/task-definition.ts, src/api/keys.ts, task-definition-ref.ts, -checks.ts, -status.ts) at merge.
-export { TaskDefinitionReason } from "../api/task-definition.ts";
-export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
-export { formatTaskDefinitionRef, parseTaskDefinitionRef } from "./task-definition-ref.ts";
-export { checkTaskDefinitionSpec } from "./task-definition-checks.ts";
-export { computeTaskDefinitionStatus, revisionStatus } from "./task-definition-status.ts";
-
 // ---------------------------------------------------------------- what a revision holds
 
 /**

@@ -4,9 +4,6 @@
 import { isAnnotationName, toLabelValue } from "./names.ts";
 import { taskGroupLabelValue } from "./query-language.ts";
 import { TAGS_ANNOTATION, TAG_ANNOTATION_PREFIX } from "../api/keys.ts";
-// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
-export { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, SCHEDULED_TASK_LABEL, SERVICE_LABEL, TASK_LABEL } from "../api/keys.ts";
-
 export { taskGroupLabelValue };
 
 /** One ECS tag as the API writes it. */

@@ -1,10 +1,10 @@
 // The one ServiceAccount a task role (taskRoleArn) becomes, for Tasks, Services and `render` alike: owned (not
 // controlled) by the TaskDefinition that registers the family, so it is garbage-collected with it, and labelled
 // managed-by so that a ServiceAccount of that name the user made is recognised as theirs and left alone. Pure.
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../api/keys.ts";
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../api/index.ts";
 import type { ServiceAccountSpec } from "./pod-template.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
 
 /** The TaskDefinition object the ServiceAccount goes with. */
 export interface TaskDefinitionOwner {

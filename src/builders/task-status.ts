@@ -12,9 +12,6 @@ import { interruptionOf } from "./spot-interruption.ts";
 import { CONTAINERS_ANNOTATION, ZONE_LABEL } from "../api/keys.ts";
 import { kubeTime } from "../api/time.ts";
 import type { Wire } from "../runtime/resources.ts";
-// Re-exported only for src/controllers, which import it from here; they switch to src/api/time.ts at merge.
-export { kubeTime } from "../api/time.ts";
-
 export type TaskInstanceStatus = NonNullable<TaskStatus["tasks"]>[number];
 export type TaskContainerStatus = NonNullable<TaskInstanceStatus["containers"]>[number];
 

@@ -2,11 +2,11 @@
 // service one DaemonSet per EC2-type provider), with ECS deployments, the circuit breaker, spot replacement and
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
+import { SERVICE_LABEL } from "../../api/keys.ts";
+import { parseTaskDefinitionRef } from "../../builders/task-definition-ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
 import { nodeLabelValues } from "../../builders/placement.ts";
 import type { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
-import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
-import { SERVICE_LABEL } from "../../builders/task-labels.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { byOwnerUid } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -36,7 +36,6 @@ import {
   type PodObject,
 } from "./resources.ts";
 
-export { SERVICE_FINALIZER } from "./plan.ts";
 export const CONTROLLER_NAME = "service";
 
 export interface ServiceControllerOptions {

@@ -2,6 +2,8 @@
 // apply and delete, which pods to stop (with what grace), the scale-subresource patch, the finalizer, the status and
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
+import { ServiceReason } from "../../api/service.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
 import type { ServiceStatus } from "../../api/service.ts";
@@ -14,36 +16,22 @@ import type { PodTemplate } from "../../builders/pod-template.ts";
 import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/scheduled-scaling.ts";
 import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
 import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
-import {
-  buildServiceDeployment,
-  DEPLOYMENT_ID_ANNOTATION,
-  deploymentId,
-  FORCE_NEW_DEPLOYMENT_ANNOTATION,
-  ownerReference,
-  serviceDeploymentName,
-  servicePodSelector,
-  serviceSelectorString,
-  type RevisionRef,
-  type ServiceRef,
-} from "../../builders/service-deployment.ts";
+import { buildServiceDeployment, deploymentId, serviceDeploymentName, servicePodSelector, serviceSelectorString, type RevisionRef, type ServiceRef } from "../../builders/service-deployment.ts";
 import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
 import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
-import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
+import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task-role-service-account.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { nameLabelValue } from "../../builders/task-labels.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
-import { controllerOf, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
+import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 import type { ResolveResult } from "../task-definition/resolver.ts";
 import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
 
-/** Holds a Service until its tasks have stopped (ECS DRAINING). */
-export const SERVICE_FINALIZER = "ecs.operator.dev/service-draining";
 /** How long a counted failed pod is remembered (it is deleted at once; this only bridges the cache catching up). */
 export const COUNTED_TTL_MS = 10 * 60_000;
 const DRAIN_RECHECK_MS = 2_000;
@@ -504,7 +492,7 @@ function serviceChildren(
   const revisionRef = step.rollout.target.taskDefinition;
   const child: ServiceChildContext = {
     namespace: ref.namespace,
-    ownerReference: ownerReference(ref),
+    ownerReference: controllerReference(ref),
     labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(cap.clusterName) },
   };
   const selector = servicePodSelector(ref.name);

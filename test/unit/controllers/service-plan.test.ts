@@ -1,8 +1,8 @@
 // planService row by row, as knative's TableTest: what is observed (the service, its pods, its children, the nodes,
 // the memory of the last pass) → what the pass applies, deletes, scales, writes as status and records as events.
 // The children a row observes are built by the plan itself (workloadsOf), as the controller would have applied them.
+import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
-import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/builders/service-deployment.ts";
 import { planService, type ObservedService, type ServicePlan } from "../../../src/controllers/service/plan.ts";
 import { needsApply, withAppliedHash } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
