@@ -476,6 +476,13 @@ describe("planService", () => {
     check(row, planService(row.observed, row.now ?? NOW));
   });
 
+  it("autoScaling removed from the spec: the AutoScaling condition goes with the HPA", () => {
+    const stale = { type: "AutoScaling", status: "True" as const, reason: "AtMaxCapacity", message: "", lastTransitionTime: "2026-03-01T11:00:00Z" };
+    const plan = planService(observing(aService({ ...steadyWeb, status: { conditions: [stale] } }), { children: [hpaWith([hpaAble])] }), NOW);
+    expect(plan.deletes.map(kindName)).toContain("HorizontalPodAutoscaler/web");
+    expect(plan.status?.conditions?.map((c) => c.type)).not.toContain("AutoScaling");
+  });
+
   it("is pure: the same observation planned twice gives the same plan", () => {
     const observed = observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), { pods: [crash("web-crash", dep(2))] });
     expect(planService(observed, NOW)).toEqual(planService(observed, NOW));
