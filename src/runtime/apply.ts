@@ -7,8 +7,10 @@ import { createHash } from "node:crypto";
 import { parseQuantity } from "../builders/container-instances.ts";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
-
-export const APPLIED_HASH_ANNOTATION = "ecs.operator.dev/applied-hash";
+import { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
+// Re-exported only for test/integration/render-matches-controllers.test.ts, which imports it from here; it switches to
+// src/api/keys.ts at merge.
+export { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
 
 /** Stable JSON: object keys sorted, so equal objects hash equally whatever their key order. */
 export function stableStringify(value: unknown): string {

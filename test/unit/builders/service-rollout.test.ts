@@ -1,5 +1,6 @@
 // status.deployments[] bookkeeping and the circuit breaker: one row per rule, pods described by their state.
 import type { V1Pod } from "@kubernetes/client-node";
+import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import {
   childrenSettled,
@@ -139,16 +140,18 @@ describe("computeDeployments", () => {
   });
 });
 
-const pod = (status: V1Pod["status"], annotations: Record<string, string> = { "ecs.operator.dev/deployment-id": A }): V1Pod => ({ metadata: { uid: "u", name: "p", annotations }, status });
-const running = (ready: boolean, startedAt = "2026-01-01T11:59:50Z"): V1Pod["status"] => ({
+/** A pod as the informer caches it: times are strings. */
+type Pod = Wire<V1Pod>;
+const pod = (status: Pod["status"], annotations: Record<string, string> = { "ecs.operator.dev/deployment-id": A }): Pod => ({ metadata: { uid: "u", name: "p", annotations }, status });
+const running = (ready: boolean, startedAt = "2026-01-01T11:59:50Z"): Pod["status"] => ({
   phase: "Running",
   conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
-  containerStatuses: [{ name: "app", image: "x", imageID: "", ready, restartCount: 0, state: { running: { startedAt: startedAt as unknown as Date } } }],
+  containerStatuses: [{ name: "app", image: "x", imageID: "", ready, restartCount: 0, state: { running: { startedAt } } }],
 });
-const waiting = (reason: string): V1Pod["status"] => ({ phase: "Pending", containerStatuses: [{ name: "app", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason } } }] });
+const waiting = (reason: string): Pod["status"] => ({ phase: "Pending", containerStatuses: [{ name: "app", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason } } }] });
 
 describe("observeTask", () => {
-  it.each<[string, V1Pod, string, string | undefined]>([
+  it.each<[string, Pod, string, string | undefined]>([
     ["Running and Ready → running", pod(running(true)), "running", undefined],
     ["scheduled, not started → pending", pod({ phase: "Pending" }), "pending", undefined],
     ["ErrImagePull → failed, CannotPullContainerError", pod(waiting("ErrImagePull")), "failed", "CannotPullContainerError"],
@@ -167,7 +170,7 @@ describe("observeTask", () => {
   });
 
   it("a running task says how long it has been Ready (the Ready condition's lastTransitionTime)", () => {
-    const status: V1Pod["status"] = { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" as unknown as Date }] };
+    const status: Pod["status"] = { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" }] };
     expect(observeTask(pod(status), now).readyForSeconds).toBe(3);
     expect(observeTask(pod(running(true)), now).readyForSeconds).toBeUndefined();
   });

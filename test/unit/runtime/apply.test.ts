@@ -1,7 +1,8 @@
 // needsApply decides whether a resync writes: these rows pin when it must and must not.
 import { describe, expect, it } from "vitest";
-import { APPLIED_HASH_ANNOTATION, desiredHash, isSubset, needsApply, stableStringify, withAppliedHash } from "../../../src/runtime/apply.ts";
+import { desiredHash, isSubset, needsApply, stableStringify, withAppliedHash } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
+import { APPLIED_HASH_ANNOTATION } from "../../../src/api/keys.ts";
 
 const cm = (data: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject & { data: Record<string, string> } =>
   ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "n" }, data, ...extra });
