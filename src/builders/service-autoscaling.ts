@@ -83,3 +83,76 @@ export function buildServiceAutoscaling(input: ServiceAutoscalingInput): Service
     unsupported,
   };
 }
+
+/** The Service condition that reports whether its Application Auto Scaling (the HPA) can scale it. */
+export const AUTO_SCALING_CONDITION = "AutoScaling";
+
+/** Reasons of the AutoScaling condition, as an ECS user reads them (AAS's minCapacity/maxCapacity, not replicas). */
+export const AutoScalingReason = {
+  /** The policies are evaluated and desiredCount follows them within minCapacity..maxCapacity. */
+  Active: "Active",
+  /** The policies ask for more tasks than maxCapacity: desiredCount stays at maxCapacity. */
+  AtMaxCapacity: "AtMaxCapacity",
+  /** The policies ask for fewer tasks than minCapacity (an idle service): desiredCount stays at minCapacity. */
+  AtMinCapacity: "AtMinCapacity",
+  /** A metric of the policies cannot be read (no metrics pipeline, no usage yet): desiredCount does not move. */
+  MetricsUnavailable: "MetricsUnavailable",
+  /** The policies are not evaluated for another reason (e.g. desiredCount 0 switches the HPA off). */
+  ScalingInactive: "ScalingInactive",
+  /** The HPA cannot read or write the service's scale subresource. */
+  UnableToScale: "UnableToScale",
+  /** The HPA has not reported yet. */
+  Pending: "Pending",
+} as const;
+export type AutoScalingReason = (typeof AutoScalingReason)[keyof typeof AutoScalingReason];
+
+export interface AutoScalingCondition {
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: AutoScalingReason;
+  readonly message: string;
+}
+
+interface HpaCondition {
+  readonly type?: string;
+  readonly status?: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/**
+ * The AutoScaling condition of a Service from the status of its HPA (undefined: not yet created). The HPA's own
+ * conditions say it in replicas and HPA terms (AbleToScale, ScalingActive, ScalingLimited TooManyReplicas); this says
+ * it in the terms of spec.autoScaling, and quotes the HPA's reason so that nothing is lost.
+ */
+export function autoScalingCondition(hpa: KubeObject | undefined): AutoScalingCondition {
+  const name = hpa?.metadata?.name ?? "";
+  const spec = (hpa as { spec?: { minReplicas?: number; maxReplicas?: number } } | undefined)?.spec;
+  const status = (hpa as { status?: { conditions?: HpaCondition[]; desiredReplicas?: number } } | undefined)?.status;
+  const conditions = status?.conditions ?? [];
+  const of = (type: string): HpaCondition | undefined => conditions.find((c) => c.type === type);
+  const quote = (c: HpaCondition): string => `(HorizontalPodAutoscaler ${name}: ${c.type ?? ""}=${c.status ?? ""} ${c.reason ?? ""}: ${c.message ?? ""})`;
+  const able = of("AbleToScale");
+  const active = of("ScalingActive");
+  const limited = of("ScalingLimited");
+  if (hpa === undefined || (able === undefined && active === undefined)) {
+    return { status: "Unknown", reason: AutoScalingReason.Pending, message: `the HorizontalPodAutoscaler ${name === "" ? "of spec.autoScaling" : name} has not evaluated the scaling policies yet` };
+  }
+  if (able?.status === "False") return { status: "False", reason: AutoScalingReason.UnableToScale, message: `desiredCount cannot be changed ${quote(able)}` };
+  if (active?.status === "False") {
+    const metrics = /^FailedGet.*Metric$/.test(active.reason ?? "");
+    return {
+      status: "False",
+      reason: metrics ? AutoScalingReason.MetricsUnavailable : AutoScalingReason.ScalingInactive,
+      message: `${metrics ? "a metric of the scaling policies cannot be read, so" : "the scaling policies are not evaluated, so"} desiredCount does not follow them ${quote(active)}`,
+    };
+  }
+  const min = spec?.minReplicas ?? 1;
+  const max = spec?.maxReplicas ?? 0;
+  if (limited?.status === "True" && limited.reason === "TooManyReplicas") {
+    return { status: "True", reason: AutoScalingReason.AtMaxCapacity, message: `the scaling policies ask for more tasks than maxCapacity ${max}: desiredCount stays at ${max} ${quote(limited)}` };
+  }
+  if (limited?.status === "True" && limited.reason === "TooFewReplicas") {
+    return { status: "True", reason: AutoScalingReason.AtMinCapacity, message: `the scaling policies ask for fewer tasks than minCapacity ${min}: desiredCount stays at ${min} ${quote(limited)}` };
+  }
+  return { status: "True", reason: AutoScalingReason.Active, message: `the scaling policies set desiredCount within minCapacity ${min} and maxCapacity ${max}` };
+}

@@ -34,8 +34,24 @@ export interface ServiceEvent {
   readonly message: string;
 }
 
+/** At most this many task ids in one "has started"/"has stopped" message (more tasks: more messages, as ECS splits them). */
+export const TASKS_PER_MESSAGE = 10;
+
+const taskList = (ids: readonly string[]): string => ids.map((id) => `(task ${id})`).join(" ");
+
+/** Task ids in groups of TASKS_PER_MESSAGE, for one message each. */
+export function taskGroups(ids: readonly string[]): string[][] {
+  const groups: string[][] = [];
+  for (let i = 0; i < ids.length; i += TASKS_PER_MESSAGE) groups.push(ids.slice(i, i + TASKS_PER_MESSAGE));
+  return groups;
+}
+
 // The messages, worded as ECS words them.
 export const ServiceMessages = {
+  /** The service's task set gained these tasks (scale-out, replacement, a new deployment's tasks). */
+  startedTasks: (service: string, taskIds: readonly string[]): string => `(service ${service}) has started ${taskIds.length} tasks: ${taskList(taskIds)}.`,
+  /** The service's task set lost these tasks (scale-in, an old deployment's tasks stopping). */
+  stoppedRunningTasks: (service: string, taskIds: readonly string[]): string => `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskList(taskIds)}.`,
   steadyState: (service: string): string => `(service ${service}) has reached a steady state.`,
   deploymentCompleted: (service: string, id: string): string => `(service ${service}) (deployment ${id}) deployment completed.`,
   deploymentFailed: (service: string, id: string, why: string): string => `(service ${service}) deployment ${id} deployment failed: ${why}`,

@@ -4,6 +4,7 @@
 import { ConditionReason, ConditionType } from "../api/conditions.ts";
 import { ServiceReason, type ServiceSpec, type ServiceStatus } from "../api/service.ts";
 import { setCondition, setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
+import { AUTO_SCALING_CONDITION, type AutoScalingCondition } from "./service-autoscaling.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./service-events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "./service-rollout.ts";
 export interface ServiceStatusInput {
@@ -24,6 +25,8 @@ export interface ServiceStatusInput {
   readonly unplaceable?: string | undefined;
   /** Fields accepted but not (fully) mapped (serviceUnsupportedFields, the builders' reports): the Supported condition. */
   readonly unsupported?: readonly { readonly field: string; readonly reason: string }[];
+  /** The AutoScaling condition (autoScalingCondition of the HPA); undefined: the service has no HPA, no condition. */
+  readonly autoScaling?: AutoScalingCondition | undefined;
   readonly now: Date;
 }
 
@@ -84,6 +87,9 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
       : { type: ConditionType.Supported, status: "False", reason: ConditionReason.UnsupportedFields, message: `accepted but not mapped to Kubernetes: ${unsupported.map((u) => `${u.field} (${u.reason})`).join("; ")}`, ...gen },
     input.now,
   );
+  conditions = input.autoScaling === undefined
+    ? conditions.filter((c) => c.type !== AUTO_SCALING_CONDITION)
+    : setCondition(conditions, { type: AUTO_SCALING_CONDITION, ...input.autoScaling, ...gen }, input.now);
   return {
     ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
     conditions,
