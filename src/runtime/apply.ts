@@ -4,7 +4,7 @@
 // value in the cached child (so drift made by someone else is still repaired). Resource quantities are compared by
 // value: the API server stores them in canonical form (1024Mi comes back as 1Gi).
 import { createHash } from "node:crypto";
-import { parseQuantity } from "../builders/container-instances.ts";
+import { parseQuantity } from "../builders/capacity/container-instances.ts";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 import { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";

@@ -10,7 +10,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, describe, inject, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
-import { splitDesiredCount } from "../../src/builders/capacity-split.ts";
+import { splitDesiredCount } from "../../src/builders/capacity/split.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
 import { registerServiceController } from "../../src/controllers/service/controller.ts";

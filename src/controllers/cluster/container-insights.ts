@@ -4,9 +4,9 @@
 import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Pod } from "@kubernetes/client-node";
 import { Gauge, type Registry } from "prom-client";
-import { ecsCpuUnits, ecsMemoryMiB, podRequests } from "../../builders/container-instances.ts";
-import { taskPodState } from "../../builders/capacity-provider-status.ts";
-import { nameLabelValue } from "../../builders/task-labels.ts";
+import { ecsCpuUnits, ecsMemoryMiB, podRequests } from "../../builders/capacity/container-instances.ts";
+import { taskPodState } from "../../builders/capacity/provider-status.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
 
 type Labels = Record<string, string>;
 

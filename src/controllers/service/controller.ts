@@ -3,10 +3,10 @@
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
 import { SERVICE_LABEL } from "../../api/keys.ts";
-import { parseTaskDefinitionRef } from "../../builders/task-definition-ref.ts";
+import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
-import { nodeLabelValues } from "../../builders/placement.ts";
-import type { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
+import { nodeLabelValues } from "../../builders/placement/placement.ts";
+import type { buildServiceAutoscaling } from "../../builders/service/autoscaling.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { byOwnerUid } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";

@@ -2,7 +2,7 @@
 import { FAMILY_ANNOTATION, SPEC_HASH_LABEL } from "../../api/keys.ts";
 import { API_GROUP_VERSION, type TaskDefinitionSpec, type TaskDefinitionStatus } from "../../api/index.ts";
 import { controllerOf, resource, type KubeObject } from "../../runtime/resources.ts";
-import { type RevisionRecord } from "../../builders/task-definition-revision.ts";
+import { type RevisionRecord } from "../../builders/task-definition/revision.ts";
 
 export const TaskDefinitions = resource(API_GROUP_VERSION, "TaskDefinition", "taskdefinitions");
 

@@ -6,9 +6,9 @@
 // no stop information and never creates a second pod for a task. See docs/tasks.md.
 import { TASK_LABEL } from "../../api/keys.ts";
 import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
-import { serviceAccountName } from "../../builders/pod-template.ts";
-import { taskPodName } from "../../builders/task-pod.ts";
-import { interruptionTaint } from "../../builders/spot-interruption.ts";
+import { serviceAccountName } from "../../builders/pod/template.ts";
+import { taskPodName } from "../../builders/task/pod.ts";
+import { interruptionTaint } from "../../builders/capacity/spot-interruption.ts";
 import { applyIfChanged } from "../../runtime/apply.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";

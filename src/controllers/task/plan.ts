@@ -3,20 +3,20 @@
 // again. The reconcile (controller.ts) only gathers `observed` from the caches and applies the plan: the status
 // first, then the pods, so a crash at any point loses no stop information and never creates a second pod.
 // renderTask is the same plan against an empty cluster, for `ecs-operator render`. See docs/tasks.md.
-import { parseTaskDefinitionRef } from "../../builders/task-definition-ref.ts";
+import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, STOP_REASON_ANNOTATION } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { TASK_DEFAULTS, TaskReason, type TaskStatus } from "../../api/task.ts";
 import { normalizedTaskSize, resolveFamily } from "../../api/task-definition.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { splitDesiredCount } from "../../builders/capacity-split.ts";
-import { applyTaskOverrides } from "../../builders/task-overrides.ts";
-import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity-resolution.ts";
-import { buildControllerRevision, normalizeRevisionSpec } from "../../builders/task-definition-revision.ts";
-import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
-import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner, type TaskRoleServiceAccount } from "../../builders/task-role-service-account.ts";
-import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
+import { splitDesiredCount } from "../../builders/capacity/split.ts";
+import { applyTaskOverrides } from "../../builders/task/overrides.ts";
+import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
+import { buildControllerRevision, normalizeRevisionSpec } from "../../builders/task-definition/revision.ts";
+import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task/pod.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner, type TaskRoleServiceAccount } from "../../builders/task/role-service-account.ts";
+import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task/status.ts";
 import { stableStringify } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";

@@ -2,8 +2,8 @@
 // Application Auto Scaling scales and an HPA does not). The metric/behavior rows are in autoscaling.test.ts.
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
-import { buildAutoScaling } from "../../../src/builders/autoscaling.ts";
-import { autoScalingCondition, buildServiceAutoscaling, type ServiceAutoscalingInput } from "../../../src/builders/service-autoscaling.ts";
+import { buildAutoScaling } from "../../../src/builders/service/autoscaling-policies.ts";
+import { autoScalingCondition, buildServiceAutoscaling, type ServiceAutoscalingInput } from "../../../src/builders/service/autoscaling.ts";
 
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "uid-1", controller: true, blockOwnerDeletion: true };
 const LABELS = { "ecs.operator.dev/service": "web" };

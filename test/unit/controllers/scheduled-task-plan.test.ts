@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ScheduledTaskSpec } from "../../../src/api/scheduled-task.ts";
 import { SpecError } from "../../../src/api/spec-error.ts";
 import type { TaskStatus } from "../../../src/api/task.ts";
-import { scheduledRunName } from "../../../src/builders/scheduled-task.ts";
+import { scheduledRunName } from "../../../src/builders/schedule/scheduled-task.ts";
 import type { ScheduledTaskObject, TaskObject } from "../../../src/controllers/ecs-resources.ts";
 import { planScheduledTask, renderScheduledTask, wallTime, type ScheduledTaskPlan } from "../../../src/controllers/scheduled-task/plan.ts";
 import { runChanged } from "../../../src/controllers/scheduled-task/controller.ts";

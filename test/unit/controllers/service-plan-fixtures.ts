@@ -4,9 +4,9 @@ import { CAPACITY_PROVIDER_LABEL, DEPLOYMENT_ID_ANNOTATION, SERVICE_FINALIZER, S
 import type { V1Node } from "@kubernetes/client-node";
 import type { ServiceSpec, ServiceStatus } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import type { StrategyItem } from "../../../src/builders/capacity-split.ts";
-import { deploymentId, serviceSelectorString } from "../../../src/builders/service-deployment.ts";
-import type { ServiceDeploymentEntry } from "../../../src/builders/service-rollout.ts";
+import type { StrategyItem } from "../../../src/builders/capacity/split.ts";
+import { deploymentId, serviceSelectorString } from "../../../src/builders/service/deployment.ts";
+import type { ServiceDeploymentEntry } from "../../../src/builders/service/rollout.ts";
 import type { ServiceObject } from "../../../src/controllers/ecs-resources.ts";
 import { NO_MEMORY, type ObservedService, type ServiceMemory } from "../../../src/controllers/service/plan.ts";
 import type { PodObject } from "../../../src/controllers/service/resources.ts";
