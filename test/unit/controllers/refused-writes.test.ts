@@ -3,14 +3,14 @@
 // circuit breaker, an ECS event), and status that never copies unknown input.
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../../src/api/spec-error.ts";
-import { MAX_SERVICE_EVENT_MESSAGE_CHARS, appendServiceEvents } from "../../../src/builders/service-events.ts";
+import { MAX_SERVICE_EVENT_MESSAGE_CHARS, appendServiceEvents } from "../../../src/builders/service/events.ts";
 import { planService } from "../../../src/controllers/service/plan.ts";
 import { planTask } from "../../../src/controllers/task/plan.ts";
 import { lookupOf, resolveTaskDefinitionRef } from "../../../src/controllers/task-definition/resolver.ts";
-import { resolveCapacity } from "../../../src/builders/capacity-resolution.ts";
+import { resolveCapacity } from "../../../src/builders/capacity/resolution.ts";
 import type { TaskDefinitionObject } from "../../../src/controllers/task-definition/resources.ts";
 import type { TaskObject } from "../../../src/controllers/ecs-resources.ts";
-import { buildControllerRevision, normalizeRevisionSpec } from "../../../src/builders/task-definition-revision.ts";
+import { buildControllerRevision, normalizeRevisionSpec } from "../../../src/builders/task-definition/revision.ts";
 import { ApiRequestError } from "../../../src/runtime/api-request.ts";
 import { MAX_REFUSAL_MESSAGE_CHARS, refusalOf, RefusalReason, TransientRefusal, writeChild } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
