@@ -217,7 +217,7 @@ describe("render matches the controllers", () => {
     expect(mismatches).toEqual([]);
 
     // A reconcile of a service whose children are as printed writes none of them: three more passes of every
-    // Service (each woken by an annotation, which its watch passes), and no child written. storefront-web's task
+    // Service (each woken by a label, which its watch passes; the cache keeps only the operator's own annotations), and no child written. storefront-web's task
     // has 1024 MiB and checkout-api's 2048 MiB, which the API server stores as 1Gi and 2Gi.
     // The write metric counts by kind only, and the ECS Service's own status is a "Service" too (it moves while the
     // tasks start): the v1 Services are checked by their resourceVersion instead (nothing else writes them).
@@ -230,7 +230,7 @@ describe("render matches the controllers", () => {
     for (let round = 1; round <= 3; round++) {
       const before = new Map(services.map((s) => [s, serviceReconciles.get(`${ns}/${s}`) ?? 0]));
       for (const name of services) {
-        await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, name), contentType: "application/merge-patch+json", body: { metadata: { annotations: { "test.ecs-operator.dev/poke": String(round) } } } });
+        await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, name), contentType: "application/merge-patch+json", body: { metadata: { labels: { "test.ecs-operator.dev/poke": String(round) } } } });
       }
       await eventually(`round ${round}: every Service reconciled again`, () => Promise.resolve(services.every((s) => (serviceReconciles.get(`${ns}/${s}`) ?? 0) > (before.get(s) ?? 0))), 60_000);
     }
