@@ -55,6 +55,8 @@ export interface TaskPodInput {
   /** For a scheduled run (a Task the ScheduledTask created): the ScheduledTask's name, as SCHEDULED_TASK_LABEL. */
   readonly scheduledTask?: string;
   readonly placement?: Pick<PlacementContext, "binpackSchedulerName" | "attributeLabels" | "customAttributePrefix">;
+  /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
+  readonly podLevelResources?: boolean;
 }
 
 export interface TaskPod {
@@ -94,7 +96,14 @@ export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "
 export function buildTaskPod(input: TaskPodInput): TaskPod {
   const { spec, taskDefinition: td, provider, scheduling } = input;
   const revision = applyTaskOverrides(td.spec, spec.overrides);
-  const template: PodTemplate = buildPodTemplate(revision, { namespace: input.namespace, family: td.family, revision: td.revision, ...podTemplateCapacity(provider) });
+  const template: PodTemplate = buildPodTemplate(revision, {
+    namespace: input.namespace,
+    family: td.family,
+    revision: td.revision,
+    ...podTemplateCapacity(provider),
+    workload: "task",
+    ...(input.podLevelResources === undefined ? {} : { podLevelResources: input.podLevelResources }),
+  });
   const podSpec = structuredClone(template.template.spec);
 
   // Standalone tasks run once: a container that exits stays exited, unless its ECS restartPolicy says otherwise.

@@ -16,6 +16,7 @@ import {
   defaultMetricsBindAddress,
   parseBinpackSchedulerName,
   parseClusterDomain,
+  parsePodLevelResources,
   parseStoppedTaskRetention,
   runController,
 } from "./run.ts";
@@ -53,7 +54,9 @@ Flags (environment variable in brackets):
                                       Services and Tasks; default none: binpack becomes a preferred pod affinity
   --stopped-task-retention SECONDS    how long a stopped Task and its pods are kept without
                                       spec.kubernetes.ttlSecondsAfterStopped; default 3600 (like ECS)
-  --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local`,
+  --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local
+  --pod-level-resources true|false    task cpu/memory as the pod's resources (PodLevelResources); false on clusters
+                                      without it: the task size is split into per-container limits; default true`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -226,6 +229,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     "binpack-scheduler-name": { type: "string" },
     "stopped-task-retention": { type: "string" },
     "cluster-domain": { type: "string" },
+    "pod-level-resources": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -237,6 +241,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
   const binpackSchedulerName = parseBinpackSchedulerName(values["binpack-scheduler-name"]);
   const stoppedTaskRetentionSeconds = parseStoppedTaskRetention(values["stopped-task-retention"]);
   const clusterDomain = parseClusterDomain(values["cluster-domain"]);
+  const podLevelResources = parsePodLevelResources(values["pod-level-resources"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -250,6 +255,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     binpackSchedulerName,
     ...(stoppedTaskRetentionSeconds === undefined ? {} : { stoppedTaskRetentionSeconds }),
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
+    ...(podLevelResources === undefined ? {} : { podLevelResources }),
   });
 }
 

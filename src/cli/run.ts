@@ -27,6 +27,8 @@ export interface RunOptions {
   stoppedTaskRetentionSeconds?: number;
   /** The cluster DNS domain of Service Connect names (default cluster.local). */
   clusterDomain?: string;
+  /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  podLevelResources?: boolean;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -77,6 +79,13 @@ export function parseStoppedTaskRetention(text: string | undefined): number | un
   return seconds;
 }
 
+/** --pod-level-resources: true (the default: the task size is the pod's resources) or false (per-container split). */
+export function parsePodLevelResources(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "true" && text !== "false") throw new CliError(`run: --pod-level-resources "${text}" is not true or false`);
+  return text === "true";
+}
+
 /** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -116,6 +125,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     binpackSchedulerName: opts.binpackSchedulerName ?? null,
     stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds,
     clusterDomain: opts.clusterDomain,
+    podLevelResources: opts.podLevelResources,
   });
   mgr.handleSignals();
   logger.info("starting", {

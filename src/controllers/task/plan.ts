@@ -64,6 +64,8 @@ export interface TaskPlanOptions {
   readonly binpackSchedulerName?: string | null | undefined;
   /** How often tasks that are starting or stopping are looked at again, as a safety net for missed events. */
   readonly recheckMs: number;
+  /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  readonly podLevelResources?: boolean | undefined;
 }
 
 export interface PlannedCreate {
@@ -168,6 +170,7 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
         ...(resolved.taskDefinition.spec.tags === undefined ? {} : { taskDefinitionTags: resolved.taskDefinition.spec.tags }),
         ...(task.metadata.labels?.[SCHEDULED_TASK_LABEL] === undefined ? {} : { scheduledTask: task.metadata.labels[SCHEDULED_TASK_LABEL] }),
         ...(options.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: options.binpackSchedulerName } }),
+        ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
       });
     }
     instances.push(

@@ -133,15 +133,33 @@ describe("buildTaskPod", () => {
     expect(r.serviceAccount).toMatchObject({ name: "migrator", namespace: "jobs", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/migrator" } });
   });
 
-  it("FARGATE: requests == limits, the Fargate selector and toleration, and the pod lands only on the serverless pool", () => {
+  it("FARGATE: the pod sized exactly to the task (pod-level requests == limits), the Fargate selector and toleration, and the pod lands only on the serverless pool", () => {
     const td = aTaskDefinition({ cpu: "512", memory: "1024", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" }, aContainer("app", { memory: undefined }));
     const { pod } = aTaskPod({ launchType: "FARGATE" }, td, { provider: builtIn("FARGATE") });
-    const app = containerOf(pod, "app");
-    expect(app.resources?.requests).toEqual(app.resources?.limits);
-    expect(app.resources?.limits).toMatchObject({ cpu: "500m", memory: "1024Mi" });
+    expect(pod.spec?.resources).toEqual({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1024Mi" } });
+    expect(containerOf(pod, "app").resources).toBeUndefined();
     expect(pod.spec?.nodeSelector).toEqual({ "eks.amazonaws.com/compute-type": "fargate" });
     const pools = new Set(TEST_NODES.filter((n) => admits(schedulingFor(builtIn("FARGATE")), buildNode(n))).map((n) => n.pool));
     expect([...pools]).toEqual(["serverless"]);
+  });
+
+  it("FARGATE with --pod-level-resources=false: the task size split into the containers (requests == limits), no pod-level resources", () => {
+    const td = aTaskDefinition({ cpu: "512", memory: "1024", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" }, aContainer("app", { memory: undefined }));
+    const { pod } = aTaskPod({ launchType: "FARGATE" }, td, { provider: builtIn("FARGATE"), podLevelResources: false });
+    const app = containerOf(pod, "app");
+    expect(pod.spec?.resources).toBeUndefined();
+    expect(app.resources?.requests).toEqual(app.resources?.limits);
+    expect(app.resources?.limits).toMatchObject({ cpu: "500m", memory: "1024Mi" });
+  });
+
+  // ECS (API reference, HealthCheck): "If a task is run manually, and not as part of a service, the task will
+  // continue its lifecycle regardless of its health status."
+  it("a RunTask pod's healthCheck becomes a readiness probe only: health is reported, no probe ever kills the batch job", () => {
+    const td = aTaskDefinition({}, aContainer("app", { healthCheck: { command: ["CMD-SHELL", "exit 1"], startPeriod: 10 } }));
+    const app = containerOf(aTaskPod({}, td).pod, "app");
+    expect(app.readinessProbe?.exec?.command).toEqual(["/bin/sh", "-c", "exit 1"]);
+    expect(app.livenessProbe).toBeUndefined();
+    expect(app.startupProbe).toBeUndefined();
   });
 
   it("FARGATE: a task size Fargate refuses throws SpecError (the Task becomes Stalled)", () => {

@@ -10,6 +10,7 @@ import {
   parseBindAddress,
   parseBinpackSchedulerName,
   parseClusterDomain,
+  parsePodLevelResources,
   parseStoppedTaskRetention,
 } from "../../../src/cli/run.ts";
 
@@ -87,10 +88,23 @@ describe("controller flags", () => {
     expect(() => parseClusterDomain(text)).toThrow(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
   });
 
+  it.each<[string | undefined, boolean | undefined]>([
+    [undefined, undefined],
+    ["true", true],
+    ["false", false],
+  ])("--pod-level-resources %j → %j (absent: the default, pod-level resources on)", (text, expected) => {
+    expect(parsePodLevelResources(text)).toBe(expected);
+  });
+
+  it.each(["", "no", "False"])("--pod-level-resources %j is refused, naming the flag", (text) => {
+    expect(() => parsePodLevelResources(text)).toThrow(`run: --pod-level-resources "${text}" is not true or false`);
+  });
+
   it.each([
     ["--binpack-scheduler-name", "Bad_Name"],
     ["--stopped-task-retention", "soon"],
     ["--cluster-domain", "Cluster.Local"],
+    ["--pod-level-resources", "no"],
     ["--revision-history-limit", "0"],
   ])("ecs-operator run %s %s exits 1 before connecting, the error naming the flag", async (flag, value) => {
     const res = await cli("run", flag, value);
