@@ -298,7 +298,7 @@ function taskSize(revision: TaskDefinitionSpec, task: TaskFacts): { cpu?: number
       const allowed = describeFargateMemory(size.cpu);
       throw new SpecError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
     }
-    if (task.windows && size.cpu < 1024) throw new SpecError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
+    if (task.windows && ![1024, 2048, 4096].includes(size.cpu)) throw new SpecError("spec.cpu", "Windows tasks on FARGATE take 1, 2 or 4 vCPU (1024, 2048 or 4096)");
     if (task.hostNetwork) report.refuseOnFargate("spec.networkMode", "it uses networkMode host");
     if (revision.pidMode === "host") report.refuseOnFargate("spec.pidMode", "it uses pidMode host");
     if (revision.ipcMode !== undefined) report.refuseOnFargate("spec.ipcMode", `it sets ipcMode ${revision.ipcMode}`);

@@ -4,6 +4,7 @@
 // second one). Pure: no client, no clock, no environment.
 import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Tag } from "../api/common.ts";
+import { SpecError } from "../api/spec-error.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { TaskSpec } from "../api/task.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
@@ -92,6 +93,21 @@ export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "
   return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
 }
 
+/** ECS's placement limits for RunTask that need the task definition or the resolved provider (refused as SpecError). */
+function checkPlacementLimits(taskDefinitionConstraints: number, spec: RunTaskInput, provider: ResolvedProvider): void {
+  const own = spec.placementConstraints?.length ?? 0;
+  // ECS (RunTask placementConstraints): "You can specify up to 10 constraints for each task (including constraints
+  // in the task definition and those specified at runtime)."
+  if (taskDefinitionConstraints + own > 10) {
+    throw new SpecError("spec.placementConstraints", `the task definition has ${taskDefinitionConstraints} placement constraints and the task ${own}: at most 10 in all`);
+  }
+  // ECS: task placement constraints and strategies are not supported for tasks on Fargate.
+  if (provider.type === "FARGATE") {
+    if (own > 0) throw new SpecError("spec.placementConstraints", `FARGATE tasks take no placement constraints (capacity provider ${provider.name})`);
+    if ((spec.placementStrategy?.length ?? 0) > 0) throw new SpecError("spec.placementStrategy", `FARGATE tasks take no placement strategy (capacity provider ${provider.name})`);
+  }
+}
+
 /** Throws SpecError for what cannot run; the caller reports them. */
 export function buildTaskPod(input: TaskPodInput): TaskPod {
   const { spec, taskDefinition: td, provider, scheduling } = input;
@@ -147,7 +163,11 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
   });
 
   // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
-  const ownPods = { [TASK_LABEL]: taskLabel };
+  checkPlacementLimits(template.placementConstraints.length, spec, provider);
+  // ECS: "All tasks with the same task group name are considered as a set when performing spread placement", and
+  // distinctInstance places "each task in the group" on a different instance: spread and distinctInstance count the
+  // pods of the task group, across Task objects, not only this Task's.
+  const ownPods = { [GROUP_LABEL]: taskGroupLabelValue(group) };
   const placement = buildPlacement([...template.placementConstraints, ...(spec.placementConstraints ?? [])], spec.placementStrategy, {
     ...input.placement,
     podLabels: ownPods,

@@ -192,11 +192,36 @@ describe("buildTaskPod", () => {
     expect(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.[0]).toMatchObject({ values: ["us-east-1b"] });
   });
 
-  it("placementStrategy spread by zone → a topology spread over this Task's pods", () => {
+  // ECS (task groups): "All tasks with the same task group name are considered as a set when performing spread placement."
+  it("placementStrategy spread by zone → a topology spread over the pods of the task group (family:batch), across Task objects", () => {
     const { pod } = aTaskPod({ placementStrategy: [{ type: "spread", field: "attribute:ecs.availability-zone" }] });
     expect(pod.spec?.topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "ecs.operator.dev/task": "nightly" } }, nodeTaintsPolicy: "Honor" },
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "ecs.operator.dev/group": "family.batch" } }, nodeTaintsPolicy: "Honor" },
     ]);
+  });
+
+  it("distinctInstance → required anti-affinity against every pod of the task group (group nightly-jobs), not only this Task's", () => {
+    const { pod } = aTaskPod({ group: "nightly-jobs", placementConstraints: [{ type: "distinctInstance" }] });
+    const terms = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(terms.map((t) => t.labelSelector?.matchLabels)).toEqual([{ "ecs.operator.dev/group": "nightly-jobs" }]);
+    expect(pod.metadata.labels["ecs.operator.dev/group"]).toBe("nightly-jobs");
+  });
+
+  // ECS (RunTask placementConstraints): "You can specify up to 10 constraints for each task (including constraints in
+  // the task definition and those specified at runtime)."
+  it("more than 10 placement constraints counting the task definition's and the task's → SpecError naming spec.placementConstraints", () => {
+    const memberOf = (i: number) => ({ type: "memberOf" as const, expression: `attribute:ecs.instance-type == t${i}.large` });
+    const td = aTaskDefinition({ placementConstraints: Array.from({ length: 6 }, (_, i) => memberOf(i)) });
+    expect(() => aTaskPod({ placementConstraints: Array.from({ length: 5 }, (_, i) => memberOf(10 + i)) }, td)).toThrow(/spec\.placementConstraints: the task definition has 6 placement constraints and the task 5: at most 10 in all/);
+    expect(() => aTaskPod({ placementConstraints: Array.from({ length: 4 }, (_, i) => memberOf(10 + i)) }, td)).not.toThrow();
+  });
+
+  it.each<[string, Partial<RunTaskInput>, RegExp]>([
+    ["placement constraints", { placementConstraints: [{ type: "distinctInstance" }] }, /spec\.placementConstraints: FARGATE tasks take no placement constraints/],
+    ["a placement strategy", { placementStrategy: [{ type: "spread", field: "instanceId" }] }, /spec\.placementStrategy: FARGATE tasks take no placement strategy/],
+  ])("a task on a FARGATE provider (here through a capacity provider strategy) with %s → SpecError", (_n, spec, message) => {
+    const td = aTaskDefinition({ cpu: "256", memory: "512" }, aContainer("app", { memory: undefined }));
+    expect(() => aTaskPod(spec, td, { provider: builtIn("FARGATE") })).toThrow(message);
   });
 
   it("a memberOf expression that does not parse throws SpecError naming the field", () => {
