@@ -12,6 +12,7 @@ import { toDnsSubdomain } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "./placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
 import { applyTaskOverrides } from "./task-overrides.ts";
+import { buildEbsVolume } from "./volumes.ts";
 import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
@@ -58,6 +59,8 @@ export interface TaskPodInput {
   readonly placement?: Pick<PlacementContext, "binpackSchedulerName" | "attributeLabels" | "customAttributePrefix">;
   /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
   readonly podLevelResources?: boolean;
+  /** The storage class for each EBS volume type (gp3, io2 ...) of volumeConfigurations; unlisted types get the default class. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>>;
 }
 
 export interface TaskPod {
@@ -91,6 +94,27 @@ export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "
   const ignored = rp.ignoredExitCodes ?? [];
   if (ignored.length === 0) return { restartPolicy: "Always" };
   return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
+}
+
+/**
+ * volumeConfigurations: each names a task definition volume with configuredAtLaunch, whose emptyDir placeholder
+ * becomes the task's EBS volume (a generic ephemeral volume, buildEbsVolume). Returns what could not be mapped.
+ */
+function launchVolumes(podSpec: NonNullable<V1Pod["spec"]>, template: PodTemplate, spec: RunTaskInput, storageClasses: Readonly<Record<string, string>>): string[] {
+  const notes: string[] = [];
+  (spec.volumeConfigurations ?? []).forEach((vc, i) => {
+    const field = `spec.volumeConfigurations[${i}]`;
+    const target = template.configuredAtLaunchVolumes.find((v) => v.volume === vc.name);
+    if (target === undefined) throw new SpecError(`${field}.name`, `the task definition has no volume ${JSON.stringify(vc.name)} with configuredAtLaunch: true`);
+    if (vc.managedEBSVolume === undefined) {
+      notes.push(`${field}: no managedEBSVolume; the volume ${JSON.stringify(vc.name)} is an emptyDir`);
+      return;
+    }
+    const { source, notes: ebsNotes } = buildEbsVolume(`${field}.managedEBSVolume`, vc.managedEBSVolume, storageClasses);
+    podSpec.volumes = (podSpec.volumes ?? []).map((v) => (v.name === target.podVolume ? { name: v.name, ...source } : v));
+    notes.push(...ebsNotes);
+  });
+  return notes;
 }
 
 /** ECS's placement limits for RunTask that need the task definition or the resolved provider (refused as SpecError). */
@@ -130,6 +154,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     return restart === undefined ? c : Object.assign({}, c, restart);
   });
 
+  const volumeNotes = launchVolumes(podSpec, template, spec, input.ebsStorageClasses ?? {});
   const group = taskGroup(spec, td.family);
   const taskLabel = nameLabelValue(input.owner.name);
   const labels = podMetadata({
@@ -179,7 +204,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     ...template.unsupported.map((u) => `${u.field}: ${u.reason}`),
     ...placement.unsupported,
     ...placement.notes,
-    ...(spec.volumeConfigurations ?? []).map((v) => `volumeConfigurations: the volume ${JSON.stringify(v.name)} configured at launch gets no EBS volume (an emptyDir is used)`),
+    ...volumeNotes,
   ];
   return {
     pod: {

@@ -17,6 +17,7 @@ import {
   parseBinpackSchedulerName,
   parseClusterDomain,
   parsePodLevelResources,
+  parseEbsStorageClasses,
   parseStoppedTaskRetention,
   runController,
 } from "./run.ts";
@@ -56,7 +57,9 @@ Flags (environment variable in brackets):
                                       spec.kubernetes.ttlSecondsAfterStopped; default 3600 (like ECS)
   --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local
   --pod-level-resources true|false    task cpu/memory as the pod's resources (PodLevelResources); false on clusters
-                                      without it: the task size is split into per-container limits; default true`,
+                                      without it: the task size is split into per-container limits; default true
+  --ebs-storage-classes TYPE=CLASS,...  storage class of each EBS volume type of volumeConfigurations (gp3=ebs-gp3);
+                                      default none: the cluster's default storage class`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -230,6 +233,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     "stopped-task-retention": { type: "string" },
     "cluster-domain": { type: "string" },
     "pod-level-resources": { type: "string" },
+    "ebs-storage-classes": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -242,6 +246,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
   const stoppedTaskRetentionSeconds = parseStoppedTaskRetention(values["stopped-task-retention"]);
   const clusterDomain = parseClusterDomain(values["cluster-domain"]);
   const podLevelResources = parsePodLevelResources(values["pod-level-resources"]);
+  const ebsStorageClasses = parseEbsStorageClasses(values["ebs-storage-classes"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -256,6 +261,7 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     ...(stoppedTaskRetentionSeconds === undefined ? {} : { stoppedTaskRetentionSeconds }),
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
     ...(podLevelResources === undefined ? {} : { podLevelResources }),
+    ...(ebsStorageClasses === undefined ? {} : { ebsStorageClasses }),
   });
 }
 

@@ -27,6 +27,8 @@ export interface OperatorOptions {
    * becoming the pod's resources (docs/mapping.md "Resources"). Default true.
    */
   podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations (docs/mapping.md "EBS volumes"). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   /** The cluster DNS domain of Service Connect names (cluster.local). */
   clusterDomain?: string | undefined;
   /** Called with the key of every Service reconcile (tests and benchmarks count them). */
@@ -53,6 +55,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     capacity,
     binpackSchedulerName,
     ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
     ...(opts.stoppedTaskRetentionSeconds === undefined ? {} : { ttlSecondsAfterStopped: opts.stoppedTaskRetentionSeconds }),
   });
   users.push(tasks.revisionInUse);

@@ -42,6 +42,8 @@ export interface TaskControllerOptions {
   recheckMs?: number;
   /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
   podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations (gp3 → "ebs-gp3" ...). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   workers?: number;
 }
 
@@ -87,6 +89,7 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     recheckMs: opts.recheckMs ?? 30_000,
     ...(opts.binpackSchedulerName === undefined ? {} : { binpackSchedulerName: opts.binpackSchedulerName }),
     ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
   };
   const written: WrittenStatuses = new Map();
 

@@ -66,6 +66,8 @@ export interface TaskPlanOptions {
   readonly recheckMs: number;
   /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
   readonly podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PlannedCreate {
@@ -171,6 +173,7 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
         ...(task.metadata.labels?.[SCHEDULED_TASK_LABEL] === undefined ? {} : { scheduledTask: task.metadata.labels[SCHEDULED_TASK_LABEL] }),
         ...(options.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: options.binpackSchedulerName } }),
         ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
+        ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
       });
     }
     instances.push(

@@ -224,6 +224,64 @@ describe("buildTaskPod", () => {
     expect(() => aTaskPod(spec, td, { provider: builtIn("FARGATE") })).toThrow(message);
   });
 
+  // ECS (RunTask volumeConfigurations): "The details of the volume that was configuredAtLaunch. You can configure the
+  // size, volumeType, IOPS, throughput, snapshot and encryption in TaskManagedEBSVolumeConfiguration."
+  describe("volumeConfigurations → a generic ephemeral volume per task", () => {
+    const withLaunchVolume = aTaskDefinition(
+      { volumes: [{ name: "data", configuredAtLaunch: true }] },
+      aContainer("app", { mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] }),
+    );
+    const volumeOf = (pod: V1Pod) => pod.spec?.volumes?.find((v) => v.name === "data");
+
+    it("managedEBSVolume gp3 20 GiB from a snapshot → a claim template of 20Gi, the storage class configured for gp3, the snapshot as data source", () => {
+      const { pod, notes } = aTaskPod(
+        { volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "gp3", sizeInGiB: 20, snapshotId: "snap-0123abcd" } }] },
+        withLaunchVolume,
+        { ebsStorageClasses: { gp3: "ebs-gp3" } },
+      );
+      expect(volumeOf(pod)).toEqual({
+        name: "data",
+        ephemeral: {
+          volumeClaimTemplate: {
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "20Gi" } },
+              storageClassName: "ebs-gp3",
+              dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "snap-0123abcd" },
+            },
+          },
+        },
+      });
+      expect(notes).toEqual([]);
+    });
+
+    it("a volume type without a configured class → the default storage class, said in the notes; iops/throughput/encryption named as the class's", () => {
+      const { pod, notes } = aTaskPod({ volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "io2", sizeInGiB: 8, iops: 3000, encrypted: true } }] }, withLaunchVolume);
+      expect(volumeOf(pod)?.ephemeral?.volumeClaimTemplate?.spec.storageClassName).toBeUndefined();
+      expect(notes).toEqual([
+        "spec.volumeConfigurations[0].managedEBSVolume.volumeType: no storage class is configured for EBS volume type io2; the cluster's default storage class is used",
+        "spec.volumeConfigurations[0].managedEBSVolume.iops: set by the storage class, not per volume",
+        "spec.volumeConfigurations[0].managedEBSVolume.encrypted: set by the storage class, not per volume",
+      ]);
+    });
+
+    it("deleteOnTermination false is named: an ephemeral claim is deleted with the pod", () => {
+      const { notes } = aTaskPod({ volumeConfigurations: [{ name: "data", managedEBSVolume: { sizeInGiB: 8, terminationPolicy: { deleteOnTermination: false } } }] }, withLaunchVolume, { ebsStorageClasses: { gp3: "ebs-gp3" } });
+      expect(notes).toEqual(["spec.volumeConfigurations[0].managedEBSVolume.terminationPolicy.deleteOnTermination: false is not honoured: the volume is deleted with the task's pod"]);
+    });
+
+    it("without volumeConfigurations the configuredAtLaunch volume stays an emptyDir", () => {
+      expect(volumeOf(aTaskPod({}, withLaunchVolume).pod)).toEqual({ name: "data", emptyDir: {} });
+    });
+
+    it.each<[string, Partial<RunTaskInput>, RegExp]>([
+      ["a volume the task definition does not configure at launch", { volumeConfigurations: [{ name: "logs", managedEBSVolume: { sizeInGiB: 8 } }] }, /spec\.volumeConfigurations\[0\]\.name: the task definition has no volume "logs" with configuredAtLaunch: true/],
+      ["no size and no snapshot", { volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "gp3" } }] }, /spec\.volumeConfigurations\[0\]\.managedEBSVolume\.sizeInGiB: an EBS volume needs sizeInGiB/],
+    ])("%s → SpecError naming the field", (_n, spec, message) => {
+      expect(() => aTaskPod(spec, withLaunchVolume)).toThrow(message);
+    });
+  });
+
   it("a memberOf expression that does not parse throws SpecError naming the field", () => {
     expect(() => aTaskPod({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type ==" }] })).toThrow(SpecError);
   });

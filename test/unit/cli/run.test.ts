@@ -11,6 +11,7 @@ import {
   parseBinpackSchedulerName,
   parseClusterDomain,
   parsePodLevelResources,
+  parseEbsStorageClasses,
   parseStoppedTaskRetention,
 } from "../../../src/cli/run.ts";
 
@@ -94,6 +95,16 @@ describe("controller flags", () => {
     ["false", false],
   ])("--pod-level-resources %j → %j (absent: the default, pod-level resources on)", (text, expected) => {
     expect(parsePodLevelResources(text)).toBe(expected);
+  });
+
+  it("--ebs-storage-classes gp3=ebs-gp3,io2=fast → a class per EBS volume type; absent or empty: none", () => {
+    expect(parseEbsStorageClasses("gp3=ebs-gp3,io2=fast")).toEqual({ gp3: "ebs-gp3", io2: "fast" });
+    expect(parseEbsStorageClasses(undefined)).toBeUndefined();
+    expect(parseEbsStorageClasses("")).toBeUndefined();
+  });
+
+  it.each(["gp3", "gp3=Bad_Class", "=x"])("--ebs-storage-classes %j is refused, naming the flag", (text) => {
+    expect(() => parseEbsStorageClasses(text)).toThrow(`run: --ebs-storage-classes "${text}"`);
   });
 
   it.each(["", "no", "False"])("--pod-level-resources %j is refused, naming the flag", (text) => {
