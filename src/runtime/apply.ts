@@ -4,14 +4,10 @@
 // value in the cached child (so drift made by someone else is still repaired). Resource quantities are compared by
 // value: the API server stores them in canonical form (1024Mi comes back as 1Gi).
 import { createHash } from "node:crypto";
-import { parseQuantity } from "../builders/container-instances.ts";
+import { parseQuantity } from "../builders/capacity/container-instances.ts";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 import { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
-// Re-exported only for test/integration/render-matches-controllers.test.ts, which imports it from here; it switches to
-// src/api/keys.ts at merge.
-export { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
-
 /** Stable JSON: object keys sorted, so equal objects hash equally whatever their key order. */
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;

@@ -1,5 +1,6 @@
 // Carries out a Service plan: the finalizer, server-side apply of what changed, the scale-subresource patch, deletes,
 // the status written once (and its events), then the pod stops the status accounts for. No decisions here.
+import { SERVICE_FINALIZER } from "../../api/keys.ts";
 import { applyIfChanged } from "../../runtime/apply.ts";
 import type { ReconcileContext } from "../../runtime/controller.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
@@ -9,7 +10,7 @@ import { errorText } from "../../runtime/logger.ts";
 import { Pods } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
-import { SERVICE_FINALIZER, type ServicePlan } from "./plan.ts";
+import { type ServicePlan } from "./plan.ts";
 
 export interface ApplyIo {
   readonly client: KubeClient;

@@ -1,7 +1,7 @@
 // The TaskDefinition controller: every spec change registers a new immutable revision (a ControllerRevision
 // numbered 1, 2, 3 ... like ECS), deregistered revisions turn INACTIVE, old ones are pruned unless in use,
 // and the status mirrors DescribeTaskDefinition. Thin: observe → planRegistration → create the revision →
-// planPruning → delete, status (plan.ts; the rules are builders/task-definition-revision.ts's).
+// planPruning → delete, status (plan.ts; the rules are builders/task-definition/revision.ts's).
 import { resolveFamily } from "../../api/index.ts";
 import { withAppliedHash } from "../../runtime/apply.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";

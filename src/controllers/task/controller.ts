@@ -4,11 +4,11 @@
 // the Task keeps its final status. Thin: observe (the caches) → planTask (plan.ts, pure, every decision) → apply.
 // Order of writes: the status is written first, then pods are created or deleted, so a crash at any point loses
 // no stop information and never creates a second pod for a task. See docs/tasks.md.
+import { TASK_LABEL } from "../../api/keys.ts";
 import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
-import { serviceAccountName } from "../../builders/pod-template.ts";
-import { TASK_LABEL } from "../../builders/task-labels.ts";
-import { taskPodName } from "../../builders/task-pod.ts";
-import { interruptionTaint } from "../../builders/spot-interruption.ts";
+import { serviceAccountName } from "../../builders/pod/template.ts";
+import { taskPodName } from "../../builders/task/pod.ts";
+import { interruptionTaint } from "../../builders/capacity/spot-interruption.ts";
 import { applyIfChanged } from "../../runtime/apply.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -22,7 +22,6 @@ import type { TaskDefinitionResolver } from "../task-definition/resolver.ts";
 import { planTask, type ObservedTask, type TaskPlan, type TaskPlanOptions } from "./plan.ts";
 import { taskDefinitionInformers, type PodObject } from "./resources.ts";
 
-export { STOP_REASON_ANNOTATION, TaskConditionReason } from "./plan.ts";
 
 export const CONTROLLER_NAME = "task";
 const NODE_INDEX = "node";

@@ -1,0 +1,221 @@
+// The pod of one task of a Task (RunTask) or of a scheduled run: the resolved task definition revision with the
+// run's overrides, on the capacity provider the strategy gave that task, with placement, the label contract of
+// task-labels.ts and a deterministic name (so a controller that crashes after creating a pod never creates a
+// second one). Pure: no client, no clock, no environment.
+import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
+import type { Tag } from "../../api/common.ts";
+import { SpecError } from "../../api/spec-error.ts";
+import type { TaskDefinitionSpec } from "../../api/task-definition.ts";
+import type { TaskSpec } from "../../api/task.ts";
+import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "../capacity/provider.ts";
+import { toDnsSubdomain } from "../names.ts";
+import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "../placement/placement.ts";
+import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "../pod/template.ts";
+import { applyTaskOverrides } from "./overrides.ts";
+import { buildEbsVolume } from "../pod/volumes.ts";
+import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue } from "../pod/labels.ts";
+import {
+  CAPACITY_PROVIDER_LABEL,
+  CLUSTER_LABEL,
+  GROUP_LABEL,
+  LAUNCH_TYPE_LABEL,
+  SCHEDULED_TASK_LABEL,
+  STARTED_BY_ANNOTATION,
+  TASK_INDEX_ANNOTATION,
+  TASK_LABEL,
+} from "../../api/keys.ts";
+import { type Wire, controllerReference } from "../../runtime/resources.ts";
+
+/** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
+export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
+
+export interface TaskPodOwner {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface TaskPodInput {
+  /** The Task (or the object the run belongs to), the pods' controller owner. */
+  readonly owner: TaskPodOwner;
+  readonly namespace: string;
+  readonly spec: RunTaskInput;
+  /** Which task of `count`. */
+  readonly index: number;
+  /** The pod name (taskPodName for a Task). */
+  readonly podName: string;
+  readonly taskDefinition: { readonly family: string; readonly revision: number; readonly spec: TaskDefinitionSpec };
+  /** metadata.name of the Cluster the task runs in. */
+  readonly clusterName: string;
+  readonly provider: ResolvedProvider;
+  readonly scheduling: Scheduling;
+  /** The current nodes, for `=~` / `!~` / wildcards in memberOf expressions. */
+  readonly nodes: readonly Wire<V1Node>[];
+  /** Task definition tags, propagated when spec.propagateTags is TASK_DEFINITION. */
+  readonly taskDefinitionTags?: readonly Tag[];
+  /** For a scheduled run (a Task the ScheduledTask created): the ScheduledTask's name, as SCHEDULED_TASK_LABEL. */
+  readonly scheduledTask?: string;
+  readonly placement?: Pick<PlacementContext, "binpackSchedulerName" | "attributeLabels" | "customAttributePrefix">;
+  /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
+  readonly podLevelResources?: boolean;
+  /** The storage class for each EBS volume type (gp3, io2 ...) of volumeConfigurations; unlisted types get the default class. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>>;
+}
+
+export interface TaskPod {
+  readonly pod: V1Pod & { metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> } };
+  readonly containers: ContainerMapping[];
+  /** The ServiceAccount the pod uses for its task role, which must exist before the pod can be created. */
+  readonly serviceAccount?: ServiceAccountSpec;
+  /** What the pod template and the placement could not map (for the Task's events). */
+  readonly notes: string[];
+}
+
+/** `<task>-<index>`, a DNS subdomain; a long Task name is shortened with a hash so every index stays distinct. */
+export function taskPodName(taskName: string, index: number): string {
+  const suffix = `-${index}`;
+  return `${toDnsSubdomain(taskName, 253 - suffix.length)}${suffix}`;
+}
+
+/** The task group as ECS defaults it: `family:<family>` for RunTask. */
+export function taskGroup(spec: Pick<RunTaskInput, "group">, family: string): string {
+  return spec.group !== undefined && spec.group !== "" ? spec.group : `family:${family}`;
+}
+
+/**
+ * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate
+ * ContainerRestartRules; accepted by the Kubernetes 1.37 API server): restart on every exit, except the ignored exit
+ * codes. restartAttemptPeriod has no counterpart (kubelet's back-off applies instead).
+ */
+export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "restartPolicy" | "restartPolicyRules"> | undefined {
+  const rp = mapping.restartPolicy;
+  if (rp?.enabled !== true || mapping.role !== "container") return undefined;
+  const ignored = rp.ignoredExitCodes ?? [];
+  if (ignored.length === 0) return { restartPolicy: "Always" };
+  return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
+}
+
+/**
+ * volumeConfigurations: each names a task definition volume with configuredAtLaunch, whose emptyDir placeholder
+ * becomes the task's EBS volume (a generic ephemeral volume, buildEbsVolume). Returns what could not be mapped.
+ */
+function launchVolumes(podSpec: NonNullable<V1Pod["spec"]>, template: PodTemplate, spec: RunTaskInput, storageClasses: Readonly<Record<string, string>>): string[] {
+  const notes: string[] = [];
+  (spec.volumeConfigurations ?? []).forEach((vc, i) => {
+    const field = `spec.volumeConfigurations[${i}]`;
+    const target = template.configuredAtLaunchVolumes.find((v) => v.volume === vc.name);
+    if (target === undefined) throw new SpecError(`${field}.name`, `the task definition has no volume ${JSON.stringify(vc.name)} with configuredAtLaunch: true`);
+    if (vc.managedEBSVolume === undefined) {
+      notes.push(`${field}: no managedEBSVolume; the volume ${JSON.stringify(vc.name)} is an emptyDir`);
+      return;
+    }
+    const { source, notes: ebsNotes } = buildEbsVolume(`${field}.managedEBSVolume`, vc.managedEBSVolume, storageClasses);
+    podSpec.volumes = (podSpec.volumes ?? []).map((v) => (v.name === target.podVolume ? { name: v.name, ...source } : v));
+    notes.push(...ebsNotes);
+  });
+  return notes;
+}
+
+/** ECS's placement limits for RunTask that need the task definition or the resolved provider (refused as SpecError). */
+function checkPlacementLimits(taskDefinitionConstraints: number, spec: RunTaskInput, provider: ResolvedProvider): void {
+  const own = spec.placementConstraints?.length ?? 0;
+  // ECS (RunTask placementConstraints): "You can specify up to 10 constraints for each task (including constraints
+  // in the task definition and those specified at runtime)."
+  if (taskDefinitionConstraints + own > 10) {
+    throw new SpecError("spec.placementConstraints", `the task definition has ${taskDefinitionConstraints} placement constraints and the task ${own}: at most 10 in all`);
+  }
+  // ECS: task placement constraints and strategies are not supported for tasks on Fargate.
+  if (provider.type === "FARGATE") {
+    if (own > 0) throw new SpecError("spec.placementConstraints", `FARGATE tasks take no placement constraints (capacity provider ${provider.name})`);
+    if ((spec.placementStrategy?.length ?? 0) > 0) throw new SpecError("spec.placementStrategy", `FARGATE tasks take no placement strategy (capacity provider ${provider.name})`);
+  }
+}
+
+/** Throws SpecError for what cannot run; the caller reports them. */
+export function buildTaskPod(input: TaskPodInput): TaskPod {
+  const { spec, taskDefinition: td, provider, scheduling } = input;
+  const revision = applyTaskOverrides(td.spec, spec.overrides);
+  const template: PodTemplate = buildPodTemplate(revision, {
+    namespace: input.namespace,
+    family: td.family,
+    revision: td.revision,
+    ...podTemplateCapacity(provider),
+    workload: "task",
+    ...(input.podLevelResources === undefined ? {} : { podLevelResources: input.podLevelResources }),
+  });
+  const podSpec = structuredClone(template.template.spec);
+
+  // Standalone tasks run once: a container that exits stays exited, unless its ECS restartPolicy says otherwise.
+  podSpec.restartPolicy = "Never";
+  podSpec.containers = podSpec.containers.map((c) => {
+    const mapping = template.containers.find((m) => m.container === c.name);
+    const restart = mapping === undefined ? undefined : containerRestart(mapping);
+    return restart === undefined ? c : Object.assign({}, c, restart);
+  });
+
+  const volumeNotes = launchVolumes(podSpec, template, spec, input.ebsStorageClasses ?? {});
+  const group = taskGroup(spec, td.family);
+  const taskLabel = nameLabelValue(input.owner.name);
+  const labels = podMetadata({
+    taskDefinition: revision.kubernetes?.podLabels,
+    owner: spec.kubernetes?.labels,
+    ownerPods: spec.kubernetes?.podLabels,
+    provider: scheduling.labels,
+    operator: {
+      ...operatorEntries(template.template.metadata.labels, revision.kubernetes?.podLabels),
+      [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
+      [CAPACITY_PROVIDER_LABEL]: nameLabelValue(provider.name),
+      [LAUNCH_TYPE_LABEL]: provider.type,
+      [GROUP_LABEL]: taskGroupLabelValue(group),
+      [TASK_LABEL]: taskLabel,
+      ...(input.scheduledTask === undefined ? {} : { [SCHEDULED_TASK_LABEL]: nameLabelValue(input.scheduledTask) }),
+    },
+  });
+
+  const tags = [...(spec.propagateTags === "TASK_DEFINITION" ? (input.taskDefinitionTags ?? []) : []), ...(spec.tags ?? [])];
+  if (spec.enableECSManagedTags === true) tags.push({ key: "aws:ecs:clusterName", value: input.clusterName });
+  const annotations = podMetadata({
+    taskDefinition: revision.kubernetes?.podAnnotations,
+    owner: spec.kubernetes?.annotations,
+    ownerPods: spec.kubernetes?.podAnnotations,
+    operator: {
+      ...operatorEntries(template.template.metadata.annotations, revision.kubernetes?.podAnnotations),
+      [TASK_INDEX_ANNOTATION]: String(input.index),
+      ...(spec.startedBy !== undefined && spec.startedBy !== "" ? { [STARTED_BY_ANNOTATION]: spec.startedBy } : {}),
+      ...tagAnnotations(tags),
+    },
+  });
+
+  // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
+  checkPlacementLimits(template.placementConstraints.length, spec, provider);
+  // ECS: "All tasks with the same task group name are considered as a set when performing spread placement", and
+  // distinctInstance places "each task in the group" on a different instance: spread and distinctInstance count the
+  // pods of the task group, across Task objects, not only this Task's.
+  const ownPods = { [GROUP_LABEL]: taskGroupLabelValue(group) };
+  const placement = buildPlacement([...template.placementConstraints, ...(spec.placementConstraints ?? [])], spec.placementStrategy, {
+    ...input.placement,
+    podLabels: ownPods,
+    nodeLabelValues: nodeLabelValues(input.nodes),
+  });
+  applyScheduling(podSpec, scheduling, placement);
+
+  const notes = [
+    ...template.unsupported.map((u) => `${u.field}: ${u.reason}`),
+    ...placement.unsupported,
+    ...placement.notes,
+    ...volumeNotes,
+  ];
+  return {
+    pod: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: input.podName, namespace: input.namespace, labels, annotations, ownerReferences: [controllerReference(input.owner)] },
+      spec: podSpec,
+    },
+    containers: template.containers,
+    ...(template.serviceAccount === undefined ? {} : { serviceAccount: template.serviceAccount }),
+    notes,
+  };
+}
+
