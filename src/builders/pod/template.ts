@@ -720,7 +720,7 @@ function securityContext(c: ContainerDefinition, field: string, ctx: { windows: 
 /**
  * How far a container's ECS restartPolicy (enabled) is honored, by the container's role in the pod; one text for the
  * TaskDefinition, Service and Task statuses, since the template is shared. Tasks map it per container (containerRestart
- * in task-pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
+ * in task/pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
  */
 function restartPolicyReason(role: ContainerMapping["role"]): string {
   if (role === "sidecar") return "the container is a dependsOn START/HEALTHY target, run as a native sidecar, which always restarts: ignoredExitCodes and restartAttemptPeriod do not apply";
