@@ -117,6 +117,16 @@ function launchVolumes(podSpec: NonNullable<V1Pod["spec"]>, template: PodTemplat
   return notes;
 }
 
+/** RunTask fields accepted for compatibility that change nothing here: named, never dropped silently. */
+export function acceptedUnusedNotes(spec: RunTaskInput): string[] {
+  const out: string[] = [];
+  if (spec.networkConfiguration !== undefined) out.push("spec.networkConfiguration: subnets, security groups and public IPs are not mapped: the pod uses the cluster network (use NetworkPolicies)");
+  if (spec.platformVersion !== undefined) out.push("spec.platformVersion: Fargate platform versions have no counterpart; the pod runs on the provider's nodes");
+  if (spec.enableExecuteCommand !== undefined) out.push("spec.enableExecuteCommand: ECS Exec is not used; kubectl exec works whatever its value");
+  if (spec.clientToken !== undefined) out.push("spec.clientToken: not needed: the Task object itself makes the run idempotent");
+  return out;
+}
+
 /** ECS's placement limits for RunTask that need the task definition or the resolved provider (refused as SpecError). */
 function checkPlacementLimits(taskDefinitionConstraints: number, spec: RunTaskInput, provider: ResolvedProvider): void {
   const own = spec.placementConstraints?.length ?? 0;
@@ -205,6 +215,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     ...placement.unsupported,
     ...placement.notes,
     ...volumeNotes,
+    ...acceptedUnusedNotes(spec),
   ];
   return {
     pod: {

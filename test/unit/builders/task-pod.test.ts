@@ -282,6 +282,12 @@ describe("buildTaskPod", () => {
     });
   });
 
+  it("accepted RunTask fields with no counterpart are named in the notes, never dropped silently", () => {
+    const { notes } = aTaskPod({ networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } }, platformVersion: "1.4.0", enableExecuteCommand: true, clientToken: "abc" });
+    expect(notes.map((n) => n.slice(0, n.indexOf(":")))).toEqual(["spec.networkConfiguration", "spec.platformVersion", "spec.enableExecuteCommand", "spec.clientToken"]);
+    expect(aTaskPod({}).notes).toEqual([]);
+  });
+
   it("a memberOf expression that does not parse throws SpecError naming the field", () => {
     expect(() => aTaskPod({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type ==" }] })).toThrow(SpecError);
   });
