@@ -13,7 +13,14 @@ export interface ServiceEventEntry {
 /** At most this many events are kept (ECS shows the latest 100). */
 export const MAX_SERVICE_EVENTS = 100;
 
-/** Kubernetes time (seconds), as the API server would echo it back. */
+/** Characters of one event's message: they quote the API server and user input, and status must stay small. */
+export const MAX_SERVICE_EVENT_MESSAGE_CHARS = 1024;
+
+/** A message as status.events[] stores it: cut to MAX_SERVICE_EVENT_MESSAGE_CHARS, saying so. */
+export function serviceEventMessage(message: string): string {
+  const max = MAX_SERVICE_EVENT_MESSAGE_CHARS;
+  return message.length <= max ? message : `${message.slice(0, max - 20)}… (${message.length - (max - 20)} more)`;
+}
 
 function eventId(createdAt: string, message: string, index: number): string {
   const h = createHash("sha256").update(`${createdAt}\u0000${index}\u0000${message}`).digest("hex");
@@ -23,7 +30,7 @@ function eventId(createdAt: string, message: string, index: number): string {
 /** `messages` (oldest first, as they happened) put in front of `previous`, newest first, bounded. */
 export function appendServiceEvents(previous: readonly ServiceEventEntry[] | undefined, messages: readonly string[], now: Date, max = MAX_SERVICE_EVENTS): ServiceEventEntry[] {
   const createdAt = kubeTime(now);
-  const fresh = messages.map((message, i) => ({ id: eventId(createdAt, message, i), createdAt, message })).reverse();
+  const fresh = messages.map(serviceEventMessage).map((message, i) => ({ id: eventId(createdAt, message, i), createdAt, message })).reverse();
   return [...fresh, ...(previous ?? [])].slice(0, max);
 }
 

@@ -101,7 +101,13 @@ const workloadStatusRead: UpdatePredicate = (o, n) => {
   const b = ((n as { status?: WorkloadStatus }).status ?? {}) as Record<string, unknown>;
   return WORKLOAD_STATUS_READ.some((f) => a[f] !== b[f]);
 };
-const workloadChanged = anyOf(generationChanged, workloadStatusRead, labelsChanged, annotationsChanged, deletionChanged);
+/** A ReplicaSet that cannot create pods (FailedCreate) shows as the Deployment's ReplicaFailure: refused launches. */
+const replicaFailure = (o: KubeObject): string => {
+  const c = ((o as { status?: WorkloadStatus }).status?.conditions ?? []).find((x) => x.type === "ReplicaFailure");
+  return c === undefined ? "" : `${c.status}/${c.reason ?? ""}/${c.message ?? ""}`;
+};
+const replicaFailureChanged: UpdatePredicate = (o, n) => replicaFailure(o) !== replicaFailure(n);
+const workloadChanged = anyOf(generationChanged, workloadStatusRead, replicaFailureChanged, labelsChanged, annotationsChanged, deletionChanged);
 /** Services, Ingresses, HPAs, PDBs: their spec (drift), labels, annotations (the applied hash), deletion. Not their status. */
 const childChanged = anyOf(specChanged, labelsChanged, annotationsChanged, deletionChanged);
 /** Clusters and CapacityProviders: their status roll-ups move with every pod transition, and the plan reads none of it. */

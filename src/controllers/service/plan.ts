@@ -17,7 +17,7 @@ import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/servi
 import { AUTO_SCALING_CONDITION, autoScalingCondition, AutoScalingReason, buildServiceAutoscaling, type AutoScalingCondition } from "../../builders/service/autoscaling.ts";
 import { buildServiceDaemonSet } from "../../builders/service/daemonset.ts";
 import { buildServiceDeployment, deploymentId, serviceDeploymentName, servicePodSelector, serviceSelectorString, type RevisionRef, type ServiceRef } from "../../builders/service/deployment.ts";
-import { ServiceMessages, taskGroups, type ServiceEvent } from "../../builders/service/events.ts";
+import { serviceEventMessage, ServiceMessages, taskGroups, type ServiceEvent } from "../../builders/service/events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service/networking.ts";
 import { buildServicePdb } from "../../builders/service/pdb.ts";
 import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
@@ -25,6 +25,7 @@ import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from
 import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
+import { truncateText } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
 import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
@@ -236,8 +237,37 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
     tasks[i] = { ...task, readyForSeconds: Math.max(0, (nowMs - seen) / 1000) };
   }
   const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
-  const newlyFailed = tasks.filter((t) => t.state === "failed" && counted[t.uid] === undefined);
+  const newlyFailed = [...tasks, ...refusedLaunches(observed, now, options)].filter((t) => t.state === "failed" && counted[t.uid] === undefined);
   return { tasks, interrupted, newlyFailed, counted };
+}
+
+/** The prefix of the made-up uids of refused launches (no pod was ever created for them). */
+const REFUSED_LAUNCH = "refused-launch/";
+
+/**
+ * Launches the API server refuses (a ReplicaSet's FailedCreate: Pod Security, a webhook, an invalid field), read from
+ * the Deployment's ReplicaFailure condition: every missing task counts as a failed launch once per progress recheck
+ * while the condition holds, as ECS counts each launch that fails, so the circuit breaker trips instead of the
+ * deployment staying IN_PROGRESS for ever. Each gets a uid made of the condition and the round, counted once.
+ */
+function refusedLaunches(observed: ObservedService, now: Date, options: ServicePlanOptions): ObservedTask[] {
+  const intervalMs = options.progressRecheckMs ?? 10_000;
+  const out: ObservedTask[] = [];
+  for (const child of observed.children) {
+    if (child.kind !== "Deployment") continue;
+    const d = child as DeploymentObject;
+    const failure = d.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+    if (failure === undefined) continue;
+    const since = Date.parse(String(failure.lastTransitionTime ?? failure.lastUpdateTime ?? ""));
+    const missing = Math.max(0, (d.spec?.replicas ?? 0) - (d.status?.replicas ?? 0));
+    if (Number.isNaN(since) || missing === 0) continue;
+    const round = Math.floor(Math.max(0, now.getTime() - since) / intervalMs);
+    const why = truncateText(`${failure.reason ?? "FailedCreate"}: ${failure.message ?? ""}`);
+    for (let i = 0; i < missing; i++) {
+      out.push({ uid: `${REFUSED_LAUNCH}${d.metadata?.uid ?? ""}/${since}/${round}/${i}`, name: d.metadata?.name ?? "", deploymentId: d.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION], state: "failed", failure: `ResourceInitializationError: ${why}` });
+    }
+  }
+  return out;
 }
 
 /** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
@@ -329,7 +359,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
       taskDefinition: r.revision.reference,
       desiredCount: daemon ? daemonDesired : desiredCount,
       ...(launchType === undefined ? {} : { launchType }),
-      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map((i) => ({ ...i })) } : {}),
+      // Only the fields ECS reports, bounded by the schema: an unknown field of an item (any size) never reaches status.
+      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map(({ capacityProvider, weight, base }) => ({ capacityProvider, ...(weight === undefined ? {} : { weight }), ...(base === undefined ? {} : { base }) })) } : {}),
     },
     tasks: t.tasks,
     newFailures,
@@ -390,6 +421,10 @@ function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, 
     }
   }
   const events: ServiceEvent[] = [];
+  const serviceNameOf = (): string => observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
+  // Refused launches: one event per Deployment and reason, as ECS's "failed to launch a task".
+  const refusals = new Set(t.newlyFailed.filter((f) => f.uid.startsWith(REFUSED_LAUNCH)).map((f) => f.failure ?? ""));
+  for (const why of refusals) events.push({ type: "Warning", reason: "TaskFailedToStart", message: `(service ${serviceNameOf()}) failed to launch a task with (error ${why}).` });
   if (t.interrupted.length > 0) {
     const codes = [...new Set(t.interrupted.map((i) => i.stopCode))].join(", ");
     const serviceName = observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
@@ -695,7 +730,8 @@ function planDrain(observed: ObservedService, now: Date): ServicePlan {
  */
 function eventsOf(previous: ServiceStatus | undefined, next: ServiceStatus, serviceName: string, made: readonly ServiceEvent[], unplaceable: string | undefined): ServiceEvent[] {
   const known = new Map<string, ServiceEvent>();
-  const add = (e: ServiceEvent): void => { known.set(e.message, e); };
+  // Keyed as status stores the message (cut to its bound), which is what newEventMessages returns.
+  const add = (e: ServiceEvent): void => { known.set(serviceEventMessage(e.message), e); };
   made.forEach(add);
   add({ type: "Normal", reason: "SteadyState", message: ServiceMessages.steadyState(serviceName) });
   add({ type: "Normal", reason: "Draining", message: ServiceMessages.draining(serviceName) });

@@ -10,6 +10,7 @@ import { TASK_DEFAULTS, TaskReason, type TaskStatus } from "../../api/task.ts";
 import { normalizedTaskSize, resolveFamily } from "../../api/task-definition.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { SpecError } from "../../api/spec-error.ts";
+import { kubeTime } from "../../api/time.ts";
 import { splitDesiredCount } from "../../builders/capacity/split.ts";
 import { applyTaskOverrides } from "../../builders/task/overrides.ts";
 import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
@@ -43,6 +44,11 @@ export interface ObservedTask {
   readonly nodes: readonly V1Node[];
   /** The cached ServiceAccount named after the task role, when there is one. */
   readonly taskRoleServiceAccount?: KubeObject | undefined;
+  /**
+   * Pods the API server refused to create (Pod Security, a webhook, an invalid field), by pod name: why, in its words.
+   * Each such task stops with TaskFailedToStart, as ECS reports a ResourceInitializationError.
+   */
+  readonly refused?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface TaskPlanOptions {
@@ -133,7 +139,10 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     if (pod !== undefined && controllerOf(pod)?.uid !== uid) {
       throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskReason.NotOwned);
     }
-    const prev = previous?.tasks?.find((t) => t.podName === podName);
+    const recorded = previous?.tasks?.find((t) => t.podName === podName);
+    // A refused pod was never created: the task failed to start, and it is not tried again.
+    const refusal = pod === undefined && recorded?.stopCode === undefined ? observed.refused?.[podName] : undefined;
+    const prev: TaskInstanceStatus | undefined = refusal === undefined ? recorded : refusedTask(recorded, podName, refusal, now);
     // A task keeps the provider it was placed with, whatever the strategy says since.
     const providerName = prev?.capacityProviderName ?? pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? assignment[index] ?? "";
     const placement = providerOf.get(providerName);
@@ -310,6 +319,12 @@ export function renderTask(task: TaskObject, ctx: RenderTaskContext): RenderedTa
     return pod;
   });
   return { objects: [...(plan.serviceAccounts as KubeObject[]), ...pods], notes: plan.creates.flatMap((c) => c.notes.map((n) => `${c.pod.metadata.name}: ${n}`)) };
+}
+
+/** What a task whose pod the API server refused has become: STOPPED before it started, the refusal quoted. */
+function refusedTask(recorded: TaskInstanceStatus | undefined, podName: string, refusal: string, now: Date): TaskInstanceStatus {
+  const base: TaskInstanceStatus = recorded ?? { podName, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: kubeTime(now) };
+  return { ...base, stopCode: "TaskFailedToStart", stoppedReason: `ResourceInitializationError: ${refusal}` };
 }
 
 /** The revision to run (pinned in status once resolved, so every task of the Task runs the same one). */
