@@ -342,8 +342,9 @@ export const ContainerDefinition = ecsObject(
   {
     rules: [
       {
-        rule: "!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation <= self.memory",
-        message: "containerDefinitions: memoryReservation must not exceed memory",
+        // ECS (ContainerDefinition.memoryReservation): "If you specify both, memory must be greater than memoryReservation."
+        rule: "!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation < self.memory",
+        message: "containerDefinitions: memory must be greater than memoryReservation",
         fieldPath: ".memoryReservation",
       },
     ],
@@ -608,8 +609,9 @@ const TASK_DEFINITION_RULES: CelRule[] = [
     fieldPath: ".memory",
   },
   {
-    rule: `${NOT_FARGATE} || !has(self.runtimePlatform) || !has(self.runtimePlatform.operatingSystemFamily) || self.runtimePlatform.operatingSystemFamily == 'LINUX' || !has(self.cpu) || !${celCpuIsValid("self.cpu")} || ${celCpuUnits("self.cpu")} >= 1024`,
-    message: "spec.cpu: Windows tasks on FARGATE need at least 1 vCPU (1024)",
+    rule: `${NOT_FARGATE} || !has(self.runtimePlatform) || !has(self.runtimePlatform.operatingSystemFamily) || self.runtimePlatform.operatingSystemFamily == 'LINUX' || !has(self.cpu) || !${celCpuIsValid("self.cpu")} || ${celCpuUnits("self.cpu")} in [1024, 2048, 4096]`,
+    // ECS: Windows containers on Fargate take task sizes of 1, 2 or 4 vCPU only.
+    message: "spec.cpu: Windows tasks on FARGATE take 1, 2 or 4 vCPU (1024, 2048 or 4096)",
     fieldPath: ".cpu",
   },
   {

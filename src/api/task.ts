@@ -97,6 +97,17 @@ function runTaskRules(path: string): CelRule[] {
       message: `${path}.overrides.containerOverrides: each container may be overridden once`,
       fieldPath: ".overrides",
     },
+    // ECS: "Task placement constraints and strategies aren't supported for tasks running on Fargate."
+    {
+      rule: "!has(self.launchType) || self.launchType != 'FARGATE' || !has(self.placementConstraints) || self.placementConstraints.size() == 0",
+      message: `${path}.placementConstraints: FARGATE tasks take no placement constraints`,
+      fieldPath: ".placementConstraints",
+    },
+    {
+      rule: "!has(self.launchType) || self.launchType != 'FARGATE' || !has(self.placementStrategy) || self.placementStrategy.size() == 0",
+      message: `${path}.placementStrategy: FARGATE tasks take no placement strategy`,
+      fieldPath: ".placementStrategy",
+    },
   ];
 }
 

@@ -45,7 +45,11 @@ Flags (environment variable in brackets):
                                       Services and Tasks; default none: binpack becomes a preferred pod affinity
   --stopped-task-retention SECONDS    how long a stopped Task and its pods are kept without
                                       spec.kubernetes.ttlSecondsAfterStopped; default 3600 (like ECS)
-  --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local`,
+  --cluster-domain DOMAIN             cluster DNS domain of Service Connect names; default cluster.local
+  --pod-level-resources true|false    task cpu/memory as the pod's resources (PodLevelResources); false on clusters
+                                      without it: the task size is split into per-container limits; default true
+  --ebs-storage-classes TYPE=CLASS,...  storage class of each EBS volume type of volumeConfigurations (gp3=ebs-gp3);
+                                      default none: the cluster's default storage class`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -199,7 +203,17 @@ function render(args: string[], stderr: (line: string) => void, now: Date): stri
 
 async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
   // Loaded only here: the Kubernetes client alone is ~90 MB of memory that convert and render never need.
-  const { defaultIdentity, defaultLeaderElectionNamespace, defaultMetricsBindAddress, parseBinpackSchedulerName, parseClusterDomain, parseStoppedTaskRetention, runController } = await import("./run.ts");
+  const {
+    defaultIdentity,
+    defaultLeaderElectionNamespace,
+    defaultMetricsBindAddress,
+    parseBinpackSchedulerName,
+    parseClusterDomain,
+    parsePodLevelResources,
+    parseEbsStorageClasses,
+    parseStoppedTaskRetention,
+    runController,
+  } = await import("./run.ts");
   const { values, positionals } = parse("run", args, {
     kubeconfig: { type: "string" },
     "metrics-bind-address": { type: "string" },
@@ -213,6 +227,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     "binpack-scheduler-name": { type: "string" },
     "stopped-task-retention": { type: "string" },
     "cluster-domain": { type: "string" },
+    "pod-level-resources": { type: "string" },
+    "ebs-storage-classes": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -224,6 +240,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
   const binpackSchedulerName = parseBinpackSchedulerName(values["binpack-scheduler-name"]);
   const stoppedTaskRetentionSeconds = parseStoppedTaskRetention(values["stopped-task-retention"]);
   const clusterDomain = parseClusterDomain(values["cluster-domain"]);
+  const podLevelResources = parsePodLevelResources(values["pod-level-resources"]);
+  const ebsStorageClasses = parseEbsStorageClasses(values["ebs-storage-classes"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -237,6 +255,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     binpackSchedulerName,
     ...(stoppedTaskRetentionSeconds === undefined ? {} : { stoppedTaskRetentionSeconds }),
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
+    ...(podLevelResources === undefined ? {} : { podLevelResources }),
+    ...(ebsStorageClasses === undefined ? {} : { ebsStorageClasses }),
   });
 }
 

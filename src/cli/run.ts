@@ -28,6 +28,10 @@ export interface RunOptions {
   stoppedTaskRetentionSeconds?: number;
   /** The cluster DNS domain of Service Connect names (default cluster.local). */
   clusterDomain?: string;
+  /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  podLevelResources?: boolean;
+  /** --ebs-storage-classes: the storage class for each EBS volume type. */
+  ebsStorageClasses?: Record<string, string>;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -78,6 +82,25 @@ export function parseStoppedTaskRetention(text: string | undefined): number | un
   return seconds;
 }
 
+/** --pod-level-resources: true (the default: the task size is the pod's resources) or false (per-container split). */
+export function parsePodLevelResources(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "true" && text !== "false") throw new CliError(`run: --pod-level-resources "${text}" is not true or false`);
+  return text === "true";
+}
+
+/** --ebs-storage-classes: `TYPE=CLASS[,TYPE=CLASS...]` (gp3=ebs-gp3,io2=ebs-io2), storage class names DNS subdomains. */
+export function parseEbsStorageClasses(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined || text === "") return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const m = /^\s*([a-z0-9]+)=([^,\s]+)\s*$/.exec(pair);
+    if (!m || !isDnsSubdomain(m[2] ?? "")) throw new CliError(`run: --ebs-storage-classes "${text}": "${pair}" is not TYPE=STORAGE_CLASS (such as gp3=ebs-gp3)`);
+    out[m[1] ?? ""] = m[2] ?? "";
+  }
+  return out;
+}
+
 /** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -118,6 +141,8 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     binpackSchedulerName: opts.binpackSchedulerName ?? null,
     stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds,
     clusterDomain: opts.clusterDomain,
+    podLevelResources: opts.podLevelResources,
+    ebsStorageClasses: opts.ebsStorageClasses,
   });
   mgr.handleSignals();
   logger.info("starting", {

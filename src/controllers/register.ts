@@ -22,6 +22,13 @@ export interface OperatorOptions {
   binpackSchedulerName?: string | null | undefined;
   /** Seconds a stopped Task (and its pods) is kept when spec.kubernetes.ttlSecondsAfterStopped is not set (3600). */
   stoppedTaskRetentionSeconds?: number | undefined;
+  /**
+   * false on clusters without PodLevelResources: the task size is split into per-container limits instead of
+   * becoming the pod's resources (docs/mapping.md "Resources"). Default true.
+   */
+  podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations (docs/mapping.md "EBS volumes"). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   /** The cluster DNS domain of Service Connect names (cluster.local). */
   clusterDomain?: string | undefined;
   /** Called with the key of every Service reconcile (tests and benchmarks count them). */
@@ -47,6 +54,8 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     resolver: taskDefinitions.resolver,
     capacity,
     binpackSchedulerName,
+    ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
     ...(opts.stoppedTaskRetentionSeconds === undefined ? {} : { ttlSecondsAfterStopped: opts.stoppedTaskRetentionSeconds }),
   });
   users.push(tasks.revisionInUse);

@@ -17,7 +17,7 @@ const preset = (name: string) => {
 };
 
 interface PodObject {
-  spec?: { nodeName?: string; containers: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] };
+  spec?: { nodeName?: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
 }
 
 describe("docs/capacity-providers.md presets on the real API server", () => {
@@ -42,7 +42,8 @@ describe("docs/capacity-providers.md presets on the real API server", () => {
     });
     const node = await apiRequest<{ metadata: { labels: Record<string, string> } }>(kc, { method: "GET", path: resourcePath(Nodes, undefined, placed.spec?.nodeName) });
     expect(node.metadata.labels["testenv.ecs-operator.dev/pool"]).toBe(pool);
-    const resources = placed.spec?.containers[0]?.resources;
+    // The task size is the pod's resources (pod-level requests = limits).
+    const resources = placed.spec?.resources;
     expect(resources?.requests).toEqual(resources?.limits);
     expect(resources?.limits).toEqual({ cpu: "500m", memory: "1Gi" });
   });

@@ -110,7 +110,8 @@ describe("operator: a Cluster's default capacity provider strategy", () => {
     for (const p of all) {
       expect(serverless.has(p.spec?.nodeName ?? "")).toBe(true);
       expect(p.metadata?.labels?.["ecs.operator.dev/capacity-provider"]).toBe("FARGATE");
-      const resources = p.spec?.containers[0]?.resources;
+      // The task size is the pod's resources (pod-level requests = limits).
+      const resources = p.spec?.resources;
       expect(resources?.requests).toEqual(resources?.limits);
       expect(resources?.limits).toMatchObject({ memory: "512Mi" });
     }

@@ -74,8 +74,11 @@ describe("Helm chart", () => {
     type Dep = { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     const argsOf = (docs: Manifest[]) => (one(docs, "Deployment") as unknown as Dep).spec.template.spec.containers[0]?.args ?? [];
     const defaults = argsOf(await template("ops"));
-    expect(defaults).toEqual(expect.arrayContaining(["--revision-history-limit=20", "--stopped-task-retention=3600", "--cluster-domain=cluster.local"]));
+    expect(defaults).toEqual(expect.arrayContaining(["--revision-history-limit=20", "--stopped-task-retention=3600", "--cluster-domain=cluster.local", "--pod-level-resources=true"]));
     expect(defaults.some((a) => a.startsWith("--binpack-scheduler-name"))).toBe(false);
+    expect(defaults.some((a) => a.startsWith("--ebs-storage-classes"))).toBe(false);
+    const storage = argsOf(await template("ops", "controller.podLevelResources=false", "controller.ebsStorageClasses.io2=ebs-io2", "controller.ebsStorageClasses.gp3=ebs-gp3"));
+    expect(storage).toEqual(expect.arrayContaining(["--pod-level-resources=false", "--ebs-storage-classes=gp3=ebs-gp3,io2=ebs-io2"]));
     const set = argsOf(await template("ops", "controller.binpackSchedulerName=ecs-binpack", "controller.stoppedTaskRetentionSeconds=0", "controller.clusterDomain=k8s.internal"));
     expect(set).toEqual(expect.arrayContaining(["--binpack-scheduler-name=ecs-binpack", "--stopped-task-retention=0", "--cluster-domain=k8s.internal"]));
     for (const [value, key] of [

@@ -129,6 +129,92 @@ describe("Task: essential containers", () => {
   });
 });
 
+// ECS (API reference, HealthCheck): "The container health check status of nonessential containers do not have an
+// effect on the health status of a task. [...] If a task is run manually, and not as part of a service, the task will
+// continue its lifecycle regardless of its health status." kwok runs no probes: `not-ready` plays a failing check.
+describe("Task: health checks", () => {
+  const checked = (fields: Record<string, unknown> = {}) => container("app", { healthCheck: { command: ["CMD-SHELL", "curl -f http://localhost/ || exit 1"], interval: 5, retries: 2 }, ...fields });
+  const withSidecar = {
+    family: "checked",
+    containerDefinitions: [checked(), container("metrics", { essential: false, healthCheck: { command: ["CMD", "/bin/check"], interval: 5 } })],
+  };
+
+  it("an UNHEALTHY essential container: the task reports UNHEALTHY and keeps RUNNING (readiness probes only, no liveness to kill it)", async () => {
+    const ns = await testNamespace(kc, "task-unhealthy");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "checked", withSidecar);
+    await createTask(ns, "job", { taskDefinition: "checked", kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/not-ready": "app" } } });
+
+    const t = await taskWhen(ns, "job", "UNHEALTHY", (s) => s.healthStatus === "UNHEALTHY");
+    expect(t.status).toMatchObject({ lastStatus: "RUNNING", desiredStatus: "RUNNING", runningCount: 1 });
+    expect(t.status?.tasks?.[0]?.healthStatus).toBe("UNHEALTHY");
+    expect(t.status?.tasks?.[0]?.containers?.map((c) => [c.name, c.healthStatus])).toEqual([["app", "UNHEALTHY"], ["metrics", "HEALTHY"]]);
+    // The pod the API server stored probes readiness only: nothing restarts or stops the batch job for its health.
+    const pod = await readPod(ns, "job-0");
+    for (const c of pod.spec?.containers ?? []) {
+      expect(c.readinessProbe, c.name).toBeDefined();
+      expect(c.livenessProbe, c.name).toBeUndefined();
+      expect(c.startupProbe, c.name).toBeUndefined();
+    }
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await readTask(ns, "job")).status?.lastStatus).toBe("RUNNING");
+    expect((await readPod(ns, "job-0")).metadata?.deletionTimestamp).toBeUndefined();
+  });
+
+  it("an UNHEALTHY non-essential container is reported per container and leaves the task HEALTHY", async () => {
+    const ns = await testNamespace(kc, "task-sidecar-unhealthy");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "checked", withSidecar);
+    await createTask(ns, "job", { taskDefinition: "checked", kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/not-ready": "metrics" } } });
+
+    const t = await taskWhen(ns, "job", "metrics UNHEALTHY", (s) => s.tasks?.[0]?.containers?.find((c) => c.name === "metrics")?.healthStatus === "UNHEALTHY");
+    expect(t.status).toMatchObject({ lastStatus: "RUNNING", healthStatus: "HEALTHY" });
+    expect(t.status?.tasks?.[0]).toMatchObject({ lastStatus: "RUNNING", healthStatus: "HEALTHY" });
+    expect(t.status?.tasks?.[0]?.containers?.find((c) => c.name === "app")?.healthStatus).toBe("HEALTHY");
+  });
+});
+
+// ECS (developer guide, "Determining the task size"): "A limit is the maximum amount of CPU units or memory that your
+// container or task can use." The task size is the pod's resources; the API server and the scheduler enforce it.
+describe("Task: task size", () => {
+  const sized = {
+    family: "sized",
+    cpu: "1024",
+    memory: "2048",
+    containerDefinitions: [container("app", { cpu: 512, memory: undefined, memoryReservation: 1024 }), container("sidecar", { essential: false, memory: undefined, memoryReservation: 128 })],
+  };
+
+  it("task cpu/memory → the pod's resources (PodLevelResources is on in the test cluster); container cpu and memoryReservation → requests only", async () => {
+    const ns = await testNamespace(kc, "task-size-pod");
+    await startControllers(ns);
+    await createTaskDefinition(ns, "sized", sized);
+    await createTask(ns, "job", { taskDefinition: "sized" });
+    await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    // Read back from the API server: a cluster without the feature would drop spec.resources silently.
+    const pod = await readPod(ns, "job-0");
+    expect(pod.spec?.resources).toEqual({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } });
+    expect(pod.spec?.containers.map((c) => [c.name, c.resources])).toEqual([
+      ["app", { requests: { cpu: "500m", memory: "1Gi" } }],
+      ["sidecar", { requests: { memory: "128Mi" } }],
+    ]);
+    expect(pod.status?.qosClass).toBe("Guaranteed");
+  });
+
+  it("--pod-level-resources=false: the task size is split into per-container limits, no pod-level resources", async () => {
+    const ns = await testNamespace(kc, "task-size-split");
+    await startControllers(ns, { podLevelResources: false });
+    await createTaskDefinition(ns, "sized", sized);
+    await createTask(ns, "job", { taskDefinition: "sized" });
+    await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
+    const pod = await readPod(ns, "job-0");
+    expect(pod.spec?.resources).toBeUndefined();
+    expect(pod.spec?.containers.map((c) => [c.name, c.resources?.limits])).toEqual([
+      ["app", { cpu: "500m", memory: "1Gi" }],
+      ["sidecar", { cpu: "500m", memory: "1Gi" }],
+    ]);
+  });
+});
+
 describe("Task: dependsOn and restart policies on the real API server", () => {
   it("a SUCCESS dependency that exits 1 stops the task before the app starts (TaskFailedToStart, naming it)", async () => {
     const ns = await testNamespace(kc, "task-depends");
@@ -319,7 +405,7 @@ describe("Task: stopped before it started", () => {
 });
 
 describe("Task: capacity", () => {
-  it("FARGATE: the pod is sized exactly (requests == limits) and lands on the serverless pool", async () => {
+  it("FARGATE: the pod is sized exactly (pod-level requests == limits) and lands on the serverless pool", async () => {
     const ns = await testNamespace(kc, "task-fargate");
     await startControllers(ns);
     await createTaskDefinition(ns, "small", { family: "small", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "registry.example.com/app:1" }] });
@@ -327,9 +413,8 @@ describe("Task: capacity", () => {
     const t = await taskWhen(ns, "job", "RUNNING", (s) => s.lastStatus === "RUNNING");
     expect(t.status).toMatchObject({ launchType: "FARGATE", capacityProviderName: "FARGATE", cpu: "256", memory: "512" });
     const pod = await readPod(ns, "job-0");
-    const app = pod.spec?.containers[0];
-    expect(app?.resources?.requests).toEqual(app?.resources?.limits);
-    expect(app?.resources?.limits).toMatchObject({ cpu: "250m", memory: "512Mi" });
+    expect(pod.spec?.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "250m", memory: "512Mi" } });
+    expect(pod.status?.qosClass).toBe("Guaranteed");
     expect(pod.spec?.nodeName).toMatch(/^fargate-/);
     expect(pod.metadata?.labels).toMatchObject({ "ecs.operator.dev/launch-type": "FARGATE", "ecs.operator.dev/capacity-provider": "FARGATE" });
   });

@@ -1,8 +1,10 @@
-// CPU, memory, GPU and ephemeral storage of the containers of a task as Kubernetes requests and limits, with the
-// task-level size split across containers (docs/mapping.md, "Resources"). Pod-level resources are not available
-// on every cluster, so the task size bounds the pod through the sum of the container limits.
+// CPU, memory, GPU and ephemeral storage of the containers of a task as Kubernetes requests and limits
+// (docs/mapping.md, "Resources"). ECS enforces a task-level size for the whole task, with container cpu a share and
+// memoryReservation soft inside it: that is pod-level resources (`spec.resources`, PodLevelResources). Clusters
+// without pod-level resources get the fallback (`--pod-level-resources=false`): the task size split into hard
+// per-container limits.
 import { SpecError } from "../../api/spec-error.ts";
-import type { V1ResourceRequirements } from "@kubernetes/client-node";
+import type { V1PodSpec, V1ResourceRequirements } from "@kubernetes/client-node";
 import type { ContainerDefinition } from "../../api/task-definition.ts";
 import { CPU_UNITS_PER_VCPU } from "../../api/units.ts";
 import { type Report } from "./report.ts";
@@ -43,6 +45,43 @@ export interface ResourceContext {
   /** Index of the container that receives leftovers and the ephemeral storage: the first essential one. */
   readonly essential: number;
   readonly ephemeralStorageGiB?: number;
+  /** false: the fallback that splits the task size into per-container limits. Default true. */
+  readonly podLevel?: boolean;
+}
+
+/** The pod's resources and each container's, in containerDefinitions order. */
+export interface TaskResources {
+  readonly pod?: NonNullable<V1PodSpec["resources"]>;
+  readonly containers: V1ResourceRequirements[];
+}
+
+/**
+ * Resources with pod-level task size (the default): the task cpu/memory are the pod's requests and limits (the
+ * task's boundary, as ECS enforces it); container `cpu` is a request (a share, no limit), `memoryReservation` a
+ * request (soft) and container `memory` a hard limit (request = memoryReservation, else memory). A task without a
+ * task-level size is sized per container, as ECS does. Throws when the containers reserve more than the task has.
+ */
+export function buildTaskResources(containers: readonly ContainerDefinition[], ctx: ResourceContext, report: Report): TaskResources {
+  const hasTaskSize = ctx.taskCpu !== undefined || ctx.taskMemory !== undefined;
+  if (ctx.podLevel === false || !hasTaskSize) return { containers: buildResources(containers, ctx, report) };
+  const perContainer = buildResources(containers, { fargate: false, essential: ctx.essential, ...(ctx.ephemeralStorageGiB === undefined ? {} : { ephemeralStorageGiB: ctx.ephemeralStorageGiB }) }, report);
+  const cpuOf = (c: ContainerDefinition) => (c.cpu !== undefined && c.cpu > 0 ? c.cpu : 0);
+  const pod: Record<string, string> = {};
+  if (ctx.taskCpu !== undefined) {
+    const reserved = containers.reduce((s, c) => s + cpuOf(c), 0);
+    if (reserved > ctx.taskCpu) throw new SpecError("spec.cpu", `the containers reserve ${reserved} CPU units in total, more than the task's cpu (${ctx.taskCpu}); raise the task cpu or lower the containers'`);
+    pod.cpu = cpuQuantity(ctx.taskCpu);
+  }
+  if (ctx.taskMemory !== undefined) {
+    const taskMemory = ctx.taskMemory;
+    const reserved = containers.reduce((s, c) => s + (c.memoryReservation ?? c.memory ?? 0), 0);
+    if (reserved > taskMemory) throw new SpecError("spec.memory", `the containers reserve ${reserved} MiB in total, more than the task's memory (${taskMemory}); raise the task memory or lower the containers'`);
+    containers.forEach((c, i) => {
+      if (c.memory !== undefined && c.memory > taskMemory) throw new SpecError(`spec.containerDefinitions[${i}].memory`, `container ${JSON.stringify(c.name)} has a hard memory limit of ${c.memory} MiB, above the task's memory (${taskMemory}); lower it or raise the task memory`);
+    });
+    pod.memory = memoryQuantity(taskMemory);
+  }
+  return { pod: { requests: { ...pod }, limits: { ...pod } }, containers: perContainer };
 }
 
 /** Requests and limits of each container, in containerDefinitions order. */

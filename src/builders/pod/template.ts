@@ -15,7 +15,7 @@ import { findUnknownFields } from "../../api/unknown-fields.ts";
 import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toPortName, uniqueDnsLabels } from "../names.ts";
 import { orderContainers, type ContainerRole } from "./ordering.ts";
 import { Report, type UnsupportedField } from "./report.ts";
-import { buildResources } from "./resources.ts";
+import { buildTaskResources } from "./resources.ts";
 import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference, type SecretNaming } from "./secrets.ts";
 import { familyLabelValue } from "../task-definition/revision.ts";
 import { buildVolumes, type VolumeClaim } from "./volumes.ts";
@@ -45,6 +45,15 @@ export interface PodTemplateContext {
   readonly secretNaming?: SecretNaming;
   /** The AWS region EFS DNS names are formed with (`fs-1234.efs.<region>.amazonaws.com`). */
   readonly region?: string;
+  /**
+   * What runs the pods, which decides how health checks act (docs/mapping.md "Health checks"): "service" (the
+   * default) — essential containers' checks become liveness and readiness probes (a service replaces an UNHEALTHY
+   * task; only essential containers decide traffic); "task" (RunTask) — readiness probes only, so the health is
+   * reported and a standalone task "will continue its lifecycle regardless of its health status".
+   */
+  readonly workload?: "service" | "task";
+  /** false: split the task size into per-container limits, for clusters without PodLevelResources. Default true. */
+  readonly podLevelResources?: boolean;
 }
 
 /** How an ECS container became a Kubernetes container (the `ecs.operator.dev/containers` annotation). */
@@ -174,7 +183,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   const order = orderContainers(containers);
   const essentialIndex = Math.max(0, containers.findIndex((c) => c.essential !== false));
 
-  const resources = buildResources(
+  const sized = buildTaskResources(
     containers,
     {
       ...(size.cpu === undefined ? {} : { taskCpu: size.cpu }),
@@ -182,9 +191,11 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
       fargate,
       essential: essentialIndex,
       ...(revision.ephemeralStorage === undefined ? {} : { ephemeralStorageGiB: revision.ephemeralStorage.sizeInGiB }),
+      podLevel: ctx.podLevelResources !== false,
     },
     report,
   );
+  const resources = sized.containers;
   const volumes = buildVolumes(revision, names, { ...(ctx.region === undefined ? {} : { region: ctx.region }), windows }, report);
 
   const pod: PodParts = {
@@ -214,7 +225,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
     if (Object.keys(resources[i] ?? {}).length > 0) k.resources = resources[i];
     const mounts = volumes.mounts[i] ?? [];
     if (mounts.length > 0) k.volumeMounts = mounts;
-    containerProbes(k, c, field, role, order.healthy[i] === true, task);
+    containerProbes(k, c, field, role, order.healthy[i] === true, task, ctx.workload ?? "service");
     k.securityContext = securityContext(c, field, { windows, fargate }, report);
     if (Object.keys(k.securityContext).length === 0) delete k.securityContext;
     collectPodFields(c, field, task, pod);
@@ -229,6 +240,7 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   const init = order.initOrder.map((i) => built[i]).filter((c): c is V1Container => c !== undefined);
   if (init.length > 0) spec.initContainers = init;
   if (volumes.volumes.length > 0) spec.volumes = volumes.volumes;
+  if (sized.pod !== undefined) spec.resources = sized.pod;
   spec.terminationGracePeriodSeconds = pod.grace;
   spec.enableServiceLinks = false;
   podNamespaces(spec, revision, task, pod);
@@ -286,7 +298,7 @@ function taskSize(revision: TaskDefinitionSpec, task: TaskFacts): { cpu?: number
       const allowed = describeFargateMemory(size.cpu);
       throw new SpecError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
     }
-    if (task.windows && size.cpu < 1024) throw new SpecError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
+    if (task.windows && ![1024, 2048, 4096].includes(size.cpu)) throw new SpecError("spec.cpu", "Windows tasks on FARGATE take 1, 2 or 4 vCPU (1024, 2048 or 4096)");
     if (task.hostNetwork) report.refuseOnFargate("spec.networkMode", "it uses networkMode host");
     if (revision.pidMode === "host") report.refuseOnFargate("spec.pidMode", "it uses pidMode host");
     if (revision.ipcMode !== undefined) report.refuseOnFargate("spec.ipcMode", `it sets ipcMode ${revision.ipcMode}`);
@@ -371,25 +383,41 @@ function containerPorts(k: V1Container, c: ContainerDefinition, field: string, t
   if (ports.length > 0) k.ports = ports;
 }
 
-/** healthCheck → liveness and readiness probes, and a startup probe (the HEALTHY gate of dependsOn, or startPeriod). */
-function containerProbes(k: V1Container, c: ContainerDefinition, field: string, role: ContainerRole, gatesHealthy: boolean, task: TaskFacts): void {
+/**
+ * healthCheck → probes, so that ECS's three health rules hold: the health of a non-essential container does "not
+ * have an effect on the health status of a task"; a standalone task "will continue its lifecycle regardless of its
+ * health status"; a service replaces an UNHEALTHY task. Service tasks: essential containers get liveness and
+ * readiness (and a startup probe for startPeriod); non-essential ones get none, so a sidecar's check never takes the
+ * task out of traffic nor restarts it. Standalone tasks: readiness only (health is reported, nothing is killed), with
+ * startPeriod as its initial delay. In both, a container others wait on to be HEALTHY keeps the startup probe that
+ * gates them (dependsOn).
+ */
+function containerProbes(k: V1Container, c: ContainerDefinition, field: string, role: ContainerRole, gatesHealthy: boolean, task: TaskFacts, workload: "service" | "task"): void {
   if (!c.healthCheck) return;
   const probes = healthCheckProbes(c.healthCheck, task.windows);
   if (probes === undefined) {
     task.report.unsupportedField(`${field}.healthCheck.command`, "the health check command is empty or NONE; no probes");
-  } else if (role === "init") {
-    task.report.unsupportedField(`${field}.healthCheck`, "the container runs to completion before the others (an init container), and init containers take no probes");
-  } else {
-    k.livenessProbe = probes.liveness;
-    k.readinessProbe = probes.readiness;
-    if (gatesHealthy) k.startupProbe = probes.gate;
-    else if (role === "sidecar" && probes.startup !== undefined) {
-      // A startup probe would hold back the containers that only wait for this sidecar to START.
-      const delay = c.healthCheck.startPeriod ?? 0;
-      k.livenessProbe = { ...probes.liveness, initialDelaySeconds: delay };
-      k.readinessProbe = { ...probes.readiness, initialDelaySeconds: delay };
-    } else if (probes.startup !== undefined) k.startupProbe = probes.startup;
+    return;
   }
+  if (role === "init") {
+    task.report.unsupportedField(`${field}.healthCheck`, "the container runs to completion before the others (an init container), and init containers take no probes");
+    return;
+  }
+  if (gatesHealthy) k.startupProbe = probes.gate;
+  const delay = c.healthCheck.startPeriod ?? 0;
+  if (workload === "task") {
+    k.readinessProbe = gatesHealthy || delay === 0 ? probes.readiness : { ...probes.readiness, initialDelaySeconds: delay };
+    return;
+  }
+  if (c.essential === false) return;
+  k.livenessProbe = probes.liveness;
+  k.readinessProbe = probes.readiness;
+  if (gatesHealthy) return;
+  if (role === "sidecar" && probes.startup !== undefined) {
+    // A startup probe would hold back the containers that only wait for this sidecar to START.
+    k.livenessProbe = { ...probes.liveness, initialDelaySeconds: delay };
+    k.readinessProbe = { ...probes.readiness, initialDelaySeconds: delay };
+  } else if (probes.startup !== undefined) k.startupProbe = probes.startup;
 }
 
 /** The pod-level fields ECS sets per container: stop timeout, init process, hostname, hosts, DNS, sysctls. */
@@ -692,7 +720,7 @@ function securityContext(c: ContainerDefinition, field: string, ctx: { windows: 
 /**
  * How far a container's ECS restartPolicy (enabled) is honored, by the container's role in the pod; one text for the
  * TaskDefinition, Service and Task statuses, since the template is shared. Tasks map it per container (containerRestart
- * in task-pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
+ * in task/pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
  */
 function restartPolicyReason(role: ContainerMapping["role"]): string {
   if (role === "sidecar") return "the container is a dependsOn START/HEALTHY target, run as a native sidecar, which always restarts: ignoredExitCodes and restartAttemptPeriod do not apply";

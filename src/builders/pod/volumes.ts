@@ -11,6 +11,7 @@ export interface VolumeMount {
   subPath?: string;
 }
 import type { TaskDefinitionSpec, Volume } from "../../api/task-definition.ts";
+import { SpecError } from "../../api/spec-error.ts";
 import { NameAllocator, toDnsSubdomain, uniqueDnsLabels } from "../names.ts";
 import type { Report } from "./report.ts";
 
@@ -198,4 +199,64 @@ function volumeSource(v: Volume, podName: string, field: string, ctx: VolumeCont
   }
   // `host: {}` or no configuration: a Docker-managed volume that lives as long as the task.
   return { emptyDir: {} };
+}
+
+/** A managedEBSVolume of a RunTask or CreateService volumeConfigurations entry (the fields this mapping reads). */
+export interface ManagedEbsVolume {
+  readonly volumeType?: string | undefined;
+  readonly sizeInGiB?: number | undefined;
+  readonly snapshotId?: string | undefined;
+  readonly iops?: number | undefined;
+  readonly throughput?: number | undefined;
+  readonly encrypted?: boolean | undefined;
+  readonly kmsKeyId?: string | undefined;
+  readonly filesystemType?: string | undefined;
+  readonly volumeInitializationRate?: number | undefined;
+  readonly tagSpecifications?: readonly unknown[] | undefined;
+  readonly roleArn?: string | undefined;
+  readonly terminationPolicy?: { readonly deleteOnTermination: boolean } | undefined;
+}
+
+/** ECS's default EBS volume type when volumeType is not set. */
+export const DEFAULT_EBS_VOLUME_TYPE = "gp3";
+
+/**
+ * A managedEBSVolume as a generic ephemeral volume: a PersistentVolumeClaim made from a claim template for each pod
+ * and deleted with it, as ECS creates an EBS volume per task. `sizeInGiB` → the storage request, `volumeType` → the
+ * storage class configured for it (`storageClasses`, else the cluster's default class), `snapshotId` → a VolumeSnapshot
+ * of that name as the data source. IOPS, throughput, encryption and filesystem are the storage class's parameters:
+ * each one set is reported in `notes`, as is a terminationPolicy that keeps the volume (an ephemeral claim never
+ * outlives its pod). Throws SpecError without a size or a snapshot to take it from.
+ */
+export function buildEbsVolume(field: string, ebs: ManagedEbsVolume, storageClasses: Readonly<Record<string, string>>): { source: Omit<V1Volume, "name">; notes: string[] } {
+  const notes: string[] = [];
+  if (ebs.sizeInGiB === undefined && (ebs.snapshotId === undefined || ebs.snapshotId === "")) {
+    throw new SpecError(`${field}.sizeInGiB`, "an EBS volume needs sizeInGiB (or a snapshotId to take its size from)");
+  }
+  const type = ebs.volumeType ?? DEFAULT_EBS_VOLUME_TYPE;
+  const storageClassName = storageClasses[type];
+  if (storageClassName === undefined) notes.push(`${field}.volumeType: no storage class is configured for EBS volume type ${type}; the cluster's default storage class is used`);
+  const byClass = (["iops", "throughput", "encrypted", "kmsKeyId", "filesystemType", "volumeInitializationRate"] as const).filter((k) => ebs[k] !== undefined);
+  for (const k of byClass) notes.push(`${field}.${k}: set by the storage class${storageClassName === undefined ? "" : ` ${storageClassName}`}, not per volume`);
+  if ((ebs.tagSpecifications ?? []).length > 0) notes.push(`${field}.tagSpecifications: volume tags are set by the storage class's CSI driver, not per volume`);
+  if (ebs.roleArn !== undefined) notes.push(`${field}.roleArn: the CSI driver's own identity manages the volume`);
+  if (ebs.terminationPolicy?.deleteOnTermination === false) notes.push(`${field}.terminationPolicy.deleteOnTermination: false is not honoured: the volume is deleted with the task's pod`);
+  // With a snapshot and no size, the claim asks for 1Gi: CSI drivers restore the snapshot at its own size when larger.
+  const storage = `${ebs.sizeInGiB ?? 1}Gi`;
+  const snapshot = ebs.snapshotId === undefined || ebs.snapshotId === "" ? undefined : toDnsSubdomain(ebs.snapshotId, 253);
+  return {
+    source: {
+      ephemeral: {
+        volumeClaimTemplate: {
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage } },
+            ...(storageClassName === undefined ? {} : { storageClassName }),
+            ...(snapshot === undefined ? {} : { dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: snapshot } }),
+          },
+        },
+      },
+    },
+    notes,
+  };
 }

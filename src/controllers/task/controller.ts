@@ -40,6 +40,10 @@ export interface TaskControllerOptions {
   binpackSchedulerName?: string | null;
   /** How often tasks that are starting or stopping are looked at again, as a safety net for missed events. */
   recheckMs?: number;
+  /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations (gp3 → "ebs-gp3" ...). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   workers?: number;
 }
 
@@ -84,6 +88,8 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     ttlSecondsAfterStopped: opts.ttlSecondsAfterStopped ?? TASK_DEFAULTS.ttlSecondsAfterStopped,
     recheckMs: opts.recheckMs ?? 30_000,
     ...(opts.binpackSchedulerName === undefined ? {} : { binpackSchedulerName: opts.binpackSchedulerName }),
+    ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
   };
   const written: WrittenStatuses = new Map();
 

@@ -58,6 +58,10 @@ export interface TaskPlanOptions {
   readonly binpackSchedulerName?: string | null | undefined;
   /** How often tasks that are starting or stopping are looked at again, as a safety net for missed events. */
   readonly recheckMs: number;
+  /** false: task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  readonly podLevelResources?: boolean | undefined;
+  /** The storage class for each EBS volume type of volumeConfigurations. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface PlannedCreate {
@@ -165,6 +169,8 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
         ...(resolved.taskDefinition.spec.tags === undefined ? {} : { taskDefinitionTags: resolved.taskDefinition.spec.tags }),
         ...(task.metadata.labels?.[SCHEDULED_TASK_LABEL] === undefined ? {} : { scheduledTask: task.metadata.labels[SCHEDULED_TASK_LABEL] }),
         ...(options.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: options.binpackSchedulerName } }),
+        ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
+        ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
       });
     }
     instances.push(

@@ -57,10 +57,16 @@ export const REFUSALS: Refusal[] = [
     message: "should match '^[a-zA-Z0-9_-]{1,255}$'",
   },
   {
-    name: "memoryReservation does not exceed memory",
+    name: "memory is greater than memoryReservation (ECS: \"If you specify both, memory must be greater than memoryReservation.\")",
     manifest: aTaskDefinition({ containerDefinitions: [c("app", { memory: 256, memoryReservation: 512 })] }),
     path: "spec.containerDefinitions[0].memoryReservation",
-    message: "memoryReservation must not exceed memory",
+    message: "memory must be greater than memoryReservation",
+  },
+  {
+    name: "memory equal to memoryReservation is refused too (greater, not equal)",
+    manifest: aTaskDefinition({ containerDefinitions: [c("app", { memory: 256, memoryReservation: 256 })] }),
+    path: "spec.containerDefinitions[0].memoryReservation",
+    message: "memory must be greater than memoryReservation",
   },
   {
     name: "without task memory every container sets memory or memoryReservation",
@@ -297,7 +303,13 @@ export const REFUSALS: Refusal[] = [
     name: "Windows on FARGATE needs 1 vCPU",
     manifest: aFargateTaskDefinition("512", "1024", { runtimePlatform: { operatingSystemFamily: "WINDOWS_SERVER_2022_CORE" } }),
     path: "spec.cpu",
-    message: "spec.cpu: Windows tasks on FARGATE need at least 1 vCPU (1024)",
+    message: "spec.cpu: Windows tasks on FARGATE take 1, 2 or 4 vCPU (1024, 2048 or 4096)",
+  },
+  {
+    name: "Windows on FARGATE takes 1, 2 or 4 vCPU only: 8 vCPU is refused",
+    manifest: aFargateTaskDefinition("8192", "16384", { runtimePlatform: { operatingSystemFamily: "WINDOWS_SERVER_2022_CORE" } }),
+    path: "spec.cpu",
+    message: "spec.cpu: Windows tasks on FARGATE take 1, 2 or 4 vCPU (1024, 2048 or 4096)",
   },
   {
     name: "FARGATE needs awsvpc",
@@ -702,6 +714,18 @@ export const REFUSALS: Refusal[] = [
     manifest: aTask({ overrides: { containerOverrides: [{ name: "app", command: ["a"] }, { name: "app", command: ["b"] }] } }),
     path: "spec.overrides",
     message: "spec.overrides.containerOverrides: each container may be overridden once",
+  },
+  {
+    name: "launchType FARGATE refuses placement constraints (ECS: not supported for tasks on Fargate)",
+    manifest: aTask({ launchType: "FARGATE", placementConstraints: [{ type: "distinctInstance" }] }),
+    path: "spec.placementConstraints",
+    message: "spec.placementConstraints: FARGATE tasks take no placement constraints",
+  },
+  {
+    name: "launchType FARGATE refuses placement strategies",
+    manifest: aTask({ launchType: "FARGATE", placementStrategy: [{ type: "spread", field: "instanceId" }] }),
+    path: "spec.placementStrategy",
+    message: "spec.placementStrategy: FARGATE tasks take no placement strategy",
   },
   {
     name: "a stopped task does not run again",

@@ -294,13 +294,14 @@ describe("Fargate semantics of the pods of a FARGATE-type provider (podTemplateC
     throw new Error("expected a SpecError");
   };
 
-  it("one container gets the whole task size, requests = limits", () => {
+  it("the pod gets the whole task size, requests = limits (pod-level resources)", () => {
     const spec = render(builtIn("FARGATE"), fargateTask()).template.spec;
-    expect(spec.containers[0]?.resources).toEqual({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1024Mi" } });
+    expect(spec.resources).toEqual({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1024Mi" } });
   });
-  it("a memoryReservation below memory still gives requests = limits (the pod is sized exactly)", () => {
+  it("a memoryReservation below memory: the pod is still sized exactly; the container's reservation is soft inside it", () => {
     const spec = render(builtIn("FARGATE"), fargateTask({}, { memory: 768, memoryReservation: 256 })).template.spec;
-    expect(spec.containers[0]?.resources?.requests).toEqual(spec.containers[0]?.resources?.limits);
+    expect(spec.resources?.requests).toEqual(spec.resources?.limits);
+    expect(spec.containers[0]?.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "768Mi" } });
   });
   it("the same task on an EC2 provider keeps the soft reservation as the request", () => {
     const spec = render(providerOf(aProvider("od")), fargateTask({}, { memory: 768, memoryReservation: 256 })).template.spec;

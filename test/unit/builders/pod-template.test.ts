@@ -18,6 +18,9 @@ type Container = ContainerDefinition;
 const CTX: PodTemplateContext = { namespace: "shop", family: "web", revision: 3 };
 const onEc2 = CTX;
 const onFargate: PodTemplateContext = { ...CTX, capacityProviderType: "FARGATE" };
+const splitSizes: PodTemplateContext = { ...CTX, podLevelResources: false };
+const splitOnFargate: PodTemplateContext = { ...onFargate, podLevelResources: false };
+const asStandaloneTask: PodTemplateContext = { ...CTX, workload: "task" };
 const inRegion = (region: string): PodTemplateContext => ({ ...CTX, region });
 
 function aContainer(name: string, fields: Partial<Container> = {}): Container {
@@ -179,8 +182,9 @@ const TASK_ROWS = named([
     },
   },
   {
-    name: 'cpu "1 vCPU" with containers of 256 and none → limits 250m and 750m (the task size bounds the pod)',
+    name: 'fallback (--pod-level-resources=false): cpu "1 vCPU" with containers of 256 and none → limits 250m and 750m (the task size bounds the pod)',
     td: aTaskDefinition({ cpu: "1 vCPU" }, aContainer("app", { cpu: 256 }), aContainer("worker")),
+    ctx: splitSizes,
     check: (r) => {
       expect(containerOf(r, "app").resources?.limits?.cpu).toBe("250m");
       expect(containerOf(r, "app").resources?.requests?.cpu).toBe("250m");
@@ -188,26 +192,92 @@ const TASK_ROWS = named([
     },
   },
   {
-    name: 'memory "2 GB" with containers of 512 MiB and none → limits 512Mi and 1536Mi',
+    name: 'fallback (--pod-level-resources=false): memory "2 GB" with containers of 512 MiB and none → limits 512Mi and 1536Mi',
     td: aTaskDefinition({ memory: "2 GB" }, aContainer("app", { memory: 512 }), aContainer("worker", { memory: undefined })),
+    ctx: splitSizes,
     check: (r) => {
       expect(containerOf(r, "app").resources?.limits?.memory).toBe("512Mi");
       expect(containerOf(r, "worker").resources?.limits?.memory).toBe("1536Mi");
     },
   },
   {
-    name: "memory: what every container's own value leaves over goes to the first essential container",
+    name: "fallback (--pod-level-resources=false): memory: what every container's own value leaves over goes to the first essential container",
     td: aTaskDefinition({ memory: "1024" }, aContainer("sidecar", { memory: 256, essential: false }), aContainer("app", { memory: 512 })),
+    ctx: splitSizes,
     check: (r) => {
       expect(containerOf(r, "app").resources?.limits?.memory).toBe("768Mi");
       expect(containerOf(r, "sidecar").resources?.limits?.memory).toBe("256Mi");
     },
   },
   {
-    name: "memory: memoryReservation on EC2 with a task memory → request, limit from the split",
+    name: "fallback (--pod-level-resources=false): memory: memoryReservation on EC2 with a task memory → request, limit from the split",
     td: aTaskDefinition({ memory: "1024" }, aContainer("app", { memory: undefined, memoryReservation: 128 })),
+    ctx: splitSizes,
     check: (r) => {
       expect(containerOf(r).resources).toEqual({ requests: { memory: "128Mi" }, limits: { memory: "1024Mi" } });
+      expect(r.template.spec.resources).toBeUndefined();
+    },
+  },
+  // ECS (developer guide, "Best practices for Amazon ECS task sizes"): "In your task definition, you can configure
+  // resource reservations and limits. [...] A limit is the maximum amount of CPU units or memory that your container
+  // or task can use." The task size is the task's limit: pod-level resources.
+  {
+    name: 'task size 1 vCPU / 2 GB → the pod\'s resources (requests = limits = 1 CPU, 2048Mi): the task\'s boundary',
+    td: aTaskDefinition({ cpu: "1 vCPU", memory: "2 GB" }, aContainer("app", { cpu: undefined, memory: undefined }), aContainer("sidecar", { cpu: undefined, memory: undefined, essential: false })),
+    check: (r) => {
+      expect(r.template.spec.resources).toEqual({ requests: { cpu: "1", memory: "2048Mi" }, limits: { cpu: "1", memory: "2048Mi" } });
+      expect(containerOf(r, "app").resources).toBeUndefined();
+      expect(containerOf(r, "sidecar").resources).toBeUndefined();
+    },
+  },
+  {
+    name: "task size: container cpu 256 → a request only (a share inside the task, no limit of its own)",
+    td: aTaskDefinition({ cpu: "1024", memory: "2048" }, aContainer("app", { cpu: 256, memory: undefined })),
+    check: (r) => {
+      expect(containerOf(r).resources).toEqual({ requests: { cpu: "250m" } });
+    },
+  },
+  {
+    name: "task size: a sidecar's memoryReservation 128 → a request (soft), never a limit; the app's memory 512 → a hard limit",
+    td: aTaskDefinition(
+      { cpu: "1024", memory: "2048" },
+      aContainer("app", { memory: 512 }),
+      aContainer("sidecar", { memory: undefined, memoryReservation: 128, essential: false }),
+    ),
+    check: (r) => {
+      expect(containerOf(r, "sidecar").resources).toEqual({ requests: { memory: "128Mi" } });
+      expect(containerOf(r, "app").resources).toEqual({ requests: { memory: "512Mi" }, limits: { memory: "512Mi" } });
+    },
+  },
+  {
+    name: "task size: memory 1024 with memoryReservation 256 → request 256Mi, limit 1024Mi",
+    td: aTaskDefinition({ cpu: "1024", memory: "2048" }, aContainer("app", { memory: 1024, memoryReservation: 256 })),
+    check: (r) => {
+      expect(containerOf(r).resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "1024Mi" } });
+    },
+  },
+  {
+    name: "task size with only memory (EC2) → the pod's memory only",
+    td: aTaskDefinition({ memory: "1024" }, aContainer("app", { memory: undefined, memoryReservation: 128 })),
+    check: (r) => {
+      expect(r.template.spec.resources).toEqual({ requests: { memory: "1024Mi" }, limits: { memory: "1024Mi" } });
+      expect(containerOf(r).resources).toEqual({ requests: { memory: "128Mi" } });
+    },
+  },
+  {
+    name: "no task size (EC2): each container sized by its own values, no pod-level resources",
+    td: aTaskDefinition({}, aContainer("app", { cpu: 256, memory: 512 })),
+    check: (r) => {
+      expect(r.template.spec.resources).toBeUndefined();
+      expect(containerOf(r).resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
+    },
+  },
+  {
+    name: "task size with ephemeralStorage: the storage stays on the first essential container (pods take only cpu and memory)",
+    td: aTaskDefinition({ cpu: "1024", memory: "2048", ephemeralStorage: { sizeInGiB: 30 } }, aContainer("app", { memory: undefined })),
+    check: (r) => {
+      expect(containerOf(r).resources).toEqual({ requests: { "ephemeral-storage": "30Gi" }, limits: { "ephemeral-storage": "30Gi" } });
+      expect(r.template.spec.resources?.limits).toEqual({ cpu: "1", memory: "2048Mi" });
     },
   },
   {
@@ -1076,6 +1146,69 @@ const CONTAINER_ROWS = named([
       expect(containerOf(r).startupProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 9 });
     },
   },
+  // ECS (API reference, HealthCheck): "The container health check status of nonessential containers do not have an
+  // effect on the health status of a task. [...] If a task is run manually, and not as part of a service, the task
+  // will continue its lifecycle regardless of its health status. For tasks that are part of a service, if the task
+  // reports as unhealthy then the task will be stopped and the service scheduler will replace it."
+  {
+    name: "service task: a non-essential sidecar's healthCheck → no probes (it never takes the task out of traffic nor restarts it)",
+    td: aTaskDefinition({}, aContainer("app"), aContainer("metrics", { essential: false, healthCheck: { command: ["CMD", "false"], startPeriod: 30 } })),
+    check: (r) => {
+      const metrics = containerOf(r, "metrics");
+      expect(metrics.livenessProbe).toBeUndefined();
+      expect(metrics.readinessProbe).toBeUndefined();
+      expect(metrics.startupProbe).toBeUndefined();
+    },
+  },
+  {
+    name: "service task: an essential container's healthCheck → liveness (UNHEALTHY is replaced) and readiness (traffic)",
+    td: aTaskDefinition({}, aContainer("app", { healthCheck: { command: ["CMD", "true"] } })),
+    check: (r) => {
+      expect(containerOf(r).livenessProbe).toBeDefined();
+      expect(containerOf(r).readinessProbe).toBeDefined();
+    },
+  },
+  {
+    name: "standalone task (RunTask): healthCheck → readiness only, so a failing check is reported and never kills the task",
+    td: aTaskDefinition({}, aContainer("app", { healthCheck: { command: ["CMD", "true"], interval: 10, retries: 2 } })),
+    ctx: asStandaloneTask,
+    check: (r) => {
+      expect(containerOf(r).livenessProbe).toBeUndefined();
+      expect(containerOf(r).startupProbe).toBeUndefined();
+      expect(containerOf(r).readinessProbe).toEqual({ exec: { command: ["true"] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 });
+    },
+  },
+  {
+    name: "standalone task: startPeriod 60 → readiness initialDelaySeconds 60, no startup probe (a startup probe would kill the container)",
+    td: aTaskDefinition({}, aContainer("app", { healthCheck: { command: ["CMD", "true"], startPeriod: 60 } })),
+    ctx: asStandaloneTask,
+    check: (r) => {
+      expect(containerOf(r).startupProbe).toBeUndefined();
+      expect(containerOf(r).readinessProbe?.initialDelaySeconds).toBe(60);
+    },
+  },
+  {
+    name: "standalone task: a non-essential container's healthCheck → readiness (its health is reported per container)",
+    td: aTaskDefinition({}, aContainer("app"), aContainer("metrics", { essential: false, healthCheck: { command: ["CMD", "true"] } })),
+    ctx: asStandaloneTask,
+    check: (r) => {
+      expect(containerOf(r, "metrics").readinessProbe).toBeDefined();
+      expect(containerOf(r, "metrics").livenessProbe).toBeUndefined();
+    },
+  },
+  {
+    name: "standalone task: a container others wait on to be HEALTHY keeps its startup probe (the dependsOn gate)",
+    td: aTaskDefinition(
+      {},
+      aContainer("app", { dependsOn: [{ containerName: "db", condition: "HEALTHY" }] }),
+      aContainer("db", { essential: false, healthCheck: { command: ["CMD", "pg_isready"], interval: 10, retries: 3 } }),
+    ),
+    ctx: asStandaloneTask,
+    check: (r) => {
+      expect(containerOf(r, "db").startupProbe).toEqual({ exec: { command: ["pg_isready"] }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+      expect(containerOf(r, "db").livenessProbe).toBeUndefined();
+    },
+  },
   {
     name: "healthCheck startPeriod on a sidecar others wait on to START → initialDelaySeconds (a startup probe would hold them back)",
     td: aTaskDefinition(
@@ -1173,20 +1306,30 @@ const CONTAINER_ROWS = named([
 
 const FARGATE_ROWS = named([
   {
-    name: "FARGATE sizing 1 vCPU / 2 GB: requests = limits; a container of 256 units / 512 MiB keeps them, the other gets the rest",
+    name: "fallback (--pod-level-resources=false): FARGATE sizing 1 vCPU / 2 GB: requests = limits; a container of 256 units / 512 MiB keeps them, the other gets the rest",
     td: aFargateTask("1 vCPU", "2 GB", aContainer("app", { memory: undefined }), aContainer("xray", { cpu: 256, memory: 512, essential: false })),
-    ctx: onFargate,
+    ctx: splitOnFargate,
     check: (r) => {
       expect(containerOf(r, "app").resources).toEqual({ requests: { cpu: "750m", memory: "1536Mi" }, limits: { cpu: "750m", memory: "1536Mi" } });
       expect(containerOf(r, "xray").resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "250m", memory: "512Mi" } });
     },
   },
   {
-    name: "FARGATE sizing: two containers without values share the remainder; rounding leftovers go to the essential container",
+    name: "fallback (--pod-level-resources=false): FARGATE sizing: two containers without values share the remainder; rounding leftovers go to the essential container",
     td: aFargateTask("256", "512", aContainer("side", { memory: undefined, essential: false }), aContainer("app", { memory: undefined }), aContainer("third", { memory: undefined, essential: false })),
-    ctx: onFargate,
+    ctx: splitOnFargate,
     check: (r) => {
       expect(all(r).map((c) => c.resources?.limits?.memory)).toEqual(["170Mi", "172Mi", "170Mi"]);
+    },
+  },
+  {
+    name: "FARGATE 1 vCPU / 2 GB: the pod is sized exactly to the task (pod requests = limits); the xray sidecar's 256 units / 512 MiB are its share and hard limit inside it",
+    td: aFargateTask("1 vCPU", "2 GB", aContainer("app", { memory: undefined }), aContainer("xray", { cpu: 256, memory: 512, essential: false })),
+    ctx: onFargate,
+    check: (r) => {
+      expect(r.template.spec.resources).toEqual({ requests: { cpu: "1", memory: "2048Mi" }, limits: { cpu: "1", memory: "2048Mi" } });
+      expect(containerOf(r, "app").resources).toBeUndefined();
+      expect(containerOf(r, "xray").resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi" } });
     },
   },
   {

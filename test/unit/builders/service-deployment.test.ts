@@ -80,12 +80,12 @@ describe("buildServiceDeployment", () => {
     expect(t.metadata.annotations).toMatchObject({ "ecs.operator.dev/started-by": "ecs-svc/web", [DEPLOYMENT_ID_ANNOTATION]: id });
   });
 
-  it("FARGATE provider: Fargate node selector and toleration, requests = limits", () => {
+  it("FARGATE provider: Fargate node selector and toleration, the pod sized exactly to the task (pod-level requests = limits)", () => {
     const s = build({}, { provider: FARGATE }).spec.template.spec;
     expect(s.nodeSelector).toEqual({ "eks.amazonaws.com/compute-type": "fargate" });
     expect(s.tolerations).toContainEqual({ key: "eks.amazonaws.com/compute-type", operator: "Equal", value: "fargate", effect: "NoSchedule" });
-    const c = s.containers[0];
-    expect(c?.resources.requests).toEqual(c?.resources.limits);
+    expect(s.resources?.requests).toBeDefined();
+    expect(s.resources?.requests).toEqual(s.resources?.limits);
   });
 
   it("FARGATE_SPOT provider pointed at a spot pool by its CapacityProvider tolerates spot", () => {

@@ -133,15 +133,33 @@ describe("buildTaskPod", () => {
     expect(r.serviceAccount).toMatchObject({ name: "migrator", namespace: "jobs", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/migrator" } });
   });
 
-  it("FARGATE: requests == limits, the Fargate selector and toleration, and the pod lands only on the serverless pool", () => {
+  it("FARGATE: the pod sized exactly to the task (pod-level requests == limits), the Fargate selector and toleration, and the pod lands only on the serverless pool", () => {
     const td = aTaskDefinition({ cpu: "512", memory: "1024", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" }, aContainer("app", { memory: undefined }));
     const { pod } = aTaskPod({ launchType: "FARGATE" }, td, { provider: builtIn("FARGATE") });
-    const app = containerOf(pod, "app");
-    expect(app.resources?.requests).toEqual(app.resources?.limits);
-    expect(app.resources?.limits).toMatchObject({ cpu: "500m", memory: "1024Mi" });
+    expect(pod.spec?.resources).toEqual({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { cpu: "500m", memory: "1024Mi" } });
+    expect(containerOf(pod, "app").resources).toBeUndefined();
     expect(pod.spec?.nodeSelector).toEqual({ "eks.amazonaws.com/compute-type": "fargate" });
     const pools = new Set(TEST_NODES.filter((n) => admits(schedulingFor(builtIn("FARGATE")), buildNode(n))).map((n) => n.pool));
     expect([...pools]).toEqual(["serverless"]);
+  });
+
+  it("FARGATE with --pod-level-resources=false: the task size split into the containers (requests == limits), no pod-level resources", () => {
+    const td = aTaskDefinition({ cpu: "512", memory: "1024", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc" }, aContainer("app", { memory: undefined }));
+    const { pod } = aTaskPod({ launchType: "FARGATE" }, td, { provider: builtIn("FARGATE"), podLevelResources: false });
+    const app = containerOf(pod, "app");
+    expect(pod.spec?.resources).toBeUndefined();
+    expect(app.resources?.requests).toEqual(app.resources?.limits);
+    expect(app.resources?.limits).toMatchObject({ cpu: "500m", memory: "1024Mi" });
+  });
+
+  // ECS (API reference, HealthCheck): "If a task is run manually, and not as part of a service, the task will
+  // continue its lifecycle regardless of its health status."
+  it("a RunTask pod's healthCheck becomes a readiness probe only: health is reported, no probe ever kills the batch job", () => {
+    const td = aTaskDefinition({}, aContainer("app", { healthCheck: { command: ["CMD-SHELL", "exit 1"], startPeriod: 10 } }));
+    const app = containerOf(aTaskPod({}, td).pod, "app");
+    expect(app.readinessProbe?.exec?.command).toEqual(["/bin/sh", "-c", "exit 1"]);
+    expect(app.livenessProbe).toBeUndefined();
+    expect(app.startupProbe).toBeUndefined();
   });
 
   it("FARGATE: a task size Fargate refuses throws SpecError (the Task becomes Stalled)", () => {
@@ -174,11 +192,100 @@ describe("buildTaskPod", () => {
     expect(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchExpressions?.[0]).toMatchObject({ values: ["us-east-1b"] });
   });
 
-  it("placementStrategy spread by zone → a topology spread over this Task's pods", () => {
+  // ECS (task groups): "All tasks with the same task group name are considered as a set when performing spread placement."
+  it("placementStrategy spread by zone → a topology spread over the pods of the task group (family:batch), across Task objects", () => {
     const { pod } = aTaskPod({ placementStrategy: [{ type: "spread", field: "attribute:ecs.availability-zone" }] });
     expect(pod.spec?.topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "ecs.operator.dev/task": "nightly" } }, nodeTaintsPolicy: "Honor" },
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "ecs.operator.dev/group": "family.batch" } }, nodeTaintsPolicy: "Honor" },
     ]);
+  });
+
+  it("distinctInstance → required anti-affinity against every pod of the task group (group nightly-jobs), not only this Task's", () => {
+    const { pod } = aTaskPod({ group: "nightly-jobs", placementConstraints: [{ type: "distinctInstance" }] });
+    const terms = pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    expect(terms.map((t) => t.labelSelector?.matchLabels)).toEqual([{ "ecs.operator.dev/group": "nightly-jobs" }]);
+    expect(pod.metadata.labels["ecs.operator.dev/group"]).toBe("nightly-jobs");
+  });
+
+  // ECS (RunTask placementConstraints): "You can specify up to 10 constraints for each task (including constraints in
+  // the task definition and those specified at runtime)."
+  it("more than 10 placement constraints counting the task definition's and the task's → SpecError naming spec.placementConstraints", () => {
+    const memberOf = (i: number) => ({ type: "memberOf" as const, expression: `attribute:ecs.instance-type == t${i}.large` });
+    const td = aTaskDefinition({ placementConstraints: Array.from({ length: 6 }, (_, i) => memberOf(i)) });
+    expect(() => aTaskPod({ placementConstraints: Array.from({ length: 5 }, (_, i) => memberOf(10 + i)) }, td)).toThrow(/spec\.placementConstraints: the task definition has 6 placement constraints and the task 5: at most 10 in all/);
+    expect(() => aTaskPod({ placementConstraints: Array.from({ length: 4 }, (_, i) => memberOf(10 + i)) }, td)).not.toThrow();
+  });
+
+  it.each<[string, Partial<RunTaskInput>, RegExp]>([
+    ["placement constraints", { placementConstraints: [{ type: "distinctInstance" }] }, /spec\.placementConstraints: FARGATE tasks take no placement constraints/],
+    ["a placement strategy", { placementStrategy: [{ type: "spread", field: "instanceId" }] }, /spec\.placementStrategy: FARGATE tasks take no placement strategy/],
+  ])("a task on a FARGATE provider (here through a capacity provider strategy) with %s → SpecError", (_n, spec, message) => {
+    const td = aTaskDefinition({ cpu: "256", memory: "512" }, aContainer("app", { memory: undefined }));
+    expect(() => aTaskPod(spec, td, { provider: builtIn("FARGATE") })).toThrow(message);
+  });
+
+  // ECS (RunTask volumeConfigurations): "The details of the volume that was configuredAtLaunch. You can configure the
+  // size, volumeType, IOPS, throughput, snapshot and encryption in TaskManagedEBSVolumeConfiguration."
+  describe("volumeConfigurations → a generic ephemeral volume per task", () => {
+    const withLaunchVolume = aTaskDefinition(
+      { volumes: [{ name: "data", configuredAtLaunch: true }] },
+      aContainer("app", { mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] }),
+    );
+    const volumeOf = (pod: V1Pod) => pod.spec?.volumes?.find((v) => v.name === "data");
+
+    it("managedEBSVolume gp3 20 GiB from a snapshot → a claim template of 20Gi, the storage class configured for gp3, the snapshot as data source", () => {
+      const { pod, notes } = aTaskPod(
+        { volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "gp3", sizeInGiB: 20, snapshotId: "snap-0123abcd" } }] },
+        withLaunchVolume,
+        { ebsStorageClasses: { gp3: "ebs-gp3" } },
+      );
+      expect(volumeOf(pod)).toEqual({
+        name: "data",
+        ephemeral: {
+          volumeClaimTemplate: {
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: "20Gi" } },
+              storageClassName: "ebs-gp3",
+              dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "snap-0123abcd" },
+            },
+          },
+        },
+      });
+      expect(notes).toEqual([]);
+    });
+
+    it("a volume type without a configured class → the default storage class, said in the notes; iops/throughput/encryption named as the class's", () => {
+      const { pod, notes } = aTaskPod({ volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "io2", sizeInGiB: 8, iops: 3000, encrypted: true } }] }, withLaunchVolume);
+      expect(volumeOf(pod)?.ephemeral?.volumeClaimTemplate?.spec.storageClassName).toBeUndefined();
+      expect(notes).toEqual([
+        "spec.volumeConfigurations[0].managedEBSVolume.volumeType: no storage class is configured for EBS volume type io2; the cluster's default storage class is used",
+        "spec.volumeConfigurations[0].managedEBSVolume.iops: set by the storage class, not per volume",
+        "spec.volumeConfigurations[0].managedEBSVolume.encrypted: set by the storage class, not per volume",
+      ]);
+    });
+
+    it("deleteOnTermination false is named: an ephemeral claim is deleted with the pod", () => {
+      const { notes } = aTaskPod({ volumeConfigurations: [{ name: "data", managedEBSVolume: { sizeInGiB: 8, terminationPolicy: { deleteOnTermination: false } } }] }, withLaunchVolume, { ebsStorageClasses: { gp3: "ebs-gp3" } });
+      expect(notes).toEqual(["spec.volumeConfigurations[0].managedEBSVolume.terminationPolicy.deleteOnTermination: false is not honoured: the volume is deleted with the task's pod"]);
+    });
+
+    it("without volumeConfigurations the configuredAtLaunch volume stays an emptyDir", () => {
+      expect(volumeOf(aTaskPod({}, withLaunchVolume).pod)).toEqual({ name: "data", emptyDir: {} });
+    });
+
+    it.each<[string, Partial<RunTaskInput>, RegExp]>([
+      ["a volume the task definition does not configure at launch", { volumeConfigurations: [{ name: "logs", managedEBSVolume: { sizeInGiB: 8 } }] }, /spec\.volumeConfigurations\[0\]\.name: the task definition has no volume "logs" with configuredAtLaunch: true/],
+      ["no size and no snapshot", { volumeConfigurations: [{ name: "data", managedEBSVolume: { volumeType: "gp3" } }] }, /spec\.volumeConfigurations\[0\]\.managedEBSVolume\.sizeInGiB: an EBS volume needs sizeInGiB/],
+    ])("%s → SpecError naming the field", (_n, spec, message) => {
+      expect(() => aTaskPod(spec, withLaunchVolume)).toThrow(message);
+    });
+  });
+
+  it("accepted RunTask fields with no counterpart are named in the notes, never dropped silently", () => {
+    const { notes } = aTaskPod({ networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } }, platformVersion: "1.4.0", enableExecuteCommand: true, clientToken: "abc" });
+    expect(notes.map((n) => n.slice(0, n.indexOf(":")))).toEqual(["spec.networkConfiguration", "spec.platformVersion", "spec.enableExecuteCommand", "spec.clientToken"]);
+    expect(aTaskPod({}).notes).toEqual([]);
   });
 
   it("a memberOf expression that does not parse throws SpecError naming the field", () => {

@@ -103,6 +103,22 @@ describe("computeTaskInstance: lifecycle as the pod moves", () => {
 });
 
 describe("computeTaskInstance: stop codes and reasons in ECS wording", () => {
+  // ECS (developer guide, task definition parameters, essential): "If the essential parameter of a container is
+  // marked as false, then its failure does not affect the rest of the containers in a task."
+  it.each<[string, Partial<TaskInstanceInput>]>([
+    ["a non-essential container exits 1 → no stop code, the task stays RUNNING", { pod: aPod({ containers: { app: "running", "log-router": "exit:1" } }) }],
+    ["a non-essential container exits 0 → no stop code", { pod: aPod({ containers: { app: "running", "log-router": "exit:0" } }) }],
+    [
+      "a crash-looping non-essential native sidecar → no stop code (only essential containers fail a task)",
+      { pod: aPod({ containers: { app: "running" }, init: { envoy: "crashloop:1" }, mappings: [essential("app"), nonEssential("envoy", { role: "sidecar" })] }) },
+    ],
+    ["a non-essential container fails its health check → no stop code", { pod: aPod({ probes: ["log-router"], containers: { app: "running", "log-router": "unready" } }) }],
+  ])("%s", (_n, input) => {
+    const t = instance(input);
+    expect(t.stopCode).toBeUndefined();
+    expect(t).toMatchObject({ lastStatus: "RUNNING", desiredStatus: "RUNNING" });
+  });
+
   it.each<[string, Partial<TaskInstanceInput>, Partial<TaskInstanceStatus>]>([
     ["an essential container exits 1 → EssentialContainerExited", { pod: aPod({ containers: { app: "exit:1", "log-router": "running" } }) }, { stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited", desiredStatus: "STOPPED", executionStoppedAt: "2026-11-22T09:59:30Z" }],
     ["an essential container exits 0 → EssentialContainerExited too (ECS stops the task whatever the code)", { pod: aPod({ containers: { app: "exit:0", "log-router": "running" } }) }, { stopCode: "EssentialContainerExited" }],

@@ -10,6 +10,8 @@ import {
   parseBindAddress,
   parseBinpackSchedulerName,
   parseClusterDomain,
+  parsePodLevelResources,
+  parseEbsStorageClasses,
   parseStoppedTaskRetention,
 } from "../../../src/cli/run.ts";
 
@@ -87,10 +89,33 @@ describe("controller flags", () => {
     expect(() => parseClusterDomain(text)).toThrow(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
   });
 
+  it.each<[string | undefined, boolean | undefined]>([
+    [undefined, undefined],
+    ["true", true],
+    ["false", false],
+  ])("--pod-level-resources %j → %j (absent: the default, pod-level resources on)", (text, expected) => {
+    expect(parsePodLevelResources(text)).toBe(expected);
+  });
+
+  it("--ebs-storage-classes gp3=ebs-gp3,io2=fast → a class per EBS volume type; absent or empty: none", () => {
+    expect(parseEbsStorageClasses("gp3=ebs-gp3,io2=fast")).toEqual({ gp3: "ebs-gp3", io2: "fast" });
+    expect(parseEbsStorageClasses(undefined)).toBeUndefined();
+    expect(parseEbsStorageClasses("")).toBeUndefined();
+  });
+
+  it.each(["gp3", "gp3=Bad_Class", "=x"])("--ebs-storage-classes %j is refused, naming the flag", (text) => {
+    expect(() => parseEbsStorageClasses(text)).toThrow(`run: --ebs-storage-classes "${text}"`);
+  });
+
+  it.each(["", "no", "False"])("--pod-level-resources %j is refused, naming the flag", (text) => {
+    expect(() => parsePodLevelResources(text)).toThrow(`run: --pod-level-resources "${text}" is not true or false`);
+  });
+
   it.each([
     ["--binpack-scheduler-name", "Bad_Name"],
     ["--stopped-task-retention", "soon"],
     ["--cluster-domain", "Cluster.Local"],
+    ["--pod-level-resources", "no"],
     ["--revision-history-limit", "0"],
   ])("ecs-operator run %s %s exits 1 before connecting, the error naming the flag", async (flag, value) => {
     const res = await cli("run", flag, value);

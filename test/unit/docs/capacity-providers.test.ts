@@ -76,8 +76,9 @@ describe("docs/capacity-providers.md presets", () => {
     expect(pod.spec.nodeSelector).toEqual(want.nodeSelector);
     expect(pod.spec.tolerations).toEqual(want.tolerations);
     if (want.labels) expect(pod.labels).toMatchObject(want.labels);
-    const resources = pod.spec.containers[0]?.resources;
-    if (want.exact) expect(resources).toEqual(EXACT);
-    else expect(resources?.requests).toEqual(EXACT.requests);
+    // The task size is the pod's resources (requests = limits) on every pool, Fargate-type or not.
+    expect(pod.spec.resources).toEqual(EXACT);
+    const container = pod.spec.containers[0]?.resources;
+    if (want.exact) expect(container?.limits?.cpu).toBeUndefined();
   });
 });
