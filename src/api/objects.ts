@@ -1,6 +1,6 @@
 // The objects of the six kinds as controllers read them from the API server. Cluster, Service and Task carry an
 // Ecs prefix in TypeScript so they do not read like their Kubernetes namesakes (`buildDeployment(svc: EcsService)`).
-import type { V1ObjectMeta } from "@kubernetes/client-node";
+import type { ObjectMeta } from "../runtime/resources.ts";
 import type { CapacityProviderSpec, CapacityProviderStatus } from "./capacity-provider.ts";
 import type { ClusterSpec, ClusterStatus } from "./cluster.ts";
 import type { API_GROUP_VERSION } from "./common.ts";
@@ -12,7 +12,7 @@ import type { TaskSpec, TaskStatus } from "./task.ts";
 interface ApiObject<K extends string, Spec, Status> {
   apiVersion: typeof API_GROUP_VERSION;
   kind: K;
-  metadata: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: Spec;
   status?: Status;
 }

@@ -40,7 +40,7 @@ export class CapacityContext {
   }
 
   providerObjects(): CapacityProvider[] {
-    return this.capacityProviders.list() as unknown as CapacityProvider[];
+    return this.capacityProviders.list();
   }
 
   /**

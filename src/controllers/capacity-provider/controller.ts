@@ -6,7 +6,6 @@
 import { CAPACITY_PROVIDER_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
-import type { CapacityProvider } from "../../api/objects.ts";
 import { computeCapacityProviderStatus } from "../../builders/capacity/provider-status.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -63,8 +62,8 @@ export interface RollupPlan<S> {
 /** Pure: the status, and whether to write it now or when the minimum interval ends. */
 export function planCapacityProviderStatus(observed: ObservedCapacityProvider, now: Date, options: { minStatusIntervalMs: number; maxInstances?: number | undefined }): RollupPlan<CapacityProviderStatus> {
   const cp = observed.capacityProvider;
-  const status = computeCapacityProviderStatus(cp as unknown as CapacityProvider, {
-    providers: observed.providers as unknown as CapacityProvider[],
+  const status = computeCapacityProviderStatus(cp, {
+    providers: observed.providers,
     nodes: observed.nodes as unknown as V1Node[],
     pods: observed.pods as unknown as V1Pod[],
     now,

@@ -8,7 +8,6 @@
 import { CLUSTER_FINALIZER, CLUSTER_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { clusterNameOf } from "../../api/cluster.ts";
-import type { CapacityProvider, EcsCluster } from "../../api/objects.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
 import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster/status.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
@@ -74,8 +73,8 @@ export interface ClusterPlan {
 /** Pure: the Cluster's status, what it contains, the finalizer and whether the status is written now. */
 export function planCluster(observed: ObservedCluster, now: Date, options: { minStatusIntervalMs: number }): ClusterPlan {
   const cluster = observed.cluster;
-  const { status, contents } = computeClusterStatus(cluster as unknown as EcsCluster, {
-    providers: observed.providers as unknown as CapacityProvider[],
+  const { status, contents } = computeClusterStatus(cluster, {
+    providers: observed.providers,
     nodes: observed.nodes as unknown as V1Node[],
     pods: observed.pods as unknown as V1Pod[],
     services: observed.services,

@@ -11,7 +11,7 @@ const NOW = new Date("2026-11-22T01:00:00Z");
 const aProvider = (name: string, spec: CapacityProviderSpec = {}, o: { deleting?: boolean; generation?: number } = {}): CapacityProvider => ({
   apiVersion: "ecs.operator.dev/v1alpha1",
   kind: "CapacityProvider",
-  metadata: { name, generation: o.generation ?? 1, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" as unknown as Date } : {}) },
+  metadata: { name, generation: o.generation ?? 1, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" } : {}) },
   spec,
 });
 const withReady = (n: Wire<V1Node>, ready: boolean): Wire<V1Node> => {

@@ -12,7 +12,7 @@ const NOW = new Date("2026-11-22T01:00:00Z");
 const aCluster = (name: string, spec: ClusterSpec = {}, o: { deleting?: boolean } = {}): EcsCluster => ({
   apiVersion: "ecs.operator.dev/v1alpha1",
   kind: "Cluster",
-  metadata: { name, namespace: "apps", generation: 2, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" as unknown as Date } : {}) },
+  metadata: { name, namespace: "apps", generation: 2, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" } : {}) },
   spec,
 });
 const aProvider = (name: string, spec: CapacityProviderSpec = {}): CapacityProvider => ({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CapacityProvider", metadata: { name }, spec });
