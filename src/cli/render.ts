@@ -45,7 +45,7 @@ export function renderTaskDefinition(m: Manifest, file: string, opts: { namespac
   const family = resolveFamily(spec, m.metadata.name);
   const revision = opts.revision ?? 1;
   const namespace = m.metadata.namespace ?? opts.namespace ?? "default";
-  const registered = normalizeRevisionSpec(spec, family) as unknown as TaskDefinitionSpec;
+  const registered = normalizeRevisionSpec(spec, family);
   let result: PodTemplate;
   try {
     result = buildPodTemplate(registered, { namespace, family, revision });
@@ -180,7 +180,7 @@ function resolveFromFiles(ref: string, namespace: string, world: RenderWorld, re
     return { ok: false, reason: "NotFound", message: `taskDefinition ${JSON.stringify(ref)} is not in the files given` };
   }
   const family = parsed.ref.family;
-  const spec = normalizeRevisionSpec(found.manifest.spec as unknown as TaskDefinitionSpec, family) as unknown as TaskDefinitionSpec;
+  const spec = normalizeRevisionSpec(found.manifest.spec as unknown as TaskDefinitionSpec, family);
   const taskDefinition = { apiVersion: found.manifest.apiVersion, kind: "TaskDefinition", metadata: { name: found.manifest.metadata.name, namespace }, spec } as TaskDefinitionObject;
   return {
     ok: true,

@@ -24,15 +24,15 @@ import type { TaskDefinitionRef } from "./ref.ts";
  * read-only fields of a console export and the revision bookkeeping knobs (revisionHistoryLimit,
  * deregisteredRevisions). Changing only those registers nothing.
  */
-export function normalizeRevisionSpec(spec: TaskDefinitionSpec, family: string): Record<string, unknown> {
-  const out: Record<string, unknown> = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+export function normalizeRevisionSpec(spec: TaskDefinitionSpec, family: string): TaskDefinitionSpec {
+  // A deep copy through JSON: the spec is plain JSON (it came from the API server or a manifest).
+  const out = JSON.parse(JSON.stringify(spec)) as TaskDefinitionSpec;
   for (const f of DESCRIBE_ONLY_TASK_DEFINITION_FIELDS) Reflect.deleteProperty(out, f);
   out.family = family;
   if (spec.cpu !== undefined) out.cpu = String(normalizeCpu(spec.cpu));
   if (spec.memory !== undefined) out.memory = String(normalizeMemory(spec.memory));
-  const k = out.kubernetes as Record<string, unknown> | undefined;
-  if (k) {
-    const { revisionHistoryLimit: _limit, deregisteredRevisions: _dereg, ...rest } = k;
+  if (out.kubernetes) {
+    const { revisionHistoryLimit: _limit, deregisteredRevisions: _dereg, ...rest } = out.kubernetes;
     if (Object.keys(rest).length === 0) Reflect.deleteProperty(out, "kubernetes");
     else out.kubernetes = rest;
   }

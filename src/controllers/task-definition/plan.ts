@@ -6,7 +6,7 @@
 import { TaskDefinitionReason } from "../../api/task-definition.ts";
 import { computeTaskDefinitionStatus } from "../../builders/task-definition/status.ts";
 import { checkTaskDefinitionSpec } from "../../builders/task-definition/checks.ts";
-import { resolveFamily, type TaskDefinitionSpec, type TaskDefinitionStatus } from "../../api/index.ts";
+import { resolveFamily, type TaskDefinitionStatus } from "../../api/index.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { buildPodTemplate, type PodTemplate } from "../../builders/pod/template.ts";
 import { buildControllerRevision, needsNewRevision, nextRevisionNumber, normalizeRevisionSpec, pruningBlocked, revisionHash, revisionHistoryLimit, revisionsToPrune, type ControllerRevisionObject, type RevisionRecord } from "../../builders/task-definition/revision.ts";
@@ -55,7 +55,7 @@ export function planRegistration(observed: ObservedTaskDefinition): Registration
   const floor = td.status?.family === family ? (td.status.revision ?? 0) : 0;
   const number = register ? nextRevisionNumber(ofFamily, floor) : Math.max(...ofFamily.map((r) => r.revision));
   // A revision that cannot become a pod is not registered (the builder throws SpecError).
-  const template = buildPodTemplate(normalized as unknown as TaskDefinitionSpec, { namespace, family, revision: number });
+  const template = buildPodTemplate(normalized, { namespace, family, revision: number });
   const desired = register
     ? buildControllerRevision({ apiVersion: td.apiVersion ?? TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name, namespace, uid }, family, number, normalized, (n) => observed.revisions.some((r) => r.name === n))
     : undefined;
