@@ -123,7 +123,7 @@ function isAdmittedTaskDefinition(m: Manifest): m is Manifest & { kind: "TaskDef
 }
 
 /** Refuses what the controller would refuse (Stalled) and ECS refuses at registration, naming file and field. */
-export function registrable(m: Manifest, file: string): void {
+export function registrable(m: Manifest, file: string): asserts m is Manifest & { kind: "TaskDefinition"; spec: TaskDefinitionSpec } {
   if (!isAdmittedTaskDefinition(m)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a TaskDefinition the API server would accept`);
   const problems = checkTaskDefinitionSpec(m.spec);
   if (problems.length > 0) {

@@ -41,7 +41,7 @@ export function renderTaskDefinition(m: Manifest, file: string, opts: { namespac
   const who = `${file}: TaskDefinition ${m.metadata.name}`;
   admitted(m, file);
   registrable(m, file);
-  const spec = m.spec as unknown as TaskDefinitionSpec;
+  const spec = m.spec;
   const family = resolveFamily(spec, m.metadata.name);
   const revision = opts.revision ?? 1;
   const namespace = m.metadata.namespace ?? opts.namespace ?? "default";
