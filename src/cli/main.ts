@@ -107,7 +107,7 @@ function files(command: string, values: { filename?: string[] | string | boolean
   return list;
 }
 
-const toYaml = (objects: (Record<string, unknown> | string)[]): string =>
+const toYaml = (objects: readonly (object | string)[]): string =>
   objects.map((o) => (typeof o === "string" ? `${o}\n` : dump(o, { noRefs: true, lineWidth: -1 }))).join("---\n");
 
 function convert(args: string[], stderr: (line: string) => void): string {
@@ -122,7 +122,7 @@ function convert(args: string[], stderr: (line: string) => void): string {
     for (const n of res.notes) stderr(n);
     out.push(...res.manifests);
   }
-  return toYaml(out as unknown as Record<string, unknown>[]);
+  return toYaml(out);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
