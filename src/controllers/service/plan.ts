@@ -29,7 +29,7 @@ import {
 import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
 import { buildServicePdb } from "../../builders/service-pdb.ts";
-import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
+import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
 import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
@@ -54,6 +54,12 @@ const DRAIN_RECHECK_MS = 2_000;
  */
 export interface ServiceMemory {
   readonly counted: Readonly<Record<string, number>>;
+  /**
+   * The tasks already seen healthy (uids): a task not in here that is healthy now has "reached a healthy state" and
+   * resets the circuit breaker's count (resetOnHealthyTask). Lost on a restart: every healthy task then looks new,
+   * which resets a count only where a healthy task of the deployment exists.
+   */
+  readonly healthy?: readonly string[] | undefined;
   readonly labelDeps?: { readonly keys: readonly string[]; readonly fingerprint: string } | undefined;
 }
 export const NO_MEMORY: ServiceMemory = { counted: {} };
@@ -203,6 +209,9 @@ interface Tasks {
   readonly interrupted: { pod: PodObject; reason: string; stopCode: string }[];
   readonly newlyFailed: ObservedTask[];
   readonly counted: Record<string, number>;
+  readonly newlyHealthy: ObservedTask[];
+  /** Every task healthy now (the memory of the next pass). */
+  readonly healthy: string[];
 }
 
 function observeTasks(observed: ObservedService, r: Resolved, now: Date, options: ServicePlanOptions): Tasks {
@@ -224,7 +233,9 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
   const nowMs = now.getTime();
   const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
   const newlyFailed = tasks.filter((t) => t.state === "failed" && counted[t.uid] === undefined);
-  return { tasks, interrupted, newlyFailed, counted };
+  const seen = new Set(observed.memory.healthy ?? []);
+  const healthy = tasks.filter((t) => healthyTask(t, options.taskStableSeconds));
+  return { tasks, interrupted, newlyFailed, counted, newlyHealthy: healthy.filter((t) => !seen.has(t.uid)), healthy: healthy.map((t) => t.uid).sort() };
 }
 
 /** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
@@ -266,7 +277,7 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     status,
     events: eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...stops.events], unplaceable),
     next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
-    memory: { counted: stops.counted, ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
+    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
   };
 }
 
@@ -304,6 +315,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   const launchType = providers.every((p) => p.provider.type === "FARGATE") ? "FARGATE" : providers.every((p) => p.provider.type === "EC2") ? "EC2" : undefined;
   const newFailures: Record<string, number> = {};
   for (const f of t.newlyFailed) if (f.deploymentId !== undefined) newFailures[f.deploymentId] = (newFailures[f.deploymentId] ?? 0) + 1;
+  const newlyHealthy: Record<string, number> = {};
+  for (const h of t.newlyHealthy) if (h.deploymentId !== undefined) newlyHealthy[h.deploymentId] = (newlyHealthy[h.deploymentId] ?? 0) + 1;
   const cb = spec.deploymentConfiguration?.deploymentCircuitBreaker;
   const rollout = computeDeployments({
     serviceName,
@@ -317,7 +330,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     },
     tasks: t.tasks,
     newFailures,
-    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback },
+    newlyHealthy,
+    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback, resetOnHealthyTask: cb.resetOnHealthyTask },
     threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
     settled,
     ...(options.taskStableSeconds === undefined ? {} : { stableSeconds: options.taskStableSeconds }),

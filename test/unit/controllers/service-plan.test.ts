@@ -114,6 +114,50 @@ const rows: Row[] = [
     wantEvents: [],
   },
   {
+    // ECS API reference, ContainerDefinition.essential: "If the essential parameter of a container is marked as false,
+    // then its failure does not affect the rest of the containers in a task."
+    name: "non-essential container: a task whose non-essential log-router crash loops is RUNNING, not counted, not stopped; the deployment completes",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ name: "web-sidecar-down", nonEssentialCrash: true, deployment: dep(2) }), aPod({ ready: true, deployment: dep(2) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "COMPLETED", failedTasks: 0, runningCount: 2 }],
+    wantDeletes: [],
+    wantCounted: [],
+    wantStatus: { runningCount: 2 },
+  },
+  {
+    // ECS API reference, DeploymentCircuitBreaker.resetOnHealthyTask: "When set to true, a task that reaches a healthy
+    // state resets the failure count to 0. [...] The default is true."
+    name: "resetOnHealthyTask (default true): a task of the new deployment newly healthy resets its 2 failures to 0, and the pass remembers it",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 0 }],
+  },
+  {
+    name: "resetOnHealthyTask: a healthy task already seen (the memory of the last pass) does not reset failures counted since",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+      memory: { counted: {}, healthy: ["uid-web-new"] },
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 2 }],
+  },
+  {
+    name: "resetOnHealthyTask false: a newly healthy task resets nothing and the third failure trips the breaker",
+    observed: observing(aService({ revision: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false, resetOnHealthyTask: false } }, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), crash("web-crash", dep(2))],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "FAILED", failedTasks: 3 }],
+  },
+  {
+    name: "resetOnHealthyTask: a task Ready for less than the stable window has not reached a healthy state",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 1, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 2 }],
+  },
+  {
     name: "failed tasks: a failure already counted (the memory of the last pass) is not counted again nor stopped again",
     observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 1 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
       pods: [crash("web-crash", dep(2)), aPod({ ready: true, deployment: dep(1) })],
