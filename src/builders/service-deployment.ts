@@ -112,6 +112,11 @@ export interface ServiceDeploymentInput {
   readonly provider: ResolvedProvider;
   readonly scheduling: Scheduling;
   readonly replicas: number;
+  /**
+   * The rolling update this pass allows (service-budget.ts: the service's limits shared out over its providers), and
+   * whether the Deployment waits paused for its turn. Undefined: its own share's numbers (a service of one provider).
+   */
+  readonly rollout?: { readonly maxSurge: number; readonly maxUnavailable: number; readonly paused: boolean } | undefined;
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
   readonly nodes: readonly V1Node[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
@@ -208,9 +213,8 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
   const { service, provider, replicas } = input;
   const spec = service.spec;
   const { template, podTemplate, placement } = buildServicePodTemplate(input);
-  // Each provider's Deployment keeps its own share's minimum healthy count: the sum of the rounded-up minimums is at
-  // least the service's, so the service never drops below minimumHealthyPercent.
-  const ru = rollingUpdate(replicas, spec.deploymentConfiguration);
+  // The controller passes `rollout`: the service's limits shared out over its providers' Deployments (service-budget.ts).
+  const ru = input.rollout ?? rollingUpdate(replicas, spec.deploymentConfiguration);
   const deployment = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -227,6 +231,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
     },
     spec: {
       replicas,
+      ...(input.rollout?.paused === true ? { paused: true } : {}),
       selector: { matchLabels: selectorLabels(service.name, provider.name) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ru.maxSurge, maxUnavailable: ru.maxUnavailable } },
       // Old ReplicaSets are how Kubernetes returns to a template quickly; the rollback itself is ours.
