@@ -541,7 +541,8 @@ function buildWorkloads(
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
     };
-    const built = buildChild(() => (r.daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
+    const cachedDaemonSet = step.owned.find((o): o is DaemonSetObject => o.kind === "DaemonSet" && o.metadata?.name === step.wanted[i]?.name);
+    const built = buildChild(() => (r.daemon ? buildServiceDaemonSet({ ...input, eligibleNodes: cachedDaemonSet?.status?.desiredNumberScheduled }) : buildServiceDeployment(input)));
     for (const l of built.placement.dependsOnLabels) dependsOnLabels.add(l);
     // buildPlacement reports "field: reason"; the field is below spec.
     if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));
