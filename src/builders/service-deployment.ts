@@ -170,7 +170,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   const constraints = [...(spec.placementConstraints ?? []), ...podTemplate.placementConstraints];
   let placement: Placement;
   try {
-    placement = buildPlacement(constraints, spec.placementStrategy, {
+    placement = buildPlacement(constraints, spec.placementStrategy ?? defaultPlacementStrategy(spec, scheduling), {
       ...input.placement,
       podLabels: servicePodSelector(service.name),
       taskGroupLabel: GROUP_LABEL,
@@ -193,6 +193,17 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   if (grace > 0) podSpec.containers = podSpec.containers.map((c) => withGracePeriod(c, grace));
 
   return { template: { metadata: { labels: podLabels, annotations }, spec: podSpec }, podTemplate, placement };
+}
+
+/**
+ * ECS, when a service gives no placementStrategy: "the task placement strategy is spread using the
+ * attribute:ecs.availability-zone". So tasks are spread over zones (a ScheduleAnyway topology spread: a preference,
+ * never a reason to leave a task unplaced). Not for DAEMON (one task per node) and not when the provider names its own
+ * scheduler: a binpack profile there would be fought by a spread preference (docs/placement.md).
+ */
+export function defaultPlacementStrategy(spec: Pick<ServiceSpec, "schedulingStrategy">, scheduling: Pick<Scheduling, "schedulerName">): { type: "spread"; field: string }[] | undefined {
+  if (spec.schedulingStrategy === "DAEMON" || scheduling.schedulerName !== undefined) return undefined;
+  return [{ type: "spread", field: "attribute:ecs.availability-zone" }];
 }
 
 /**
