@@ -134,7 +134,7 @@ describe("Service: circuit breaker resetOnHealthyTask", () => {
     const reset = await readService(ns, "reset");
     expect(reset.status?.deployments?.[0]?.rolloutState).toBe("IN_PROGRESS");
     expect(reset.status?.deployments?.[0]?.failedTasks ?? 0).toBeLessThan(3);
-  });
+  }, 200_000);
 });
 
 describe("Service: deployment limits bound the whole service across providers", () => {
@@ -196,5 +196,5 @@ describe("Service: node drains do not hang", () => {
     } finally {
       await mergePatch(Nodes, undefined, node, { spec: { unschedulable: null } });
     }
-  });
+  }, 240_000);
 });
