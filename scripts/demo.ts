@@ -2,7 +2,8 @@
 // local control plane of the test environment (real kube-apiserver, scheduler, controller-manager, etcd, and kwok
 // nodes in on-demand, spot and serverless pools); with KUBECONFIG it uses that cluster. Then it installs the CRDs,
 // starts the controller, applies examples/ (server-side apply), waits until every example is Ready=True, prints
-// `kubectl get ecs -A` and where to look next, and stays up until Ctrl-C. `--once` exits after printing: 0 when
+// `kubectl get ecs -A`, the HPAs once they show live utilisation, and where to look next (on the local control plane
+// also how to load storefront-web and watch it scale), and stays up until Ctrl-C. `--once` exits after printing: 0 when
 // everything is Ready, 1 when not (with each object's conditions).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -125,7 +126,7 @@ export function formatDuration(ms: number): string {
  * pods of Services and Tasks, Services, Ingresses, HPAs, PDBs) and the Task objects that are one-off tasks and the
  * runs of ScheduledTasks (no CronJobs or Jobs: a ScheduledTask creates a Task per run, docs/scheduled-tasks.md).
  */
-export function whereToLookNext(opts: { kubeconfig: string; namespace: string; controllerLog?: string | undefined }): string[] {
+export function whereToLookNext(opts: { kubeconfig: string; namespace: string; controllerLog?: string | undefined; localControlPlane?: boolean }): string[] {
   return [
     "Where to look next:",
     `  export KUBECONFIG=${opts.kubeconfig}`,
@@ -133,9 +134,49 @@ export function whereToLookNext(opts: { kubeconfig: string; namespace: string; c
     `  kubectl describe ecsservice storefront-web -n ${opts.namespace}    # ECS-style status and events`,
     `  kubectl get ecstask -n ${opts.namespace} -L ${SCHEDULED_TASK_LABEL}    # one-off Tasks, and a Task per ScheduledTask run`,
     "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
+    ...(opts.localControlPlane === true ? scaleOutLines(opts.namespace) : []),
     ...(opts.controllerLog === undefined ? [] : [`  less ${opts.controllerLog}    # the controller's log (JSON lines)`]),
-    "  docs: README.md, docs/api.md, docs/mapping.md, docs/argocd.md",
+    "  docs: README.md, docs/api.md, docs/mapping.md, docs/autoscaling.md, docs/argocd.md",
   ];
+}
+
+/** The service the demo loads to show autoscaling (examples/10-web-fargate-spot-ingress.yaml: CPU target 60 %). */
+export const AUTOSCALING_DEMO_SERVICE = "storefront-web";
+
+/**
+ * How to watch storefront-web scale on the local control plane, where kwok makes tasks use the CPU their
+ * kwok.ecs-operator.dev/cpu-utilization annotation says (docs/autoscaling.md, "The test pipeline"). The loop keeps
+ * every task busy, including the ones scale-out adds, so the service climbs to maxCapacity; without it new tasks
+ * start idle and the average settles at the target.
+ */
+export function scaleOutLines(namespace: string): string[] {
+  const selector = `ecs.operator.dev/service=${AUTOSCALING_DEMO_SERVICE}`;
+  return [
+    `  while sleep 5; do kubectl annotate pods -n ${namespace} -l ${selector} kwok.ecs-operator.dev/cpu-utilization=90 --overwrite >/dev/null; done    # load ${AUTOSCALING_DEMO_SERVICE} (Ctrl-C ends it)`,
+    `  kubectl get hpa,ecsservice -n ${namespace} -w    # in another shell: cpu 90%/60%, desiredCount 4 → 6 → 9 → 12, a step a minute`,
+    `  kubectl annotate pods -n ${namespace} -l ${selector} kwok.ecs-operator.dev/cpu-utilization-    # idle again: back to 2 after the 300 s scaleInCooldown`,
+  ];
+}
+
+/** An HPA as `kubectl get hpa` reads it: whether metrics-server has given it a current value yet. */
+interface ObservedHpa {
+  metadata: { name: string };
+  status?: { currentMetrics?: { resource?: { current?: { averageUtilization?: number } } }[] | null };
+}
+
+/**
+ * Waits (at most timeoutMs) until every HPA in the namespace shows a current utilisation, so that the table printed
+ * next has real numbers rather than `<unknown>`: metrics-server serves a pod's CPU only after two scrapes. Returns
+ * the names of the HPAs still without one.
+ */
+async function waitForHpaMetrics(kc: KubeConfig, namespace: string, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await apiRequest<{ items: ObservedHpa[] }>(kc, { method: "GET", path: `/apis/autoscaling/v2/namespaces/${namespace}/horizontalpodautoscalers` });
+    const missing = list.items.filter((h) => !(h.status?.currentMetrics ?? []).some((m) => m.resource?.current?.averageUtilization !== undefined)).map((h) => h.metadata.name);
+    if (missing.length === 0 || Date.now() > deadline) return missing;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 const say = (line: string): void => void process.stderr.write(`[demo] ${line}\n`);
@@ -357,8 +398,21 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     } else {
       process.stdout.write(`All ${objects.length} example objects are Ready (${formatDuration(Date.now() - started)} in all).\n\n`);
     }
+    const localControlPlane = running.controlPlaneDir !== undefined;
+    if (notReady.length === 0 && hasKubectl()) {
+      // The local control plane runs metrics-server; another cluster may not, and is not waited for.
+      if (localControlPlane) say("waiting for the HPAs' first utilisation from metrics-server (two 10 s scrapes of each task)");
+      const missing = await waitForHpaMetrics(kc, opts.namespace, localControlPlane ? 60_000 : 0);
+      process.stdout.write(`$ kubectl get hpa -n ${opts.namespace}\n`);
+      const res = spawnSync("kubectl", ["get", "hpa", "-n", opts.namespace], { env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: "utf8" });
+      process.stdout.write(res.stdout || res.stderr);
+      if (missing.length > 0) {
+        process.stdout.write(`(no utilisation yet for ${missing.join(", ")}: does the cluster run metrics-server? \`kubectl get apiservice v1beta1.metrics.k8s.io\`; docs/autoscaling.md)\n`);
+      }
+      process.stdout.write("\n");
+    }
     const controllerLog = running.controller ? join(runDir, "controller.log") : undefined;
-    process.stdout.write(`${whereToLookNext({ kubeconfig, namespace: opts.namespace, controllerLog }).join("\n")}\n`);
+    process.stdout.write(`${whereToLookNext({ kubeconfig, namespace: opts.namespace, controllerLog, localControlPlane }).join("\n")}\n`);
 
     if (opts.once) {
       await stopAll(running);

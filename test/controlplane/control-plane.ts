@@ -1,7 +1,9 @@
 // Starts and stops a real Kubernetes control plane on loopback for tests and the local demo: etcd,
-// kube-apiserver, kube-controller-manager, kube-scheduler and kwok (fake nodes whose pods run, fail and
-// exit as told), with certificates made by openssl and an admin kubeconfig. Every process's PID is
-// recorded in <dir>/state.json so that `stop` (from this or any later process) leaves nothing behind.
+// kube-apiserver, kube-controller-manager, kube-scheduler, kwok (fake nodes whose pods run, fail and
+// exit as told, and use the CPU and memory their annotations say) and metrics-server (metrics.k8s.io, so
+// HPAs and `kubectl top` see that usage), with certificates made by openssl and an admin kubeconfig.
+// Every process's PID is recorded in <dir>/state.json so that `stop` (from this or any later process)
+// leaves nothing behind.
 import { spawn, execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, readFile, writeFile, rm, open } from "node:fs/promises";
@@ -9,21 +11,24 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { request as httpsRequest } from "node:https";
 import { request as httpRequest } from "node:http";
+import { networkInterfaces } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { ApiregistrationV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig } from "@kubernetes/client-node";
 import { TEST_NODES, buildNode } from "./nodes.ts";
 
 const execFileAsync = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
-export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "metrics-server"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 export interface ControlPlaneState {
   dir: string;
   binDir: string;
+  /** Binaries that build.sh does not make (metrics-server, built and cached apart): their full paths. */
+  binaries?: Partial<Record<Component, string>>;
   kubeconfig: string;
   server: string;
   pids: Partial<Record<Component, number>>;
@@ -38,13 +43,32 @@ export interface StartOptions {
   dir: string;
   /** Directory holding the binaries built by build.sh. */
   binDir: string;
+  /** Directory holding metrics-server (buildMetricsServer); found, or built, by running its cached build when absent. */
+  metricsServerBinDir?: string;
   /** Progress lines (starting etcd, waiting for nodes ...). */
   log?: (line: string) => void;
 }
 
-/** Runs test/controlplane/build.sh (a no-op when the cache is warm) and returns the bin directory. */
+/**
+ * Runs test/controlplane/build.sh and build-metrics-server.sh (no-ops when the cache is warm) and returns the
+ * control plane's bin directory.
+ */
 export async function buildBinaries(log: (line: string) => void = () => undefined): Promise<string> {
-  const child = spawn("bash", [join(here, "build.sh")], { stdio: ["ignore", "pipe", "pipe"] });
+  const binDir = await runBuildScript("build.sh", log);
+  if (!existsSync(join(binDir, "kube-apiserver"))) throw new Error(`build.sh printed no usable bin directory: ${binDir}`);
+  await buildMetricsServer(log);
+  return binDir;
+}
+
+/** Runs test/controlplane/build-metrics-server.sh (a no-op when its cache is warm) and returns its bin directory. */
+export async function buildMetricsServer(log: (line: string) => void = () => undefined): Promise<string> {
+  const binDir = await runBuildScript("build-metrics-server.sh", log);
+  if (!existsSync(join(binDir, "metrics-server"))) throw new Error(`build-metrics-server.sh printed no usable bin directory: ${binDir}`);
+  return binDir;
+}
+
+async function runBuildScript(script: string, log: (line: string) => void): Promise<string> {
+  const child = spawn("bash", [join(here, script)], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   let stderrTail = "";
@@ -54,21 +78,35 @@ export async function buildBinaries(log: (line: string) => void = () => undefine
     for (const line of text.split("\n")) if (line.trim()) log(line);
   });
   const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0) throw new Error(`test/controlplane/build.sh failed (exit ${code}):\n${stderrTail}`);
-  const binDir = stdout.trim().split("\n").pop() ?? "";
-  if (!existsSync(join(binDir, "kube-apiserver"))) throw new Error(`build.sh printed no usable bin directory: ${stdout}`);
-  return binDir;
+  if (code !== 0) throw new Error(`test/controlplane/${script} failed (exit ${code}):\n${stderrTail}`);
+  return stdout.trim().split("\n").pop() ?? "";
 }
 
-async function freePort(): Promise<number> {
+async function freePort(host = "127.0.0.1"): Promise<number> {
   const srv = createServer();
-  srv.listen(0, "127.0.0.1");
+  srv.listen(0, host);
   await once(srv, "listening");
   const addr = srv.address();
   srv.close();
   await once(srv, "close");
-  if (addr === null || typeof addr === "string") throw new Error("could not allocate a loopback port");
+  if (addr === null || typeof addr === "string") throw new Error(`could not allocate a port on ${host}`);
   return addr.port;
+}
+
+/**
+ * The address metrics-server listens on: the API server's aggregation layer reaches an APIService through the
+ * endpoints of an in-cluster Service, and EndpointSlice validation refuses loopback addresses, so this is the first
+ * non-loopback IPv4 address of this host (any interface that is up; nothing outside the host connects to it).
+ */
+export function aggregationAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  throw new Error(
+    "the metrics pipeline needs a non-loopback IPv4 address on this host: the API server's aggregation layer reaches metrics-server " +
+      "through an EndpointSlice, which may not hold a loopback address, and this host has only loopback. Bring up any interface with an " +
+      "IPv4 address (for example `ip link add ecs-test type dummy && ip addr add 192.0.2.2/32 dev ecs-test && ip link set ecs-test up`).",
+  );
 }
 
 async function openssl(cwd: string, args: string[]): Promise<void> {
@@ -79,16 +117,26 @@ async function openssl(cwd: string, args: string[]): Promise<void> {
   }
 }
 
-/** A CA, the API server's serving certificate, an admin client certificate and the service account key. */
-async function makeCertificates(pki: string): Promise<void> {
+/**
+ * A CA, the API server's serving certificate, an admin client certificate and the service account key; for the
+ * metrics pipeline, a front-proxy CA and the client certificate the aggregation layer presents to metrics-server, and
+ * the serving certificates of kwok (the fake nodes' kubelet endpoint, on loopback) and of metrics-server (its
+ * in-cluster Service name and `hostAddress`).
+ */
+async function makeCertificates(pki: string, hostAddress: string): Promise<void> {
   await mkdir(pki, { recursive: true });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   await openssl(pki, ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=ecs-operator-testenv-ca"]);
-  const sign = async (name: string, subj: string, ext: string): Promise<void> => {
+  await openssl(pki, ["req", "-x509", ...ec, "-keyout", "front-proxy-ca.key", "-out", "front-proxy-ca.crt", "-days", "3650", "-subj", "/CN=ecs-operator-testenv-front-proxy-ca"]);
+  const sign = async (name: string, subj: string, ext: string, ca = "ca"): Promise<void> => {
     await writeFile(join(pki, `${name}.ext`), ext);
     await openssl(pki, ["req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj]);
-    await openssl(pki, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "3650", "-extfile", `${name}.ext`]);
+    await openssl(pki, ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.crt`, "-days", "3650", "-extfile", `${name}.ext`]);
   };
+  const server = (sans: string): string => `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`;
+  await sign("front-proxy-client", "/CN=front-proxy-client", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n", "front-proxy-ca");
+  await sign("kwok", "/CN=kwok", server("IP:127.0.0.1,DNS:localhost"));
+  await sign("metrics-server", "/CN=metrics-server", server(`DNS:metrics-server.kube-system.svc,IP:${hostAddress}`));
   const sans = ["IP:127.0.0.1", "IP:10.0.0.1", "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"];
   await sign("apiserver", "/CN=kube-apiserver", `subjectAltName=${sans.join(",")}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
   await sign("admin", "/O=system:masters/CN=ecs-operator-testenv-admin", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
@@ -171,21 +219,26 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** True when pid is alive and runs a binary from binDir (guards against a recycled PID). */
-function isOurs(pid: number, binDir: string): boolean {
+/** True when pid is alive and runs one of the control plane's binaries (guards against a recycled PID). */
+function isOurs(pid: number, state: ControlPlaneState): boolean {
   if (!isAlive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith(binDir);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return [state.binDir, ...Object.values(state.binaries ?? {})].some((bin) => cmdline.startsWith(bin));
   } catch {
     return false;
   }
+}
+
+function binaryOf(state: ControlPlaneState, name: Component): string {
+  return state.binaries?.[name] ?? join(state.binDir, name);
 }
 
 async function launch(state: ControlPlaneState, name: Component, args: string[], extraName?: string): Promise<number> {
   const logFile = await open(join(state.dir, "logs", `${extraName ?? name}.log`), "a");
   // kwok also reads ~/.kwok/kwok.yaml; a HOME of its own keeps a developer's kwok setup out of the tests.
   const env = { ...process.env, HOME: join(state.dir, "home") };
-  const child = spawn(join(state.binDir, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true, env });
+  const child = spawn(binaryOf(state, name), args, { stdio: ["ignore", logFile.fd, logFile.fd], detached: true, env });
   await logFile.close();
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   child.unref();
@@ -207,13 +260,18 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   await mkdir(join(dir, "logs"), { recursive: true });
   await mkdir(join(dir, "home"), { recursive: true });
   const pki = join(dir, "pki");
+  const metricsServerBinDir = opts.metricsServerBinDir ?? (await buildMetricsServer(log));
+  const hostAddress = aggregationAddress();
   log("generating certificates");
-  await makeCertificates(pki);
-  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
+  await makeCertificates(pki, hostAddress);
+  const [etcdClient, etcdPeer, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, () => freePort())) as [number, number, number, number, number, number];
+  const metricsPort = await freePort(hostAddress);
   const server = `https://127.0.0.1:${apiPort}`;
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 });
-  const state: ControlPlaneState = { dir, binDir: opts.binDir, kubeconfig, server, pids: {}, args: {} };
+  const state: ControlPlaneState = {
+    dir, binDir: opts.binDir, binaries: { "metrics-server": join(metricsServerBinDir, "metrics-server") }, kubeconfig, server, pids: {}, args: {},
+  };
   const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
 
   try {
@@ -242,6 +300,13 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       "--endpoint-reconciler-type=none",
       "--authorization-mode=Node,RBAC",
       "--allow-privileged=true",
+      // The aggregation layer (metrics.k8s.io from metrics-server): the front-proxy client certificate it presents,
+      // the CA metrics-server checks it against (published in kube-system/extension-apiserver-authentication), and
+      // routing to the Service's endpoints rather than its ClusterIP, which nothing on this host routes (no kube-proxy).
+      `--requestheader-client-ca-file=${join(pki, "front-proxy-ca.crt")}`, "--requestheader-allowed-names=front-proxy-client",
+      "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group", "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+      `--proxy-client-cert-file=${join(pki, "front-proxy-client.crt")}`, `--proxy-client-key-file=${join(pki, "front-proxy-client.key")}`,
+      "--enable-aggregator-routing=true",
       "--profiling=false",
       "--v=1",
     ]);
@@ -253,6 +318,12 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, "--leader-elect=false",
       `--service-account-private-key-file=${join(pki, "sa.key")}`, `--root-ca-file=${join(pki, "ca.crt")}`,
       "--use-service-account-credentials=false", "--profiling=false", "--v=1",
+      // HPAs act within seconds instead of minutes, so autoscaling tests wait on behaviour, not on defaults: sync every
+      // 2 s (default 15 s); CPU samples of pods count once they are 5 s old and ready (defaults 5 min and 30 s). The
+      // scale-in stabilization default (5 min) is left alone: the operator always writes behavior from the cooldowns.
+      "--horizontal-pod-autoscaler-sync-period=2s",
+      "--horizontal-pod-autoscaler-cpu-initialization-period=5s",
+      "--horizontal-pod-autoscaler-initial-readiness-delay=1s",
     ]);
     const schedPid = await launch(state, "kube-scheduler", [
       `--config=${await writeSchedulerConfig(dir, kubeconfig)}`,
@@ -262,20 +333,41 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
     const kwokPid = await launch(state, "kwok", [
       `--kubeconfig=${kubeconfig}`,
       `--config=${join(here, "kwok", "stages.yaml")}`,
+      // Resource usage by annotation and the kubelet's /metrics/resource per node (kwok/metrics.yaml).
+      `--config=${join(here, "kwok", "metrics.yaml")}`,
       "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      `--server-address=127.0.0.1:${kwokPort}`,
+      // kwok's server is every fake node's kubelet endpoint; metrics-server speaks TLS to kubelets.
+      `--server-address=127.0.0.1:${kwokPort}`, `--tls-cert-file=${join(pki, "kwok.crt")}`, `--tls-private-key-file=${join(pki, "kwok.key")}`,
       "--cidr=10.244.0.0/16", "--node-ip=10.240.0.1",
     ]);
     await Promise.all([
       waitHealthy("kube-controller-manager", `https://127.0.0.1:${kcmPort}/healthz`, dir, kcmPid, 60_000, {}),
       waitHealthy("kube-scheduler", `https://127.0.0.1:${schedPort}/healthz`, dir, schedPid, 60_000, {}),
-      waitHealthy("kwok", `http://127.0.0.1:${kwokPort}/healthz`, dir, kwokPid, 60_000),
+      waitHealthy("kwok", `https://127.0.0.1:${kwokPort}/healthz`, dir, kwokPid, 60_000, { ca: tls.ca }),
+    ]);
+
+    log(`starting metrics-server on ${hostAddress}:${metricsPort}`);
+    const metricsPid = await launch(state, "metrics-server", [
+      `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+      `--bind-address=${hostAddress}`, `--secure-port=${metricsPort}`,
+      `--tls-cert-file=${join(pki, "metrics-server.crt")}`, `--tls-private-key-file=${join(pki, "metrics-server.key")}`,
+      // Every fake node's kubelet is kwok on loopback: nodes.ts gives each node the InternalDNS address `localhost`
+      // and the metrics.k8s.io/resource-metrics-path annotation that selects the node's path on kwok's server.
+      "--kubelet-preferred-address-types=InternalDNS", `--kubelet-port=${kwokPort}`, `--kubelet-certificate-authority=${join(pki, "ca.crt")}`,
+      // The shortest resolution metrics-server accepts: an HPA sees a change of usage within 10-20 s.
+      "--metric-resolution=10s", "--kubelet-request-timeout=5s",
+      "--profiling=false", "--v=1",
+    ]);
+    await Promise.all([
+      waitHealthy("metrics-server", `https://${hostAddress}:${metricsPort}/livez`, dir, metricsPid, 60_000, { ca: tls.ca }),
+      registerMetricsApi(kubeconfig, hostAddress, metricsPort, await readFile(join(pki, "ca.crt"))),
     ]);
 
     log(`registering ${TEST_NODES.length} kwok nodes`);
     await registerNodes(kubeconfig);
     await waitForNodesReady(kubeconfig, TEST_NODES.length, 60_000);
     await waitForDefaultServiceAccount(kubeconfig, 60_000);
+    await waitForMetricsApi(kubeconfig, dir, 60_000);
     log(`control plane ready: KUBECONFIG=${kubeconfig}`);
     return state;
   } catch (err) {
@@ -317,6 +409,57 @@ function api(kubeconfig: string): CoreV1Api {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   return kc.makeApiClient(CoreV1Api);
+}
+
+/**
+ * The APIService v1beta1.metrics.k8s.io, as metrics-server's own manifests register it, aimed at the Service
+ * kube-system/metrics-server. The Service has no selector: its one EndpointSlice, written here, holds metrics-server's
+ * address on this host, which the API server dials because of --enable-aggregator-routing.
+ */
+async function registerMetricsApi(kubeconfig: string, hostAddress: string, port: number, caBundle: Buffer): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const labels = { "app.kubernetes.io/name": "metrics-server", "app.kubernetes.io/part-of": "ecs-operator-testenv" };
+  await kc.makeApiClient(CoreV1Api).createNamespacedService({
+    namespace: "kube-system",
+    body: { metadata: { name: "metrics-server", labels }, spec: { ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: port }] } },
+  });
+  await kc.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+    namespace: "kube-system",
+    body: {
+      metadata: { name: "metrics-server", labels: { ...labels, "kubernetes.io/service-name": "metrics-server", "endpointslice.kubernetes.io/managed-by": "ecs-operator-testenv" } },
+      addressType: "IPv4",
+      endpoints: [{ addresses: [hostAddress], conditions: { ready: true } }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    },
+  });
+  await kc.makeApiClient(ApiregistrationV1Api).createAPIService({
+    body: {
+      metadata: { name: "v1beta1.metrics.k8s.io", labels },
+      spec: {
+        group: "metrics.k8s.io", version: "v1beta1", service: { namespace: "kube-system", name: "metrics-server", port: 443 },
+        caBundle: caBundle.toString("base64"), groupPriorityMinimum: 100, versionPriority: 100,
+      },
+    },
+  });
+}
+
+/** Waits until the aggregation layer reports metrics.k8s.io Available (it reached metrics-server and got discovery). */
+async function waitForMetricsApi(kubeconfig: string, dir: string, timeoutMs: number): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const apiregistration = kc.makeApiClient(ApiregistrationV1Api);
+  const deadline = Date.now() + timeoutMs;
+  let last = "no status yet";
+  while (Date.now() < deadline) {
+    const svc = await apiregistration.readAPIService({ name: "v1beta1.metrics.k8s.io" });
+    const available = svc.status?.conditions?.find((c) => c.type === "Available");
+    if (available?.status === "True") return;
+    if (available) last = `${available.reason ?? ""}: ${available.message ?? ""}`;
+    await sleep(250);
+  }
+  const logTail = await readFile(join(dir, "logs", "metrics-server.log"), "utf8").then((t) => t.split("\n").slice(-20).join("\n"), () => "");
+  throw new Error(`APIService v1beta1.metrics.k8s.io did not become Available within ${timeoutMs / 1000}s (${last}). metrics-server log tail:\n${logTail}`);
 }
 
 async function registerNodes(kubeconfig: string): Promise<void> {
@@ -373,7 +516,7 @@ export async function stopControlPlane(dir: string, graceMs = 10_000): Promise<v
   const state = await readState(dir);
   if (!state) return;
   const order = [...COMPONENTS].reverse();
-  const pids = [...Object.values(state.extra ?? {}), ...order.map((c) => state.pids[c])].filter((p): p is number => p !== undefined && isOurs(p, state.binDir));
+  const pids = [...Object.values(state.extra ?? {}), ...order.map((c) => state.pids[c])].filter((p): p is number => p !== undefined && isOurs(p, state));
   for (const pid of pids) signal(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
@@ -388,7 +531,7 @@ export async function stopControlPlane(dir: string, graceMs = 10_000): Promise<v
 /** Kills one component (SIGKILL when `hard`, else SIGTERM) and waits until it is gone: for outage tests. */
 export async function stopComponent(state: ControlPlaneState, name: Component, hard = false): Promise<void> {
   const pid = state.pids[name];
-  if (pid === undefined || !isOurs(pid, state.binDir)) return;
+  if (pid === undefined || !isOurs(pid, state)) return;
   signal(pid, hard ? "SIGKILL" : "SIGTERM");
   const deadline = Date.now() + 15_000;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);

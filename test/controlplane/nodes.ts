@@ -14,6 +14,8 @@ export const SERVERLESS_LABEL = "eks.amazonaws.com/compute-type";
 export const SERVERLESS_TAINT: V1Taint = { key: "eks.amazonaws.com/compute-type", value: "fargate", effect: "NoSchedule" };
 /** Annotation kwok uses to pick the nodes it manages. */
 export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+/** metrics-server's node annotation: the path of the node's kubelet resource metrics, instead of /metrics/resource. */
+export const RESOURCE_METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path";
 
 export type Pool = "on-demand" | "spot" | "serverless";
 
@@ -67,10 +69,21 @@ export function buildNode(spec: NodeSpec): V1Node {
   return {
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name: spec.name, labels, annotations: { [KWOK_NODE_ANNOTATION]: "fake", "node.alpha.kubernetes.io/ttl": "0" } },
+    metadata: {
+      name: spec.name,
+      labels,
+      annotations: {
+        [KWOK_NODE_ANNOTATION]: "fake",
+        "node.alpha.kubernetes.io/ttl": "0",
+        // metrics-server reads this node's kubelet resource metrics from kwok's per-node path (kwok/metrics.yaml).
+        [RESOURCE_METRICS_PATH_ANNOTATION]: `/metrics/nodes/${spec.name}/metrics/resource`,
+      },
+    },
     spec: { taints, providerID: `kwok://${REGION}/${spec.zone}/${spec.name}` },
     status: {
-      addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: spec.name }],
+      // The kubelet endpoint of every fake node is kwok's server on loopback: metrics-server dials the InternalDNS
+      // address (--kubelet-preferred-address-types=InternalDNS); pods and everything else see the InternalIP.
+      addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: spec.name }, { type: "InternalDNS", address: "localhost" }],
       capacity: resources,
       allocatable: resources,
       nodeInfo: {

@@ -1,6 +1,6 @@
-// Smoke tests of the test control plane itself: scheduling onto kwok pools, CEL admission, exit codes.
+// Smoke tests of the test control plane itself: scheduling onto kwok pools, CEL admission, exit codes, metrics.
 // If these fail, every other integration test's verdict is meaningless.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod, ApiException } from "@kubernetes/client-node";
+import { ApiregistrationV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod, ApiException } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CAPACITY_TYPE_LABEL, POOL_LABEL, SPOT_TAINT, TEST_NODES } from "../controlplane/nodes.ts";
 import { applyCrd } from "./support/crds.ts";
@@ -161,5 +161,40 @@ describe("container exits", () => {
     expect(app?.ready).toBe(false);
     const sidecar = pod.status?.containerStatuses?.find((c) => c.name === "sidecar");
     expect(sidecar?.state?.running).toBeTruthy();
+  });
+});
+
+describe("metrics pipeline", () => {
+  it("serves metrics.k8s.io through the aggregation layer: a pod uses what its annotations say, an unannotated one 10 %", async () => {
+    const available = await eventually("APIService v1beta1.metrics.k8s.io Available", async () => {
+      const svc = await kc.makeApiClient(ApiregistrationV1Api).readAPIService({ name: "v1beta1.metrics.k8s.io" });
+      return svc.status?.conditions?.find((c) => c.type === "Available" && c.status === "True");
+    });
+    expect(available.status).toBe("True");
+    const pod = (name: string, annotations: Record<string, string>) =>
+      core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name, annotations },
+          spec: { containers: [{ name: "app", image: "nginx:1.27", resources: { requests: { cpu: "200m", memory: "512Mi" } } }] },
+        },
+      });
+    await pod("busy", { "kwok.ecs-operator.dev/cpu-utilization": "40", "kwok.ecs-operator.dev/memory-utilization": "50" });
+    await pod("idle", {});
+    interface PodMetrics { metadata: { name: string }; containers: { name: string; usage: { cpu: string; memory: string } }[] }
+    const metrics = kc.makeApiClient(CustomObjectsApi);
+    // metrics-server needs two scrapes (10 s apart) of a pod before it serves a CPU rate.
+    const list = await eventually("PodMetrics of both pods", async () => {
+      const l = (await metrics.listNamespacedCustomObject({ group: "metrics.k8s.io", version: "v1beta1", namespace: ns, plural: "pods" })) as { items: PodMetrics[] };
+      return ["busy", "idle"].every((n) => l.items.some((m) => m.metadata.name === n)) ? l.items : undefined;
+    }, 90_000, 1_000);
+    const usage = (name: string) => list.find((m) => m.metadata.name === name)?.containers.find((c) => c.name === "app")?.usage;
+    const millicores = (q: string | undefined): number => (q?.endsWith("n") ? Number(q.slice(0, -1)) / 1e6 : q?.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000);
+    // 40 % of 200m and 10 % of 200m; a rate from two counter samples may be off by a little.
+    expect(millicores(usage("busy")?.cpu)).toBeGreaterThan(76);
+    expect(millicores(usage("busy")?.cpu)).toBeLessThan(84);
+    expect(usage("busy")?.memory).toBe("256Mi");
+    expect(millicores(usage("idle")?.cpu)).toBeGreaterThan(18);
+    expect(millicores(usage("idle")?.cpu)).toBeLessThan(22);
   });
 });

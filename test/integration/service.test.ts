@@ -500,7 +500,9 @@ describe("Service: autoscaling and load balancing", () => {
       autoScaling: {
         minCapacity: 1,
         maxCapacity: 10,
-        targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }],
+        // The test control plane serves live metrics: idle tasks would have the HPA scale a manual 5 back in (as AAS
+        // would), so scale-in is off and the manual count stands (scaling on load: autoscaling.test.ts).
+        targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, disableScaleIn: true, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }],
       },
     });
     await serviceWhen(ns, "2 running", steady(2), 90_000);

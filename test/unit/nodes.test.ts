@@ -1,6 +1,6 @@
 // The test environment's fake nodes must look like a cloud provider's, or placement tests prove nothing.
 import { describe, expect, it } from "vitest";
-import { CAPACITY_TYPE_LABEL, POOL_LABEL, SERVERLESS_LABEL, SERVERLESS_TAINT, SPOT_TAINT, TEST_NODES, buildNode } from "../controlplane/nodes.ts";
+import { CAPACITY_TYPE_LABEL, POOL_LABEL, RESOURCE_METRICS_PATH_ANNOTATION, SERVERLESS_LABEL, SERVERLESS_TAINT, SPOT_TAINT, TEST_NODES, buildNode } from "../controlplane/nodes.ts";
 
 const nodeFor = (pool: string) => {
   const spec = TEST_NODES.find((n) => n.pool === pool);
@@ -42,6 +42,13 @@ describe("buildNode", () => {
       ips.add(ip ?? "");
     }
     expect(ips.size).toBe(TEST_NODES.length);
+  });
+  it("metrics-server reaches each node's kubelet metrics on kwok: InternalDNS localhost and the node's own kwok path", () => {
+    for (const spec of TEST_NODES) {
+      const n = buildNode(spec);
+      expect(n.status?.addresses?.filter((a) => a.type === "InternalDNS")).toEqual([{ type: "InternalDNS", address: "localhost" }]);
+      expect(n.metadata?.annotations?.[RESOURCE_METRICS_PATH_ANNOTATION]).toBe(`/metrics/nodes/${spec.name}/metrics/resource`);
+    }
   });
   it("the pools span at least two zones each for on-demand and spot", () => {
     for (const pool of ["on-demand", "spot", "serverless"] as const) {

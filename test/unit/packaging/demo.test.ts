@@ -86,6 +86,14 @@ describe("where to look next", () => {
   it("shows the Task objects with the label that names their ScheduledTask", () => {
     expect(lines.join("\n")).toContain("kubectl get ecstask -n ecs-demo -L ecs.operator.dev/scheduled-task");
   });
+  it("on the local control plane, tells how to load storefront-web (kwok's cpu-utilization annotation) and watch it scale", () => {
+    const local = whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo", localControlPlane: true }).join("\n");
+    expect(local).toContain("kubectl annotate pods -n ecs-demo -l ecs.operator.dev/service=storefront-web kwok.ecs-operator.dev/cpu-utilization=90 --overwrite");
+    expect(local).toContain("kubectl get hpa,ecsservice -n ecs-demo -w");
+    expect(local).toContain("kwok.ecs-operator.dev/cpu-utilization-");
+    // Elsewhere the annotation means nothing: kwok is not the kubelet there.
+    expect(lines.join("\n")).not.toContain("cpu-utilization");
+  });
   it("names the controller log only when the demo started the controller", () => {
     expect(lines.join("\n")).toContain("less /tmp/controller.log");
     expect(whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo" }).join("\n")).not.toContain("controller.log");
