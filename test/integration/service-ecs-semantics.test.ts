@@ -63,15 +63,15 @@ const steady = (count: number, td?: string) => (s: ServiceStatus) =>
   s.runningCount === count && s.deployments?.length === 1 && s.deployments[0]?.rolloutState === "COMPLETED" && (td === undefined || s.taskDefinition === td);
 
 /** Samples the service's pods (RUNNING + PENDING, and RUNNING) until `until` holds: the most tasks and the fewest running seen. */
-async function sample(ns: string, until: () => Promise<boolean>, timeoutMs = 120_000, ready: (p: V1Pod) => boolean = isReady): Promise<{ most: number; fewestRunning: number; samples: number }> {
+async function sample(ns: string, until: () => Promise<boolean>, timeoutMs = 120_000, service = "web"): Promise<{ most: number; fewestRunning: number; samples: number }> {
   let most = 0;
   let fewestRunning = Infinity;
   let samples = 0;
   await eventually("the sampled change to finish", async () => {
-    const pods = await podsOf(ns);
+    const pods = await podsOf(ns, service);
     samples++;
     most = Math.max(most, pods.length);
-    fewestRunning = Math.min(fewestRunning, pods.filter(ready).length);
+    fewestRunning = Math.min(fewestRunning, pods.filter(isReady).length);
     return until();
   }, timeoutMs, 100);
   return { most, fewestRunning, samples };
@@ -173,24 +173,33 @@ describe("Service: node drains do not hang", () => {
     await clusterScoped.capacityProvider("svcsem-drain", { type: "EC2", kubernetes: { nodeSelector: { "testenv.ecs-operator.dev/pool": "on-demand", "topology.kubernetes.io/zone": "us-east-1a" } } });
     await startControllers(ns);
     await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
-    await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: [{ capacityProvider: "svcsem-drain", weight: 1 }] });
-    await serviceWhen(ns, "3 running", steady(3));
-    const node = await eventually("a zone-a node running a task", async () => (await podsOf(ns)).map((p) => p.spec?.nodeName).find((n) => n === "od-a-1" || n === "od-a-2"));
+    // A name no other test's service has: kubectl drain's pod selector spans every namespace.
+    const name = "drained";
+    await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: [{ capacityProvider: "svcsem-drain", weight: 1 }] }, name);
+    await serviceWhen(ns, "3 running", steady(3), 90_000, name);
+    const node = await eventually("a zone-a node running a task", async () => (await podsOf(ns, name)).map((p) => p.spec?.nodeName).find((n) => n === "od-a-1" || n === "od-a-2"));
     // A PDB of minAvailable 3 (min 100 of 3) alone would allow no eviction: the drain completes only because the
     // service starts replacements first.
-    const pdb = await apiRequest<{ spec: { minAvailable: number } }>(kc, { method: "GET", path: `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/web` });
+    const pdb = await apiRequest<{ spec: { minAvailable: number } }>(kc, { method: "GET", path: `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}` });
     expect(pdb.spec.minAvailable).toBe(3);
     try {
       let drained = false;
-      const drain = run("kubectl", ["--kubeconfig", inject("kubeconfig"), "drain", node, "--pod-selector", "ecs.operator.dev/service=web", "--ignore-daemonsets", "--timeout=150s"], { timeout: 170_000 }).then(() => {
-        drained = true;
-      });
-      const during = await sample(ns, () => Promise.resolve(drained), 170_000);
-      await drain;
+      let drainError: unknown;
+      const drain = run("kubectl", ["--kubeconfig", inject("kubeconfig"), "drain", node, "--pod-selector", `ecs.operator.dev/service=${name}`, "--ignore-daemonsets", "--timeout=150s"], { timeout: 170_000 }).then(
+        () => {
+          drained = true;
+        },
+        (err: unknown) => {
+          drainError = err;
+          drained = true;
+        },
+      );
+      const during = await sample(ns, () => Promise.resolve(drained), 170_000, name).finally(() => drain);
+      if (drainError !== undefined) throw drainError instanceof Error ? drainError : new Error(`kubectl drain failed: ${JSON.stringify(drainError)}`);
       expect(during.fewestRunning).toBeGreaterThanOrEqual(3);
       expect(during.most).toBeLessThanOrEqual(6);
-      await serviceWhen(ns, "3 running again, none on the drained node", steady(3));
-      const pods = await podsOf(ns);
+      await serviceWhen(ns, "3 running again, none on the drained node", steady(3), 90_000, name);
+      const pods = await podsOf(ns, name);
       expect(pods.filter((p) => p.spec?.nodeName === node)).toEqual([]);
       expect(pods.filter(isReady).length).toBe(3);
     } finally {
