@@ -14,12 +14,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP } from "../src/api/common.ts";
-import { SCHEDULED_TASK_LABEL } from "../src/builders/task-labels.ts";
 import { apiRequest } from "../src/runtime/api-request.ts";
 import { buildBinaries, isAlive, readState, startControlPlane, stopControlPlane } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { documents, type Manifest, objectPath, serverSideApply } from "../test/e2e/tools.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
+import { SCHEDULED_TASK_LABEL } from "../src/api/keys.ts";
+import { isDnsLabel } from "../src/builders/names.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -63,7 +64,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions {
   if (positionals.length > 0) throw new DemoUsage(`unexpected argument "${positionals[0] ?? ""}"\n\n${DEMO_USAGE}`, 2);
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new DemoUsage(`--timeout "${values.timeout}" is not a whole number of seconds`, 2);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(values.namespace)) throw new DemoUsage(`--namespace "${values.namespace}" is not a valid namespace name`, 2);
+  if (!isDnsLabel(values.namespace)) throw new DemoUsage(`--namespace "${values.namespace}" is not a valid namespace name`, 2);
   return { once: values.once, timeoutSeconds, namespace: values.namespace, examples: resolve(values.examples), controller: !values["no-controller"] };
 }
 

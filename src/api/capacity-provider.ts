@@ -140,4 +140,15 @@ export const CapacityProviderStatus = object(
 );
 export type CapacityProviderStatus = Static<typeof CapacityProviderStatus>;
 
+/** The CamelCase reasons of a CapacityProvider's conditions. */
+export const CapacityProviderReason = {
+  /** At least one Ready node matches the provider's scheduling. */
+  NodesReady: "NodesReady",
+  /** No Ready node matches: its tasks stay Pending until one does. */
+  NoReadyNodes: "NoReadyNodes",
+  /** Another CapacityProvider has the same name (case-insensitively): strategies cannot tell them apart. */
+  DuplicateName: "DuplicateName",
+  Deleting: "Deleting",
+} as const;
+
 export const CAPACITY_PROVIDER_DEFAULTS = { type: "EC2", spot: false } as const;

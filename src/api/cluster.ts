@@ -5,7 +5,7 @@ import { celFirstItem } from "./cel.ts";
 import { capacityProviderStrategy, Conditions, observedGeneration, Tags } from "./common.ts";
 import { boolean, describe, ecsObject, integer, list, object, optional, type Static, string, stringEnum } from "./structural-schema.ts";
 
-export const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
+const CLUSTER_STATUSES = ["ACTIVE", "PROVISIONING", "DEPROVISIONING", "FAILED", "INACTIVE"] as const;
 
 export const ClusterSpec = ecsObject(
   {
@@ -88,7 +88,7 @@ export const ClusterSpec = ecsObject(
 );
 export type ClusterSpec = Static<typeof ClusterSpec>;
 
-export const CAPACITY_PROVIDER_SOURCES = ["Object", "BuiltIn", "Implicit"] as const;
+const CAPACITY_PROVIDER_SOURCES = ["Object", "BuiltIn", "Implicit"] as const;
 
 export const ClusterCapacityProvider = object(
   {
@@ -128,6 +128,17 @@ export const ClusterStatus = object(
   "The cluster as DescribeClusters shows it.",
 );
 export type ClusterStatus = Static<typeof ClusterStatus>;
+
+/** The CamelCase reasons of a Cluster's conditions. */
+export const ClusterReason = {
+  Active: "ClusterActive",
+  /** A deletion waits: ECS services of the cluster are not deleted yet. */
+  ContainsServices: "ClusterContainsServices",
+  /** A deletion waits: tasks of the cluster still run or wait to run. */
+  ContainsTasks: "ClusterContainsTasks",
+  /** spec.capacityProviders names a provider that does not resolve. */
+  CapacityProviderNotFound: "CapacityProviderNotFound",
+} as const;
 
 export const CLUSTER_DEFAULTS = {
   /** The Cluster that services and tasks without spec.cluster belong to. */

@@ -26,9 +26,9 @@ export const LAUNCH_TYPES = ["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"] 
 export type LaunchType = (typeof LAUNCH_TYPES)[number];
 export const COMPATIBILITIES = LAUNCH_TYPES;
 export const PROPAGATE_TAGS = ["TASK_DEFINITION", "SERVICE", "NONE"] as const;
-export const PLACEMENT_CONSTRAINT_TYPES = ["distinctInstance", "memberOf"] as const;
-export const PLACEMENT_STRATEGY_TYPES = ["random", "spread", "binpack"] as const;
-export const LOG_DRIVERS = ["json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"] as const;
+const PLACEMENT_CONSTRAINT_TYPES = ["distinctInstance", "memberOf"] as const;
+const PLACEMENT_STRATEGY_TYPES = ["random", "spread", "binpack"] as const;
+const LOG_DRIVERS = ["json-file", "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "awsfirelens"] as const;
 
 // ---------------------------------------------------------------- small shapes
 
@@ -91,10 +91,10 @@ export const CapacityProviderStrategyItem = ecsObject(
 );
 export type CapacityProviderStrategyItem = Static<typeof CapacityProviderStrategyItem>;
 
-export const MAX_STRATEGY_ITEMS = 20;
+const MAX_STRATEGY_ITEMS = 20;
 
 /** Rules of a capacity provider strategy, with messages naming `path` (e.g. spec.capacityProviderStrategy). */
-export function capacityProviderStrategyRules(path: string): CelRule[] {
+function capacityProviderStrategyRules(path: string): CelRule[] {
   return [
     {
       rule: "self.filter(i, has(i.base) && i.base > 0).size() <= 1",
@@ -254,7 +254,7 @@ export const TaskVolumeConfiguration = ecsObject(
 
 // ---------------------------------------------------------------- conditions (kstatus)
 
-export const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
+const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
 
 export const Condition = object(
   {

@@ -16,7 +16,7 @@ export const ConditionType = {
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
-/** Reasons shared by the kinds; controllers add their own CamelCase constants next to these. */
+/** Reasons shared by the kinds; each kind's own reasons are next to its status type (ServiceReason in service.ts, ...). */
 export const ConditionReason = {
   Reconciled: "Reconciled",
   Progressing: "Progressing",
@@ -26,4 +26,8 @@ export const ConditionReason = {
   DependsOnCycle: "DependsOnCycle",
   UnsupportedFields: "UnsupportedFields",
   AllFieldsSupported: "AllFieldsSupported",
+  /** A placement constraint or strategy (Service, Task, TaskDefinition) cannot be compiled. */
+  InvalidPlacement: "InvalidPlacement",
+  /** A capacity provider strategy cannot be split (Service, Task). */
+  InvalidCapacity: "InvalidCapacity",
 } as const;

@@ -213,7 +213,7 @@ export function crdFileName(def: KindDefinition): string {
 }
 
 /** The YAML text of a kind's CRD file. */
-export function renderCrdYaml(def: KindDefinition): string {
+function renderCrdYaml(def: KindDefinition): string {
   const header = "# Generated from src/api by `npm run generate`. Do not edit: change the schema in src/api and regenerate.\n";
   return header + dump(buildCrd(def), { noRefs: true, lineWidth: -1 });
 }

@@ -47,11 +47,26 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },
 ];
 
+/** Cluster-scoped resources among CLUSTER_RULES: a namespace-scoped install still needs these cluster-wide. */
+const CLUSTER_SCOPED_RESOURCES = new Set(["capacityproviders", "capacityproviders/status", "nodes"]);
+
+const partition = (keep: (resource: string) => boolean): PolicyRule[] =>
+  CLUSTER_RULES.map((r) => ({ ...r, resources: r.resources.filter(keep) })).filter((r) => r.resources.length > 0);
+
+/**
+ * A namespace-scoped install (`controller.watchNamespaces`): these rules go into a Role in each watched namespace, so
+ * the operator can write pods, ServiceAccounts and Deployments there and nowhere else.
+ */
+export const NAMESPACED_RULES: readonly PolicyRule[] = partition((r) => !CLUSTER_SCOPED_RESOURCES.has(r));
+
+/** A namespace-scoped install's only ClusterRole: CapacityProviders (read, status) and nodes (read), which have no namespace. */
+export const CLUSTER_SCOPED_RULES: readonly PolicyRule[] = partition((r) => CLUSTER_SCOPED_RESOURCES.has(r));
+
 /** Rules in the operator's own namespace (a Role): the leader election Lease. */
 export const LEADER_ELECTION_RULES: readonly PolicyRule[] = [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }];
 
 /** Names and labels of the RBAC objects in config/ (kustomize adds the namespace). */
-export const RBAC_NAMES = {
+const RBAC_NAMES = {
   serviceAccount: "ecs-operator",
   clusterRole: "ecs-operator-manager",
   clusterRoleBinding: "ecs-operator-manager",
@@ -65,7 +80,7 @@ const RBAC_V1 = "rbac.authorization.k8s.io/v1";
 const copyRules = (rules: readonly PolicyRule[]): PolicyRule[] => rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
 
 /** The rules as YAML (a list), for generated files and templates. */
-export function rulesYaml(rules: readonly PolicyRule[]): string {
+function rulesYaml(rules: readonly PolicyRule[]): string {
   return dump(copyRules(rules), { noRefs: true, lineWidth: -1, flowLevel: 2 });
 }
 
@@ -127,9 +142,51 @@ export function renderHelmRbacTemplate(): string {
       "  labels:",
       '    {{- include "ecs-operator.labels" . | nindent 4 }}',
     ].join("\n");
+  const inNamespace = [
+    "metadata:",
+    '  name: {{ include "ecs-operator.fullname" $ }}-manager',
+    "  namespace: {{ $ns }}",
+    "  labels:",
+    '    {{- include "ecs-operator.labels" $ | nindent 4 }}',
+  ].join("\n");
+  const saOf = sa.replaceAll(" . }}", " $ }}").replace("{{ .Release.Namespace }}", "{{ $.Release.Namespace }}");
   return [
     header.trimEnd(),
     "{{- if .Values.rbac.create }}",
+    "{{- if .Values.controller.watchNamespaces }}",
+    "{{- /* Namespace-scoped install: a Role per watched namespace, and cluster-wide only what has no namespace. */}}",
+    "{{- range $ns := .Values.controller.watchNamespaces }}",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: Role",
+    inNamespace,
+    "rules:",
+    indent(rulesYaml(NAMESPACED_RULES), 2),
+    "---",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: RoleBinding",
+    inNamespace,
+    "roleRef:",
+    "  apiGroup: rbac.authorization.k8s.io",
+    "  kind: Role",
+    '  name: {{ include "ecs-operator.fullname" $ }}-manager',
+    saOf,
+    "---",
+    "{{- end }}",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: ClusterRole",
+    meta("-cluster-scoped", false),
+    "rules:",
+    indent(rulesYaml(CLUSTER_SCOPED_RULES), 2),
+    "---",
+    `apiVersion: ${RBAC_V1}`,
+    "kind: ClusterRoleBinding",
+    meta("-cluster-scoped", false),
+    "roleRef:",
+    "  apiGroup: rbac.authorization.k8s.io",
+    "  kind: ClusterRole",
+    '  name: {{ include "ecs-operator.fullname" . }}-cluster-scoped',
+    sa,
+    "{{- else }}",
     `apiVersion: ${RBAC_V1}`,
     "kind: ClusterRole",
     meta("-manager", false),
@@ -144,6 +201,7 @@ export function renderHelmRbacTemplate(): string {
     "  kind: ClusterRole",
     '  name: {{ include "ecs-operator.fullname" . }}-manager',
     sa,
+    "{{- end }}",
     "---",
     `apiVersion: ${RBAC_V1}`,
     "kind: Role",

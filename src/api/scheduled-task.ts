@@ -8,12 +8,12 @@ import { runTaskInput, STOP_CODES, TASK_LAST_STATUSES } from "./task.ts";
 /** The most runs ScheduledTask status lists. */
 export const MAX_SCHEDULED_RUNS = 50;
 
-export const SCHEDULE_STATES = ["ENABLED", "DISABLED"] as const;
+const SCHEDULE_STATES = ["ENABLED", "DISABLED"] as const;
 
 /** rate(1 minute) ... rate(5 days), cron() with the six EventBridge fields, or at(yyyy-mm-ddThh:mm:ss) for one run (EventBridge Scheduler). */
-export const SCHEDULED_TASK_EXPRESSION_PATTERN = "^(at[(][0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[)]|rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
+const SCHEDULED_TASK_EXPRESSION_PATTERN = "^(at[(][0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[)]|rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
 
-export const ScheduledTaskKubernetes = object(
+const ScheduledTaskKubernetes = object(
   {
     ...KubernetesMetadataKnobs,
     concurrencyPolicy: optional(stringEnum(["Allow", "Forbid", "Replace"], "What happens when a run is due while the previous one still runs. Default Allow (EventBridge starts a new task regardless).")),
@@ -98,6 +98,15 @@ export const ScheduledTaskStatus = object(
   "The state of the schedule.",
 );
 export type ScheduledTaskStatus = Static<typeof ScheduledTaskStatus>;
+
+/** The CamelCase reasons of a ScheduledTask's conditions. */
+export const ScheduledTaskReason = {
+  Scheduled: "Scheduled",
+  Disabled: "Disabled",
+  ScheduleEnded: "ScheduleEnded",
+  /** Stalled: the schedule expression or time zone cannot be run. */
+  InvalidSchedule: "InvalidSchedule",
+} as const;
 
 export const SCHEDULED_TASK_DEFAULTS = {
   state: "ENABLED",

@@ -1,6 +1,7 @@
 // Service: the CreateService input, verbatim, plus `autoScaling` (Application Auto Scaling, camelCase) and
 // `spec.kubernetes`; the status mirrors DescribeServices (counts, deployments with rolloutState, events).
 // The scale subresource maps `kubectl scale` and HPAs onto desiredCount.
+import { ConditionReason } from "./conditions.ts";
 import {
   capacityProviderStrategy,
   Conditions,
@@ -34,11 +35,11 @@ import {
   stringMap,
 } from "./structural-schema.ts";
 
-export const SCHEDULING_STRATEGIES = ["REPLICA", "DAEMON"] as const;
-export const DEPLOYMENT_CONTROLLERS = ["ECS", "CODE_DEPLOY", "EXTERNAL"] as const;
-export const DEPLOYMENT_STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"] as const;
-export const ROLLOUT_STATES = ["COMPLETED", "FAILED", "IN_PROGRESS"] as const;
-export const ECS_SERVICE_PREDEFINED_METRICS = [
+const SCHEDULING_STRATEGIES = ["REPLICA", "DAEMON"] as const;
+const DEPLOYMENT_CONTROLLERS = ["ECS", "CODE_DEPLOY", "EXTERNAL"] as const;
+const DEPLOYMENT_STRATEGIES = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"] as const;
+const ROLLOUT_STATES = ["COMPLETED", "FAILED", "IN_PROGRESS"] as const;
+const ECS_SERVICE_PREDEFINED_METRICS = [
   "ECSServiceAverageCPUUtilization",
   "ECSServiceAverageMemoryUtilization",
   "ALBRequestCountPerTarget",
@@ -47,7 +48,7 @@ export const ECS_SERVICE_PREDEFINED_METRICS = [
 ] as const;
 
 /** A schedule of Application Auto Scaling / EventBridge: at(...), rate(...) or cron(...) with six fields. */
-export const SCHEDULE_EXPRESSION_PATTERN =
+const SCHEDULE_EXPRESSION_PATTERN =
   "^(at[(][0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[)]|rate[(] *[1-9][0-9]* +(minute|minutes|hour|hours|day|days) *[)]|cron[(] *[^ ]+( +[^ ]+){5} *[)])$";
 
 // ---------------------------------------------------------------- deployment configuration
@@ -482,7 +483,7 @@ export type ServiceKubernetes = Static<typeof ServiceKubernetes>;
 
 const DAEMON = "has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON'";
 
-export const SERVICE_RULES: CelRule[] = [
+const SERVICE_RULES: CelRule[] = [
   launchTypeXorStrategyRule("spec"),
   {
     rule: "has(self.taskDefinition) || (has(self.deploymentController) && self.deploymentController.type == 'EXTERNAL')",
@@ -583,7 +584,7 @@ export type ServiceSpec = Static<typeof ServiceSpec>;
 
 // ---------------------------------------------------------------- status
 
-export const DEPLOYMENT_STATUSES = ["PRIMARY", "ACTIVE", "INACTIVE"] as const;
+const DEPLOYMENT_STATUSES = ["PRIMARY", "ACTIVE", "INACTIVE"] as const;
 
 export const ServiceDeployment = object(
   {
@@ -623,6 +624,22 @@ export const ServiceStatus = object(
   "The service as DescribeServices shows it, plus kstatus conditions.",
 );
 export type ServiceStatus = Static<typeof ServiceStatus>;
+
+/** The CamelCase reasons of a Service's Ready, Reconciling and Stalled conditions. */
+export const ServiceReason = {
+  SteadyState: "SteadyState",
+  DeploymentInProgress: "DeploymentInProgress",
+  RollingBack: "RollingBack",
+  DeploymentFailed: "DeploymentFailed",
+  TasksPending: "TasksPending",
+  Draining: "Draining",
+  TaskDefinitionNotFound: "TaskDefinitionNotFound",
+  InvalidTaskDefinition: "InvalidTaskDefinition",
+  InvalidCapacity: ConditionReason.InvalidCapacity,
+  InvalidPlacement: ConditionReason.InvalidPlacement,
+  UnsupportedSchedulingStrategy: "UnsupportedSchedulingStrategy",
+  NotOwned: ConditionReason.NotOwned,
+} as const;
 
 // ---------------------------------------------------------------- defaults
 

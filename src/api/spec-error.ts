@@ -27,7 +27,3 @@ export class SpecError extends Error {
     return new SpecError(field, this.reason, change.conditionReason ?? this.conditionReason, this.column);
   }
 }
-
-export function isSpecError(err: unknown): err is SpecError {
-  return err instanceof SpecError;
-}

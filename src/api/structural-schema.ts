@@ -120,12 +120,6 @@ export function describe<T extends TSchema>(schema: T, description: string): T {
   return { ...schema, description };
 }
 
-/** The same schema with more CEL rules. */
-export function withRules<T extends TSchema>(schema: T, rules: CelRule[]): T {
-  const existing = ((schema as Record<string, unknown>)[VALIDATIONS] as CelRule[] | undefined) ?? [];
-  return { ...schema, [VALIDATIONS]: [...existing, ...rules] };
-}
-
 /** A plain JSON copy of a schema, as it goes into a CRD. */
 export function toJsonSchema(schema: TSchema): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;

@@ -28,10 +28,10 @@ import {
 import { celFirstItem } from "./cel.ts";
 import { celCpuIsValid, celCpuUnits, celIsFargateTaskSize, celMemoryIsValid, celMemoryMiB, normalizeCpu, normalizeMemory, TASK_CPU_RANGE } from "./units.ts";
 
-export const NETWORK_MODES = ["bridge", "host", "awsvpc", "none"] as const;
-export const CONTAINER_CONDITIONS = ["START", "COMPLETE", "SUCCESS", "HEALTHY"] as const;
-export const ULIMIT_NAMES = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"] as const;
-export const OS_FAMILIES = [
+const NETWORK_MODES = ["bridge", "host", "awsvpc", "none"] as const;
+const CONTAINER_CONDITIONS = ["START", "COMPLETE", "SUCCESS", "HEALTHY"] as const;
+const ULIMIT_NAMES = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"] as const;
+const OS_FAMILIES = [
   "LINUX",
   "WINDOWS_SERVER_2019_FULL",
   "WINDOWS_SERVER_2019_CORE",
@@ -43,17 +43,17 @@ export const OS_FAMILIES = [
   "WINDOWS_SERVER_2025_FULL",
   "WINDOWS_SERVER_20H2_CORE",
 ] as const;
-export const CPU_ARCHITECTURES = ["X86_64", "ARM64"] as const;
+const CPU_ARCHITECTURES = ["X86_64", "ARM64"] as const;
 
 /** ECS names (family, container, volume): letters, numbers, hyphens and underscores, 1 to 255. */
 export const ECS_NAME_PATTERN = "^[a-zA-Z0-9_-]{1,255}$";
 
 /** The most containers ECS allows in one task definition. */
-export const MAX_CONTAINERS = 10;
+const MAX_CONTAINERS = 10;
 /** Bounds of our own (ECS documents none); they keep the CEL rules within the API server's cost budget. */
-export const MAX_VOLUMES = 50;
-export const MAX_MOUNT_POINTS = 50;
-export const MAX_PORT_MAPPINGS = 50;
+const MAX_VOLUMES = 50;
+const MAX_MOUNT_POINTS = 50;
+const MAX_PORT_MAPPINGS = 50;
 
 // ---------------------------------------------------------------- container definition parts
 
@@ -487,7 +487,7 @@ const healthyHasHealthCheck = `d.condition != 'HEALTHY' || ${C}.all(x, x.name !=
 const notMutual = "!(x.name in c.dependsOn.map(d, d.containerName)) || !has(x.dependsOn) || !(c.name in x.dependsOn.map(d, d.containerName))";
 
 /** Cross-field rules of RegisterTaskDefinition that the API server checks at admission. */
-export const TASK_DEFINITION_RULES: CelRule[] = [
+const TASK_DEFINITION_RULES: CelRule[] = [
   // containers
   everyContainer(
     `${C}.exists_one(d, d.name == c.name)`,
@@ -768,10 +768,10 @@ export type TaskDefinitionSpec = Static<typeof TaskDefinitionSpec>;
 
 // ---------------------------------------------------------------- status
 
-export const TASK_DEFINITION_STATUSES = ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"] as const;
+const TASK_DEFINITION_STATUSES = ["ACTIVE", "INACTIVE", "DELETE_IN_PROGRESS"] as const;
 export type TaskDefinitionRevisionStatus = (typeof TASK_DEFINITION_STATUSES)[number];
 
-export const TaskDefinitionRevisionSummary = object(
+const TaskDefinitionRevisionSummary = object(
   {
     revision: integer("The revision number.", { minimum: 1 }),
     status: stringEnum(TASK_DEFINITION_STATUSES, "ACTIVE, or INACTIVE once deregistered."),
@@ -800,6 +800,12 @@ export const TaskDefinitionStatus = object(
   "The registered revisions of the family, as DescribeTaskDefinition shows them.",
 );
 export type TaskDefinitionStatus = Static<typeof TaskDefinitionStatus>;
+
+/** The CamelCase reasons of a TaskDefinition's conditions (with ConditionReason's UnsupportedFields and AllFieldsSupported). */
+export const TaskDefinitionReason = {
+  RevisionRegistered: "RevisionRegistered",
+  FamilyConflict: "FamilyConflict",
+} as const;
 
 // ---------------------------------------------------------------- defaults
 

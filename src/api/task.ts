@@ -1,5 +1,6 @@
 // Task: the RunTask input, verbatim (plus `desiredStatus` to stop it, and `spec.kubernetes`); it runs `count`
 // pods and its status mirrors DescribeTasks. ScheduledTask reuses the RunTask input as `spec.task`.
+import { ConditionReason } from "./conditions.ts";
 import {
   capacityProviderStrategy,
   Conditions,
@@ -31,13 +32,13 @@ import {
 
 export const TASK_LAST_STATUSES = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] as const;
 export type TaskLastStatus = (typeof TASK_LAST_STATUSES)[number];
-export const TASK_DESIRED_STATUSES = ["RUNNING", "STOPPED"] as const;
+const TASK_DESIRED_STATUSES = ["RUNNING", "STOPPED"] as const;
 export const STOP_CODES = ["TaskFailedToStart", "EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated", "SpotInterruption", "TerminationNotice"] as const;
 export type StopCode = (typeof STOP_CODES)[number];
-export const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const;
+const HEALTH_STATUSES = ["HEALTHY", "UNHEALTHY", "UNKNOWN"] as const;
 
 /** The most tasks one RunTask call (and so one Task) starts. */
-export const MAX_TASK_COUNT = 10;
+const MAX_TASK_COUNT = 10;
 
 const ContainerOverride = ecsObject(
   {
@@ -100,7 +101,7 @@ function runTaskRules(path: string): CelRule[] {
 }
 
 /** The RunTask input fields (without `kubernetes` and `desiredStatus`), for Task.spec and ScheduledTask.spec.task. */
-export function runTaskProperties(path: string) {
+function runTaskProperties(path: string) {
   return {
     cluster: optional(string("The Cluster (in this namespace) the task runs in. Default: the Cluster named default.", { maxLength: 255 })),
     taskDefinition: string("The TaskDefinition to run: family (latest ACTIVE revision), family:revision, or an ECS ARN ending in task-definition/family:revision.", {
@@ -133,7 +134,7 @@ export function runTaskInput(path: string, description: string) {
   return ecsObject(runTaskProperties(path), description, { rules: runTaskRules(path) });
 }
 
-export const TaskKubernetes = object(
+const TaskKubernetes = object(
   {
     ...KubernetesMetadataKnobs,
     ttlSecondsAfterStopped: optional(
@@ -240,6 +241,21 @@ export const TaskStatus = object(
   "The tasks as DescribeTasks shows them: lastStatus, desiredStatus, stopCode and stoppedReason summarise all `count` tasks, tasks[] lists each.",
 );
 export type TaskStatus = Static<typeof TaskStatus>;
+
+/** The CamelCase reasons of a Task's conditions: its lifecycle, then why it cannot run (Stalled). */
+export const TaskReason = {
+  TasksStarting: "TasksStarting",
+  TasksRunning: "TasksRunning",
+  TasksStopping: "TasksStopping",
+  TaskStopped: "TaskStopped",
+  TaskDefinitionNotFound: "TaskDefinitionNotFound",
+  InvalidReference: "InvalidReference",
+  TaskDefinitionInactive: "TaskDefinitionInactive",
+  CapacityUnavailable: "CapacityUnavailable",
+  InvalidOverrides: "InvalidOverrides",
+  InvalidPlacement: ConditionReason.InvalidPlacement,
+  NotOwned: ConditionReason.NotOwned,
+} as const;
 
 export const TASK_DEFAULTS = {
   count: 1,

@@ -6,15 +6,15 @@
 /** CPU units per vCPU, as ECS counts them. */
 export const CPU_UNITS_PER_VCPU = 1024;
 /** MiB per GB in ECS task sizes ("1 GB" is 1024 MiB). */
-export const MIB_PER_GB = 1024;
+const MIB_PER_GB = 1024;
 
 /** Task-level CPU units ECS accepts outside Fargate (0.125 to 192 vCPU). */
 export const TASK_CPU_RANGE = { min: 128, max: 196_608 } as const;
 
 /** Lower-cased, the accepted spellings of a cpu value: units, or a (decimal) number of vCPUs. */
-export const CPU_PATTERN = "^ *([0-9]+|([0-9]+|[0-9]*[.][0-9]+) *vcpu) *$";
+const CPU_PATTERN = "^ *([0-9]+|([0-9]+|[0-9]*[.][0-9]+) *vcpu) *$";
 /** Lower-cased, the accepted spellings of a memory value: MiB, or a (decimal) number of GB. */
-export const MEMORY_PATTERN = "^ *([0-9]+|([0-9]+|[0-9]*[.][0-9]+) *gb) *$";
+const MEMORY_PATTERN = "^ *([0-9]+|([0-9]+|[0-9]*[.][0-9]+) *gb) *$";
 
 export class UnitError extends Error {
   constructor(message: string) {

@@ -10,7 +10,8 @@
 import type { V2HorizontalPodAutoscalerSpec, V2HPAScalingPolicy, V2HPAScalingRules, V2MetricSpec } from "@kubernetes/client-node";
 import type { AutoScaling } from "../api/service.ts";
 import { API_GROUP_VERSION } from "../api/common.ts";
-import { nameLabelValue, SERVICE_LABEL } from "./task-labels.ts";
+import { nameLabelValue } from "./task-labels.ts";
+import { SERVICE_LABEL } from "../api/keys.ts";
 
 export interface UnsupportedAutoScaling {
   readonly field: string;
@@ -27,7 +28,7 @@ export interface RequestCountMetric {
   readonly name: string;
 }
 
-export const DEFAULT_REQUEST_COUNT_METRIC: RequestCountMetric = { type: "Pods", name: "alb_request_count_per_target" };
+const DEFAULT_REQUEST_COUNT_METRIC: RequestCountMetric = { type: "Pods", name: "alb_request_count_per_target" };
 
 export interface AutoScalingOptions {
   /** metadata.name of the ECS Service (the scale target). */
@@ -42,9 +43,9 @@ export interface AutoScalingTranslation {
 }
 
 /** AAS's cooldown default for ECS services; also the HPA's own scale-down stabilization default. */
-export const AAS_DEFAULT_COOLDOWN_SECONDS = 300;
+const AAS_DEFAULT_COOLDOWN_SECONDS = 300;
 /** The HPA refuses stabilization windows above one hour. */
-export const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
+const MAX_STABILIZATION_WINDOW_SECONDS = 3600;
 /** HPA's default scale-up policies (Kubernetes docs): double, or 4 pods, per 15 seconds, whichever is more. */
 const HPA_DEFAULT_SCALE_UP: V2HPAScalingPolicy[] = [
   { type: "Percent", value: 100, periodSeconds: 15 },

@@ -2,25 +2,17 @@
 // instances: the Ready nodes it selects, their capacity, the tasks placed with it, and Ready/Reconciling/Stalled.
 // Pure: the caller passes the cached objects and the clock. See docs/capacity-providers.md ("Status").
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { MAX_LISTED_CONTAINER_INSTANCES, type CapacityProviderStatus, type ContainerInstance } from "../api/capacity-provider.ts";
+import { CapacityProviderReason, type CapacityProviderStatus, type ContainerInstance, MAX_LISTED_CONTAINER_INSTANCES } from "../api/capacity-provider.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, providerName, providerOf, schedulingFor, type Scheduling } from "./capacity-provider.ts";
 import { capacitySummary, containerInstanceView, nodesOfProvider } from "./container-instances.ts";
-import { CAPACITY_PROVIDER_LABEL, nameLabelValue } from "./task-labels.ts";
-
-export const CapacityProviderReason = {
-  /** At least one Ready node matches the provider's scheduling. */
-  NodesReady: "NodesReady",
-  /** No Ready node matches: its tasks stay Pending until one does. */
-  NoReadyNodes: "NoReadyNodes",
-  /** Another CapacityProvider has the same name (case-insensitively): strategies cannot tell them apart. */
-  DuplicateName: "DuplicateName",
-  Deleting: "Deleting",
-} as const;
+import { nameLabelValue } from "./task-labels.ts";
+import { CAPACITY_PROVIDER_LABEL } from "../api/keys.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /** What a task pod counts as: running (phase Running), pending (not yet running), or nothing (finished, terminating). */
-export function taskPodState(pod: Pick<V1Pod, "metadata" | "status">): "running" | "pending" | undefined {
+export function taskPodState(pod: Pick<Wire<V1Pod>, "metadata" | "status">): "running" | "pending" | undefined {
   if (pod.metadata?.deletionTimestamp !== undefined) return undefined;
   const phase = pod.status?.phase;
   if (phase === "Running") return "running";
@@ -29,7 +21,7 @@ export function taskPodState(pod: Pick<V1Pod, "metadata" | "status">): "running"
 }
 
 /** Running and pending task pods among `pods` that carry `label` = `value`. */
-export function countTasks(pods: readonly Pick<V1Pod, "metadata" | "status">[], label: string, value: string): { running: number; pending: number } {
+export function countTasks(pods: readonly Pick<Wire<V1Pod>, "metadata" | "status">[], label: string, value: string): { running: number; pending: number } {
   let running = 0;
   let pending = 0;
   for (const p of pods) {
@@ -41,7 +33,7 @@ export function countTasks(pods: readonly Pick<V1Pod, "metadata" | "status">[], 
   return { running, pending };
 }
 
-const byName = (a: V1Node, b: V1Node): number => {
+const byName = (a: Wire<V1Node>, b: Wire<V1Node>): number => {
   const x = a.metadata?.name ?? "";
   const y = b.metadata?.name ?? "";
   return x < y ? -1 : x > y ? 1 : 0;
@@ -57,7 +49,7 @@ export function describeScheduling(s: Pick<Scheduling, "nodeSelector" | "tolerat
 }
 
 /** How many attributes a listed container instance keeps (the CRD's bound): the ecs.* ones first, then by name. */
-export const MAX_LISTED_ATTRIBUTES = 128;
+const MAX_LISTED_ATTRIBUTES = 128;
 
 function boundedView(view: ContainerInstance): ContainerInstance {
   if (view.attributes.length <= MAX_LISTED_ATTRIBUTES) return view;
@@ -70,9 +62,9 @@ export interface CapacityProviderStatusInput {
   /** Every CapacityProvider object (to detect two with the same name). */
   readonly providers: readonly CapacityProvider[];
   /** The cluster's nodes. */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** The pods of ECS tasks (any namespace): they count as running tasks and as requested capacity. */
-  readonly pods: readonly V1Pod[];
+  readonly pods: readonly Wire<V1Pod>[];
   readonly now: Date;
   /** How many container instances to list (default MAX_LISTED_CONTAINER_INSTANCES). */
   readonly maxInstances?: number;
@@ -90,7 +82,7 @@ export function computeCapacityProviderStatus(cp: CapacityProvider, input: Capac
   const [summary] = capacitySummary(nodes, input.pods, [{ name, scheduling }]);
   const tasks = countTasks(input.pods, CAPACITY_PROVIDER_LABEL, nameLabelValue(name));
   const max = input.maxInstances ?? MAX_LISTED_CONTAINER_INSTANCES;
-  const podsByNode = new Map<string, V1Pod[]>();
+  const podsByNode = new Map<string, Wire<V1Pod>[]>();
   for (const p of input.pods) {
     const node = p.spec?.nodeName;
     if (node === undefined || node === "") continue;

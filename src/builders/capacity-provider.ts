@@ -1,7 +1,7 @@
 // Capacity providers as Kubernetes scheduling: the built-in FARGATE / FARGATE_SPOT providers, how strategy
 // references resolve to CapacityProvider objects, which strategy a service or task ends up with, and the pod
 // scheduling fields of a provider. Pure: no client, no clock, no environment. See docs/capacity-providers.md.
-import type { CapacityProviderKubernetes, CapacityProviderType } from "../api/capacity-provider.ts";
+import { CAPACITY_PROVIDER_DEFAULTS, type CapacityProviderKubernetes, type CapacityProviderType } from "../api/capacity-provider.ts";
 import type { LaunchType } from "../api/common.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import type { PodTemplateContext } from "./pod-template.ts";
@@ -13,7 +13,7 @@ export const FARGATE_SPOT = "FARGATE_SPOT";
 export const EC2 = "EC2";
 
 /** EKS Fargate's node label and taint (`eks.amazonaws.com/compute-type=fargate:NoSchedule`). */
-export const FARGATE_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
+const FARGATE_COMPUTE_TYPE_LABEL = "eks.amazonaws.com/compute-type";
 /** Karpenter's capacity-type node label (`spot` or `on-demand`). */
 export const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
 
@@ -78,8 +78,8 @@ export function providerOf(cp: CapacityProvider): ResolvedProvider {
   const builtIn = BUILTIN_PROVIDERS.find((b) => b.name.toLowerCase() === name.toLowerCase());
   return {
     name,
-    type: cp.spec.type ?? builtIn?.type ?? "EC2",
-    spot: cp.spec.spot ?? builtIn?.spot ?? false,
+    type: cp.spec.type ?? builtIn?.type ?? CAPACITY_PROVIDER_DEFAULTS.type,
+    spot: cp.spec.spot ?? builtIn?.spot ?? CAPACITY_PROVIDER_DEFAULTS.spot,
     kubernetes: cp.spec.kubernetes ?? {},
     ...(cp.metadata.name === undefined ? {} : { objectName: cp.metadata.name }),
   };

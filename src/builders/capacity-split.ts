@@ -9,6 +9,7 @@
 // the split always sums to desiredCount, and the same input always gives the same output. Arithmetic is on
 // integers (remaining × weight, modulo the weight sum): no floating-point ties.
 import { SpecError } from "../api/spec-error.ts";
+import { ConditionReason } from "../api/conditions.ts";
 
 export interface StrategyItem {
   readonly capacityProvider: string;
@@ -22,7 +23,7 @@ export interface CapacityShare {
 }
 
 /** A strategy ECS would refuse, or a split it cannot make; the message names the field and the fix. */
-const strategyError = (message: string): SpecError => new SpecError("", message, "InvalidCapacity");
+const strategyError = (message: string): SpecError => new SpecError("", message, ConditionReason.InvalidCapacity);
 
 /**
  * Why ECS would refuse this strategy, or undefined when it is valid. `path` prefixes the messages

@@ -2,23 +2,15 @@
 // services, the capacity providers (built-ins included) with their capacity, and whether a deletion must wait
 // because services or tasks are still there (ECS refuses DeleteCluster then). Pure. See docs/clusters.md.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { clusterNameOf, type ClusterCapacityProvider, type ClusterStatus } from "../api/cluster.ts";
+import { type ClusterCapacityProvider, clusterNameOf, ClusterReason, type ClusterStatus } from "../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../api/objects.ts";
 import { setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, providerName, resolveProvider, schedulingFor, type ResolvedProvider } from "./capacity-provider.ts";
 import { capacitySummary, nodesOfProvider } from "./container-instances.ts";
 import { countTasks, taskPodState } from "./capacity-provider-status.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue } from "./task-labels.ts";
-
-export const ClusterReason = {
-  Active: "ClusterActive",
-  /** A deletion waits: ECS services of the cluster are not deleted yet. */
-  ContainsServices: "ClusterContainsServices",
-  /** A deletion waits: tasks of the cluster still run or wait to run. */
-  ContainsTasks: "ClusterContainsTasks",
-  /** spec.capacityProviders names a provider that does not resolve. */
-  CapacityProviderNotFound: "CapacityProviderNotFound",
-} as const;
+import { nameLabelValue } from "./task-labels.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL } from "../api/keys.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /** An ECS Service as the Cluster roll-up sees it. */
 export interface ServiceRef {
@@ -67,9 +59,9 @@ export function clusterProviders(cluster: Pick<EcsCluster, "spec" | "metadata">,
 
 export interface ClusterStatusInput {
   readonly providers: readonly CapacityProvider[];
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** Pods of ECS tasks (labelled ecs.operator.dev/cluster), of any cluster: requested capacity counts them all. */
-  readonly pods: readonly V1Pod[];
+  readonly pods: readonly Wire<V1Pod>[];
   /** The ECS Services of the Cluster's namespace. */
   readonly services: readonly ServiceRef[];
   readonly now: Date;
@@ -87,7 +79,7 @@ export interface ClusterContents {
 const sorted = (xs: string[]): string[] => xs.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The services (not being deleted) and task pods (not finished, not terminating) of the cluster. */
-export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: readonly V1Pod[], services: readonly ServiceRef[]): ClusterContents {
+export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: readonly Wire<V1Pod>[], services: readonly ServiceRef[]): ClusterContents {
   const name = cluster.metadata.name ?? "";
   const namespace = cluster.metadata.namespace;
   const label = nameLabelValue(name);
@@ -107,7 +99,7 @@ export function clusterContents(cluster: Pick<EcsCluster, "metadata">, pods: rea
 }
 
 /** How many providers a Cluster status lists. */
-export const MAX_LISTED_PROVIDERS = 100;
+const MAX_LISTED_PROVIDERS = 100;
 
 const LISTED = 10;
 const listed = (names: readonly string[]): string => (names.length <= LISTED ? names.join(", ") : `${names.slice(0, LISTED).join(", ")} and ${String(names.length - LISTED)} more`);
@@ -127,7 +119,7 @@ export function deletionBlocked(clusterName: string, contents: ClusterContents):
 }
 
 /** The containerInsights setting (the only cluster setting ECS has); ECS's default is disabled. */
-export function containerInsightsOf(cluster: Pick<EcsCluster, "spec">): "enabled" | "disabled" | "enhanced" {
+function containerInsightsOf(cluster: Pick<EcsCluster, "spec">): "enabled" | "disabled" | "enhanced" {
   // settings holds at most one item, and its name can only be containerInsights (schema).
   return cluster.spec.settings?.[0]?.value ?? "disabled";
 }

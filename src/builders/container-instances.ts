@@ -4,6 +4,7 @@
 import type { V1Container, V1Node, V1NodeSelectorRequirement, V1NodeSelectorTerm, V1Pod, V1Taint } from "@kubernetes/client-node";
 import { DEFAULT_ATTRIBUTE_LABELS } from "./query-language.ts";
 import type { Scheduling } from "./capacity-provider.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 // ---------------------------------------------------------------- quantities
 
@@ -69,7 +70,7 @@ const ZERO: Resources = { cpu: 0, memory: 0 };
  * restartPolicy Always), or more if an init container needs more while it runs (with the sidecars started before
  * it), plus the pod overhead; pod-level resources (spec.resources) when set.
  */
-export function podRequests(pod: V1Pod): Resources {
+export function podRequests(pod: Wire<V1Pod>): Resources {
   const spec = pod.spec;
   if (spec === undefined) return ZERO;
   const podLevel = spec.resources?.requests ?? spec.resources?.limits;
@@ -96,18 +97,18 @@ export function podRequests(pod: V1Pod): Resources {
 }
 
 /** Pods that hold resources on their node: bound and not finished. */
-export function holdsResources(pod: V1Pod): boolean {
+function holdsResources(pod: Wire<V1Pod>): boolean {
   const phase = pod.status?.phase;
   return pod.spec?.nodeName !== undefined && pod.spec.nodeName !== "" && phase !== "Succeeded" && phase !== "Failed";
 }
 
 // ---------------------------------------------------------------- nodes a provider admits
 
-export function isNodeReady(node: V1Node): boolean {
+export function isNodeReady(node: Wire<V1Node>): boolean {
   return (node.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 }
 
-function tolerates(tolerations: Scheduling["tolerations"], taint: V1Taint): boolean {
+function tolerates(tolerations: Scheduling["tolerations"], taint: Wire<V1Taint>): boolean {
   return tolerations.some((t) => {
     if (t.effect !== undefined && t.effect !== taint.effect) return false;
     if ((t.operator ?? "Equal") === "Exists") return t.key === undefined || t.key === "" || t.key === taint.key;
@@ -138,7 +139,7 @@ function requirementMet(req: V1NodeSelectorRequirement, value: string | undefine
   }
 }
 
-function termMet(term: V1NodeSelectorTerm, node: V1Node): boolean {
+function termMet(term: V1NodeSelectorTerm, node: Wire<V1Node>): boolean {
   const labels = node.metadata?.labels ?? {};
   const fields: Record<string, string | undefined> = { "metadata.name": node.metadata?.name };
   const exprs = term.matchExpressions ?? [];
@@ -149,7 +150,7 @@ function termMet(term: V1NodeSelectorTerm, node: V1Node): boolean {
 }
 
 /** Whether a provider's pods may be scheduled on the node: selector, NoSchedule/NoExecute taints, required node affinity. */
-export function admits(scheduling: Pick<Scheduling, "nodeSelector" | "tolerations" | "affinity">, node: V1Node): boolean {
+export function admits(scheduling: Pick<Scheduling, "nodeSelector" | "tolerations" | "affinity">, node: Wire<V1Node>): boolean {
   const labels = node.metadata?.labels ?? {};
   if (!Object.entries(scheduling.nodeSelector).every(([k, v]) => labels[k] === v)) return false;
   for (const taint of node.spec?.taints ?? []) {
@@ -163,7 +164,7 @@ export function admits(scheduling: Pick<Scheduling, "nodeSelector" | "toleration
 }
 
 /** The Ready nodes a provider's scheduling admits: its container instances. */
-export function nodesOfProvider(nodes: readonly V1Node[], scheduling: Pick<Scheduling, "nodeSelector" | "tolerations" | "affinity">): V1Node[] {
+export function nodesOfProvider(nodes: readonly Wire<V1Node>[], scheduling: Pick<Scheduling, "nodeSelector" | "tolerations" | "affinity">): Wire<V1Node>[] {
   return nodes.filter((n) => isNodeReady(n) && admits(scheduling, n));
 }
 
@@ -197,7 +198,7 @@ export interface ContainerInstanceView {
 
 export interface ContainerInstanceOptions {
   /** The pods of the cluster (or just those on this node); pods on other nodes are ignored. */
-  readonly pods?: readonly V1Pod[];
+  readonly pods?: readonly Wire<V1Pod>[];
   readonly capacityProviderName?: string;
   /**
    * Custom attributes come from the node labels under this prefix, with the prefix removed (as the query language
@@ -217,7 +218,7 @@ function isKubernetesLabel(key: string): boolean {
 }
 
 /** ECS attributes of a node, sorted by name: the four built-ins that have a well-known label, then custom ones. */
-export function nodeAttributes(node: V1Node, customAttributePrefix?: string): Attribute[] {
+export function nodeAttributes(node: Wire<V1Node>, customAttributePrefix?: string): Attribute[] {
   const labels = node.metadata?.labels ?? {};
   const out = new Map<string, string>();
   const builtIn = (name: string, transform: (v: string) => string = (v) => v) => {
@@ -241,12 +242,12 @@ export function nodeAttributes(node: V1Node, customAttributePrefix?: string): At
   return [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value }));
 }
 
-export function allocatable(node: V1Node): Resources {
+export function allocatable(node: Wire<V1Node>): Resources {
   const a = node.status?.allocatable ?? node.status?.capacity ?? {};
   return { cpu: a.cpu === undefined ? 0 : cpuMillis(a.cpu), memory: a.memory === undefined ? 0 : memoryBytes(a.memory) };
 }
 
-function requestedOn(nodeName: string, pods: readonly V1Pod[]): { requested: Resources; count: number } {
+function requestedOn(nodeName: string, pods: readonly Wire<V1Pod>[]): { requested: Resources; count: number } {
   let requested = ZERO;
   let count = 0;
   for (const p of pods) {
@@ -263,7 +264,7 @@ const ecsResources = (r: Resources): EcsResource[] => [
 ];
 
 /** A node as DescribeContainerInstances shows an instance. Remaining resources never go below 0. */
-export function containerInstanceView(node: V1Node, options: ContainerInstanceOptions = {}): ContainerInstanceView {
+export function containerInstanceView(node: Wire<V1Node>, options: ContainerInstanceOptions = {}): ContainerInstanceView {
   const name = node.metadata?.name ?? "";
   const registered = allocatable(node);
   const { requested, count } = requestedOn(name, options.pods ?? []);
@@ -292,7 +293,7 @@ export interface ProviderCapacity {
 }
 
 /** Requests of the resource-holding pods, by node name: one pass over the pods. */
-function requestsByNode(pods: readonly V1Pod[]): Map<string, Resources> {
+function requestsByNode(pods: readonly Wire<V1Pod>[]): Map<string, Resources> {
   const out = new Map<string, Resources>();
   for (const p of pods) {
     if (!holdsResources(p)) continue;
@@ -304,8 +305,8 @@ function requestsByNode(pods: readonly V1Pod[]): Map<string, Resources> {
 
 /** Capacity of each provider, in the given order. A node two providers admit counts for both. */
 export function capacitySummary(
-  nodes: readonly V1Node[],
-  pods: readonly V1Pod[],
+  nodes: readonly Wire<V1Node>[],
+  pods: readonly Wire<V1Pod>[],
   providers: readonly { readonly name: string; readonly scheduling: Pick<Scheduling, "nodeSelector" | "tolerations" | "affinity"> }[],
 ): ProviderCapacity[] {
   // Pods are summed per node once, not once per provider and node: clusters have thousands of task pods.

@@ -88,8 +88,8 @@ export interface CircuitBreakerThresholdConfig {
   readonly thresholdConfiguration?: { readonly type: "COUNT" | "BOUNDED_PERCENT" | "UNBOUNDED_PERCENT"; readonly value: number } | undefined;
 }
 
-export const CIRCUIT_BREAKER_MIN_THRESHOLD = 3;
-export const CIRCUIT_BREAKER_MAX_THRESHOLD = 200;
+const CIRCUIT_BREAKER_MIN_THRESHOLD = 3;
+const CIRCUIT_BREAKER_MAX_THRESHOLD = 200;
 const DEFAULT_THRESHOLD = { type: "BOUNDED_PERCENT", value: 50 } as const;
 
 /**

@@ -3,20 +3,65 @@
 import { createHash } from "node:crypto";
 
 /** The first `length` hex digits of the SHA-256 of `text`: the disambiguating suffix of rewritten names. */
-export function shortHash(text: string, length = 6): string {
+function shortHash(text: string, length = 6): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+// ---------------------------------------------------------------- validation, as the API server does it
+// One set of checks for every name the operator writes or takes from a flag, with the rules of
+// k8s.io/apimachinery/pkg/util/validation, so that a name accepted here is never refused by the API server.
 
+/** One DNS-1123 label: lowercase alphanumerics and `-`, starting and ending alphanumeric. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** One DNS-1035 label: a DNS-1123 label that starts with a letter. */
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** DNS-1123 labels joined by single dots: every label starts and ends alphanumeric (`app-.role` does not). */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A label value, and the name part of a label or annotation key: alphanumeric at both ends, `-_.` inside. */
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A DNS-1123 label (IsDNS1123Label): a container, port or Service-style name, at most 63 characters. */
 export function isDnsLabel(name: string): boolean {
   return name.length <= 63 && DNS_LABEL.test(name);
 }
 
-export function isDnsSubdomain(name: string): boolean {
-  return name.length <= 253 && DNS_SUBDOMAIN.test(name) && name.split(".").every((part) => part.length > 0);
+/** A DNS-1035 label (IsDNS1035Label): a Service name, which must start with a letter; at most 63 characters. */
+export function isDns1035Label(name: string): boolean {
+  return name.length <= 63 && DNS_1035_LABEL.test(name);
 }
+
+/**
+ * A DNS-1123 subdomain (IsDNS1123Subdomain): most object names, host names, scheduler names; at most 253
+ * characters. Like the API server it does not cap each label at 63 (isDnsDomain does).
+ */
+export function isDnsSubdomain(name: string): boolean {
+  return name.length <= 253 && DNS_SUBDOMAIN.test(name);
+}
+
+/** A DNS domain a resolver accepts: a DNS-1123 subdomain whose every label is at most 63 characters. */
+export function isDnsDomain(name: string): boolean {
+  return isDnsSubdomain(name) && name.split(".").every((label) => label.length <= 63);
+}
+
+/** A label value (IsValidLabelValue): empty, or at most 63 characters of the qualified-name alphabet. */
+export function isLabelValue(value: string): boolean {
+  return value === "" || (value.length <= 63 && QUALIFIED_NAME.test(value));
+}
+
+/** The name part (after the optional `prefix/`) of a label or annotation key: 1 to 63 characters. */
+export function isAnnotationName(name: string): boolean {
+  return name.length <= 63 && QUALIFIED_NAME.test(name);
+}
+
+/** A label or annotation key (IsQualifiedName): `name` or `prefix/name`, the prefix a DNS-1123 subdomain. */
+export function isLabelKey(key: string): boolean {
+  const parts = key.split("/");
+  if (parts.length > 2) return false;
+  const [prefix, name] = parts.length === 2 ? [parts[0] ?? "", parts[1] ?? ""] : [undefined, parts[0] ?? ""];
+  return (prefix === undefined || isDnsSubdomain(prefix)) && isAnnotationName(name);
+}
+
+// ---------------------------------------------------------------- conversion
 
 /** Lowercase; every run of characters outside [a-z0-9] (and `.` when `dots`) becomes one `-`; no `-`/`.` at the ends. */
 function sanitize(name: string, dots: boolean): string {
@@ -24,8 +69,8 @@ function sanitize(name: string, dots: boolean): string {
   return name
     .toLowerCase()
     .replace(invalid, "-")
+    .replace(/-*\.-*/g, ".")
     .replace(/\.{2,}/g, ".")
-    .replace(/-?\.-?/g, ".")
     .replace(/^[-.]+|[-.]+$/g, "");
 }
 
@@ -41,7 +86,7 @@ function withHash(text: string, source: string, max: number): string {
  * `-`, and cut to 63 with a hash of the original when longer. `web` → `web`, `log_router` → `log-router`.
  */
 export function toDnsLabel(name: string, max = 63): string {
-  if (name.length <= max && DNS_LABEL.test(name)) return name;
+  if (name.length <= max && isDnsLabel(name)) return name;
   const clean = sanitize(name, false);
   if (clean !== "" && clean.length <= max) return clean;
   return withHash(clean, name, max);
@@ -122,20 +167,11 @@ export function toPortName(name: string, taken: ReadonlySet<string>): string {
   }
 }
 
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
 /** A label value for `value`: kept when valid; otherwise invalid characters become `-`, cut to 63 with a hash. */
 export function toLabelValue(value: string): string {
-  if (value.length <= 63 && LABEL_VALUE.test(value)) return value;
+  if (isLabelValue(value)) return value;
   const clean = value.replace(/[^-A-Za-z0-9_.]+/g, "-").replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
-  if (clean.length <= 63 && LABEL_VALUE.test(clean)) return clean;
+  if (isLabelValue(clean)) return clean;
   const suffix = shortHash(value);
   return `${clean.slice(0, 63 - suffix.length - 1).replace(/[^A-Za-z0-9]+$/g, "")}-${suffix}`.replace(/^-/, "");
-}
-
-const ANNOTATION_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-/** Whether `name` is valid as the name part (after the prefix) of an annotation key. */
-export function isAnnotationName(name: string): boolean {
-  return name.length <= 63 && ANNOTATION_NAME.test(name);
 }

@@ -4,18 +4,20 @@
 import { SpecError } from "../api/spec-error.ts";
 import type { V1Affinity, V1Node, V1PodAffinityTerm, V1PodSpec, V1Toleration, V1TopologySpreadConstraint, V1WeightedPodAffinityTerm } from "@kubernetes/client-node";
 import type { Scheduling } from "./capacity-provider.ts";
+import { isLabelKey } from "./names.ts";
 import {
   andNodeSelectorTerms,
   attributeLabel,
   compileToNodeAffinity,
   DEFAULT_MAX_TERMS,
-  HOSTNAME_LABEL,
-  isLabelKey,
   parseQuery,
   QueryError,
   type QueryCompileContext,
   TooManyTermsError,
 } from "./query-language.ts";
+import { HOSTNAME_LABEL } from "../api/keys.ts";
+import { ConditionReason } from "../api/conditions.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /** The ECS shape of a placement constraint (as in the Service, Task and TaskDefinition specs). */
 export interface PlacementConstraintInput {
@@ -53,7 +55,7 @@ export interface Placement {
 }
 
 /** A placement the controller refuses: `field` is below the spec, `column` is set for query language errors. */
-export const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, "InvalidPlacement", column);
+const placementError = (field: string, reason: string, column?: number): SpecError => new SpecError(field, reason, ConditionReason.InvalidPlacement, column);
 
 /**
  * Pod scheduling fields for ECS placement constraints and strategies. Pure. Constraints are required (pods stay
@@ -194,7 +196,7 @@ function spreadKey(field: string | undefined, ctx: PlacementContext, hostKey: st
 }
 
 /** Every value each node label has across the nodes, for memberOf `=~` / `in` compiled against the current nodes. */
-export function nodeLabelValues(nodes: readonly V1Node[]): Record<string, string[]> {
+export function nodeLabelValues(nodes: readonly Wire<V1Node>[]): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
   for (const n of nodes) for (const [k, v] of Object.entries(n.metadata?.labels ?? {})) (out[k] ??= new Set()).add(v);
   return Object.fromEntries(Object.entries(out).map(([k, set]) => [k, [...set].sort()]));

@@ -8,12 +8,12 @@ import { CPU_UNITS_PER_VCPU } from "../api/units.ts";
 import { type Report } from "./pod-template-report.ts";
 
 /** ECS CPU units → a millicore quantity (1024 units = 1 CPU, truncated, at least 1m): 256 → "250m", 1024 → "1". */
-export function cpuQuantity(units: number): string {
+function cpuQuantity(units: number): string {
   const millis = Math.max(1, Math.floor((units * 1000) / CPU_UNITS_PER_VCPU));
   return millis % 1000 === 0 ? `${millis / 1000}` : `${millis}m`;
 }
 
-export function memoryQuantity(mib: number): string {
+function memoryQuantity(mib: number): string {
   return `${mib}Mi`;
 }
 

@@ -3,7 +3,13 @@
 import { SpecError } from "../api/spec-error.ts";
 import { isIP } from "node:net";
 import type { V1Container, V1ContainerPort, V1EnvFromSource, V1EnvVar, V1HostAlias, V1PodSpec, V1PodTemplateSpec, V1SecurityContext, V1Sysctl } from "@kubernetes/client-node";
-import { DESCRIBE_ONLY_TASK_DEFINITION_FIELDS, normalizedTaskSize, TaskDefinitionSpec, TASK_DEFINITION_DEFAULTS, type ContainerDefinition } from "../api/task-definition.ts";
+import {
+  DESCRIBE_ONLY_TASK_DEFINITION_FIELDS,
+  normalizedTaskSize,
+  TaskDefinitionSpec,
+  TASK_DEFINITION_DEFAULTS,
+  type ContainerDefinition,
+} from "../api/task-definition.ts";
 import { describeFargateMemory, isFargateTaskSize, UnitError } from "../api/units.ts";
 import { findUnknownFields } from "../api/unknown-fields.ts";
 import { isAnnotationName, isDnsLabel, isDnsSubdomain, toDnsSubdomain, toPortName, uniqueDnsLabels } from "./names.ts";
@@ -11,22 +17,23 @@ import { orderContainers, type ContainerRole } from "./pod-template-ordering.ts"
 import { Report, type UnsupportedField } from "./pod-template-report.ts";
 import { buildResources } from "./pod-template-resources.ts";
 import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference, type SecretNaming } from "./secrets.ts";
-import { FAMILY_LABEL, familyLabelValue, REVISION_LABEL } from "./task-definition-revision.ts";
+import { familyLabelValue } from "./task-definition-revision.ts";
 import { buildVolumes, type VolumeClaim } from "./volumes.ts";
+import {
+  ARCH_LABEL,
+  CONTAINERS_ANNOTATION,
+  DOCKER_LABELS_ANNOTATION,
+  DOCKER_LABEL_ANNOTATION_PREFIX,
+  FAMILY_LABEL,
+  IRSA_ANNOTATION,
+  LOG_CONFIGURATION_ANNOTATION,
+  OS_LABEL,
+  REVISION_LABEL,
+  TASK_DEFINITION_ANNOTATION,
+  WINDOWS_BUILD_LABEL,
+} from "../api/keys.ts";
 
 export { dependsOnCycleError, type UnsupportedField } from "./pod-template-report.ts";
-
-/** `family:revision` of the task definition the pod runs. */
-export const ANNOTATION_TASK_DEFINITION = "ecs.operator.dev/task-definition";
-/** JSON: one ContainerMapping per container, for the Task controller's essential and dependsOn semantics. */
-export const ANNOTATION_CONTAINERS = "ecs.operator.dev/containers";
-/** JSON: every container's dockerLabels, by ECS container name. */
-export const ANNOTATION_DOCKER_LABELS = "ecs.operator.dev/docker-labels";
-/** Each Docker label whose key is a valid annotation name is also an annotation with this prefix. */
-export const DOCKER_LABEL_PREFIX = "docker-label.ecs.operator.dev/";
-/** JSON: each container's logConfiguration (without secretOptions), by ECS container name. */
-export const ANNOTATION_LOG_CONFIGURATION = "ecs.operator.dev/log-configuration";
-export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 export interface PodTemplateContext {
   readonly namespace: string;
@@ -110,10 +117,42 @@ const SELINUX_PARTS = { user: "user", role: "role", type: "type", level: "level"
 
 const present = (s: string | undefined): s is string => s !== undefined && s !== "";
 
+/** What every step of buildPodTemplate reads about the task as a whole. */
+interface TaskFacts {
+  readonly ctx: PodTemplateContext;
+  readonly report: Report;
+  readonly fargate: boolean;
+  readonly windows: boolean;
+  readonly networkMode: string;
+  readonly hostNetwork: boolean;
+  readonly hostIpc: boolean;
+}
+
+/** What the per-container steps gather for the pod as a whole (pod-level fields ECS sets per container, references). */
+interface PodParts {
+  readonly annotations: Record<string, string>;
+  readonly secretRefs: Map<string, SecretReference>;
+  readonly configMapRefs: Map<string, { name: string; valueFrom: string }>;
+  readonly pullSecrets: Set<string>;
+  readonly hostAliases: Map<string, string[]>;
+  readonly nameservers: string[];
+  readonly searches: string[];
+  readonly sysctls: Map<string, string>;
+  readonly usedPortNames: Set<string>;
+  readonly usedHostPorts: Set<string>;
+  readonly dockerLabels: Record<string, Record<string, string>>;
+  readonly logConfigurations: Record<string, unknown>;
+  hostname: string | undefined;
+  shareProcessNamespace: boolean;
+  grace: number;
+}
+
 /**
  * The pod template of a task definition revision. Throws SpecError (Stalled) for what cannot run: a
  * dependsOn cycle (reason DependsOnCycle), container sizes above the task size, and on FARGATE host features and
- * sizes Fargate refuses.
+ * sizes Fargate refuses. Each container goes through the same steps in order (command, environment, ports,
+ * resources and mounts, probes, security context, the pod-level fields it sets, credentials, labels and logs,
+ * what is reported); the pod is then assembled from what they gathered.
  */
 export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateContext): PodTemplate {
   const fargate = ctx.capacityProviderType === "FARGATE";
@@ -122,33 +161,12 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   const os = revision.runtimePlatform?.operatingSystemFamily;
   const windows = os?.startsWith("WINDOWS") === true;
   const networkMode = revision.networkMode ?? TASK_DEFINITION_DEFAULTS.networkMode;
-  const hostNetwork = networkMode === "host";
-  const hostIpc = revision.ipcMode === "host";
+  const task: TaskFacts = { ctx, report, fargate, windows, networkMode, hostNetwork: networkMode === "host", hostIpc: revision.ipcMode === "host" };
 
   for (const field of findUnknownFields(revision, TaskDefinitionSpec, "spec", DESCRIBE_ONLY_TASK_DEFINITION_FIELDS)) {
     report.unsupportedField(field, "not a RegisterTaskDefinition field this version of the operator knows; ignored");
   }
-
-  // ---------------------------------------------------------------- size and Fargate
-  let size: { cpu?: number; memory?: number };
-  try {
-    size = normalizedTaskSize(revision);
-  } catch (e) {
-    if (e instanceof UnitError) throw new SpecError(e.message.startsWith("cpu") ? "spec.cpu" : "spec.memory", e.message);
-    throw e;
-  }
-  if (fargate) {
-    if (size.cpu === undefined || size.memory === undefined) throw new SpecError("spec.cpu", "a task on FARGATE needs both a task-level cpu and memory");
-    if (!isFargateTaskSize(size.cpu, size.memory)) {
-      const allowed = describeFargateMemory(size.cpu);
-      throw new SpecError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
-    }
-    if (windows && size.cpu < 1024) throw new SpecError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
-    if (hostNetwork) report.refuseOnFargate("spec.networkMode", "it uses networkMode host");
-    if (revision.pidMode === "host") report.refuseOnFargate("spec.pidMode", "it uses pidMode host");
-    if (revision.ipcMode !== undefined) report.refuseOnFargate("spec.ipcMode", `it sets ipcMode ${revision.ipcMode}`);
-    if ((revision.placementConstraints ?? []).length > 0) report.refuseOnFargate("spec.placementConstraints", "it has placement constraints");
-  }
+  const size = taskSize(revision, task);
 
   // ---------------------------------------------------------------- names and order
   const names = uniqueDnsLabels(containers.map((c) => c.name));
@@ -169,216 +187,314 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   );
   const volumes = buildVolumes(revision, names, { ...(ctx.region === undefined ? {} : { region: ctx.region }), windows }, report);
 
-  // ---------------------------------------------------------------- pod-level accumulators
-  const spec: V1PodSpec = { containers: [] };
-  const annotations: Record<string, string> = { [ANNOTATION_TASK_DEFINITION]: `${ctx.family}:${ctx.revision}` };
-  const secretRefs = new Map<string, SecretReference>();
-  const configMapRefs = new Map<string, { name: string; valueFrom: string }>();
-  const pullSecrets = new Set<string>(revision.kubernetes?.imagePullSecrets ?? []);
-  const hostAliases = new Map<string, string[]>();
-  const nameservers: string[] = [];
-  const searches: string[] = [];
-  const sysctls = new Map<string, string>();
-  const usedPortNames = new Set<string>();
-  const usedHostPorts = new Set<string>();
-  const dockerLabels: Record<string, Record<string, string>> = {};
-  const logConfigurations: Record<string, unknown> = {};
-  let hostname: string | undefined;
-  let shareProcessNamespace = revision.pidMode === "task";
-  let grace = 0;
-
-  const addHostAlias = (ip: string, host: string) => {
-    const hosts = hostAliases.get(ip) ?? [];
-    if (!hosts.includes(host)) hosts.push(host);
-    hostAliases.set(ip, hosts);
+  const pod: PodParts = {
+    annotations: { [TASK_DEFINITION_ANNOTATION]: `${ctx.family}:${ctx.revision}` },
+    secretRefs: new Map(),
+    configMapRefs: new Map(),
+    pullSecrets: new Set(revision.kubernetes?.imagePullSecrets ?? []),
+    hostAliases: new Map(),
+    nameservers: [],
+    searches: [],
+    sysctls: new Map(),
+    usedPortNames: new Set(),
+    usedHostPorts: new Set(),
+    dockerLabels: {},
+    logConfigurations: {},
+    hostname: undefined,
+    shareProcessNamespace: revision.pidMode === "task",
+    grace: 0,
   };
 
   const built: V1Container[] = containers.map((c, i) => {
     const field = `spec.containerDefinitions[${i}]`;
     const role = order.roles[i] ?? "container";
-    const k: V1Container = { name: k8sName(c.name), image: c.image };
-    if (c.entryPoint !== undefined && c.entryPoint.length > 0) k.command = [...c.entryPoint];
-    if (c.command !== undefined && c.command.length > 0) k.args = [...c.command];
-    if (present(c.workingDirectory)) k.workingDir = c.workingDirectory;
-    if (c.interactive === true) k.stdin = true;
-    if (c.pseudoTerminal === true) k.tty = true;
-    if (role === "sidecar") k.restartPolicy = "Always";
-
-    // environment, then secrets (both override envFrom, as ECS environment overrides environment files)
-    const env: V1EnvVar[] = [];
-    (c.environment ?? []).forEach((e, ei) => {
-      if (!present(e.name)) { report.unsupportedField(`${field}.environment[${ei}]`, "an environment variable without a name is ignored"); return; }
-      env.push({ name: e.name, value: e.value ?? "" });
-    });
-    (c.secrets ?? []).forEach((s, si) => {
-      const ref = secretKeyReference(s.valueFrom, ctx.secretNaming);
-      if (!ref || !present(s.name)) { report.unsupportedField(`${field}.secrets[${si}]`, `${JSON.stringify(s.valueFrom)} is neither a Secrets Manager ARN nor an SSM parameter; the variable is not set`); return; }
-      if (ref.ignored !== undefined) report.unsupportedField(`${field}.secrets[${si}].valueFrom`, `Kubernetes Secrets have no versions: the ${ref.ignored} is ignored and the current value of the key is used`);
-      env.push({ name: s.name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
-      secretRefs.set(`${ref.secretName}/${ref.key}`, { secretName: ref.secretName, key: ref.key, type: "Opaque", valueFrom: s.valueFrom });
-    });
-    if (env.length > 0) k.env = env;
-    const envFrom: V1EnvFromSource[] = [];
-    (c.environmentFiles ?? []).forEach((f, fi) => {
-      const name = environmentFileConfigMapName(f.value, ctx.secretNaming);
-      if (name === undefined) { report.unsupportedField(`${field}.environmentFiles[${fi}]`, `${JSON.stringify(f.value)} is not an S3 object ARN (arn:aws:s3:::bucket/key); the file is not loaded`); return; }
-      envFrom.push({ configMapRef: { name } });
-      configMapRefs.set(name, { name, valueFrom: f.value });
-    });
-    if (envFrom.length > 0) k.envFrom = envFrom;
-
-    // ports
-    const ports: V1ContainerPort[] = [];
-    (c.portMappings ?? []).forEach((p, pi) => {
-      const pf = `${field}.portMappings[${pi}]`;
-      const protocol = (p.protocol ?? "tcp").toUpperCase();
-      if (p.containerPortRange !== undefined) {
-        const [from, to] = p.containerPortRange.split("-").map(Number) as [number, number];
-        if (!(from >= 1 && to >= from && to <= 65_535) || to - from >= 100) {
-          report.unsupportedField(`${pf}.containerPortRange`, `the range ${p.containerPortRange} is not listed as container ports (at most 100 ports are listed; pods receive traffic on every port anyway)`); return;
-        }
-        for (let port = from; port <= to; port++) ports.push({ containerPort: port, protocol });
-        return;
-      }
-      if (p.containerPort === undefined || p.containerPort < 1) { report.unsupportedField(pf, "a port mapping without a containerPort between 1 and 65535 is ignored"); return; }
-      const port: V1ContainerPort = { containerPort: p.containerPort, protocol };
-      if (present(p.name)) {
-        port.name = toPortName(p.name, usedPortNames);
-        usedPortNames.add(port.name);
-      }
-      if (fargate && p.hostPort !== undefined && p.hostPort !== 0 && p.hostPort !== p.containerPort) report.refuseOnFargate(`${pf}.hostPort`, `it maps hostPort ${p.hostPort} to containerPort ${p.containerPort}`);
-      const hostPort = fargate ? undefined : hostNetwork ? p.containerPort : networkMode === "bridge" && p.hostPort !== undefined && p.hostPort > 0 ? p.hostPort : undefined;
-      if (hostPort !== undefined) {
-        if (usedHostPorts.has(`${hostPort}/${protocol}`)) {
-          report.unsupportedField(`${pf}.hostPort`, `host port ${hostPort}/${protocol} is already mapped by another port mapping; this one gets none`);
-        } else {
-          usedHostPorts.add(`${hostPort}/${protocol}`);
-          port.hostPort = hostPort;
-        }
-      }
-      ports.push(port);
-    });
-    if (ports.length > 0) k.ports = ports;
-
+    const k = containerCommand(c, k8sName(c.name), role);
+    containerEnvironment(k, c, field, task, pod);
+    containerPorts(k, c, field, task, pod);
     if (Object.keys(resources[i] ?? {}).length > 0) k.resources = resources[i];
     const mounts = volumes.mounts[i] ?? [];
     if (mounts.length > 0) k.volumeMounts = mounts;
-
-    // health check → probes
-    if (c.healthCheck) {
-      const probes = healthCheckProbes(c.healthCheck, windows);
-      if (probes === undefined) {
-        report.unsupportedField(`${field}.healthCheck.command`, "the health check command is empty or NONE; no probes");
-      } else if (role === "init") {
-        report.unsupportedField(`${field}.healthCheck`, "the container runs to completion before the others (an init container), and init containers take no probes");
-      } else {
-        k.livenessProbe = probes.liveness;
-        k.readinessProbe = probes.readiness;
-        if (order.healthy[i] === true) k.startupProbe = probes.gate;
-        else if (role === "sidecar" && probes.startup !== undefined) {
-          // A startup probe would hold back the containers that only wait for this sidecar to START.
-          const delay = c.healthCheck.startPeriod ?? 0;
-          k.livenessProbe = { ...probes.liveness, initialDelaySeconds: delay };
-          k.readinessProbe = { ...probes.readiness, initialDelaySeconds: delay };
-        } else if (probes.startup !== undefined) k.startupProbe = probes.startup;
-      }
-    }
-
+    containerProbes(k, c, field, role, order.healthy[i] === true, task);
     k.securityContext = securityContext(c, field, { windows, fargate }, report);
     if (Object.keys(k.securityContext).length === 0) delete k.securityContext;
-
-    // pod-level fields that ECS sets per container
-    grace = Math.max(grace, c.stopTimeout ?? TASK_DEFINITION_DEFAULTS.stopTimeout);
-    if (fargate && (c.stopTimeout ?? 0) > 120) report.refuseOnFargate(`${field}.stopTimeout`, `its stopTimeout is ${c.stopTimeout ?? 0} seconds, above the FARGATE maximum of 120`);
-    if (c.linuxParameters?.initProcessEnabled === true) {
-      // The pod's pause process becomes PID 1 of a shared process namespace: it reaps zombies as an init would.
-      if (windows) report.unsupportedField(`${field}.linuxParameters.initProcessEnabled`, "Windows pods have no shared process namespace");
-      else shareProcessNamespace = true;
-    }
-    if (present(c.hostname)) {
-      if (hostname === undefined && isDnsLabel(c.hostname)) hostname = c.hostname;
-      else if (hostname !== c.hostname) report.unsupportedField(`${field}.hostname`, hostname === undefined ? `${JSON.stringify(c.hostname)} is not a valid pod hostname (a DNS label)` : `a pod has one hostname, already ${JSON.stringify(hostname)}`);
-    }
-    (c.extraHosts ?? []).forEach((h, hi) => {
-      if (isIP(h.ipAddress) === 0 || !isDnsSubdomain(h.hostname.toLowerCase())) { report.unsupportedField(`${field}.extraHosts[${hi}]`, `${h.hostname} → ${h.ipAddress} is not a valid hosts entry`); return; }
-      addHostAlias(h.ipAddress, h.hostname.toLowerCase());
-    });
-    (c.links ?? []).forEach((link, li) => {
-      // Containers of a pod share localhost: a link's name or alias resolves to 127.0.0.1.
-      const alias = (link.split(":")[1] ?? link.split(":")[0] ?? "").toLowerCase();
-      if (!isDnsSubdomain(alias)) { report.unsupportedField(`${field}.links[${li}]`, `${JSON.stringify(alias)} is not a valid host name; reach the container on localhost`); return; }
-      addHostAlias("127.0.0.1", alias);
-    });
-    for (const s of c.dnsServers ?? []) if (present(s) && !nameservers.includes(s)) nameservers.push(s);
-    for (const s of c.dnsSearchDomains ?? []) if (present(s) && !searches.includes(s)) searches.push(s);
-    (c.systemControls ?? []).forEach((s, si) => {
-      const sf = `${field}.systemControls[${si}]`;
-      if (!present(s.namespace)) { report.unsupportedField(sf, "a system control without a namespace is ignored"); return; }
-      if (windows) { report.unsupportedField(sf, "Windows pods take no sysctls"); return; }
-      if (!IPC_SYSCTL.test(s.namespace) && !NET_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} is not a namespaced sysctl; only kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* and net.* can be set per pod`); return; }
-      if (hostNetwork && NET_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} cannot be set with networkMode host (it would change the node)`); return; }
-      if (hostIpc && IPC_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} cannot be set with ipcMode host (it would change the node)`); return; }
-      const value = s.value ?? "";
-      const had = sysctls.get(s.namespace);
-      if (had !== undefined && had !== value) { report.unsupportedField(sf, `${s.namespace} is already ${had} for the pod (sysctls are per pod)`); return; }
-      sysctls.set(s.namespace, value);
-    });
-
-    if (c.repositoryCredentials !== undefined) {
-      const name = imagePullSecretName(c.repositoryCredentials.credentialsParameter, ctx.secretNaming);
-      if (name === undefined) {
-        report.unsupportedField(`${field}.repositoryCredentials.credentialsParameter`, "not a secret ARN or name; no image pull secret");
-      } else {
-        pullSecrets.add(name);
-        secretRefs.set(`${name}/.dockerconfigjson`, { secretName: name, key: ".dockerconfigjson", type: "kubernetes.io/dockerconfigjson", valueFrom: c.repositoryCredentials.credentialsParameter });
-      }
-    }
-    if (c.dockerLabels !== undefined && Object.keys(c.dockerLabels).length > 0) {
-      dockerLabels[c.name] = { ...c.dockerLabels };
-      for (const [key, value] of Object.entries(c.dockerLabels)) {
-        const annotation = `${DOCKER_LABEL_PREFIX}${key}`;
-        if (isAnnotationName(key) && !(annotation in annotations)) annotations[annotation] = value;
-      }
-    }
-    if (c.logConfiguration !== undefined) {
-      const { secretOptions, ...log } = c.logConfiguration;
-      logConfigurations[c.name] = log;
-      const driver = log.logDriver;
-      if (driver !== "awslogs" && driver !== "json-file") {
-        report.unsupportedField(`${field}.logConfiguration.logDriver`, `the ${driver} log driver is not used: the container logs to stdout/stderr, which the cluster's log agent collects (the configuration is kept in the ${ANNOTATION_LOG_CONFIGURATION} annotation)`);
-      }
-      if (secretOptions !== undefined && secretOptions.length > 0) report.unsupportedField(`${field}.logConfiguration.secretOptions`, "log driver secrets are not used (there is no per-container log driver)");
-    }
-
-    // reported, not mapped
-    if (c.firelensConfiguration !== undefined) report.unsupportedField(`${field}.firelensConfiguration`, "FireLens routing is not set up: the router runs as an ordinary container and other containers log to stdout");
-    if ((c.ulimits ?? []).length > 0) report.unsupportedField(`${field}.ulimits`, "Kubernetes has no per-container ulimits; the node's container runtime defaults apply");
-    if (c.startTimeout !== undefined) report.unsupportedField(`${field}.startTimeout`, `Kubernetes has no per-container start deadline; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
-    if (c.disableNetworking === true) report.unsupportedField(`${field}.disableNetworking`, "a container cannot be cut off from the pod's network");
-    if ((c.credentialSpecs ?? []).length > 0) report.unsupportedField(`${field}.credentialSpecs`, "gMSA credential specs are not mapped (use securityContext.windowsOptions.gmsaCredentialSpecName in a GMSACredentialSpec-enabled cluster)");
-    if (c.restartPolicy?.enabled === true) report.unsupportedField(`${field}.restartPolicy`, `${restartPolicyReason(role)}; recorded in the ${ANNOTATION_CONTAINERS} annotation`);
-    if (c.linuxParameters?.maxSwap !== undefined) report.refuseOnFargate(`${field}.linuxParameters.maxSwap`, "it sets linuxParameters.maxSwap");
-    if (c.linuxParameters?.swappiness !== undefined) report.refuseOnFargate(`${field}.linuxParameters.swappiness`, "it sets linuxParameters.swappiness");
-    if (c.linuxParameters?.maxSwap !== undefined) report.unsupportedField(`${field}.linuxParameters.maxSwap`, "swap is configured per node (kubelet memorySwap), not per container");
-    if (c.linuxParameters?.swappiness !== undefined) report.unsupportedField(`${field}.linuxParameters.swappiness`, "swappiness is configured per node, not per container");
-    if ((c.linuxParameters?.devices ?? []).length > 0) {
-      report.refuseOnFargate(`${field}.linuxParameters.devices`, "it exposes host devices (linuxParameters.devices)");
-      report.unsupportedField(`${field}.linuxParameters.devices`, "pods get host devices through device plugins or privileged containers, not per-container device mappings");
-    }
+    collectPodFields(c, field, task, pod);
+    collectImageCredentials(c, field, task, pod);
+    collectLabelsAndLogs(c, field, task, pod);
+    reportUnmappedContainerFields(c, field, role, report);
     return k;
   });
 
   // ---------------------------------------------------------------- assemble
-  spec.containers = built.filter((_, i) => order.roles[i] === "container");
+  const spec: V1PodSpec = { containers: built.filter((_, i) => order.roles[i] === "container") };
   const init = order.initOrder.map((i) => built[i]).filter((c): c is V1Container => c !== undefined);
   if (init.length > 0) spec.initContainers = init;
-
   if (volumes.volumes.length > 0) spec.volumes = volumes.volumes;
-  spec.terminationGracePeriodSeconds = grace;
+  spec.terminationGracePeriodSeconds = pod.grace;
   spec.enableServiceLinks = false;
+  podNamespaces(spec, revision, task, pod);
+  podDns(spec, task, pod);
+  podPlatform(spec, revision, task);
+  const serviceAccount = podIdentity(spec, revision, ctx, pod);
+  reportUnmappedTaskFields(revision, report);
 
-  if (hostNetwork) spec.hostNetwork = true;
-  if (networkMode === "none") report.unsupportedField("spec.networkMode", "pods always have a network; networkMode none runs on the pod network");
+  // metadata
+  const mappings: ContainerMapping[] = containers.map((c, i) => ({
+    name: c.name,
+    container: k8sName(c.name),
+    essential: c.essential !== false,
+    role: order.roles[i] ?? "container",
+    ...(c.dependsOn !== undefined && c.dependsOn.length > 0 ? { dependsOn: c.dependsOn.map((d) => ({ container: k8sName(d.containerName), condition: d.condition })) } : {}),
+    ...(c.startTimeout === undefined ? {} : { startTimeout: c.startTimeout }),
+    ...(c.restartPolicy === undefined ? {} : { restartPolicy: { ...c.restartPolicy } }),
+  }));
+  const annotations = pod.annotations;
+  annotations[CONTAINERS_ANNOTATION] = JSON.stringify(mappings);
+  if (Object.keys(pod.dockerLabels).length > 0) annotations[DOCKER_LABELS_ANNOTATION] = JSON.stringify(pod.dockerLabels);
+  if (Object.keys(pod.logConfigurations).length > 0) annotations[LOG_CONFIGURATION_ANNOTATION] = JSON.stringify(pod.logConfigurations);
+  // The operator's keys win over the TaskDefinition's podAnnotations and podLabels (docs/mapping.md "Pod labels and annotations").
+  const podAnnotations = { ...revision.kubernetes?.podAnnotations, ...annotations };
+  const labels = { ...revision.kubernetes?.podLabels, [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
+
+  return {
+    template: { metadata: { labels, annotations: podAnnotations }, spec },
+    unsupported: report.unsupported,
+    ...(serviceAccount === undefined ? {} : { serviceAccount }),
+    secretRefs: [...pod.secretRefs.values()],
+    configMapRefs: [...pod.configMapRefs.values()],
+    volumeClaims: volumes.claims,
+    configuredAtLaunchVolumes: volumes.configuredAtLaunch,
+    placementConstraints: (revision.placementConstraints ?? []).map((p) => ({ ...p })),
+    containers: mappings,
+  };
+}
+
+// ---------------------------------------------------------------- task size
+
+/** The task-level cpu and memory; on FARGATE, the size and the host features Fargate refuses are checked. */
+function taskSize(revision: TaskDefinitionSpec, task: TaskFacts): { cpu?: number; memory?: number } {
+  let size: { cpu?: number; memory?: number };
+  try {
+    size = normalizedTaskSize(revision);
+  } catch (e) {
+    if (e instanceof UnitError) throw new SpecError(e.message.startsWith("cpu") ? "spec.cpu" : "spec.memory", e.message);
+    throw e;
+  }
+  if (task.fargate) {
+    const { report } = task;
+    if (size.cpu === undefined || size.memory === undefined) throw new SpecError("spec.cpu", "a task on FARGATE needs both a task-level cpu and memory");
+    if (!isFargateTaskSize(size.cpu, size.memory)) {
+      const allowed = describeFargateMemory(size.cpu);
+      throw new SpecError("spec.memory", `cpu ${size.cpu} with memory ${size.memory} is not a Fargate task size${allowed === undefined ? " (cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384)" : `; with cpu ${size.cpu}, memory may be ${allowed}`}`);
+    }
+    if (task.windows && size.cpu < 1024) throw new SpecError("spec.cpu", "Windows tasks on FARGATE need at least 1 vCPU (1024)");
+    if (task.hostNetwork) report.refuseOnFargate("spec.networkMode", "it uses networkMode host");
+    if (revision.pidMode === "host") report.refuseOnFargate("spec.pidMode", "it uses pidMode host");
+    if (revision.ipcMode !== undefined) report.refuseOnFargate("spec.ipcMode", `it sets ipcMode ${revision.ipcMode}`);
+    if ((revision.placementConstraints ?? []).length > 0) report.refuseOnFargate("spec.placementConstraints", "it has placement constraints");
+  }
+  return size;
+}
+
+// ---------------------------------------------------------------- per-container steps
+
+/** entryPoint → command, command → args, working directory, terminal; a sidecar restarts with the pod (Always). */
+function containerCommand(c: ContainerDefinition, name: string, role: ContainerRole): V1Container {
+  const k: V1Container = { name, image: c.image };
+  if (c.entryPoint !== undefined && c.entryPoint.length > 0) k.command = [...c.entryPoint];
+  if (c.command !== undefined && c.command.length > 0) k.args = [...c.command];
+  if (present(c.workingDirectory)) k.workingDir = c.workingDirectory;
+  if (c.interactive === true) k.stdin = true;
+  if (c.pseudoTerminal === true) k.tty = true;
+  if (role === "sidecar") k.restartPolicy = "Always";
+  return k;
+}
+
+/** environment, then secrets (both override envFrom, as ECS environment overrides environment files); environmentFiles. */
+function containerEnvironment(k: V1Container, c: ContainerDefinition, field: string, task: TaskFacts, pod: PodParts): void {
+  const { report, ctx } = task;
+  const env: V1EnvVar[] = [];
+  (c.environment ?? []).forEach((e, ei) => {
+    if (!present(e.name)) { report.unsupportedField(`${field}.environment[${ei}]`, "an environment variable without a name is ignored"); return; }
+    env.push({ name: e.name, value: e.value ?? "" });
+  });
+  (c.secrets ?? []).forEach((s, si) => {
+    const ref = secretKeyReference(s.valueFrom, ctx.secretNaming);
+    if (!ref || !present(s.name)) { report.unsupportedField(`${field}.secrets[${si}]`, `${JSON.stringify(s.valueFrom)} is neither a Secrets Manager ARN nor an SSM parameter; the variable is not set`); return; }
+    if (ref.ignored !== undefined) report.unsupportedField(`${field}.secrets[${si}].valueFrom`, `Kubernetes Secrets have no versions: the ${ref.ignored} is ignored and the current value of the key is used`);
+    env.push({ name: s.name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+    pod.secretRefs.set(`${ref.secretName}/${ref.key}`, { secretName: ref.secretName, key: ref.key, type: "Opaque", valueFrom: s.valueFrom });
+  });
+  if (env.length > 0) k.env = env;
+  const envFrom: V1EnvFromSource[] = [];
+  (c.environmentFiles ?? []).forEach((f, fi) => {
+    const name = environmentFileConfigMapName(f.value, ctx.secretNaming);
+    if (name === undefined) { report.unsupportedField(`${field}.environmentFiles[${fi}]`, `${JSON.stringify(f.value)} is not an S3 object ARN (arn:aws:s3:::bucket/key); the file is not loaded`); return; }
+    envFrom.push({ configMapRef: { name } });
+    pod.configMapRefs.set(name, { name, valueFrom: f.value });
+  });
+  if (envFrom.length > 0) k.envFrom = envFrom;
+}
+
+/** portMappings → container ports (names unique in the pod), with host ports for host and bridge networking. */
+function containerPorts(k: V1Container, c: ContainerDefinition, field: string, task: TaskFacts, pod: PodParts): void {
+  const { report, fargate, hostNetwork, networkMode } = task;
+  const ports: V1ContainerPort[] = [];
+  (c.portMappings ?? []).forEach((p, pi) => {
+    const pf = `${field}.portMappings[${pi}]`;
+    const protocol = (p.protocol ?? "tcp").toUpperCase();
+    if (p.containerPortRange !== undefined) {
+      const [from, to] = p.containerPortRange.split("-").map(Number) as [number, number];
+      if (!(from >= 1 && to >= from && to <= 65_535) || to - from >= 100) {
+        report.unsupportedField(`${pf}.containerPortRange`, `the range ${p.containerPortRange} is not listed as container ports (at most 100 ports are listed; pods receive traffic on every port anyway)`); return;
+      }
+      for (let port = from; port <= to; port++) ports.push({ containerPort: port, protocol });
+      return;
+    }
+    if (p.containerPort === undefined || p.containerPort < 1) { report.unsupportedField(pf, "a port mapping without a containerPort between 1 and 65535 is ignored"); return; }
+    const port: V1ContainerPort = { containerPort: p.containerPort, protocol };
+    if (present(p.name)) {
+      port.name = toPortName(p.name, pod.usedPortNames);
+      pod.usedPortNames.add(port.name);
+    }
+    if (fargate && p.hostPort !== undefined && p.hostPort !== 0 && p.hostPort !== p.containerPort) report.refuseOnFargate(`${pf}.hostPort`, `it maps hostPort ${p.hostPort} to containerPort ${p.containerPort}`);
+    const hostPort = fargate ? undefined : hostNetwork ? p.containerPort : networkMode === "bridge" && p.hostPort !== undefined && p.hostPort > 0 ? p.hostPort : undefined;
+    if (hostPort !== undefined) {
+      if (pod.usedHostPorts.has(`${hostPort}/${protocol}`)) {
+        report.unsupportedField(`${pf}.hostPort`, `host port ${hostPort}/${protocol} is already mapped by another port mapping; this one gets none`);
+      } else {
+        pod.usedHostPorts.add(`${hostPort}/${protocol}`);
+        port.hostPort = hostPort;
+      }
+    }
+    ports.push(port);
+  });
+  if (ports.length > 0) k.ports = ports;
+}
+
+/** healthCheck → liveness and readiness probes, and a startup probe (the HEALTHY gate of dependsOn, or startPeriod). */
+function containerProbes(k: V1Container, c: ContainerDefinition, field: string, role: ContainerRole, gatesHealthy: boolean, task: TaskFacts): void {
+  if (!c.healthCheck) return;
+  const probes = healthCheckProbes(c.healthCheck, task.windows);
+  if (probes === undefined) {
+    task.report.unsupportedField(`${field}.healthCheck.command`, "the health check command is empty or NONE; no probes");
+  } else if (role === "init") {
+    task.report.unsupportedField(`${field}.healthCheck`, "the container runs to completion before the others (an init container), and init containers take no probes");
+  } else {
+    k.livenessProbe = probes.liveness;
+    k.readinessProbe = probes.readiness;
+    if (gatesHealthy) k.startupProbe = probes.gate;
+    else if (role === "sidecar" && probes.startup !== undefined) {
+      // A startup probe would hold back the containers that only wait for this sidecar to START.
+      const delay = c.healthCheck.startPeriod ?? 0;
+      k.livenessProbe = { ...probes.liveness, initialDelaySeconds: delay };
+      k.readinessProbe = { ...probes.readiness, initialDelaySeconds: delay };
+    } else if (probes.startup !== undefined) k.startupProbe = probes.startup;
+  }
+}
+
+/** The pod-level fields ECS sets per container: stop timeout, init process, hostname, hosts, DNS, sysctls. */
+function collectPodFields(c: ContainerDefinition, field: string, task: TaskFacts, pod: PodParts): void {
+  const { report, fargate, windows, hostNetwork, hostIpc } = task;
+  pod.grace = Math.max(pod.grace, c.stopTimeout ?? TASK_DEFINITION_DEFAULTS.stopTimeout);
+  if (fargate && (c.stopTimeout ?? 0) > 120) report.refuseOnFargate(`${field}.stopTimeout`, `its stopTimeout is ${c.stopTimeout ?? 0} seconds, above the FARGATE maximum of 120`);
+  if (c.linuxParameters?.initProcessEnabled === true) {
+    // The pod's pause process becomes PID 1 of a shared process namespace: it reaps zombies as an init would.
+    if (windows) report.unsupportedField(`${field}.linuxParameters.initProcessEnabled`, "Windows pods have no shared process namespace");
+    else pod.shareProcessNamespace = true;
+  }
+  if (present(c.hostname)) {
+    if (pod.hostname === undefined && isDnsLabel(c.hostname)) pod.hostname = c.hostname;
+    else if (pod.hostname !== c.hostname) report.unsupportedField(`${field}.hostname`, pod.hostname === undefined ? `${JSON.stringify(c.hostname)} is not a valid pod hostname (a DNS label)` : `a pod has one hostname, already ${JSON.stringify(pod.hostname)}`);
+  }
+  const addHostAlias = (ip: string, host: string) => {
+    const hosts = pod.hostAliases.get(ip) ?? [];
+    if (!hosts.includes(host)) hosts.push(host);
+    pod.hostAliases.set(ip, hosts);
+  };
+  (c.extraHosts ?? []).forEach((h, hi) => {
+    if (isIP(h.ipAddress) === 0 || !isDnsSubdomain(h.hostname.toLowerCase())) { report.unsupportedField(`${field}.extraHosts[${hi}]`, `${h.hostname} → ${h.ipAddress} is not a valid hosts entry`); return; }
+    addHostAlias(h.ipAddress, h.hostname.toLowerCase());
+  });
+  (c.links ?? []).forEach((link, li) => {
+    // Containers of a pod share localhost: a link's name or alias resolves to 127.0.0.1.
+    const alias = (link.split(":")[1] ?? link.split(":")[0] ?? "").toLowerCase();
+    if (!isDnsSubdomain(alias)) { report.unsupportedField(`${field}.links[${li}]`, `${JSON.stringify(alias)} is not a valid host name; reach the container on localhost`); return; }
+    addHostAlias("127.0.0.1", alias);
+  });
+  for (const s of c.dnsServers ?? []) if (present(s) && !pod.nameservers.includes(s)) pod.nameservers.push(s);
+  for (const s of c.dnsSearchDomains ?? []) if (present(s) && !pod.searches.includes(s)) pod.searches.push(s);
+  (c.systemControls ?? []).forEach((s, si) => {
+    const sf = `${field}.systemControls[${si}]`;
+    if (!present(s.namespace)) { report.unsupportedField(sf, "a system control without a namespace is ignored"); return; }
+    if (windows) { report.unsupportedField(sf, "Windows pods take no sysctls"); return; }
+    if (!IPC_SYSCTL.test(s.namespace) && !NET_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} is not a namespaced sysctl; only kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* and net.* can be set per pod`); return; }
+    if (hostNetwork && NET_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} cannot be set with networkMode host (it would change the node)`); return; }
+    if (hostIpc && IPC_SYSCTL.test(s.namespace)) { report.unsupportedField(sf, `${s.namespace} cannot be set with ipcMode host (it would change the node)`); return; }
+    const value = s.value ?? "";
+    const had = pod.sysctls.get(s.namespace);
+    if (had !== undefined && had !== value) { report.unsupportedField(sf, `${s.namespace} is already ${had} for the pod (sysctls are per pod)`); return; }
+    pod.sysctls.set(s.namespace, value);
+  });
+}
+
+/** repositoryCredentials → an image pull secret of the pod (and a Secret someone must create). */
+function collectImageCredentials(c: ContainerDefinition, field: string, task: TaskFacts, pod: PodParts): void {
+  if (c.repositoryCredentials === undefined) return;
+  const name = imagePullSecretName(c.repositoryCredentials.credentialsParameter, task.ctx.secretNaming);
+  if (name === undefined) {
+    task.report.unsupportedField(`${field}.repositoryCredentials.credentialsParameter`, "not a secret ARN or name; no image pull secret");
+  } else {
+    pod.pullSecrets.add(name);
+    pod.secretRefs.set(`${name}/.dockerconfigjson`, { secretName: name, key: ".dockerconfigjson", type: "kubernetes.io/dockerconfigjson", valueFrom: c.repositoryCredentials.credentialsParameter });
+  }
+}
+
+/** dockerLabels → pod annotations (the first container's value wins a key); logConfiguration is kept, stdout is used. */
+function collectLabelsAndLogs(c: ContainerDefinition, field: string, task: TaskFacts, pod: PodParts): void {
+  if (c.dockerLabels !== undefined && Object.keys(c.dockerLabels).length > 0) {
+    pod.dockerLabels[c.name] = { ...c.dockerLabels };
+    for (const [key, value] of Object.entries(c.dockerLabels)) {
+      const annotation = `${DOCKER_LABEL_ANNOTATION_PREFIX}${key}`;
+      if (isAnnotationName(key) && !(annotation in pod.annotations)) pod.annotations[annotation] = value;
+    }
+  }
+  if (c.logConfiguration !== undefined) {
+    const { secretOptions, ...log } = c.logConfiguration;
+    pod.logConfigurations[c.name] = log;
+    const driver = log.logDriver;
+    if (driver !== "awslogs" && driver !== "json-file") {
+      task.report.unsupportedField(`${field}.logConfiguration.logDriver`, `the ${driver} log driver is not used: the container logs to stdout/stderr, which the cluster's log agent collects (the configuration is kept in the ${LOG_CONFIGURATION_ANNOTATION} annotation)`);
+    }
+    if (secretOptions !== undefined && secretOptions.length > 0) task.report.unsupportedField(`${field}.logConfiguration.secretOptions`, "log driver secrets are not used (there is no per-container log driver)");
+  }
+}
+
+/** The container fields that are reported, not mapped (and on FARGATE, the host features it refuses). */
+function reportUnmappedContainerFields(c: ContainerDefinition, field: string, role: ContainerRole, report: Report): void {
+  if (c.firelensConfiguration !== undefined) report.unsupportedField(`${field}.firelensConfiguration`, "FireLens routing is not set up: the router runs as an ordinary container and other containers log to stdout");
+  if ((c.ulimits ?? []).length > 0) report.unsupportedField(`${field}.ulimits`, "Kubernetes has no per-container ulimits; the node's container runtime defaults apply");
+  if (c.startTimeout !== undefined) report.unsupportedField(`${field}.startTimeout`, `Kubernetes has no per-container start deadline; recorded in the ${CONTAINERS_ANNOTATION} annotation`);
+  if (c.disableNetworking === true) report.unsupportedField(`${field}.disableNetworking`, "a container cannot be cut off from the pod's network");
+  if ((c.credentialSpecs ?? []).length > 0) report.unsupportedField(`${field}.credentialSpecs`, "gMSA credential specs are not mapped (use securityContext.windowsOptions.gmsaCredentialSpecName in a GMSACredentialSpec-enabled cluster)");
+  if (c.restartPolicy?.enabled === true) report.unsupportedField(`${field}.restartPolicy`, `${restartPolicyReason(role)}; recorded in the ${CONTAINERS_ANNOTATION} annotation`);
+  if (c.linuxParameters?.maxSwap !== undefined) report.refuseOnFargate(`${field}.linuxParameters.maxSwap`, "it sets linuxParameters.maxSwap");
+  if (c.linuxParameters?.swappiness !== undefined) report.refuseOnFargate(`${field}.linuxParameters.swappiness`, "it sets linuxParameters.swappiness");
+  if (c.linuxParameters?.maxSwap !== undefined) report.unsupportedField(`${field}.linuxParameters.maxSwap`, "swap is configured per node (kubelet memorySwap), not per container");
+  if (c.linuxParameters?.swappiness !== undefined) report.unsupportedField(`${field}.linuxParameters.swappiness`, "swappiness is configured per node, not per container");
+  if ((c.linuxParameters?.devices ?? []).length > 0) {
+    report.refuseOnFargate(`${field}.linuxParameters.devices`, "it exposes host devices (linuxParameters.devices)");
+    report.unsupportedField(`${field}.linuxParameters.devices`, "pods get host devices through device plugins or privileged containers, not per-container device mappings");
+  }
+}
+
+// ---------------------------------------------------------------- pod-level steps
+
+/** networkMode, pidMode and ipcMode → host network, PID and IPC namespaces, and the shared process namespace. */
+function podNamespaces(spec: V1PodSpec, revision: TaskDefinitionSpec, task: TaskFacts, pod: PodParts): void {
+  const { report, windows } = task;
+  if (task.hostNetwork) spec.hostNetwork = true;
+  if (task.networkMode === "none") report.unsupportedField("spec.networkMode", "pods always have a network; networkMode none runs on the pod network");
+  let shareProcessNamespace = pod.shareProcessNamespace;
   if (revision.pidMode === "host") {
     if (windows) report.unsupportedField("spec.pidMode", "Windows pods cannot share the host's process namespace");
     else spec.hostPID = true;
@@ -386,13 +502,19 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   }
   if (shareProcessNamespace && !windows) spec.shareProcessNamespace = true;
   if (revision.pidMode === "task" && windows) report.unsupportedField("spec.pidMode", "Windows pods have no shared process namespace");
-  if (hostIpc) {
+  if (task.hostIpc) {
     if (windows) report.unsupportedField("spec.ipcMode", "Windows pods cannot share the host's IPC namespace");
     else spec.hostIPC = true;
   }
   if (revision.ipcMode === "none") report.unsupportedField("spec.ipcMode", "containers of a pod always share one IPC namespace");
-  if (hostname !== undefined) spec.hostname = hostname;
-  if (hostAliases.size > 0) spec.hostAliases = [...hostAliases].map(([ip, hostnames]): V1HostAlias => ({ ip, hostnames }));
+}
+
+/** The containers' hostname, hosts entries, DNS servers and search domains, and sysctls, as the pod's. */
+function podDns(spec: V1PodSpec, task: TaskFacts, pod: PodParts): void {
+  const { report } = task;
+  const { nameservers, searches } = pod;
+  if (pod.hostname !== undefined) spec.hostname = pod.hostname;
+  if (pod.hostAliases.size > 0) spec.hostAliases = [...pod.hostAliases].map(([ip, hostnames]): V1HostAlias => ({ ip, hostnames }));
   if (nameservers.length > 3) report.unsupportedField("spec.containerDefinitions[].dnsServers", `a pod takes at most 3 DNS servers; dropped: ${nameservers.slice(3).join(", ")}`);
   if (searches.length > 32) report.unsupportedField("spec.containerDefinitions[].dnsSearchDomains", "a pod takes at most 32 search domains; the rest are dropped");
   if (nameservers.length > 0) {
@@ -401,24 +523,29 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   } else if (searches.length > 0) {
     spec.dnsConfig = { searches: searches.slice(0, 32) };
   }
-  if (sysctls.size > 0) spec.securityContext = { sysctls: [...sysctls].map(([name, value]): V1Sysctl => ({ name, value })) };
+  if (pod.sysctls.size > 0) spec.securityContext = { sysctls: [...pod.sysctls].map(([name, value]): V1Sysctl => ({ name, value })) };
+}
 
-  // platform
+/** runtimePlatform → the pod's os and an os/arch (and Windows build) node selector; the Fargate runtime class. */
+function podPlatform(spec: V1PodSpec, revision: TaskDefinitionSpec, task: TaskFacts): void {
+  const os = revision.runtimePlatform?.operatingSystemFamily;
   if (os !== undefined || revision.runtimePlatform?.cpuArchitecture !== undefined) {
     const selector: Record<string, string> = {};
     if (os !== undefined) {
-      selector["kubernetes.io/os"] = windows ? "windows" : "linux";
-      spec.os = { name: windows ? "windows" : "linux" };
+      selector[OS_LABEL] = task.windows ? "windows" : "linux";
+      spec.os = { name: task.windows ? "windows" : "linux" };
       const build = WINDOWS_BUILDS[os];
-      if (build !== undefined) selector["node.kubernetes.io/windows-build"] = build;
+      if (build !== undefined) selector[WINDOWS_BUILD_LABEL] = build;
     }
     const arch = revision.runtimePlatform?.cpuArchitecture;
-    if (arch !== undefined) selector["kubernetes.io/arch"] = arch === "ARM64" ? "arm64" : "amd64";
+    if (arch !== undefined) selector[ARCH_LABEL] = arch === "ARM64" ? "arm64" : "amd64";
     spec.nodeSelector = selector;
   }
-  if (fargate && present(ctx.fargate?.runtimeClassName)) spec.runtimeClassName = ctx.fargate.runtimeClassName;
+  if (task.fargate && present(task.ctx.fargate?.runtimeClassName)) spec.runtimeClassName = task.ctx.fargate.runtimeClassName;
+}
 
-  // identity
+/** taskRoleArn → a ServiceAccount (IRSA-annotated for an IAM role), or kubernetes.serviceAccountName; image pull secrets. */
+function podIdentity(spec: V1PodSpec, revision: TaskDefinitionSpec, ctx: PodTemplateContext, pod: PodParts): ServiceAccountSpec | undefined {
   const role = revision.taskRoleArn;
   let serviceAccount: ServiceAccountSpec | undefined;
   if (present(revision.kubernetes?.serviceAccountName)) {
@@ -436,40 +563,15 @@ export function buildPodTemplate(revision: TaskDefinitionSpec, ctx: PodTemplateC
   } else {
     spec.automountServiceAccountToken = false;
   }
-  if (pullSecrets.size > 0) spec.imagePullSecrets = [...pullSecrets].map((name) => ({ name }));
+  if (pod.pullSecrets.size > 0) spec.imagePullSecrets = [...pod.pullSecrets].map((name) => ({ name }));
+  return serviceAccount;
+}
 
-  // task-level fields that are reported
+/** The task-level fields that are reported, not mapped. */
+function reportUnmappedTaskFields(revision: TaskDefinitionSpec, report: Report): void {
   if (revision.proxyConfiguration !== undefined) report.unsupportedField("spec.proxyConfiguration", "App Mesh proxy configuration (traffic redirection to the proxy) is not set up; the proxy runs as an ordinary container");
   if ((revision.inferenceAccelerators ?? []).length > 0) report.unsupportedField("spec.inferenceAccelerators", "Elastic Inference accelerators are retired by AWS and have no Kubernetes counterpart");
   if (revision.enableFaultInjection === true) report.unsupportedField("spec.enableFaultInjection", "ECS fault injection endpoints are not provided");
-
-  // metadata
-  const mappings: ContainerMapping[] = containers.map((c, i) => ({
-    name: c.name,
-    container: k8sName(c.name),
-    essential: c.essential !== false,
-    role: order.roles[i] ?? "container",
-    ...(c.dependsOn !== undefined && c.dependsOn.length > 0 ? { dependsOn: c.dependsOn.map((d) => ({ container: k8sName(d.containerName), condition: d.condition })) } : {}),
-    ...(c.startTimeout === undefined ? {} : { startTimeout: c.startTimeout }),
-    ...(c.restartPolicy === undefined ? {} : { restartPolicy: { ...c.restartPolicy } }),
-  }));
-  annotations[ANNOTATION_CONTAINERS] = JSON.stringify(mappings);
-  if (Object.keys(dockerLabels).length > 0) annotations[ANNOTATION_DOCKER_LABELS] = JSON.stringify(dockerLabels);
-  if (Object.keys(logConfigurations).length > 0) annotations[ANNOTATION_LOG_CONFIGURATION] = JSON.stringify(logConfigurations);
-  Object.assign(annotations, revision.kubernetes?.podAnnotations ?? {});
-  const labels = { ...(revision.kubernetes?.podLabels ?? {}), [FAMILY_LABEL]: familyLabelValue(ctx.family), [REVISION_LABEL]: String(ctx.revision) };
-
-  return {
-    template: { metadata: { labels, annotations }, spec },
-    unsupported: report.unsupported,
-    ...(serviceAccount === undefined ? {} : { serviceAccount }),
-    secretRefs: [...secretRefs.values()],
-    configMapRefs: [...configMapRefs.values()],
-    volumeClaims: volumes.claims,
-    configuredAtLaunchVolumes: volumes.configuredAtLaunch,
-    placementConstraints: (revision.placementConstraints ?? []).map((p) => ({ ...p })),
-    containers: mappings,
-  };
 }
 
 const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
@@ -497,7 +599,7 @@ export interface ExecProbe {
  * startup probe that allows startPeriod plus `retries` failed checks; `gate` is the same probe for HEALTHY
  * dependencies without a startPeriod. Undefined for an empty or NONE command.
  */
-export function healthCheckProbes(hc: HealthCheck, windows: boolean): { liveness: ExecProbe; readiness: ExecProbe; startup?: ExecProbe; gate: ExecProbe } | undefined {
+function healthCheckProbes(hc: HealthCheck, windows: boolean): { liveness: ExecProbe; readiness: ExecProbe; startup?: ExecProbe; gate: ExecProbe } | undefined {
   const [kind, ...rest] = hc.command;
   let command: string[];
   if (kind === "CMD-SHELL") command = [...(windows ? SHELL_WINDOWS : SHELL_LINUX), rest.join(" ")];
@@ -592,7 +694,7 @@ function securityContext(c: ContainerDefinition, field: string, ctx: { windows: 
  * TaskDefinition, Service and Task statuses, since the template is shared. Tasks map it per container (containerRestart
  * in task-pod.ts); the pods of a Service's Deployment or DaemonSet are restartPolicy Always.
  */
-export function restartPolicyReason(role: ContainerMapping["role"]): string {
+function restartPolicyReason(role: ContainerMapping["role"]): string {
   if (role === "sidecar") return "the container is a dependsOn START/HEALTHY target, run as a native sidecar, which always restarts: ignoredExitCodes and restartAttemptPeriod do not apply";
   if (role === "init") return "the container is a dependsOn COMPLETE/SUCCESS target, run once as an init container: it is not restarted";
   return (

@@ -10,6 +10,8 @@ import type {
   V1PodAffinityTerm,
   V1PodAntiAffinity,
 } from "@kubernetes/client-node";
+import { isLabelKey, isLabelValue } from "./names.ts";
+import { ARCH_LABEL, GROUP_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, OS_LABEL, UNSATISFIABLE_LABEL, ZONE_LABEL } from "../api/keys.ts";
 
 // ---------------------------------------------------------------- syntax tree
 
@@ -480,7 +482,7 @@ function formatSubject(subject: QuerySubject): string {
 }
 
 /** One comparison in canonical (symbol) form: `attribute:ecs.instance-type =~ t2.*`. */
-export function formatComparison(node: QueryComparison): string {
+function formatComparison(node: QueryComparison): string {
   const head = `${formatSubject(node.subject)} ${node.operator}`;
   if (node.operator === "in" || node.operator === "!in") return `${head} [${node.args.map((a) => formatValue(a.text, true)).join(", ")}]`;
   const arg = node.args[0];
@@ -521,16 +523,12 @@ export interface AttributeLabel {
 
 /** The built-in ECS attributes that have a well-known Kubernetes node label. Others are treated as custom. */
 export const DEFAULT_ATTRIBUTE_LABELS: Readonly<Record<string, AttributeLabel>> = {
-  "ecs.availability-zone": { key: "topology.kubernetes.io/zone" },
-  "ecs.instance-type": { key: "node.kubernetes.io/instance-type" },
-  "ecs.os-type": { key: "kubernetes.io/os", lowerCase: true },
-  "ecs.cpu-architecture": { key: "kubernetes.io/arch", values: { x86_64: "amd64", arm64: "arm64" } },
+  "ecs.availability-zone": { key: ZONE_LABEL },
+  "ecs.instance-type": { key: INSTANCE_TYPE_LABEL },
+  "ecs.os-type": { key: OS_LABEL, lowerCase: true },
+  "ecs.cpu-architecture": { key: ARCH_LABEL, values: { x86_64: "amd64", arm64: "arm64" } },
 };
 
-export const HOSTNAME_LABEL = "kubernetes.io/hostname";
-export const DEFAULT_TASK_GROUP_LABEL = "ecs.operator.dev/group";
-/** The key of the requirement pair (Exists and DoesNotExist) that no node can meet. */
-export const UNSATISFIABLE_LABEL = "ecs.operator.dev/unsatisfiable";
 export const DEFAULT_MAX_TERMS = 64;
 
 export interface QueryCompileContext {
@@ -586,23 +584,6 @@ export function attributeLabel(name: string, ctx: Pick<QueryCompileContext, "att
 }
 
 // ---------------------------------------------------------------- compiler: Kubernetes names
-
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function isLabelValue(value: string): boolean {
-  return value.length <= 63 && LABEL_VALUE.test(value);
-}
-
-export function isLabelKey(key: string): boolean {
-  const parts = key.split("/");
-  if (parts.length > 2) return false;
-  const name = parts.at(-1) ?? "";
-  const prefix = parts.length === 2 ? (parts[0] ?? "") : undefined;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && LABEL_NAME.test(name);
-}
 
 /**
  * The pod label value for an ECS task group. Groups such as `service:web` or `family:nginx` contain a colon,
@@ -811,7 +792,7 @@ class Compiler {
     this.ctx = ctx;
     this.instanceIdLabel = ctx.instanceIdLabel ?? HOSTNAME_LABEL;
     this.hostKey = ctx.hostTopologyKey ?? HOSTNAME_LABEL;
-    this.groupLabel = ctx.taskGroupLabel ?? DEFAULT_TASK_GROUP_LABEL;
+    this.groupLabel = ctx.taskGroupLabel ?? GROUP_LABEL;
     this.nodeValues = ctx.nodeLabelValues ?? {};
     this.maxTerms = ctx.maxTerms ?? DEFAULT_MAX_TERMS;
   }

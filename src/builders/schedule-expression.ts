@@ -14,8 +14,8 @@
 // - Kubernetes: CronJob `schedule` is parsed by robfig/cron v3 (ParseStandard: five fields, `*` `?` `,` `-`
 //   `/`, names, weekdays 0-6, no L/W/#/year, no wrapping ranges) and evaluated in `timeZone` (IANA name).
 
-export const SCHEDULE_EXPRESSION_FIELD = "spec.scheduleExpression";
-export const SCHEDULE_TIMEZONE_FIELD = "spec.scheduleExpressionTimezone";
+const SCHEDULE_EXPRESSION_FIELD = "spec.scheduleExpression";
+const SCHEDULE_TIMEZONE_FIELD = "spec.scheduleExpressionTimezone";
 
 export interface ScheduleSpec {
   scheduleExpression: string;

@@ -12,6 +12,7 @@ import { SpecError } from "../api/spec-error.ts";
 import type { AutoScaling } from "../api/service.ts";
 import { nextRunAfter, parseScheduleExpression, type ScheduleExpression } from "./schedule-expression.ts";
 import type { UnsupportedField } from "./pod-template-report.ts";
+import { kubeTime } from "../api/time.ts";
 
 export interface ScheduledCapacityInput {
   readonly autoScaling: AutoScaling;
@@ -114,7 +115,7 @@ export function scheduledRequeueAfterMs(capacity: Pick<ScheduledCapacity, "nextC
 }
 
 function describe(run: ActionRun | undefined): string {
-  return run === undefined ? "spec.autoScaling" : `set by ${run.scheduledActionName} at ${run.at.toISOString()}`;
+  return run === undefined ? "spec.autoScaling" : `set by ${run.scheduledActionName} at ${kubeTime(run.at)}`;
 }
 
 function instant(text: string | undefined, field: string): number | undefined {

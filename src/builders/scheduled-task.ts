@@ -3,16 +3,17 @@
 // and the status (recent runs with their lastStatus and stopCode). Each run is a Task, so it has every semantic of a
 // Task: essential containers, dependsOn, the ECS lifecycle and stop codes. Pure: `now` is passed in.
 // See docs/scheduled-tasks.md.
-import { SCHEDULED_TASK_DEFAULTS, MAX_SCHEDULED_RUNS, type ScheduledTaskSpec, type ScheduledTaskStatus } from "../api/scheduled-task.ts";
+import { MAX_SCHEDULED_RUNS, SCHEDULED_TASK_DEFAULTS, ScheduledTaskReason, type ScheduledTaskSpec, type ScheduledTaskStatus } from "../api/scheduled-task.ts";
 import type { TaskSpec, TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
 import { toDnsSubdomain } from "./names.ts";
 import { nextRunAfter, type ScheduleExpression, type ScheduleTranslation } from "./schedule-expression.ts";
-import { nameLabelValue, SCHEDULED_TASK_LABEL } from "./task-labels.ts";
-import { kubeTime } from "./task-status.ts";
-
-/** The scheduled time a run's Task was created for (RFC 3339). */
-export const SCHEDULED_AT_ANNOTATION = "ecs.operator.dev/scheduled-at";
+import { nameLabelValue } from "./task-labels.ts";
+import { kubeTime } from "../api/time.ts";
+import { SCHEDULED_AT_ANNOTATION, SCHEDULED_TASK_LABEL } from "../api/keys.ts";
+import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { SCHEDULED_AT_ANNOTATION } from "../api/keys.ts";
 
 const MINUTE = 60_000;
 /** How many scheduled times are walked to find the latest due one; beyond it only the last day is looked at. */
@@ -83,7 +84,7 @@ export interface RunOwner {
 export interface RunTaskObject {
   apiVersion: string;
   kind: "Task";
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[] };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: ControllerReference[] };
   spec: TaskSpec;
 }
 
@@ -108,7 +109,7 @@ export function buildRunTask(owner: RunOwner, spec: ScheduledTaskSpec, at: Date,
       namespace: owner.namespace,
       labels: { ...k?.labels, [SCHEDULED_TASK_LABEL]: nameLabelValue(owner.name) },
       annotations: { ...k?.annotations, [SCHEDULED_AT_ANNOTATION]: kubeTime(at) },
-      ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [controllerReference(owner)],
     },
     spec: taskSpec,
   };
@@ -153,12 +154,6 @@ export interface ScheduledTaskStatusInput {
   readonly next?: Date | undefined;
   readonly now: Date;
 }
-
-export const ScheduledTaskReason = {
-  Scheduled: "Scheduled",
-  Disabled: "Disabled",
-  ScheduleEnded: "ScheduleEnded",
-} as const;
 
 /** The status: state, the schedule in use, last/next times, active runs and recent runs (newest first). */
 export function computeScheduledTaskStatus(input: ScheduledTaskStatusInput): ScheduledTaskStatus {

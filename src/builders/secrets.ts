@@ -11,7 +11,7 @@ export interface SecretNaming {
   readonly defaultKey?: string;
 }
 
-export const DEFAULT_SECRET_KEY = "value";
+const DEFAULT_SECRET_KEY = "value";
 
 /** Where a secret reference points: a Secret and a key in it. */
 export interface SecretKeyReference {

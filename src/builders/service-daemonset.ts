@@ -3,12 +3,11 @@
 // refuses FARGATE-type providers before calling this. docs/services.md.
 import { effectivePercents, minimumHealthyTasks } from "./deployment-config.ts";
 import { toLabelValue } from "./names.ts";
-import { buildServicePodTemplate, DEPLOYMENT_ID_ANNOTATION, ownerReference, serviceDeploymentName, servicePodSelector, type ServiceDeploymentInput } from "./service-deployment.ts";
+import { buildServicePodTemplate, serviceDeploymentName, servicePodSelector, type ServiceDeploymentInput } from "./service-deployment.ts";
 import type { Placement } from "./placement.ts";
 import type { PodTemplate } from "./pod-template.ts";
-import { CAPACITY_PROVIDER_LABEL } from "./task-labels.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
-import type { KubeObject } from "../runtime/resources.ts";
+import { controllerReference, type KubeObject } from "../runtime/resources.ts";
+import { CAPACITY_PROVIDER_LABEL, DEPLOYMENT_ID_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from "../api/keys.ts";
 
 /**
  * The DaemonSet's rolling update in absolute numbers, rounded as ECS rounds over the eligible nodes (one task each):
@@ -37,7 +36,7 @@ export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "repli
       namespace: service.namespace,
       labels: { ...(spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, ...selector },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },
-      ownerReferences: [ownerReference(service)],
+      ownerReferences: [controllerReference(service)],
     },
     spec: {
       selector: { matchLabels: selector },

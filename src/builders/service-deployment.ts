@@ -6,37 +6,28 @@ import { createHash } from "node:crypto";
 import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
 import type { ServiceSpec } from "../api/service.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
-import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
-import type { ResolvedProvider, Scheduling } from "./capacity-provider.ts";
-import { podTemplateCapacity } from "./capacity-provider.ts";
+import { type Wire, controllerReference, type KubeObject } from "../runtime/resources.ts";
+import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "./capacity-provider.ts";
 import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "./placement.ts";
 import { buildPodTemplate, type PodTemplate } from "./pod-template.ts";
 import type { QueryCompileContext } from "./query-language.ts";
+import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue, type TaskTag } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
+  DEPLOYMENT_ID_ANNOTATION,
+  DEPLOYMENT_LABEL,
   GROUP_LABEL,
   LAUNCH_TYPE_LABEL,
-  nameLabelValue,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
   SERVICE_LABEL,
   STARTED_BY_ANNOTATION,
-  tagAnnotations,
-  taskGroupLabelValue,
-  type TaskTag,
-} from "./task-labels.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
-
-/** The ECS deployment (`ecs-svc/<digits>`) a pod belongs to; the digits only, as a label value. */
-export const DEPLOYMENT_LABEL = "ecs.operator.dev/deployment";
-/** The full ECS deployment id on pods and Deployments. */
-export const DEPLOYMENT_ID_ANNOTATION = "ecs.operator.dev/deployment-id";
-/**
- * UpdateService's forceNewDeployment, declaratively: every new value of this annotation on the Service starts a new
- * deployment of the same revision (like `kubectl rollout restart`'s restartedAt).
- */
-export const FORCE_NEW_DEPLOYMENT_ANNOTATION = "ecs.operator.dev/force-new-deployment";
+} from "../api/keys.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION } from "../api/keys.ts";
 
 type TagList = readonly TaskTag[] | undefined;
 
@@ -68,7 +59,7 @@ export function deploymentId(serviceUid: string, taskDefinition: string, forceTo
 }
 
 /** The label value of a deployment id (the digits; a label value cannot hold `/`). */
-export const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
+const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
 
 /** `<service>-<provider>` as a DNS label short enough for the ReplicaSet and pod name suffixes. */
 export function serviceDeploymentName(serviceName: string, provider: string): string {
@@ -118,7 +109,7 @@ export interface ServiceDeploymentInput {
    */
   readonly rollout?: { readonly maxSurge: number; readonly maxUnavailable: number; readonly paused: boolean } | undefined;
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
 }
 
@@ -129,8 +120,9 @@ export interface ServiceDeploymentResult {
   placement: Placement;
 }
 
-export const ownerReference = (svc: ServiceRef): OwnerReference => ({ apiVersion: svc.apiVersion, kind: svc.kind, name: svc.name, uid: svc.uid, controller: true, blockOwnerDeletion: true });
-
+// Re-exported only for src/controllers/service, which imports it from here; it switches to controllerReference
+// (src/runtime/resources.ts) at merge.
+export { controllerReference as ownerReference } from "../runtime/resources.ts";
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
 function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {
@@ -147,23 +139,32 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   const spec = service.spec;
   const podTemplate = buildPodTemplate(revision.spec, { namespace: service.namespace, family: revision.family, revision: revision.revision, ...podTemplateCapacity(provider) });
   const base = podTemplate.template;
-  const podLabels = {
-    ...scheduling.labels,
-    ...(spec.kubernetes?.podLabels ?? {}),
-    ...base.metadata.labels,
-    [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
-    [LAUNCH_TYPE_LABEL]: provider.type,
-    [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
-    [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
-    ...selectorLabels(service.name, provider.name),
-  };
-  const annotations = {
-    ...base.metadata.annotations,
-    ...propagatedTagAnnotations(spec, revision.spec.tags, { clusterName: input.clusterName, serviceName }),
-    ...(spec.kubernetes?.podAnnotations ?? {}),
-    [STARTED_BY_ANNOTATION]: `ecs-svc/${serviceName}`,
-    [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId,
-  };
+  const tdKnobs = revision.spec.kubernetes;
+  const podLabels = podMetadata({
+    taskDefinition: tdKnobs?.podLabels,
+    owner: spec.kubernetes?.labels,
+    ownerPods: spec.kubernetes?.podLabels,
+    provider: scheduling.labels,
+    operator: {
+      ...operatorEntries(base.metadata.labels, tdKnobs?.podLabels),
+      [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
+      [LAUNCH_TYPE_LABEL]: provider.type,
+      [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
+      [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
+      ...selectorLabels(service.name, provider.name),
+    },
+  });
+  const annotations = podMetadata({
+    taskDefinition: tdKnobs?.podAnnotations,
+    owner: spec.kubernetes?.annotations,
+    ownerPods: spec.kubernetes?.podAnnotations,
+    operator: {
+      ...operatorEntries(base.metadata.annotations, tdKnobs?.podAnnotations),
+      ...propagatedTagAnnotations(spec, revision.spec.tags, { clusterName: input.clusterName, serviceName }),
+      [STARTED_BY_ANNOTATION]: `ecs-svc/${serviceName}`,
+      [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId,
+    },
+  });
 
   // Placement: the service's constraints plus the task definition's (ECS applies both), the service's strategies.
   // Spread and distinctInstance count the pods of the whole service, across providers.
@@ -238,7 +239,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
         ...selectorLabels(service.name, provider.name),
       },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },
-      ownerReferences: [ownerReference(service)],
+      ownerReferences: [controllerReference(service)],
     },
     spec: {
       replicas,

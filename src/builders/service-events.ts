@@ -2,6 +2,7 @@
 // an id and createdAt. Pure: the caller passes the clock; ids are derived from the time and message, so computing
 // the same status twice gives the same events.
 import { createHash } from "node:crypto";
+import { kubeTime } from "../api/time.ts";
 
 export interface ServiceEventEntry {
   id?: string;
@@ -13,7 +14,6 @@ export interface ServiceEventEntry {
 export const MAX_SERVICE_EVENTS = 100;
 
 /** Kubernetes time (seconds), as the API server would echo it back. */
-export const statusTime = (now: Date): string => now.toISOString().replace(/\.\d+Z$/, "Z");
 
 function eventId(createdAt: string, message: string, index: number): string {
   const h = createHash("sha256").update(`${createdAt}\u0000${index}\u0000${message}`).digest("hex");
@@ -22,7 +22,7 @@ function eventId(createdAt: string, message: string, index: number): string {
 
 /** `messages` (oldest first, as they happened) put in front of `previous`, newest first, bounded. */
 export function appendServiceEvents(previous: readonly ServiceEventEntry[] | undefined, messages: readonly string[], now: Date, max = MAX_SERVICE_EVENTS): ServiceEventEntry[] {
-  const createdAt = statusTime(now);
+  const createdAt = kubeTime(now);
   const fresh = messages.map((message, i) => ({ id: eventId(createdAt, message, i), createdAt, message })).reverse();
   return [...fresh, ...(previous ?? [])].slice(0, max);
 }

@@ -11,7 +11,7 @@ import type { V1HTTPIngressPath, V1IngressRule, V1IngressSpec, V1ServicePort, V1
 import type { ServiceSpec } from "../api/service.ts";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { KubeObject, OwnerReference } from "../runtime/resources.ts";
-import { isDnsSubdomain, toDnsLabel } from "./names.ts";
+import { isDns1035Label, isDnsSubdomain, toDnsLabel } from "./names.ts";
 import type { PodTemplate } from "./pod-template.ts";
 import type { UnsupportedField } from "./pod-template-report.ts";
 
@@ -27,7 +27,7 @@ export interface ServiceChildContext {
   readonly namespace: string;
   /** ownerReferenceTo(ecsService): the controller reference that garbage-collects the child with the service. */
   readonly ownerReference: OwnerReference;
-  /** Labels every child carries (SERVICE_LABEL, CLUSTER_LABEL, ... from task-labels.ts). */
+  /** Labels every child carries (SERVICE_LABEL, CLUSTER_LABEL, ... from src/api/keys.ts). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -99,9 +99,7 @@ export interface ServiceNetworking {
   readonly unsupported: UnsupportedField[];
 }
 
-export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
-
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
 /**
  * A Kubernetes Service name (DNS-1035 label: a letter first, at most 63) for a name: kept when valid; otherwise
@@ -109,7 +107,7 @@ const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
  * when it would start with a digit. `web` → `web`, `my_db` → `my-db`, `2048-game` → `s-2048-game`.
  */
 export function serviceObjectName(name: string): string {
-  if (name.length <= 63 && DNS_1035.test(name)) return name;
+  if (isDns1035Label(name)) return name;
   const label = toDnsLabel(name);
   return /^[a-z]/.test(label) ? label : toDnsLabel(`s-${label}`);
 }

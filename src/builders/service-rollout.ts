@@ -1,9 +1,11 @@
 // ECS deployments of a Service (status.deployments[]: PRIMARY / ACTIVE / INACTIVE with rolloutState) and the
 // deployment circuit breaker, as a pure function of the previous status, the pods observed and the clock. The
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
+import { CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
-import { ANNOTATION_CONTAINERS as CONTAINERS_ANNOTATION } from "./pod-template.ts";
-import { ServiceMessages, statusTime, type ServiceEvent } from "./service-events.ts";
+import { ServiceMessages, type ServiceEvent } from "./service-events.ts";
+import { kubeTime } from "../api/time.ts";
+import { timeMs, type Wire } from "../runtime/resources.ts";
 
 export type DeploymentStatusName = "PRIMARY" | "ACTIVE" | "INACTIVE";
 export type RolloutState = "IN_PROGRESS" | "COMPLETED" | "FAILED";
@@ -41,7 +43,7 @@ export interface ObservedTask {
 }
 
 /** Container waiting reasons that mean the task cannot start (ECS: "tasks failed to start"). */
-export const FAILED_WAITING_REASONS: readonly string[] = [
+const FAILED_WAITING_REASONS: readonly string[] = [
   "ErrImagePull",
   "ImagePullBackOff",
   "InvalidImageName",
@@ -61,7 +63,7 @@ export interface ObserveOptions {
   readonly unhealthyAfterSeconds?: number;
 }
 
-export const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
+const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
 
 /**
  * How long every task of a deployment must have been Ready without a break before the deployment is COMPLETED. A
@@ -70,13 +72,16 @@ export const DEFAULT_UNHEALTHY_AFTER_SECONDS = 60;
  */
 export const DEFAULT_TASK_STABLE_SECONDS = 5;
 
-const secondsSince = (time: string | undefined, now: Date): number => (time === undefined ? 0 : (now.getTime() - Date.parse(time)) / 1000);
+const secondsSince = (time: Date | string | undefined, now: Date): number => {
+  const ms = timeMs(time);
+  return ms === undefined ? 0 : (now.getTime() - ms) / 1000;
+};
 
 /**
  * The essential containers of a pod, by Kubernetes container name, from the ContainerMapping annotation the pod
  * template carries (pod-template.ts); undefined when the pod has none (every container then counts as essential).
  */
-function essentialContainers(pod: Pick<V1Pod, "metadata">): Set<string> | undefined {
+function essentialContainers(pod: Pick<Wire<V1Pod>, "metadata">): Set<string> | undefined {
   const raw = pod.metadata?.annotations?.[CONTAINERS_ANNOTATION];
   if (raw === undefined) return undefined;
   try {
@@ -98,7 +103,7 @@ function essentialContainers(pod: Pick<V1Pod, "metadata">): Set<string> | undefi
  * container's exit, restart or crash loop neither fails the task nor keeps it from RUNNING; only the image pull and
  * configuration errors that keep the whole task from starting count for every container.
  */
-export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, opts: ObserveOptions = {}, deploymentIdAnnotation = "ecs.operator.dev/deployment-id"): ObservedTask {
+export function observeTask(pod: Pick<Wire<V1Pod>, "metadata" | "status">, now: Date, opts: ObserveOptions = {}, deploymentIdAnnotation = DEPLOYMENT_ID_ANNOTATION): ObservedTask {
   const base = { uid: pod.metadata?.uid ?? "", name: pod.metadata?.name ?? "", deploymentId: pod.metadata?.annotations?.[deploymentIdAnnotation] };
   if (pod.metadata?.deletionTimestamp !== undefined) return { ...base, state: "stopping" };
   const status = pod.status ?? {};
@@ -129,13 +134,13 @@ export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, 
   const essentialsReady = essentials !== undefined && taskContainers.some((c) => essentials.has(c.name)) && taskContainers.filter((c) => essentials.has(c.name)).every((c) => c.ready);
   if (status.phase === "Running" && (podReady || essentialsReady)) {
     const since = podReady
-      ? (readyCondition.lastTransitionTime as unknown as string | undefined)
-      : latest(taskContainers.filter((c) => essential(c.name)).map((c) => c.state?.running?.startedAt as unknown as string | undefined));
+      ? readyCondition.lastTransitionTime
+      : latest(taskContainers.filter((c) => essential(c.name)).map((c) => c.state?.running?.startedAt));
     return since === undefined ? { ...base, state: "running" } : { ...base, state: "running", readyForSeconds: Math.max(0, secondsSince(since, now)) };
   }
   if (status.phase === "Running") {
     const startedAt = (status.containerStatuses ?? []).map((c) => c.state?.running?.startedAt).find((t) => t !== undefined);
-    const since = secondsSince((startedAt as unknown as string | undefined) ?? (status.startTime as unknown as string | undefined), now);
+    const since = secondsSince(startedAt ?? status.startTime, now);
     const allowed = (opts.healthCheckGracePeriodSeconds ?? 0) + (opts.unhealthyAfterSeconds ?? DEFAULT_UNHEALTHY_AFTER_SECONDS);
     if (since > allowed) return { ...base, state: "failed", failure: `Task failed container health checks: not ready ${Math.floor(since)}s after it started` };
   }
@@ -145,9 +150,9 @@ export function observeTask(pod: Pick<V1Pod, "metadata" | "status">, now: Date, 
 /** Waiting reasons that are a container's exits (not a task that cannot start): ignored for non-essential containers. */
 const NON_ESSENTIAL_TOLERATED_REASONS: readonly string[] = ["CrashLoopBackOff", "RunContainerError", "PostStartHookError", "PreStartHookError"];
 
-const latest = (times: readonly (string | undefined)[]): string | undefined => {
-  const known = times.filter((t): t is string => t !== undefined);
-  return known.length === 0 ? undefined : known.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
+const latest = (times: readonly (Date | string | undefined)[]): Date | undefined => {
+  const known = times.map(timeMs).filter((t): t is number => t !== undefined);
+  return known.length === 0 ? undefined : new Date(Math.max(...known));
 };
 
 /**
@@ -224,7 +229,7 @@ function sameEntry(a: ServiceDeploymentEntry | undefined, b: ServiceDeploymentEn
  */
 export function computeDeployments(input: RolloutInput): RolloutResult {
   const { serviceName: svc, desired, now } = input;
-  const time = statusTime(now);
+  const time = kubeTime(now);
   const messages: string[] = [];
   const events: ServiceEvent[] = [];
   const say = (type: ServiceEvent["type"], reason: string, message: string): void => {
@@ -375,7 +380,7 @@ export function childrenSettled(children: readonly ObservedChild[], wanted: read
 }
 
 /** The scheduler's message when it could not place the pod (PodScheduled False, Unschedulable). */
-export function unschedulableReason(pod: Pick<V1Pod, "metadata" | "spec" | "status">): string | undefined {
+export function unschedulableReason(pod: Pick<Wire<V1Pod>, "metadata" | "spec" | "status">): string | undefined {
   if (pod.metadata?.deletionTimestamp !== undefined || pod.spec?.nodeName !== undefined) return undefined;
   const c = pod.status?.conditions?.find((x) => x.type === "PodScheduled");
   return c?.status === "False" && c.reason === "Unschedulable" ? (c.message ?? "no node fits") : undefined;

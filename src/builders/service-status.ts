@@ -2,27 +2,13 @@
 // status, the deployments bookkeeping (service-rollout.ts) and the clock. Ready=True when the PRIMARY deployment is
 // COMPLETED and runningCount == desiredCount, so `kubectl wait --for=condition=Ready ecsservice/web` works.
 import { ConditionReason, ConditionType } from "../api/conditions.ts";
-import type { ServiceSpec, ServiceStatus } from "../api/service.ts";
+import { ServiceReason, type ServiceSpec, type ServiceStatus } from "../api/service.ts";
 import { setCondition, setHealthConditions, type Condition, type Health } from "../runtime/conditions.ts";
 import { effectivePercents, maximumTasks, minimumHealthyTasks } from "./deployment-config.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./service-events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "./service-rollout.ts";
-
-/** Condition reasons of the Service. */
-export const ServiceReason = {
-  SteadyState: "SteadyState",
-  DeploymentInProgress: "DeploymentInProgress",
-  RollingBack: "RollingBack",
-  DeploymentFailed: "DeploymentFailed",
-  TasksPending: "TasksPending",
-  Draining: "Draining",
-  TaskDefinitionNotFound: "TaskDefinitionNotFound",
-  InvalidTaskDefinition: "InvalidTaskDefinition",
-  InvalidCapacity: "InvalidCapacity",
-  InvalidPlacement: "InvalidPlacement",
-  UnsupportedSchedulingStrategy: "UnsupportedSchedulingStrategy",
-  NotOwned: "NotOwned",
-} as const;
+// Re-exported only for src/controllers/service, which imports it from here; it switches to src/api/service.ts at merge.
+export { ServiceReason } from "../api/service.ts";
 
 export interface ServiceStatusInput {
   readonly previous: ServiceStatus | undefined;

@@ -3,6 +3,7 @@
 // TerminationNotice. Pure: the caller passes what its node cache says.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { CAPACITY_TYPE_LABEL } from "./capacity-provider.ts";
+import type { Wire } from "../runtime/resources.ts";
 
 /**
  * Taints that interruption handlers put on a node that is about to be reclaimed: AWS Node Termination Handler
@@ -38,13 +39,13 @@ export interface Interruption {
   readonly reason: string;
 }
 
-export function isSpotNode(node: Pick<V1Node, "metadata">): boolean {
+export function isSpotNode(node: Pick<Wire<V1Node>, "metadata">): boolean {
   const labels = node.metadata?.labels ?? {};
   return SPOT_LABELS.some(([k, v]) => labels[k] === v);
 }
 
 /** The interruption taint (NoSchedule or NoExecute) a node carries, if any. */
-export function interruptionTaint(node: Pick<V1Node, "spec">): string | undefined {
+export function interruptionTaint(node: Pick<Wire<V1Node>, "spec">): string | undefined {
   return (node.spec?.taints ?? []).find((t) => INTERRUPTION_TAINTS.includes(t.key) && (t.effect === "NoSchedule" || t.effect === "NoExecute"))?.key;
 }
 
@@ -57,7 +58,7 @@ export function interruptionTaint(node: Pick<V1Node, "spec">): string | undefine
  *   already gone and its labels cannot be read.
  * A pod that is not bound to a node, or has already finished, is never interrupted.
  */
-export function interruptionOf(pod: Pick<V1Pod, "spec" | "status">, node: Pick<V1Node, "metadata" | "spec"> | undefined, spot: boolean): Interruption | undefined {
+export function interruptionOf(pod: Pick<Wire<V1Pod>, "spec" | "status">, node: Pick<Wire<V1Node>, "metadata" | "spec"> | undefined, spot: boolean): Interruption | undefined {
   const nodeName = pod.spec?.nodeName;
   if (nodeName === undefined || nodeName === "") return undefined;
   const phase = pod.status?.phase;

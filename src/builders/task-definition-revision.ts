@@ -1,23 +1,28 @@
-// TaskDefinition revisions as ECS numbers them, as pure functions: what a revision holds (the normalised spec)
-// and its hash, the next number, which revisions to prune, the checks CEL cannot make, the status, and the
-// parsing of references (family, family:N, ARNs). The controller reads and writes; this decides.
+// A TaskDefinition revision as ECS numbers it, as pure functions: what a revision holds (the normalised spec) and its
+// hash, the next number, which revisions to prune, which revision a reference selects, and the ControllerRevision
+// that stores it. References are parsed in task-definition-ref.ts, the checks CEL cannot make are in
+// task-definition-checks.ts, the status in task-definition-status.ts. The controller reads and writes; these decide.
 import { createHash } from "node:crypto";
 import {
-  COMPATIBILITIES,
-  ConditionReason,
-  ConditionType,
   DESCRIBE_ONLY_TASK_DEFINITION_FIELDS,
-  ECS_NAME_PATTERN,
   TASK_DEFINITION_DEFAULTS,
   normalizeCpu,
   normalizeMemory,
-  type ContainerDefinition,
   type TaskDefinitionRevisionStatus,
   type TaskDefinitionSpec,
-  type TaskDefinitionStatus,
 } from "../api/index.ts";
-import { setCondition, setHealthConditions, type Health } from "../runtime/conditions.ts";
 import { stableStringify } from "../runtime/apply.ts";
+import { isLabelValue } from "./names.ts";
+import { FAMILY_ANNOTATION, FAMILY_LABEL, MANAGED_BY, MANAGED_BY_LABEL, REVISION_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
+import { controllerReference, type ControllerReference } from "../runtime/resources.ts";
+import type { TaskDefinitionRef } from "./task-definition-ref.ts";
+// Re-exported only for src/controllers and src/cli/render.ts, which import them from here; they switch to the new
+// modules (src/api/task-definition.ts, src/api/keys.ts, task-definition-ref.ts, -checks.ts, -status.ts) at merge.
+export { TaskDefinitionReason } from "../api/task-definition.ts";
+export { FAMILY_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SPEC_HASH_LABEL } from "../api/keys.ts";
+export { formatTaskDefinitionRef, parseTaskDefinitionRef } from "./task-definition-ref.ts";
+export { checkTaskDefinitionSpec } from "./task-definition-checks.ts";
+export { computeTaskDefinitionStatus, revisionStatus } from "./task-definition-status.ts";
 
 // ---------------------------------------------------------------- what a revision holds
 
@@ -104,252 +109,6 @@ export function revisionHistoryLimit(spec: TaskDefinitionSpec, controllerDefault
   return spec.kubernetes?.revisionHistoryLimit ?? controllerDefault;
 }
 
-// ---------------------------------------------------------------- what CEL cannot check
-
-/** A spec problem found by the controller: the field it is about and a message that names it. */
-export interface SpecProblem {
-  path: string;
-  reason: string;
-  message: string;
-}
-
-const containerName = (c: ContainerDefinition | undefined, i: number): string => c?.name ?? `#${i}`;
-
-/**
- * dependsOn cycles (of any length; CEL refuses those of one and two containers at admission, this finds the
- * rest with a depth-first search). Returns the first cycle as container names, first name repeated at the end.
- */
-export function findDependsOnCycle(containers: readonly ContainerDefinition[]): string[] | undefined {
-  const edges = new Map<string, string[]>();
-  for (const c of containers) edges.set(c.name, (c.dependsOn ?? []).map((d) => d.containerName).filter((n) => containers.some((x) => x.name === n)));
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (n: string): string[] | undefined => {
-    if (state.get(n) === "done") return undefined;
-    if (state.get(n) === "visiting") return [...stack.slice(stack.indexOf(n)), n];
-    state.set(n, "visiting");
-    stack.push(n);
-    for (const m of edges.get(n) ?? []) {
-      const cycle = visit(m);
-      if (cycle) return cycle;
-    }
-    stack.pop();
-    state.set(n, "done");
-    return undefined;
-  };
-  for (const c of containers) {
-    const cycle = visit(c.name);
-    if (cycle) return cycle;
-  }
-  return undefined;
-}
-
-/**
- * The checks of RegisterTaskDefinition that the API server cannot make at admission: dependsOn cycles of
- * three or more containers, and container cpu/memory against the task size. Empty when the spec is fine.
- */
-export function checkTaskDefinitionSpec(spec: TaskDefinitionSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const containers = spec.containerDefinitions;
-  const cycle = findDependsOnCycle(containers);
-  if (cycle) {
-    const first = containers.findIndex((c) => c.name === cycle[0]);
-    problems.push({
-      path: `spec.containerDefinitions[${first}].dependsOn`,
-      reason: ConditionReason.DependsOnCycle,
-      message:
-        `spec.containerDefinitions[${first}].dependsOn: containers ${cycle.map((n) => `"${n}"`).join(" → ")} wait for each other in a cycle, ` +
-        "so none of them can start; remove one of these dependsOn entries",
-    });
-  }
-  let taskCpu: number | undefined;
-  let taskMemory: number | undefined;
-  try {
-    if (spec.cpu !== undefined) taskCpu = normalizeCpu(spec.cpu);
-  } catch (err) {
-    problems.push({ path: "spec.cpu", reason: ConditionReason.InvalidSpec, message: `spec.cpu: ${(err as Error).message}` });
-  }
-  try {
-    if (spec.memory !== undefined) taskMemory = normalizeMemory(spec.memory);
-  } catch (err) {
-    problems.push({ path: "spec.memory", reason: ConditionReason.InvalidSpec, message: `spec.memory: ${(err as Error).message}` });
-  }
-  if (taskCpu !== undefined) {
-    const sum = containers.reduce((a, c) => a + (c.cpu ?? 0), 0);
-    if (sum > taskCpu) {
-      problems.push({
-        path: "spec.containerDefinitions",
-        reason: ConditionReason.InvalidSpec,
-        message: `spec.containerDefinitions: the containers' cpu adds up to ${sum} units, more than the task's spec.cpu (${taskCpu}); lower the containers' cpu or raise spec.cpu`,
-      });
-    }
-  }
-  if (taskMemory !== undefined) {
-    for (const [i, c] of containers.entries()) {
-      if (c.memory !== undefined && c.memory > taskMemory) {
-        problems.push({
-          path: `spec.containerDefinitions[${i}].memory`,
-          reason: ConditionReason.InvalidSpec,
-          message: `spec.containerDefinitions[${i}].memory: container "${containerName(c, i)}" has a memory limit of ${c.memory} MiB, more than the task's spec.memory (${taskMemory} MiB)`,
-        });
-      }
-    }
-    const reserved = containers.reduce((a, c) => a + (c.memoryReservation ?? c.memory ?? 0), 0);
-    if (reserved > taskMemory) {
-      problems.push({
-        path: "spec.containerDefinitions",
-        reason: ConditionReason.InvalidSpec,
-        message:
-          `spec.containerDefinitions: the containers reserve ${reserved} MiB (memoryReservation, else memory), more than the task's spec.memory (${taskMemory} MiB); ` +
-          "lower the containers' memoryReservation or raise spec.memory",
-      });
-    }
-  }
-  return problems;
-}
-
-// ---------------------------------------------------------------- status
-
-export const TaskDefinitionReason = {
-  RevisionRegistered: "RevisionRegistered",
-  FamilyConflict: "FamilyConflict",
-} as const;
-
-/** The launch types ECS reports as `compatibilities`: EC2 always, plus those the definition requires. */
-export function compatibilities(spec: TaskDefinitionSpec): (typeof COMPATIBILITIES)[number][] {
-  const wanted = new Set<string>(["EC2", ...(spec.requiresCompatibilities ?? [])]);
-  return COMPATIBILITIES.filter((c) => wanted.has(c));
-}
-
-export interface TaskDefinitionStatusInput {
-  generation: number | undefined;
-  family: string;
-  spec: TaskDefinitionSpec;
-  /** The revisions that exist (after pruning), in any order; the latest is the current spec. */
-  revisions: readonly RevisionRecord[];
-  /** Fields present but not mapped (the pod template builder's list, which includes unknown fields), with why. */
-  unsupportedFields: readonly (string | { field: string; reason: string })[];
-  previous: TaskDefinitionStatus | undefined;
-  now: Date;
-}
-
-/** status.revisions holds at most this many entries (the CRD's maxItems). */
-export const MAX_STATUS_REVISIONS = 1000;
-const MAX_UNSUPPORTED_FIELDS = 200;
-
-// Kubernetes serialises times with second precision; anything finer would make every pass a change.
-const kubernetesTime = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
-
-export function revisionStatus(spec: TaskDefinitionSpec, revision: number): TaskDefinitionRevisionStatus {
-  return spec.kubernetes?.deregisteredRevisions?.includes(revision) ? "INACTIVE" : "ACTIVE";
-}
-
-/** The whole status of a TaskDefinition whose latest revision is registered, as DescribeTaskDefinition shows it. */
-export function computeTaskDefinitionStatus(input: TaskDefinitionStatusInput): TaskDefinitionStatus {
-  const { spec, family, previous, now } = input;
-  const latest = latestRevision(input.revisions);
-  const previousSummary = new Map((previous?.revisions ?? []).map((r) => [r.revision, r]));
-  const revisions = [...input.revisions]
-    .sort((a, b) => a.revision - b.revision)
-    .slice(-MAX_STATUS_REVISIONS)
-    .map((r) => {
-      const status = revisionStatus(spec, r.revision);
-      const before = previousSummary.get(r.revision);
-      const deregisteredAt = status === "INACTIVE" ? (before?.deregisteredAt ?? kubernetesTime(now)) : undefined;
-      return {
-        revision: r.revision,
-        status,
-        controllerRevision: r.name,
-        ...(r.registeredAt === undefined ? {} : { registeredAt: r.registeredAt }),
-        ...(deregisteredAt === undefined ? {} : { deregisteredAt }),
-      };
-    });
-  const health: Health = latest
-    ? { state: "ready", reason: TaskDefinitionReason.RevisionRegistered, message: `revision ${family}:${latest.revision} is registered` }
-    : { state: "progressing", reason: ConditionReason.Progressing, message: "registering the first revision" };
-  let conditions = setHealthConditions(previous?.conditions, health, input.generation, now);
-  const unsupportedList = input.unsupportedFields.map((u) => (typeof u === "string" ? { field: u, reason: "" } : u));
-  const unsupported = [...new Set(unsupportedList.map((u) => u.field))].slice(0, MAX_UNSUPPORTED_FIELDS);
-  const explained = unsupportedList.map((u) => (u.reason === "" ? u.field : `${u.field} (${u.reason})`));
-  conditions = setCondition(
-    conditions,
-    unsupported.length === 0
-      ? { type: ConditionType.Supported, status: "True", reason: ConditionReason.AllFieldsSupported, message: "every field present is mapped to Kubernetes", ...gen(input.generation) }
-      : {
-          type: ConditionType.Supported,
-          status: "False",
-          reason: ConditionReason.UnsupportedFields,
-          message: `accepted but not mapped to Kubernetes: ${explained.join("; ")}`,
-          ...gen(input.generation),
-        },
-    now,
-  );
-  const size: { cpu?: string; memory?: string } = {};
-  if (spec.cpu !== undefined) size.cpu = String(normalizeCpu(spec.cpu));
-  if (spec.memory !== undefined) size.memory = String(normalizeMemory(spec.memory));
-  return {
-    observedGeneration: input.generation,
-    conditions,
-    family,
-    ...(latest
-      ? {
-          revision: latest.revision,
-          status: revisionStatus(spec, latest.revision),
-          taskDefinitionArn: `${family}:${latest.revision}`,
-          ...(latest.registeredAt === undefined ? {} : { registeredAt: latest.registeredAt }),
-        }
-      : {}),
-    compatibilities: compatibilities(spec),
-    ...size,
-    revisions,
-    ...(unsupported.length === 0 ? {} : { unsupportedFields: unsupported }),
-  };
-}
-
-const gen = (generation: number | undefined): { observedGeneration?: number } => (generation === undefined ? {} : { observedGeneration: generation });
-
-// ---------------------------------------------------------------- references
-
-export interface TaskDefinitionRef {
-  family: string;
-  /** Absent: the latest ACTIVE revision. */
-  revision?: number;
-}
-
-export type ParsedRef = { ok: true; ref: TaskDefinitionRef } | { ok: false; message: string };
-
-const FAMILY = new RegExp(ECS_NAME_PATTERN);
-const ARN = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/(.+)$/;
-
-/**
- * `family`, `family:N` or an ECS ARN ending in `task-definition/family:N` (the region and account are
- * ignored: references are names, never dereferenced against AWS).
- */
-export function parseTaskDefinitionRef(text: string): ParsedRef {
-  const ref = text.trim();
-  const arn = ARN.exec(ref);
-  const body = arn ? (arn[1] ?? "") : ref;
-  if (!arn && ref.startsWith("arn:")) {
-    return { ok: false, message: `"${text}" is not a task definition ARN; use arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION, FAMILY:REVISION or FAMILY` };
-  }
-  const colon = body.lastIndexOf(":");
-  const family = colon < 0 ? body : body.slice(0, colon);
-  const rev = colon < 0 ? undefined : body.slice(colon + 1);
-  if (!FAMILY.test(family)) {
-    return { ok: false, message: `"${text}": the family "${family}" is not valid; use letters, numbers, hyphens and underscores (up to 255)` };
-  }
-  if (rev === undefined) {
-    if (arn) return { ok: false, message: `"${text}": a task definition ARN must end in task-definition/FAMILY:REVISION` };
-    return { ok: true, ref: { family } };
-  }
-  if (!/^[1-9][0-9]{0,9}$/.test(rev)) return { ok: false, message: `"${text}": the revision "${rev}" is not a positive whole number` };
-  return { ok: true, ref: { family, revision: Number(rev) } };
-}
-
-export function formatTaskDefinitionRef(ref: TaskDefinitionRef): string {
-  return ref.revision === undefined ? ref.family : `${ref.family}:${ref.revision}`;
-}
-
 /**
  * The revision a reference names among a family's revisions: `family:N` that one (whatever its status; the
  * caller decides whether INACTIVE will do), `family` the latest ACTIVE one.
@@ -365,20 +124,12 @@ export function selectRevision(
 
 // ---------------------------------------------------------------- the ControllerRevision
 
-export const FAMILY_LABEL = "ecs.operator.dev/family";
-export const REVISION_LABEL = "ecs.operator.dev/revision";
-export const SPEC_HASH_LABEL = "ecs.operator.dev/spec-hash";
-/** The family, exactly (the label holds a label-safe form of it). */
-export const FAMILY_ANNOTATION = "ecs.operator.dev/family";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "ecs-operator";
-
 /**
  * A label-safe form of a family: the family itself when it is a valid label value (most are), else a
  * truncated form with a hash suffix. The exact family is in the FAMILY_ANNOTATION.
  */
 export function familyLabelValue(family: string): string {
-  if (/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(family)) return family;
+  if (family !== "" && isLabelValue(family)) return family;
   const hash = createHash("sha256").update(family).digest("hex").slice(0, 8);
   const stem = family.replace(/^[^A-Za-z0-9]+/, "").slice(0, 50).replace(/[^A-Za-z0-9]+$/, "");
   return stem === "" ? `f-${hash}` : `${stem}-${hash}`;
@@ -401,7 +152,7 @@ export interface ControllerRevisionObject {
     namespace?: string;
     labels: Record<string, string>;
     annotations: Record<string, string>;
-    ownerReferences: { apiVersion: string; kind: string; name: string; uid: string; controller: true; blockOwnerDeletion: true }[];
+    ownerReferences: ControllerReference[];
   };
   data: Record<string, unknown>;
   revision: number;
@@ -433,7 +184,7 @@ export function buildControllerRevision(
         [SPEC_HASH_LABEL]: revisionHash(normalized),
       },
       annotations: { [FAMILY_ANNOTATION]: family },
-      ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [controllerReference(owner)],
     },
     data: normalized,
     revision,

@@ -1,31 +1,13 @@
-// The labels and annotations every pod (and pod-owning child) the controllers create carries, so that the
-// Cluster roll-up, the Service and Task status, `kubectl get pods -l` and placement expressions can find
-// tasks by cluster, service, task, provider and group. One module, so that writers and readers agree.
+// The values of the labels and annotations every pod (and pod-owning child) the controllers create carries, so that
+// the Cluster roll-up, the Service and Task status, `kubectl get pods -l` and placement expressions can find tasks by
+// cluster, service, task, provider and group. The keys are in src/api/keys.ts.
 import { isAnnotationName, toLabelValue } from "./names.ts";
-import { DEFAULT_TASK_GROUP_LABEL, taskGroupLabelValue } from "./query-language.ts";
+import { taskGroupLabelValue } from "./query-language.ts";
+import { TAGS_ANNOTATION, TAG_ANNOTATION_PREFIX } from "../api/keys.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/keys.ts at merge.
+export { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, SCHEDULED_TASK_LABEL, SERVICE_LABEL, TASK_LABEL } from "../api/keys.ts";
 
-/** The ECS task group (`service:web`, `family:nginx`, RunTask's group), as taskGroupLabelValue writes it. */
-export const GROUP_LABEL = DEFAULT_TASK_GROUP_LABEL;
 export { taskGroupLabelValue };
-
-/** The Cluster (metadata.name) a task belongs to. */
-export const CLUSTER_LABEL = "ecs.operator.dev/cluster";
-/** The ECS Service (metadata.name) whose deployment runs the task. */
-export const SERVICE_LABEL = "ecs.operator.dev/service";
-/** The Task object (metadata.name) the pod is one of the tasks of. */
-export const TASK_LABEL = "ecs.operator.dev/task";
-/** The ScheduledTask (metadata.name) whose run created the task. */
-export const SCHEDULED_TASK_LABEL = "ecs.operator.dev/scheduled-task";
-/** The capacity provider name (as strategies use it) the pod was placed with. */
-export const CAPACITY_PROVIDER_LABEL = "ecs.operator.dev/capacity-provider";
-/** Set on pods of FARGATE-type providers ("FARGATE") and EC2-type ones ("EC2"). */
-export const LAUNCH_TYPE_LABEL = "ecs.operator.dev/launch-type";
-/** Who started the task (RunTask's startedBy; `ecs-svc/<service>` for service tasks, as ECS writes it). */
-export const STARTED_BY_ANNOTATION = "ecs.operator.dev/started-by";
-/** A task's tags (RunTask's, the propagated ones, the ECS-managed ones) as one JSON object, key → value. */
-export const TAGS_ANNOTATION = "ecs.operator.dev/tags";
-/** Each tag whose key is a valid annotation name is also an annotation with this prefix. */
-export const TAG_ANNOTATION_PREFIX = "tag.ecs.operator.dev/";
 
 /** One ECS tag as the API writes it. */
 export interface TaskTag {
@@ -51,3 +33,37 @@ export function tagAnnotations(tags: readonly TaskTag[]): Record<string, string>
 
 /** The label value of a name that may not be a valid label value (ECS names allow up to 255 characters). */
 export const nameLabelValue = (name: string): string => toLabelValue(name);
+
+type Layer = Readonly<Record<string, string>> | undefined;
+
+/**
+ * What the operator itself put in a pod template's labels or annotations, given the user layer it was built from:
+ * every entry the user layer does not hold with the same value. buildPodTemplate writes its own keys over the
+ * TaskDefinition's podLabels/podAnnotations, so an entry whose value differs from the user's is the operator's.
+ */
+export function operatorEntries(template: Readonly<Record<string, string>>, user: Layer): Record<string, string> {
+  return Object.fromEntries(Object.entries(template).filter(([key, value]) => user?.[key] !== value));
+}
+
+/** The layers of a Service or Task pod's labels or annotations, lowest first (docs/mapping.md "Pod labels and annotations"). */
+export interface PodMetadataLayers {
+  /** The TaskDefinition's kubernetes.podLabels (or podAnnotations). */
+  readonly taskDefinition?: Layer;
+  /** The Service's or Task's kubernetes.labels (or annotations): every object made for it, pods included. */
+  readonly owner?: Layer;
+  /** The Service's or Task's kubernetes.podLabels (or podAnnotations). */
+  readonly ownerPods?: Layer;
+  /** The CapacityProvider's kubernetes.labels: Fargate profiles and admission webhooks select the pool's pods by them. */
+  readonly provider?: Layer;
+  /** The operator's own keys (task labels, task definition, containers, tags, docker labels ...): they always win. */
+  readonly operator: Readonly<Record<string, string>>;
+}
+
+/**
+ * The labels (or annotations) of a Service or Task pod, by one rule for both: a later layer wins a key over an
+ * earlier one (TaskDefinition < Service/Task labels < Service/Task podLabels < CapacityProvider), and the operator's
+ * keys win over every layer, so that no user value can move a pod out of its service, task, cluster or provider.
+ */
+export function podMetadata(layers: PodMetadataLayers): Record<string, string> {
+  return { ...layers.taskDefinition, ...layers.owner, ...layers.ownerPods, ...layers.provider, ...layers.operator };
+}

@@ -3,12 +3,12 @@
 import { SpecError } from "../api/spec-error.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { Static } from "../api/structural-schema.ts";
-import type { TaskOverride } from "../api/task.ts";
+import { type TaskOverride, TaskReason } from "../api/task.ts";
 
 export type TaskOverrides = Static<typeof TaskOverride>;
 
 /** An override ECS would refuse (RunTask's InvalidParameterException); the message names the field. */
-const overrideError = (field: string, reason: string): SpecError => new SpecError(field, reason, "InvalidOverrides");
+const overrideError = (field: string, reason: string): SpecError => new SpecError(field, reason, TaskReason.InvalidOverrides);
 
 /**
  * The task definition with `overrides` applied. Per container: `command` replaces the command (the image's CMD,

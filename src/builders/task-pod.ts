@@ -2,7 +2,7 @@
 // run's overrides, on the capacity provider the strategy gave that task, with placement, the label contract of
 // task-labels.ts and a deterministic name (so a controller that crashes after creating a pod never creates a
 // second one). Pure: no client, no clock, no environment.
-import type { V1Container, V1Node, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
+import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Tag } from "../api/common.ts";
 import type { TaskDefinitionSpec } from "../api/task-definition.ts";
 import type { TaskSpec } from "../api/task.ts";
@@ -11,21 +11,18 @@ import { toDnsSubdomain } from "./names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "./placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "./pod-template.ts";
 import { applyTaskOverrides } from "./task-overrides.ts";
+import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue } from "./task-labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
   GROUP_LABEL,
   LAUNCH_TYPE_LABEL,
-  nameLabelValue,
   SCHEDULED_TASK_LABEL,
   STARTED_BY_ANNOTATION,
-  tagAnnotations,
+  TASK_INDEX_ANNOTATION,
   TASK_LABEL,
-  taskGroupLabelValue,
-} from "./task-labels.ts";
-
-/** Which of the `count` tasks the pod is (0-based). */
-export const TASK_INDEX_ANNOTATION = "ecs.operator.dev/task-index";
+} from "../api/keys.ts";
+import { type Wire, controllerReference } from "../runtime/resources.ts";
 
 /** The RunTask input of a pod: a Task's spec, or a ScheduledTask's spec.task. */
 export type RunTaskInput = Omit<TaskSpec, "desiredStatus" | "kubernetes"> & { kubernetes?: TaskSpec["kubernetes"] };
@@ -52,7 +49,7 @@ export interface TaskPodInput {
   readonly provider: ResolvedProvider;
   readonly scheduling: Scheduling;
   /** The current nodes, for `=~` / `!~` / wildcards in memberOf expressions. */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** Task definition tags, propagated when spec.propagateTags is TASK_DEFINITION. */
   readonly taskDefinitionTags?: readonly Tag[];
   /** For a scheduled run (a Task the ScheduledTask created): the ScheduledTask's name, as SCHEDULED_TASK_LABEL. */
@@ -79,7 +76,6 @@ export function taskPodName(taskName: string, index: number): string {
 export function taskGroup(spec: Pick<RunTaskInput, "group">, family: string): string {
   return spec.group !== undefined && spec.group !== "" ? spec.group : `family:${family}`;
 }
-
 
 /**
  * ECS's container restartPolicy as Kubernetes per-container restart policy and rules (KEP-5307, feature gate
@@ -111,29 +107,35 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
 
   const group = taskGroup(spec, td.family);
   const taskLabel = nameLabelValue(input.owner.name);
-  const labels: Record<string, string> = {
-    ...spec.kubernetes?.labels,
-    ...spec.kubernetes?.podLabels,
-    ...scheduling.labels,
-    ...template.template.metadata.labels,
-    [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
-    [CAPACITY_PROVIDER_LABEL]: nameLabelValue(provider.name),
-    [LAUNCH_TYPE_LABEL]: provider.type,
-    [GROUP_LABEL]: taskGroupLabelValue(group),
-  };
-  labels[TASK_LABEL] = taskLabel;
-  if (input.scheduledTask !== undefined) labels[SCHEDULED_TASK_LABEL] = nameLabelValue(input.scheduledTask);
+  const labels = podMetadata({
+    taskDefinition: revision.kubernetes?.podLabels,
+    owner: spec.kubernetes?.labels,
+    ownerPods: spec.kubernetes?.podLabels,
+    provider: scheduling.labels,
+    operator: {
+      ...operatorEntries(template.template.metadata.labels, revision.kubernetes?.podLabels),
+      [CLUSTER_LABEL]: nameLabelValue(input.clusterName),
+      [CAPACITY_PROVIDER_LABEL]: nameLabelValue(provider.name),
+      [LAUNCH_TYPE_LABEL]: provider.type,
+      [GROUP_LABEL]: taskGroupLabelValue(group),
+      [TASK_LABEL]: taskLabel,
+      ...(input.scheduledTask === undefined ? {} : { [SCHEDULED_TASK_LABEL]: nameLabelValue(input.scheduledTask) }),
+    },
+  });
 
   const tags = [...(spec.propagateTags === "TASK_DEFINITION" ? (input.taskDefinitionTags ?? []) : []), ...(spec.tags ?? [])];
   if (spec.enableECSManagedTags === true) tags.push({ key: "aws:ecs:clusterName", value: input.clusterName });
-  const annotations: Record<string, string> = {
-    ...spec.kubernetes?.annotations,
-    ...template.template.metadata.annotations,
-    ...spec.kubernetes?.podAnnotations,
-    [TASK_INDEX_ANNOTATION]: String(input.index),
-  };
-  if (spec.startedBy !== undefined && spec.startedBy !== "") annotations[STARTED_BY_ANNOTATION] = spec.startedBy;
-  Object.assign(annotations, tagAnnotations(tags));
+  const annotations = podMetadata({
+    taskDefinition: revision.kubernetes?.podAnnotations,
+    owner: spec.kubernetes?.annotations,
+    ownerPods: spec.kubernetes?.podAnnotations,
+    operator: {
+      ...operatorEntries(template.template.metadata.annotations, revision.kubernetes?.podAnnotations),
+      [TASK_INDEX_ANNOTATION]: String(input.index),
+      ...(spec.startedBy !== undefined && spec.startedBy !== "" ? { [STARTED_BY_ANNOTATION]: spec.startedBy } : {}),
+      ...tagAnnotations(tags),
+    },
+  });
 
   // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
   const ownPods = { [TASK_LABEL]: taskLabel };
@@ -144,7 +146,6 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
   });
   applyScheduling(podSpec, scheduling, placement);
 
-  const ownerReference: V1OwnerReference = { apiVersion: input.owner.apiVersion, kind: input.owner.kind, name: input.owner.name, uid: input.owner.uid, controller: true, blockOwnerDeletion: true };
   const notes = [
     ...template.unsupported.map((u) => `${u.field}: ${u.reason}`),
     ...placement.unsupported,
@@ -155,7 +156,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     pod: {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: input.podName, namespace: input.namespace, labels, annotations, ownerReferences: [ownerReference] },
+      metadata: { name: input.podName, namespace: input.namespace, labels, annotations, ownerReferences: [controllerReference(input.owner)] },
       spec: podSpec,
     },
     containers: template.containers,

@@ -2,6 +2,7 @@
 // controlled) by the TaskDefinition that registers the family, so it is garbage-collected with it, and labelled
 // managed-by so that a ServiceAccount of that name the user made is recognised as theirs and left alone. Pure.
 import type { V1ServiceAccount } from "@kubernetes/client-node";
+import { API_GROUP_VERSION } from "../api/index.ts";
 import type { ServiceAccountSpec } from "./pod-template.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./task-definition-revision.ts";
 
@@ -18,6 +19,12 @@ export type TaskRoleServiceAccount = V1ServiceAccount & {
   kind: "ServiceAccount";
   metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
 };
+
+/** The owner of a TaskDefinition object's ServiceAccount; none without a uid (render's manifests: nothing to point at). */
+export function taskDefinitionOwner(td: { metadata?: { name?: string | undefined; uid?: string | undefined } | undefined }): TaskDefinitionOwner | undefined {
+  const uid = td.metadata?.uid ?? "";
+  return uid === "" ? undefined : { apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", name: td.metadata?.name ?? "", uid };
+}
 
 /**
  * The ServiceAccount of `sa` (PodTemplate.serviceAccount), owned by `owner`. Every service and task of the family

@@ -5,17 +5,21 @@
 // writes it before it deletes the pod. Also what the controller does with the pod next (taskPodAction), and the
 // Task's summary over its `count` tasks (computeTaskStatus). See docs/tasks.md.
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
-import type { StopCode, TaskLastStatus, TaskStatus } from "../api/task.ts";
+import { type StopCode, type TaskLastStatus, TaskReason, type TaskStatus } from "../api/task.ts";
 import { setCondition, type Condition } from "../runtime/conditions.ts";
-import { ANNOTATION_CONTAINERS, type ContainerMapping } from "./pod-template.ts";
+import { type ContainerMapping } from "./pod-template.ts";
 import { interruptionOf } from "./spot-interruption.ts";
+import { CONTAINERS_ANNOTATION, ZONE_LABEL } from "../api/keys.ts";
+import { kubeTime } from "../api/time.ts";
+import type { Wire } from "../runtime/resources.ts";
+// Re-exported only for src/controllers, which import it from here; they switch to src/api/time.ts at merge.
+export { kubeTime } from "../api/time.ts";
 
 export type TaskInstanceStatus = NonNullable<TaskStatus["tasks"]>[number];
 export type TaskContainerStatus = NonNullable<TaskInstanceStatus["containers"]>[number];
 
-export const ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited";
-export const DEFAULT_USER_STOP_REASON = "Task stopped by user";
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
+const ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited";
+const DEFAULT_USER_STOP_REASON = "Task stopped by user";
 
 const ORDER: readonly TaskLastStatus[] = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 
@@ -33,9 +37,9 @@ const START_FAILURES: Readonly<Record<string, string>> = {
 export interface TaskInstanceInput {
   readonly podName: string;
   /** The pod as cached; undefined when it does not exist (not created yet, or gone). */
-  readonly pod: V1Pod | undefined;
+  readonly pod: Wire<V1Pod> | undefined;
   /** The pod's node as cached; undefined when the pod is unscheduled or the node does not exist. */
-  readonly node: V1Node | undefined;
+  readonly node: Wire<V1Node> | undefined;
   /** Whether the task was placed with a spot provider (decides SpotInterruption once the node is gone). */
   readonly spot: boolean;
   readonly capacityProviderName: string;
@@ -49,14 +53,9 @@ export interface TaskInstanceInput {
   readonly now: Date;
 }
 
-/** Kubernetes time: RFC 3339 to the second (what the API server stores), so a rewrite of the same instant is no change. */
-export function kubeTime(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, "Z");
-}
-
 /** The container mappings of a pod, from the annotation buildPodTemplate writes. */
-export function podContainerMappings(pod: V1Pod | undefined): ContainerMapping[] | undefined {
-  const text = pod?.metadata?.annotations?.[ANNOTATION_CONTAINERS];
+function podContainerMappings(pod: Wire<V1Pod> | undefined): ContainerMapping[] | undefined {
+  const text = pod?.metadata?.annotations?.[CONTAINERS_ANNOTATION];
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as ContainerMapping[];
@@ -73,7 +72,7 @@ interface Stop {
 
 interface ContainerView {
   readonly mapping: ContainerMapping;
-  readonly status: V1ContainerStatus | undefined;
+  readonly status: Wire<V1ContainerStatus> | undefined;
   /** The exit that ended the container for good (not one kubelet restarts it after). */
   readonly exit: { exitCode: number; reason?: string; message?: string; finishedAt?: string } | undefined;
   readonly running: boolean;
@@ -86,7 +85,7 @@ function asTime(v: unknown): string | undefined {
 }
 
 /** The exit of a container that will not be restarted: ECS restart policies restart unless the exit code is ignored. */
-function finalExit(m: ContainerMapping, st: V1ContainerStatus | undefined): ContainerView["exit"] {
+function finalExit(m: ContainerMapping, st: Wire<V1ContainerStatus> | undefined): ContainerView["exit"] {
   if (st === undefined) return undefined;
   const restarts = m.restartPolicy?.enabled === true && m.role === "container";
   const t = st.state?.terminated ?? (restarts ? undefined : st.lastState?.terminated);
@@ -96,7 +95,7 @@ function finalExit(m: ContainerMapping, st: V1ContainerStatus | undefined): Cont
   return { exitCode: t.exitCode, ...(t.reason === undefined ? {} : { reason: t.reason }), ...(t.message === undefined ? {} : { message: t.message }), ...(t.finishedAt === undefined ? {} : { finishedAt: asTime(t.finishedAt) ?? "" }) };
 }
 
-function containerViews(pod: V1Pod, mappings: readonly ContainerMapping[]): ContainerView[] {
+function containerViews(pod: Wire<V1Pod>, mappings: readonly ContainerMapping[]): ContainerView[] {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   return mappings.map((mapping) => {
     const status = statuses.find((s) => s.name === mapping.container);
@@ -111,7 +110,7 @@ function exitReason(exit: NonNullable<ContainerView["exit"]>): string | undefine
   return undefined;
 }
 
-function containerStatus(v: ContainerView, pod: V1Pod | undefined): TaskContainerStatus {
+function containerStatus(v: ContainerView, pod: Wire<V1Pod> | undefined): TaskContainerStatus {
   const st = v.status;
   const out: TaskContainerStatus = { name: v.mapping.name };
   const image = st?.image ?? [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((c) => c.name === v.mapping.container)?.image;
@@ -289,7 +288,7 @@ export type TaskPodAction =
  * What to do with a task's pod once its status (computed by computeTaskInstance) is written. `ttlSeconds`: how
  * long a stopped task's pod is kept (ECS shows stopped tasks for about an hour).
  */
-export function taskPodAction(instance: TaskInstanceStatus, pod: V1Pod | undefined, now: Date, ttlSeconds: number): TaskPodAction {
+export function taskPodAction(instance: TaskInstanceStatus, pod: Wire<V1Pod> | undefined, now: Date, ttlSeconds: number): TaskPodAction {
   if (pod === undefined) return instance.lastStatus === "PROVISIONING" && instance.stopCode === undefined ? { type: "create" } : { type: "none" };
   if (pod.metadata?.deletionTimestamp !== undefined) return { type: "none" };
   const phase = pod.status?.phase;
@@ -325,18 +324,11 @@ export interface TaskStatusInput {
 }
 
 /** Why a pod that has not started waits, from the scheduler's condition (Unschedulable: 0/9 nodes are available ...). */
-export function podWaitingReason(pod: V1Pod | undefined): string | undefined {
+export function podWaitingReason(pod: Wire<V1Pod> | undefined): string | undefined {
   const scheduled = pod?.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status !== "False") return undefined;
   return `${scheduled.reason ?? "NotScheduled"}: ${scheduled.message ?? "the scheduler has not placed the pod"}`;
 }
-
-export const TaskReason = {
-  TasksStarting: "TasksStarting",
-  TasksRunning: "TasksRunning",
-  TasksStopping: "TasksStopping",
-  TaskStopped: "TaskStopped",
-} as const;
 
 /**
  * The Task's status: each task's entry, and a summary as DescribeTasks would show a single task: lastStatus is

@@ -10,7 +10,8 @@ import {
   TaskDefinitionSpec,
   TaskSpec,
 } from "../api/index.ts";
-import { checkTaskDefinitionSpec } from "../builders/task-definition-revision.ts";
+import { toDnsLabel } from "../builders/names.ts";
+import { checkTaskDefinitionSpec } from "../builders/task-definition-checks.ts";
 import type { TSchema } from "../api/structural-schema.ts";
 
 /** An error a user sees: it names the file and the field, and the command exits 1. */
@@ -37,7 +38,7 @@ export interface Converted {
 }
 
 /** Fields of DescribeServices / CreateService output that are not CreateService input. */
-export const DESCRIBE_ONLY_SERVICE_FIELDS = [
+const DESCRIBE_ONLY_SERVICE_FIELDS = [
   "serviceArn",
   "clusterArn",
   "status",
@@ -57,13 +58,12 @@ export const DESCRIBE_ONLY_SERVICE_FIELDS = [
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A DNS-1123 label (what every kind's metadata.name can be, and what child objects need): lowercase, '-', ≤ 63. */
+/**
+ * A DNS-1123 label (what every kind's metadata.name can be, and what child objects need) by the naming rule of every
+ * builder (toDnsLabel: lowercase, '-', ≤ 63 with a hash when cut); "" when the text has no letter or digit to keep.
+ */
 export function toManifestName(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .slice(0, 63)
-    .replace(/^-+|-+$/g, "");
+  return /[A-Za-z0-9]/.test(text) ? toDnsLabel(text) : "";
 }
 
 /** The file name without directories and extension: the name of definitions that carry none. */
@@ -109,7 +109,7 @@ function shapeOf(doc: Json): Shape | undefined {
 
 /** Refuses what `kubectl apply` would refuse, naming the file and every field. */
 export function admitted(m: Manifest, file: string): Manifest {
-  const errors = admit(m as unknown as Json);
+  const errors = admit({ ...m });
   if (errors.length > 0) {
     const lines = errors.map((e) => `${file}: ${e.path}: ${e.message}`);
     throw new CliError([...lines, `${file}: ${m.kind} ${m.metadata.name} would be refused by the API server`].join("\n"));
@@ -117,9 +117,15 @@ export function admitted(m: Manifest, file: string): Manifest {
   return m;
 }
 
+/** A TaskDefinition manifest whose spec the API server's schema admits: from here on its spec is a TaskDefinitionSpec. */
+function isAdmittedTaskDefinition(m: Manifest): m is Manifest & { kind: "TaskDefinition"; spec: TaskDefinitionSpec } {
+  return m.kind === "TaskDefinition" && admit({ ...m }).length === 0;
+}
+
 /** Refuses what the controller would refuse (Stalled) and ECS refuses at registration, naming file and field. */
 export function registrable(m: Manifest, file: string): void {
-  const problems = checkTaskDefinitionSpec(m.spec as unknown as TaskDefinitionSpec);
+  if (!isAdmittedTaskDefinition(m)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a TaskDefinition the API server would accept`);
+  const problems = checkTaskDefinitionSpec(m.spec);
   if (problems.length > 0) {
     throw new CliError([...problems.map((p) => `${file}: ${p.message}`), `${file}: TaskDefinition ${m.metadata.name} would not register (ECS refuses it too)`].join("\n"));
   }

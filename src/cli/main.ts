@@ -76,8 +76,10 @@ ecs.operator.dev manifests (YAML or JSON, several documents allowed) or ECS JSON
 read first. For a TaskDefinition: a v1 PodTemplate named NAME-REVISION, its ServiceAccount when taskRoleArn asks
 for one, and the Secrets, ConfigMaps and PersistentVolumeClaims it needs as comments. For a Service: what the
 Service controller would apply in an empty namespace (Deployments per capacity provider or DaemonSets, Service,
-Ingress, HPA, PDB, task role ServiceAccount), resolved against the TaskDefinitions, CapacityProviders and Cluster
-of the files (else the built-ins; stderr says which). Fields that are not mapped are listed on stderr.
+Ingress, HPA, PDB, task role ServiceAccount). For a Task: its task role ServiceAccount and its pods, as the Task
+controller starts them. For a ScheduledTask: its next 5 run times in its time zone (a comment), the Task the first
+run creates and that Task's pods. All resolved against the TaskDefinitions, CapacityProviders and Cluster of the
+files (else the built-ins; stderr says which). Fields that are not mapped are listed on stderr.
 
 Flags:
   -f, --filename FILE    input file (repeatable)
@@ -190,7 +192,7 @@ function nodesOf(file: string): V1Node[] {
   return nodes as V1Node[];
 }
 
-function render(args: string[], stderr: (line: string) => void): string {
+function render(args: string[], stderr: (line: string) => void, now: Date): string {
   const { values, positionals } = parse("render", args, {
     filename: { type: "string", short: "f", multiple: true },
     namespace: { type: "string", short: "n" },
@@ -205,7 +207,7 @@ function render(args: string[], stderr: (line: string) => void): string {
   }
   const inputs = files("render", values).flatMap((file) => manifestsOf(file, values.namespace, stderr).map((manifest) => ({ file, manifest })));
   const nodes = values.nodes === undefined ? undefined : nodesOf(values.nodes);
-  const res = renderAll(inputs, { namespace: values.namespace, revision, now: new Date(), ...(nodes === undefined ? {} : { nodes }) });
+  const res = renderAll(inputs, { namespace: values.namespace, revision, now, ...(nodes === undefined ? {} : { nodes }) });
   for (const n of res.notes) stderr(n);
   return toYaml(res.objects);
 }
@@ -252,7 +254,8 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
 }
 
 /** Runs one command line; returns the exit code (run keeps the process alive until a signal). */
-export async function main(argv: string[], io: { stdout: (text: string) => void; stderr: (line: string) => void; env: NodeJS.ProcessEnv }): Promise<number> {
+/** `now`: the clock render evaluates schedules at (the real one unless a test injects another). */
+export async function main(argv: string[], io: { stdout: (text: string) => void; stderr: (line: string) => void; env: NodeJS.ProcessEnv; now?: () => Date }): Promise<number> {
   const [command = "help", ...args] = argv;
   // `ecs-operator COMMAND --help` (or -h) is `ecs-operator help COMMAND`.
   const flags = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
@@ -266,7 +269,7 @@ export async function main(argv: string[], io: { stdout: (text: string) => void;
         io.stdout(convert(args, io.stderr));
         return 0;
       case "render":
-        io.stdout(render(args, io.stderr));
+        io.stdout(render(args, io.stderr, io.now?.() ?? new Date()));
         return 0;
       case "run":
         await runCommand(args, io.env);

@@ -2,16 +2,22 @@
 // All documents of all files are read first (TaskDefinitions, CapacityProviders and Clusters are what the others
 // resolve against), then each is printed by the function of its kind: for a TaskDefinition a v1 PodTemplate (the
 // pod of every task of its revision), its ServiceAccount and the Secrets it references as comments; for a Service
-// exactly what planService would apply in an empty namespace. No cluster is needed, so GitOps reviews can diff it.
+// exactly what planService would apply in an empty namespace; for a Task its pods (renderTask); for a ScheduledTask
+// its next run times and the Task of the first with that Task's pods (renderScheduledTask). No cluster is needed,
+// so GitOps reviews can diff it.
 import type { V1Node } from "@kubernetes/client-node";
 import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
 import { resolveFamily, type TaskDefinitionSpec } from "../api/index.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import { controllerRevisionName, formatTaskDefinitionRef, normalizeRevisionSpec, parseTaskDefinitionRef } from "../builders/task-definition-revision.ts";
 import { buildPodTemplate, type PodTemplate, type SecretReference } from "../builders/pod-template.ts";
-import type { ClusterLike } from "../builders/service-capacity.ts";
-import type { ServiceObject } from "../controllers/ecs-resources.ts";
+import type { ClusterLike } from "../builders/capacity-resolution.ts";
+import { buildTaskRoleServiceAccount } from "../builders/task-role-service-account.ts";
+import { SpecError } from "../api/spec-error.ts";
+import type { ScheduledTaskObject, ServiceObject, TaskObject } from "../controllers/ecs-resources.ts";
+import { renderScheduledTask } from "../controllers/scheduled-task/plan.ts";
 import { planService, type ServicePlan } from "../controllers/service/plan.ts";
+import { renderTask, type RenderTaskContext } from "../controllers/task/plan.ts";
 import type { ResolveResult } from "../controllers/task-definition/resolver.ts";
 import type { TaskDefinitionObject } from "../controllers/task-definition/resources.ts";
 import { admitted, CliError, registrable, type Manifest } from "./convert.ts";
@@ -50,14 +56,12 @@ export function renderTaskDefinition(m: Manifest, file: string, opts: { namespac
   const objects: (Record<string, unknown> | string)[] = [];
   const metadata = { name: controllerRevisionName(m.metadata.name, revision), ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) };
   objects.push({ apiVersion: "v1", kind: "PodTemplate", metadata, template: result.template });
-  const sa = result.serviceAccount;
-  if (sa) {
-    objects.push({
-      apiVersion: "v1",
-      kind: "ServiceAccount",
-      metadata: { name: sa.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(Object.keys(sa.annotations).length > 0 ? { annotations: sa.annotations } : {}) },
-      automountServiceAccountToken: sa.automountServiceAccountToken,
-    });
+  if (result.serviceAccount) {
+    // The object the Service and Task controllers apply (without the owner reference: a manifest has no uid), in the
+    // manifest's namespace only when it names one, like the PodTemplate, so that `kubectl apply -n NS` takes it.
+    const sa = buildTaskRoleServiceAccount(result.serviceAccount, undefined);
+    if (!metadata.namespace) Reflect.deleteProperty(sa.metadata, "namespace");
+    objects.push(sa as unknown as Record<string, unknown>);
   }
   // What the pods need and nobody creates for them (the operator never reads AWS): listed, as comments.
   const needs = [
@@ -82,8 +86,10 @@ export interface RenderOptions {
   readonly namespace?: string | undefined;
   /** --revision: the revision TaskDefinitions are rendered as (default 1). */
   readonly revision?: number | undefined;
-  /** The clock scheduled scaling is evaluated at. */
+  /** The clock scheduled scaling and ScheduledTasks' next run times are evaluated at (the real clock in the CLI). */
   readonly now: Date;
+  /** How many next run times a ScheduledTask lists (default 5). */
+  readonly runTimes?: number | undefined;
   /** The nodes memberOf `=~` patterns and wildcards compile against (--nodes; default none). */
   readonly nodes?: readonly V1Node[] | undefined;
 }
@@ -98,13 +104,14 @@ export interface RenderWorld {
 type KindRenderer = (m: Manifest, file: string, world: RenderWorld, opts: RenderOptions) => Rendered;
 
 /**
- * How each kind is printed. Tasks and ScheduledTasks get theirs from the Task and ScheduledTask controllers' plan
- * modules (renderTask, renderScheduledTask), added here as `Task: renderTask, ScheduledTask: renderScheduledTask`.
- * CapacityProviders and Clusters make no Kubernetes objects of their own: they are read, not printed.
+ * How each kind is printed: by the same plan functions the controllers run. CapacityProviders and Clusters make no
+ * Kubernetes objects of their own: they are read, not printed.
  */
 const RENDERERS: Readonly<Record<string, KindRenderer | "input">> = {
   TaskDefinition: (m, file, _world, opts) => renderTaskDefinition(m, file, opts),
   Service: renderService,
+  Task: renderTaskManifest,
+  ScheduledTask: renderScheduledTaskManifest,
   CapacityProvider: "input",
   Cluster: "input",
 };
@@ -123,20 +130,18 @@ export function renderAll(inputs: readonly Sourced[], opts: RenderOptions): Rend
   const notes: string[] = [];
   const objects: Rendered["objects"] = [];
   const printed = new Set<string>();
-  if (ofKind("Service").length > 0) {
+  if (ofKind("Service").length + ofKind("Task").length + ofKind("ScheduledTask").length > 0) {
     notes.push(world.capacityProviders.length === 0
-      ? "render: no CapacityProvider in the files: Services use the built-in FARGATE, FARGATE_SPOT and EC2 providers"
+      ? "render: no CapacityProvider in the files: Services and Tasks use the built-in FARGATE, FARGATE_SPOT and EC2 providers"
       : `render: CapacityProviders from the files: ${world.capacityProviders.map((c) => c.metadata.name ?? "").join(", ")} (and the built-ins they do not override)`);
-    if (world.clusters.length === 0) notes.push(`render: no Cluster in the files: Services without spec.cluster get no cluster defaults (as when the namespace has no Cluster "${CLUSTER_DEFAULTS.name}")`);
+    if (world.clusters.length === 0) notes.push(`render: no Cluster in the files: Services and Tasks without spec.cluster get no cluster defaults (as when the namespace has no Cluster "${CLUSTER_DEFAULTS.name}")`);
     else notes.push(`render: Clusters from the files: ${world.clusters.map((c) => c.manifest.metadata.name).join(", ")}`);
   }
   for (const { file, manifest } of withNs) {
     const renderer = RENDERERS[manifest.kind as string];
     if (renderer === "input") continue;
-    if (renderer === undefined) {
-      notes.push(`${file}: ${manifest.kind} ${manifest.metadata.name}: not rendered (render prints TaskDefinitions and Services so far)`);
-      continue;
-    }
+    // Every ecs.operator.dev kind has a renderer; the files' reader refuses anything else before this.
+    if (renderer === undefined) throw new CliError(`${file}: ${manifest.kind} ${manifest.metadata.name}: render has no renderer for kind ${manifest.kind}`);
     let res: Rendered;
     try {
       res = renderer(manifest, file, world, opts);
@@ -194,13 +199,8 @@ export function renderService(m: Manifest, file: string, world: RenderWorld, opt
   const revision = opts.revision ?? 1;
   const spec = m.spec as unknown as ServiceObject["spec"];
   const ref = spec.taskDefinition ?? "";
-  const resolved = resolveFromFiles(ref, namespace, world, revision);
-  if (!resolved.ok) {
-    if (resolved.reason === "NotFound") throw new CliError(`${who}: spec.taskDefinition ${JSON.stringify(ref)} is not in the files given${parsedRevisionHint(ref, revision)}`);
-    throw new CliError(`${who}: spec.${resolved.message}`);
-  }
-  const clusterName = clusterNameOf(spec.cluster);
-  const cluster = world.clusters.find((c) => c.manifest.metadata.name === clusterName && (c.manifest.metadata.namespace ?? namespace) === namespace)?.manifest as unknown as ClusterLike | undefined;
+  const resolved = resolveFromFilesOrRefuse(who, "spec.taskDefinition", ref, namespace, world, revision);
+  const cluster = clusterFromFiles(spec.cluster, namespace, world);
   let service = { apiVersion: m.apiVersion, kind: "Service", metadata: { name: m.metadata.name, namespace, uid: "", generation: 1 }, spec } as ServiceObject;
   const plan = (svc: ServiceObject): ServicePlan => planService({
     service: svc,
@@ -230,6 +230,89 @@ export function renderService(m: Manifest, file: string, world: RenderWorld, opt
   const supported = p.status?.conditions?.find((c) => c.type === "Supported");
   if (supported?.status === "False") notes.push(`${who}: ${supported.message}`);
   return { objects: p.applies.map((a) => withoutOwnerReferences(a.object as unknown as Record<string, unknown>)), notes };
+}
+
+/** The files' revision `ref` names, or the CliError that says it is not there (naming `field`). */
+function resolveFromFilesOrRefuse(who: string, field: string, ref: string, namespace: string, world: RenderWorld, revision: number): Extract<ResolveResult, { ok: true }> {
+  const resolved = resolveFromFiles(ref, namespace, world, revision);
+  if (resolved.ok) return resolved;
+  if (resolved.reason === "NotFound") throw new CliError(`${who}: ${field} ${JSON.stringify(ref)} is not in the files given${parsedRevisionHint(ref, revision)}`);
+  throw new CliError(`${who}: ${field.replace(/taskDefinition$/, "")}${resolved.message}`);
+}
+
+/** The Cluster `name` (else `default`) of `namespace` from the files, when they hold it. */
+function clusterFromFiles(name: string | undefined, namespace: string, world: RenderWorld): ClusterLike | undefined {
+  const clusterName = clusterNameOf(name);
+  return world.clusters.find((c) => c.manifest.metadata.name === clusterName && (c.manifest.metadata.namespace ?? namespace) === namespace)?.manifest;
+}
+
+/** What renderTask needs from the files: the TaskDefinitions of `namespace`, the providers, the Cluster, the nodes. */
+function taskContext(cluster: string | undefined, namespace: string, world: RenderWorld, opts: RenderOptions): RenderTaskContext {
+  const found = clusterFromFiles(cluster, namespace, world);
+  return {
+    taskDefinitions: world.taskDefinitions
+      .filter((s) => (s.manifest.metadata.namespace ?? namespace) === namespace)
+      .map((s) => ({ apiVersion: s.manifest.apiVersion, kind: "TaskDefinition", metadata: { name: s.manifest.metadata.name, namespace }, spec: s.manifest.spec }) as unknown as TaskDefinitionObject),
+    revision: opts.revision ?? 1,
+    capacityProviders: world.capacityProviders,
+    ...(found === undefined ? {} : { cluster: found }),
+    ...(opts.nodes === undefined ? {} : { nodes: opts.nodes }),
+  };
+}
+
+/** A SpecError of a plan as the CLI shows it: the file, the object, the field and why. */
+function refused(who: string, err: unknown): unknown {
+  return err instanceof SpecError ? new CliError(`${who}: ${err.message}`) : err;
+}
+
+/**
+ * One Task as the Task controller starts it in a namespace where nothing else exists yet: the task role's
+ * ServiceAccount, then its `count` pods (the capacity provider split of the strategy), without owner references.
+ */
+export function renderTaskManifest(m: Manifest, file: string, world: RenderWorld, opts: RenderOptions): Rendered {
+  const who = `${file}: Task ${m.metadata.name}`;
+  admitted(m, file);
+  const namespace = namespaceOf(m, opts);
+  const spec = m.spec as unknown as TaskObject["spec"];
+  resolveFromFilesOrRefuse(who, "spec.taskDefinition", spec.taskDefinition, namespace, world, opts.revision ?? 1);
+  const task = { apiVersion: m.apiVersion, kind: "Task", metadata: { name: m.metadata.name, namespace, generation: 1 }, spec } as TaskObject;
+  try {
+    const r = renderTask(task, taskContext(spec.cluster, namespace, world, opts));
+    return { objects: r.objects as unknown as Record<string, unknown>[], notes: r.notes.map((n) => `${who}: ${n}`) };
+  } catch (err) {
+    throw refused(who, err);
+  }
+}
+
+/**
+ * One ScheduledTask: its next run times after `now`, in its time zone, as a comment block; then the Task the
+ * controller creates at the first of them (without the owner reference) and what that Task creates.
+ */
+export function renderScheduledTaskManifest(m: Manifest, file: string, world: RenderWorld, opts: RenderOptions): Rendered {
+  const who = `${file}: ScheduledTask ${m.metadata.name}`;
+  admitted(m, file);
+  const namespace = namespaceOf(m, opts);
+  const st = { apiVersion: m.apiVersion, kind: "ScheduledTask", metadata: { name: m.metadata.name, namespace, generation: 1 }, spec: m.spec } as unknown as ScheduledTaskObject;
+  const taskSpec = st.spec.task;
+  resolveFromFilesOrRefuse(who, "spec.task.taskDefinition", taskSpec.taskDefinition, namespace, world, opts.revision ?? 1);
+  let r: ReturnType<typeof renderScheduledTask>;
+  try {
+    r = renderScheduledTask(st, taskContext(taskSpec.cluster, namespace, world, opts), opts.now, opts.runTimes ?? 5);
+  } catch (err) {
+    throw refused(who, err);
+  }
+  const notes: string[] = [];
+  if ((st.spec.state ?? "ENABLED") === "DISABLED") notes.push(`${who}: state is DISABLED: no run is made until it is ENABLED; the times printed are when it would run`);
+  const header = `ScheduledTask ${m.metadata.name}: ${st.spec.scheduleExpression} in ${r.timeZone}`;
+  const times = r.runTimes.length === 0 ? [`${header}: no run is left after ${opts.now.toISOString()}`] : [`${header}, the next ${r.runTimes.length} runs:`, ...r.runTimes.map((t) => `  ${t}`)];
+  const objects: Rendered["objects"] = [times.map((l) => `# ${l}`).join("\n")];
+  if (r.task !== undefined) {
+    const { ownerReferences: _owners, ...metadata } = r.task.metadata;
+    objects.push({ ...r.task, metadata });
+  }
+  objects.push(...((r.rendered?.objects ?? []) as unknown as Record<string, unknown>[]));
+  notes.push(...(r.rendered?.notes ?? []).map((n) => `${who}: ${n}`));
+  return { objects, notes };
 }
 
 function parsedRevisionHint(ref: string, revision: number): string {

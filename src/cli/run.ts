@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { isDnsDomain, isDnsSubdomain } from "../builders/names.ts";
 import { registerControllers } from "../controllers/register.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
@@ -16,7 +17,7 @@ export interface RunOptions {
   leaderElectionNamespace: string;
   leaderElectionId: string;
   logLevel: string;
-  /** Watch only this namespace (all when empty). */
+  /** Watch only this namespace, or these (comma-separated: a namespace-scoped install); all when empty. */
   namespace?: string;
   identity: string;
   revisionHistoryLimit?: number;
@@ -59,9 +60,6 @@ export function parseBindAddress(text: string): { host: string; port: number } |
   return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const isDnsSubdomain = (text: string): boolean => text.length <= 253 && DNS1123_SUBDOMAIN.test(text) && text.split(".").every((label) => label.length <= 63);
-
 /** --binpack-scheduler-name: a pod's spec.schedulerName (a DNS-1123 subdomain); "" or absent: none (null). */
 export function parseBinpackSchedulerName(text: string | undefined): string | null {
   if (text === undefined || text === "") return null;
@@ -79,10 +77,10 @@ export function parseStoppedTaskRetention(text: string | undefined): number | un
   return seconds;
 }
 
-/** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain, no leading or trailing dot). */
+/** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
-  if (!isDnsSubdomain(text)) throw new CliError(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
+  if (!isDnsDomain(text)) throw new CliError(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
   return text;
 }
 
@@ -103,15 +101,17 @@ export async function runController(opts: RunOptions): Promise<Manager> {
   }
   if (!kc.getCurrentCluster()) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
   const logger = createLogger({ level, fields: { identity: opts.identity } });
+  const watchNamespaces = (opts.namespace ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
   const mgr = new Manager({
     kubeConfig: kc,
     identity: opts.identity,
     logger,
     ...(http ? { http } : {}),
+    ...(watchNamespaces.length > 1 ? { watchNamespaces } : {}),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
   registerControllers(mgr, {
-    namespace: opts.namespace,
+    namespace: watchNamespaces.length === 1 ? watchNamespaces[0] : undefined,
     revisionHistoryLimit: opts.revisionHistoryLimit,
     binpackSchedulerName: opts.binpackSchedulerName ?? null,
     stoppedTaskRetentionSeconds: opts.stoppedTaskRetentionSeconds,

@@ -1,3 +1,4 @@
+import { kubeTime } from "../api/time.ts";
 // Status conditions in the kstatus shape (Ready, Reconciling, Stalled), so kubectl wait, Argo CD and Flux
 // read our objects' health without custom code. Pure: the caller passes the clock.
 
@@ -44,9 +45,6 @@ function truncateMessage(message: string): string {
 }
 
 // Kubernetes serialises metav1.Time with second precision; milliseconds would make every write a change.
-function kubernetesTime(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, "Z");
-}
 
 export function setCondition(conditions: readonly Condition[] | undefined, input: ConditionInput, now: Date): Condition[] {
   validateReason(input.type, input.reason);
@@ -58,7 +56,7 @@ export function setCondition(conditions: readonly Condition[] | undefined, input
     status: input.status,
     reason: input.reason,
     message: truncateMessage(input.message),
-    lastTransitionTime: previous?.status === input.status ? previous.lastTransitionTime : kubernetesTime(now),
+    lastTransitionTime: previous?.status === input.status ? previous.lastTransitionTime : kubeTime(now),
   };
   if (input.observedGeneration !== undefined) next.observedGeneration = input.observedGeneration;
   if (index === -1) return [...list, next];

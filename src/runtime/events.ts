@@ -5,16 +5,13 @@ import { randomBytes } from "node:crypto";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import { Events, type KubeObject } from "./resources.ts";
+import { microTime } from "../api/time.ts";
 
-export const REPORTING_CONTROLLER = "ecs.operator.dev/ecs-operator";
+const REPORTING_CONTROLLER = "ecs.operator.dev/ecs-operator";
 const SERIES_WINDOW_MS = 30 * 60_000;
 const MAX_TRACKED = 4096;
 const REASON_PATTERN = /^[A-Z][A-Za-z0-9]*$/;
 
-/** events.k8s.io MicroTime: RFC 3339 with microseconds. */
-export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
 
 interface Tracked {
   name: string;

@@ -1,6 +1,8 @@
 // A list/watch cache of one resource type: a store with indexes, event handlers, `hasSynced`, restart with
 // exponential backoff and jitter after every error (a 410 Gone re-lists), periodic resync, and a transform
 // that strips what the controllers never read before an object is cached, so memory per object stays flat.
+// With `namespaces`, one list/watch per namespace fills the one store (a namespace-scoped install, whose Roles
+// allow nothing cluster-wide).
 import type { Logger } from "./logger.ts";
 import { errorText } from "./logger.ts";
 import type { KubeClient } from "./kube-client.ts";
@@ -18,6 +20,8 @@ export interface InformerOptions<T extends KubeObject> {
   client: KubeClient;
   resource: ResourceType;
   namespace?: string;
+  /** Several namespaces, each listed and watched on its own (ignored when `namespace` is set). */
+  namespaces?: readonly string[];
   labelSelector?: string;
   fieldSelector?: string;
   /** Applied to every object before it is cached; defaults to stripManagedFields. */
@@ -41,10 +45,36 @@ export function stripManagedFields(obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...rest, annotations } };
 }
 
+/** The operator's API group: its kinds are cached lean (see leanEcsObject). */
+export const OPERATOR_API_GROUP = "ecs.operator.dev";
+/** The annotation prefix of everything the controllers read from their own kinds' metadata. */
+export const OPERATOR_ANNOTATION_PREFIX = `${OPERATOR_API_GROUP}/`;
+
+/**
+ * The cache shape of the operator's own kinds (Service, Task, TaskDefinition ...): stripManagedFields, and of the
+ * annotations only the operator's (`ecs.operator.dev/...`), the only ones a controller reads. Users' and tools'
+ * annotations (kubectl's last-applied copy, Argo CD tracking, anything up to the API server's 256 KiB) stay out of
+ * memory, and a change to them alone wakes no controller.
+ */
+export function leanEcsObject<T extends KubeObject>(obj: T): T {
+  const stripped = stripManagedFields(obj) as T;
+  const annotations = stripped.metadata?.annotations;
+  if (!annotations || Object.keys(annotations).every((k) => k.startsWith(OPERATOR_ANNOTATION_PREFIX))) return stripped;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => k.startsWith(OPERATOR_ANNOTATION_PREFIX)));
+  return { ...stripped, metadata: { ...stripped.metadata, annotations: kept } };
+}
+
 /** A function's name for error messages ("an anonymous function" when it has none). */
 export const functionName = (fn: ((...args: never[]) => unknown) | undefined): string => (fn === undefined ? "none" : fn.name === "" ? "an anonymous function" : fn.name);
 
 export const byOwnerUid = (obj: KubeObject): string[] => (obj.metadata?.ownerReferences ?? []).map((r) => r.uid);
+
+interface Stream {
+  namespace: string | undefined;
+  listed: boolean;
+  lastResourceVersion: string | undefined;
+  currentWatch: WatchHandle | undefined;
+}
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -63,13 +93,15 @@ export class Informer<T extends KubeObject> {
   private readonly syncWaiters: (() => void)[] = [];
   private abort = new AbortController();
   private running = false;
-  private currentWatch: WatchHandle | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private lastResourceVersion: string | undefined;
+  /** One list/watch per namespace (a single one, namespace undefined, for all or one namespace). */
+  private readonly streams: Stream[];
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
     this.resource = opts.resource;
+    const namespaces = opts.namespace === undefined && opts.namespaces !== undefined && opts.namespaces.length > 0 && opts.resource.namespaced ? [...new Set(opts.namespaces)] : [opts.namespace];
+    this.streams = namespaces.map((namespace) => ({ namespace, listed: false, lastResourceVersion: undefined, currentWatch: undefined }));
     this.addIndexers(opts.indexers ?? {});
   }
 
@@ -136,7 +168,7 @@ export class Informer<T extends KubeObject> {
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
-    void this.loop();
+    for (const stream of this.streams) void this.loop(stream);
     const resyncMs = this.opts.resyncMs ?? 0;
     if (resyncMs > 0) {
       this.resyncTimer = setInterval(() => { this.resync(); }, resyncMs);
@@ -147,11 +179,11 @@ export class Informer<T extends KubeObject> {
   stop(): void {
     this.running = false;
     this.abort.abort();
-    this.currentWatch?.abort();
+    for (const stream of this.streams) stream.currentWatch?.abort();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
   }
 
-  private async loop(): Promise<void> {
+  private async loop(stream: Stream): Promise<void> {
     const initial = this.opts.backoff?.initialMs ?? 200;
     const max = this.opts.backoff?.maxMs ?? 30_000;
     let delay = initial;
@@ -160,13 +192,13 @@ export class Informer<T extends KubeObject> {
     while (this.running) {
       try {
         if (needList) {
-          await this.relist();
+          await this.relist(stream);
           needList = false;
         }
-        const outcome = await this.watchOnce();
+        const outcome = await this.watchOnce(stream);
         if (outcome === "gone") {
           // The resource version is too old (etcd compacted it): a fresh list is the only way forward.
-          log?.info("watch expired (410 Gone), re-listing", { resource: this.resource.plural });
+          log?.info("watch expired (410 Gone), re-listing", { resource: this.resource.plural, ...(stream.namespace === undefined ? {} : { namespace: stream.namespace }) });
           needList = true;
         }
         delay = initial;
@@ -174,7 +206,7 @@ export class Informer<T extends KubeObject> {
         if (!this.isRunning()) break;
         this.opts.onRestart?.(err);
         const wait = delay / 2 + Math.random() * (delay / 2);
-        log?.warn("list/watch failed, retrying", { resource: this.resource.plural, error: errorText(err), retryInMs: Math.round(wait) });
+        log?.warn("list/watch failed, retrying", { resource: this.resource.plural, ...(stream.namespace === undefined ? {} : { namespace: stream.namespace }), error: errorText(err), retryInMs: Math.round(wait) });
         await sleep(wait, this.abort.signal);
         delay = Math.min(delay * 2, max);
       }
@@ -186,8 +218,8 @@ export class Informer<T extends KubeObject> {
     return this.running;
   }
 
-  private async relist(): Promise<void> {
-    const res = await this.opts.client.list<T>(this.resource, { namespace: this.opts.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
+  private async relist(stream: Stream): Promise<void> {
+    const res = await this.opts.client.list<T>(this.resource, { namespace: stream.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
     const seen = new Set<string>();
     for (const raw of res.items) {
       const obj = this.prepare(raw);
@@ -195,26 +227,29 @@ export class Informer<T extends KubeObject> {
       seen.add(key);
       this.upsert(key, obj, false);
     }
+    // Only this stream's namespace: the other streams' objects are theirs to keep or drop.
+    const mine = (obj: T): boolean => this.streams.length === 1 || obj.metadata?.namespace === stream.namespace;
     for (const [key, obj] of [...this.store]) {
-      if (!seen.has(key)) this.remove(key, obj);
+      if (!seen.has(key) && mine(obj)) this.remove(key, obj);
     }
-    this.lastResourceVersion = res.metadata.resourceVersion;
-    if (!this.synced) {
+    stream.lastResourceVersion = res.metadata.resourceVersion;
+    stream.listed = true;
+    if (!this.synced && this.streams.every((s) => s.listed)) {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();
     }
   }
 
   /** Watches from the last resource version; resolves "closed" on a normal end, "gone" on 410. */
-  private async watchOnce(): Promise<"closed" | "gone"> {
+  private async watchOnce(stream: Stream): Promise<"closed" | "gone"> {
     // Written by the event callback while the watch runs.
     const seen: { gone: boolean; failure?: Error; events: number } = { gone: false, events: 0 };
     const started = Date.now();
     const handle = await watch<T>(
       this.opts.client.kc,
-      resourcePath(this.resource, this.opts.namespace),
+      resourcePath(this.resource, stream.namespace),
       {
-        resourceVersion: this.lastResourceVersion,
+        resourceVersion: stream.lastResourceVersion,
         allowWatchBookmarks: true,
         labelSelector: this.opts.labelSelector,
         fieldSelector: this.opts.fieldSelector,
@@ -230,7 +265,7 @@ export class Informer<T extends KubeObject> {
           return;
         }
         const rv = ev.object.metadata?.resourceVersion;
-        if (rv) this.lastResourceVersion = rv;
+        if (rv) stream.lastResourceVersion = rv;
         if (ev.type === "BOOKMARK") return;
         const obj = this.prepare(ev.object);
         const key = objectKey(obj);
@@ -242,9 +277,9 @@ export class Informer<T extends KubeObject> {
         }
       },
     );
-    this.currentWatch = handle;
+    stream.currentWatch = handle;
     await handle.done;
-    this.currentWatch = undefined;
+    stream.currentWatch = undefined;
     if (seen.failure) throw seen.failure;
     if (seen.gone) return "gone";
     if (this.running && seen.events === 0 && Date.now() - started < 1000) {

@@ -8,6 +8,20 @@ export const FIELD_MANAGER = "ecs-operator";
 
 export type WriteObserver = (verb: "create" | "update" | "patch" | "apply" | "delete", kind: string) => void;
 
+/**
+ * Checked before every write: throws (a FencedError) when this process may not write now, e.g. a leader whose
+ * lease is no longer valid by its own monotonic clock.
+ */
+export type WriteFence = (verb: string, kind: string) => void;
+
+/** A write refused before it was sent, because this replica is not (or no longer surely) the leader. */
+export class FencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FencedError";
+  }
+}
+
 export interface ListResult<T> {
   items: T[];
   metadata: { resourceVersion?: string; continue?: string };
@@ -15,11 +29,19 @@ export interface ListResult<T> {
 
 export class KubeClient {
   readonly kc: KubeConfig;
-  private readonly onWrite: WriteObserver;
+  private readonly observeWrite: WriteObserver;
+  private readonly fence: WriteFence | undefined;
 
-  constructor(kc: KubeConfig, onWrite: WriteObserver = () => undefined) {
+  constructor(kc: KubeConfig, onWrite: WriteObserver = () => undefined, fence?: WriteFence) {
     this.kc = kc;
-    this.onWrite = onWrite;
+    this.observeWrite = onWrite;
+    this.fence = fence;
+  }
+
+  /** The fence runs first, so a refused write is neither sent nor counted. */
+  private onWrite(verb: "create" | "update" | "patch" | "apply" | "delete", kind: string): void {
+    this.fence?.(verb, kind);
+    this.observeWrite(verb, kind);
   }
 
   request<T>(opts: ApiRequestOptions): Promise<T> {

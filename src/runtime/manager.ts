@@ -1,13 +1,15 @@
 // Wires the runtime together: shared informers, controllers, the HTTP server, leader election and
 // shutdown. Informers run on every replica (a standby keeps a warm cache); controllers run only on the
-// leader. Losing the lease stops all work at once; SIGTERM drains in-flight reconciles (bounded),
-// releases the lease and stops.
+// leader. Every write goes through a fence: with leader election on, only a leader whose lease is valid by
+// its own monotonic clock may write (docs/operations.md). Losing the lease to another replica stops all work
+// at once and, by default, exits 1 so Kubernetes restarts the pod; SIGTERM drains in-flight reconciles
+// (bounded), releases the lease and stops.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ControllerBuilder, type Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { startHttpServer } from "./http-server.ts";
-import { functionName, Informer, type InformerOptions } from "./informer.ts";
-import { KubeClient } from "./kube-client.ts";
+import { functionName, Informer, leanEcsObject, OPERATOR_API_GROUP, type InformerOptions } from "./informer.ts";
+import { FencedError, KubeClient } from "./kube-client.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createLogger, errorText, type Logger } from "./logger.ts";
 import { RuntimeMetrics } from "./metrics.ts";
@@ -20,16 +22,25 @@ export interface ManagerOptions {
   logger?: Logger;
   metrics?: RuntimeMetrics;
   /** Omit to run without leader election (a single replica). */
-  leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number; monotonicNow?: () => number };
   http?: { host: string; port: number };
+  /**
+   * Watch only these namespaces (a namespace-scoped install, RBAC by Roles): every informer of a namespaced resource
+   * whose caller names no namespace lists and watches each of them. Cluster-scoped resources stay cluster-wide.
+   */
+  watchNamespaces?: readonly string[];
   resyncMs?: number;
   now?: () => Date;
-  /** Called when the lease is lost; the default exits the process (a fresh start is the safe way back). */
+  /**
+   * Called when another replica is seen holding the lease; the default exits 1 (Kubernetes restarts the pod, and a
+   * fresh process with fresh controllers is the simple safe way back into the election). An API outage is not a loss.
+   */
   onLostLeadership?: () => void;
 }
 
 export class Manager {
   readonly client: KubeClient;
+  private readonly leaseClient: KubeClient;
   readonly metrics: RuntimeMetrics;
   readonly logger: Logger;
   readonly events: EventRecorder;
@@ -47,7 +58,16 @@ export class Manager {
     this.logger = opts.logger ?? createLogger();
     this.metrics = opts.metrics ?? new RuntimeMetrics();
     this.now = opts.now ?? (() => new Date());
-    this.client = new KubeClient(opts.kubeConfig, (verb, kind) => { this.metrics.apiWrites.inc({ verb, kind }); });
+    const countWrite = (verb: string, kind: string): void => { this.metrics.apiWrites.inc({ verb, kind }); };
+    // Without leader election this is the only replica: nothing to fence. With it, nothing is written before the
+    // lease is ours, nor after it stopped being surely ours.
+    const fence = opts.leaderElection === undefined ? undefined : (verb: string, kind: string): void => {
+      if (this.elector === undefined) throw new FencedError(`${verb} ${kind} refused: leader election has not started`);
+      this.elector.assertCanWrite(verb, kind);
+    };
+    this.client = new KubeClient(opts.kubeConfig, countWrite, fence);
+    // The elector's own Lease writes are what renews the lease: they cannot be fenced by it.
+    this.leaseClient = new KubeClient(opts.kubeConfig, countWrite);
     this.events = new EventRecorder(this.client, { instance: opts.identity, logger: this.logger });
   }
 
@@ -58,7 +78,9 @@ export class Manager {
    * throws, naming both, since that caller would silently read objects shaped by the other's transform.
    */
   informer<T extends KubeObject>(resource: ResourceType, opts: Omit<InformerOptions<T>, "client" | "resource"> = {}): Informer<T> {
-    const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
+    const watchNamespaces = this.opts.watchNamespaces ?? [];
+    if (resource.namespaced && opts.namespace === undefined && opts.namespaces === undefined && watchNamespaces.length > 0) opts = { ...opts, namespaces: watchNamespaces };
+    const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? opts.namespaces?.join(",") ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
     const existing = this.informers.get(key);
     if (existing !== undefined) {
       if (existing.transform !== opts.transform) {
@@ -70,8 +92,11 @@ export class Manager {
       existing.informer.addIndexers((opts.indexers ?? {}) as Record<string, (obj: KubeObject) => string[]>);
       return existing.informer as unknown as Informer<T>;
     }
+    // The operator's own kinds are cached lean unless the caller shapes them itself (docs/operations.md, memory).
+    const ownKind = resource.apiVersion.split("/")[0] === OPERATOR_API_GROUP;
     const inf = new Informer<KubeObject>({
       resyncMs: this.opts.resyncMs ?? 10 * 60_000,
+      ...(ownKind ? { transform: leanEcsObject } : {}),
       logger: this.logger,
       onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
       ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
@@ -94,6 +119,11 @@ export class Manager {
     return this.elector ? this.elector.isLeader : this.controllersRunning;
   }
 
+  /** False while a write would be refused by the fence (not leading, or the lease not renewed in time). */
+  get canWrite(): boolean {
+    return this.elector ? this.elector.canWrite() : this.opts.leaderElection === undefined;
+  }
+
   get httpPort(): number | undefined {
     return this.http?.port;
   }
@@ -111,7 +141,7 @@ export class Manager {
     }
     const lease = `${le.namespace}/${le.name}`;
     this.metrics.leader.set({ lease }, 0);
-    this.elector = new LeaderElector(this.client, {
+    this.elector = new LeaderElector(this.leaseClient, {
       ...le,
       identity: this.opts.identity,
       logger: this.logger,

@@ -31,6 +31,20 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/**
+ * A client-node model as the operator reads it: the informers cache plain JSON, so its Date fields hold RFC 3339
+ * strings (client-node types them Date). Builders take Wire<V1Pod> and read times with timeMs, so one type serves
+ * from the informer to the builder and a test writes times as the API server does, without casts.
+ */
+export type Wire<T> = T extends Date ? Date | string : T extends readonly (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+
+/** Milliseconds since the epoch of a time as read (a string from the wire or a Date); undefined when absent or invalid. */
+export function timeMs(time: Date | string | undefined): number | undefined {
+  if (time === undefined) return undefined;
+  const ms = typeof time === "string" ? Date.parse(time) : time.getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
@@ -82,13 +96,22 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata?.ownerReferences?.find((r) => r.controller === true);
 }
 
-export function ownerReferenceTo(owner: KubeObject): OwnerReference {
-  return {
-    apiVersion: owner.apiVersion ?? "",
-    kind: owner.kind ?? "",
-    name: owner.metadata?.name ?? "",
-    uid: owner.metadata?.uid ?? "",
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+/** Who owns a child: enough of the owner to reference it. */
+export type OwnerIdentity = Pick<OwnerReference, "apiVersion" | "kind" | "name" | "uid">;
+
+/** A controller owner reference that blocks the owner's foreground deletion: the only kind the operator writes. */
+export type ControllerReference = OwnerIdentity & { controller: true; blockOwnerDeletion: true };
+
+/**
+ * The owner reference every child the operator makes carries: controller, so that Kubernetes garbage-collects the
+ * child with its owner and no other controller adopts it; blockOwnerDeletion, so that a foreground deletion of the
+ * owner waits for it.
+ */
+export function controllerReference(owner: OwnerIdentity): ControllerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+}
+
+/** controllerReference to an object as read from the API server. */
+export function ownerReferenceTo(owner: KubeObject): ControllerReference {
+  return controllerReference({ apiVersion: owner.apiVersion ?? "", kind: owner.kind ?? "", name: owner.metadata?.name ?? "", uid: owner.metadata?.uid ?? "" });
 }

@@ -47,7 +47,17 @@ export interface StartOptions {
   metricsServerBinDir?: string;
   /** Progress lines (starting etcd, waiting for nodes ...). */
   log?: (line: string) => void;
+  /**
+   * "bench" raises the client rate limits of kube-controller-manager and kube-scheduler (BENCH_CLIENT_RATE), so that
+   * plain Deployments roll as fast as the machine allows and the benchmark compares the operator against the work
+   * itself, not against the default pacing (20 QPS, burst 30 for kube-controller-manager; 50/100 for the scheduler).
+   * Default "test": the stock limits.
+   */
+  profile?: "test" | "bench";
 }
+
+/** Client QPS and burst of kube-controller-manager and kube-scheduler in the bench profile (docs/performance.md). */
+export const BENCH_CLIENT_RATE = { qps: 200, burst: 400 } as const;
 
 /**
  * Runs test/controlplane/build.sh and build-metrics-server.sh (no-ops when the cache is warm) and returns the
@@ -272,6 +282,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
   const state: ControlPlaneState = {
     dir, binDir: opts.binDir, binaries: { "metrics-server": join(metricsServerBinDir, "metrics-server") }, kubeconfig, server, pids: {}, args: {},
   };
+  const bench = opts.profile === "bench";
   const tls = { ca: await readFile(join(pki, "ca.crt")), cert: await readFile(join(pki, "admin.crt")), key: await readFile(join(pki, "admin.key")) };
 
   try {
@@ -324,9 +335,10 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       "--horizontal-pod-autoscaler-sync-period=2s",
       "--horizontal-pod-autoscaler-cpu-initialization-period=5s",
       "--horizontal-pod-autoscaler-initial-readiness-delay=1s",
+      ...(bench ? [`--kube-api-qps=${BENCH_CLIENT_RATE.qps}`, `--kube-api-burst=${BENCH_CLIENT_RATE.burst}`] : []),
     ]);
     const schedPid = await launch(state, "kube-scheduler", [
-      `--config=${await writeSchedulerConfig(dir, kubeconfig)}`,
+      `--config=${await writeSchedulerConfig(dir, kubeconfig, bench)}`,
       `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${schedPort}`, "--v=1",
     ]);
@@ -377,13 +389,13 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
 }
 
 /** A scheduler configuration with the default profile and `ecs-binpack` (MostAllocated scoring, no default spread). */
-async function writeSchedulerConfig(dir: string, kubeconfig: string): Promise<string> {
+async function writeSchedulerConfig(dir: string, kubeconfig: string, bench: boolean): Promise<string> {
   const file = join(dir, "scheduler-config.yaml");
   await writeFile(file, [
     "apiVersion: kubescheduler.config.k8s.io/v1",
     "kind: KubeSchedulerConfiguration",
     "leaderElection: {leaderElect: false}",
-    `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}}`,
+    `clientConnection: {kubeconfig: ${JSON.stringify(kubeconfig)}${bench ? `, qps: ${BENCH_CLIENT_RATE.qps}, burst: ${BENCH_CLIENT_RATE.burst}` : ""}}`,
     "profiles:",
     "- schedulerName: default-scheduler",
     "- schedulerName: ecs-binpack",

@@ -6,13 +6,13 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
 import type { ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
+import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity-resolution.ts";
 import { splitDesiredCount } from "../../builders/capacity-split.ts";
 import { circuitBreakerThreshold, effectivePercents, minimumHealthyTasks } from "../../builders/deployment-config.ts";
 import { nodeLabelValues, type Placement } from "../../builders/placement.ts";
 import type { PodTemplate } from "../../builders/pod-template.ts";
 import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/scheduled-scaling.ts";
 import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
-import { resolveServiceCapacity, type ClusterLike, type ProviderChoice, type ServiceCapacity } from "../../builders/service-capacity.ts";
 import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
 import {
   buildServiceDeployment,
@@ -35,6 +35,7 @@ import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedu
 import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
 import { interruptionOf } from "../../builders/spot-interruption.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task-role-service-account.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
@@ -165,8 +166,8 @@ export function planService(observed: ObservedService, now: Date, options: Servi
 
 /** What the spec resolves to: the providers, the task definition, DAEMON or not. Spec problems throw SpecError. */
 interface Resolved {
-  readonly cap: Extract<ServiceCapacity, { ok: true }>;
-  readonly providers: readonly ProviderChoice[];
+  readonly cap: Extract<CapacityResolution, { ok: true }>;
+  readonly providers: readonly ProviderPlacement[];
   readonly revision: Extract<ResolveResult, { ok: true }>["value"];
   readonly daemon: boolean;
 }
@@ -179,7 +180,7 @@ function resolveSpec(observed: ObservedService): Resolved {
   if (controllerType !== "ECS") {
     throw new SpecError("spec.deploymentController.type", `${controllerType} is not supported; only ECS deployments run on Kubernetes (remove the field or set ECS)`, "UnsupportedDeploymentController");
   }
-  const cap = resolveServiceCapacity({ namespace, cluster: spec.cluster, capacityProviderStrategy: spec.capacityProviderStrategy, launchType: spec.launchType }, observed.cluster, observed.capacityProviders);
+  const cap = resolveCapacity(namespace, { cluster: spec.cluster, capacityProviderStrategy: spec.capacityProviderStrategy, launchType: spec.launchType }, observed.cluster, observed.capacityProviders);
   if (!cap.ok) throw new SpecError("", cap.message, ServiceReason.InvalidCapacity);
   const resolved = resolutionOf(observed, spec.taskDefinition ?? "");
   if (!resolved.ok) {
@@ -190,7 +191,7 @@ function resolveSpec(observed: ObservedService): Resolved {
     );
   }
   const daemon = spec.schedulingStrategy === "DAEMON";
-  let providers: readonly ProviderChoice[] = cap.providers;
+  let providers: readonly ProviderPlacement[] = cap.providers;
   if (daemon) {
     const fargate = providers.find((p) => p.provider.type === "FARGATE");
     if (fargate !== undefined) {
@@ -566,28 +567,16 @@ function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObje
 }
 
 /**
- * The ServiceAccount a task role maps to (docs/mapping.md): the pods cannot be created without it. Owned (not
- * controlled) by the TaskDefinition, so every service of the family applies the same object and it goes with the
- * TaskDefinition. A ServiceAccount of that name that we did not create (no managed-by label) is the user's own.
+ * The ServiceAccount a task role maps to (docs/mapping.md): the pods cannot be created without it. The same object
+ * the Task controller and render make (buildTaskRoleServiceAccount): owned by the TaskDefinition, so every service
+ * and task of the family applies the same one; a user's own of that name (mayWriteTaskRoleServiceAccount) is left alone.
  */
 function taskRoleServiceAccount(podTemplate: PodTemplate | undefined, td: KubeObject, serviceAccounts: readonly KubeObject[]): ChildApply | undefined {
   const sa = podTemplate?.serviceAccount;
   if (sa === undefined) return undefined;
   const cached = serviceAccounts.find((o) => o.metadata?.name === sa.name && o.metadata.namespace === sa.namespace);
-  if (cached !== undefined && cached.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) return undefined;
-  const object = {
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: {
-      name: sa.name,
-      namespace: sa.namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
-      ...(Object.keys(sa.annotations).length === 0 ? {} : { annotations: { ...sa.annotations } }),
-      ownerReferences: [{ apiVersion: td.apiVersion ?? "", kind: td.kind ?? "", name: td.metadata?.name ?? "", uid: td.metadata?.uid ?? "" }],
-    },
-    automountServiceAccountToken: sa.automountServiceAccountToken,
-  };
-  return { resource: ServiceAccounts, object, cached };
+  if (!mayWriteTaskRoleServiceAccount(cached)) return undefined;
+  return { resource: ServiceAccounts, object: buildTaskRoleServiceAccount(sa, taskDefinitionOwner(td)) as unknown as KubeObject, cached };
 }
 
 const CHILD_RESOURCES: readonly ResourceType[] = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets];

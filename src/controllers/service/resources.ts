@@ -2,7 +2,7 @@
 // nodes back to services.
 import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
-import { ANNOTATION_CONTAINERS } from "../../builders/pod-template.ts";
+import { CONTAINERS_ANNOTATION as ANNOTATION_CONTAINERS } from "../../api/keys.ts";
 import { POD_DELETION_COST_ANNOTATION } from "../../builders/service-budget.ts";
 import { DEPLOYMENT_ID_ANNOTATION } from "../../builders/service-deployment.ts";
 import { nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";

@@ -11,15 +11,15 @@ import { SpecError } from "../../api/spec-error.ts";
 import { splitDesiredCount } from "../../builders/capacity-split.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL } from "../../builders/task-labels.ts";
 import { applyTaskOverrides } from "../../builders/task-overrides.ts";
+import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity-resolution.ts";
 import { buildControllerRevision, normalizeRevisionSpec, parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
 import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
-import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, type TaskRoleServiceAccount } from "../../builders/task-role-service-account.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner, type TaskRoleServiceAccount } from "../../builders/task-role-service-account.ts";
 import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
 import { stableStringify } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
-import { resolveCapacity, type CapacityResolution, type ProviderPlacement } from "../capacity-context.ts";
-import { EcsTasks, TaskDefinitions, type ClusterObject, type TaskObject } from "../ecs-resources.ts";
+import { EcsTasks, TaskDefinitions, type TaskObject } from "../ecs-resources.ts";
 import { lookupOf, resolveTaskDefinitionRef, type ResolvedTaskDefinition, type ResolveResult } from "../task-definition/resolver.ts";
 import type { TaskDefinitionObject } from "../task-definition/resources.ts";
 import type { PodObject } from "./resources.ts";
@@ -224,10 +224,7 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
       case "create":
         if (built === undefined) break;
         if (built.serviceAccount !== undefined && resolved !== undefined && serviceAccounts.length === 0 && mayWriteTaskRoleServiceAccount(observed.taskRoleServiceAccount)) {
-          const td = resolved.taskDefinition.metadata;
-          // Without a uid (render's manifests) there is nothing to own it yet.
-          const owner = td?.uid === undefined || td.uid === "" ? undefined : { apiVersion: TaskDefinitions.apiVersion, kind: TaskDefinitions.kind, name: td.name ?? "", uid: td.uid };
-          serviceAccounts.push(buildTaskRoleServiceAccount(built.serviceAccount, owner));
+          serviceAccounts.push(buildTaskRoleServiceAccount(built.serviceAccount, taskDefinitionOwner(resolved.taskDefinition)));
         }
         creates.push({ pod: built.pod, capacityProviderName: instance.capacityProviderName ?? "", notes: built.notes });
         events.push({ type: "Normal", reason: "TaskStarted", message: `Started task ${instance.podName} of ${status.taskDefinition ?? ""} on capacity provider ${instance.capacityProviderName ?? ""}`, action: "RunTask", pod: instance.podName });
@@ -265,11 +262,13 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
 }
 
 export interface RenderTaskContext {
-  /** The TaskDefinition manifests; each registers the revision the Task names (1 when it names none). */
+  /** The TaskDefinition manifests; each registers the revision the Task names (else `revision`, else 1). */
   readonly taskDefinitions: readonly TaskDefinitionObject[];
+  /** The revision the manifests are registered as when the Task names none (render --revision). */
+  readonly revision?: number;
   readonly capacityProviders?: readonly CapacityProvider[];
   /** The Task's Cluster (spec.cluster, else `default`), when the manifests hold it. */
-  readonly cluster?: ClusterObject;
+  readonly cluster?: ClusterLike;
   /** Nodes for memberOf expressions that match label values (none offline). */
   readonly nodes?: readonly V1Node[];
   readonly binpackSchedulerName?: string | null;
@@ -290,7 +289,7 @@ export function renderTask(task: TaskObject, ctx: RenderTaskContext): RenderedTa
   const namespace = task.metadata.namespace ?? "default";
   const t = { ...task, metadata: { ...task.metadata, namespace } } as TaskObject;
   const parsed = parseTaskDefinitionRef(t.spec.taskDefinition);
-  const revision = parsed.ok ? (parsed.ref.revision ?? 1) : 1;
+  const revision = (parsed.ok ? parsed.ref.revision : undefined) ?? ctx.revision ?? 1;
   const taskDefinitions = ctx.taskDefinitions.map((td) => ({ ...td, metadata: { ...td.metadata, namespace: td.metadata?.namespace ?? namespace } }));
   const revisions = taskDefinitions.map((td) => {
     const name = td.metadata.name ?? "";

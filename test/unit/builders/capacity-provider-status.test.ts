@@ -1,5 +1,6 @@
 // The CapacityProvider status (src/builders/capacity-provider-status.ts): nodes, capacity, tasks and conditions.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { CapacityProvider } from "../../../src/api/objects.ts";
@@ -13,24 +14,24 @@ const aProvider = (name: string, spec: CapacityProviderSpec = {}, o: { deleting?
   metadata: { name, generation: o.generation ?? 1, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" as unknown as Date } : {}) },
   spec,
 });
-const withReady = (n: V1Node, ready: boolean): V1Node => {
+const withReady = (n: Wire<V1Node>, ready: boolean): Wire<V1Node> => {
   const copy = structuredClone(n);
   copy.status ??= {};
   copy.status.conditions = [{ type: "Ready", status: ready ? "True" : "False" }];
   return copy;
 };
-const nodes: V1Node[] = TEST_NODES.map(buildNode).map((n) => withReady(n, true));
-const aPod = (name: string, provider: string, o: { node?: string; phase?: string; cpu?: string; memory?: string; deleting?: boolean } = {}): V1Pod => ({
-  metadata: { name, namespace: "apps", labels: { "ecs.operator.dev/capacity-provider": provider }, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" as unknown as Date } : {}) },
+const nodes: Wire<V1Node>[] = TEST_NODES.map(buildNode).map((n) => withReady(n, true));
+const aPod = (name: string, provider: string, o: { node?: string; phase?: string; cpu?: string; memory?: string; deleting?: boolean } = {}): Wire<V1Pod> => ({
+  metadata: { name, namespace: "apps", labels: { "ecs.operator.dev/capacity-provider": provider }, ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" } : {}) },
   spec: { containers: [{ name: "app", resources: { requests: { cpu: o.cpu ?? "1", memory: o.memory ?? "2Gi" }, limits: { cpu: o.cpu ?? "1", memory: o.memory ?? "2Gi" } } }], ...(o.node === undefined ? {} : { nodeName: o.node }) },
   status: { phase: o.phase ?? (o.node === undefined ? "Pending" : "Running") },
 });
-const status = (cp: CapacityProvider, pods: V1Pod[] = [], others: CapacityProvider[] = [], ns: V1Node[] = nodes, maxInstances?: number) =>
+const status = (cp: CapacityProvider, pods: Wire<V1Pod>[] = [], others: CapacityProvider[] = [], ns: Wire<V1Node>[] = nodes, maxInstances?: number) =>
   computeCapacityProviderStatus(cp, { providers: [cp, ...others], nodes: ns, pods, now: NOW, ...(maxInstances === undefined ? {} : { maxInstances }) });
 const ready = (s: ReturnType<typeof status>) => s.conditions?.find((c) => c.type === "Ready");
 
 describe("taskPodState: what counts as a running or pending task", () => {
-  it.each<[string, V1Pod, string | undefined]>([
+  it.each<[string, Wire<V1Pod>, string | undefined]>([
     ["phase Running → running", aPod("p", "X", { node: "n" }), "running"],
     ["phase Pending → pending", aPod("p", "X"), "pending"],
     ["no phase yet → pending", { metadata: {}, status: {} }, "pending"],

@@ -21,7 +21,7 @@ const split = (desiredCount: number, strategy: StrategyItem[]): string =>
 
 describe("splitDesiredCount: the ECS documentation's examples", () => {
   it.each<[string, number, StrategyItem[], string]>([
-    // Issue 6 / integration case: base 1 on FARGATE, the other 8 split 1:3.
+    // The operator integration test's case: base 1 on FARGATE, the other 8 split 1:3.
     ["FARGATE base 1 weight 1 + FARGATE_SPOT weight 3, desired 9 → 3 and 6", 9, [fargate(1, 1), spot(3)], "FARGATE=3 FARGATE_SPOT=6"],
     // API reference, weight: "both have a weight of 1 ... split evenly across the two capacity providers".
     ["weights 1 and 1 split evenly", 10, [a(1), b(1)], "A=5 B=5"],

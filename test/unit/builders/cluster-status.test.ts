@@ -1,5 +1,6 @@
 // The Cluster status (src/builders/cluster-status.ts): providers with built-ins, counts, and deletion that waits.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { ClusterSpec } from "../../../src/api/cluster.ts";
@@ -15,24 +16,24 @@ const aCluster = (name: string, spec: ClusterSpec = {}, o: { deleting?: boolean 
   spec,
 });
 const aProvider = (name: string, spec: CapacityProviderSpec = {}): CapacityProvider => ({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CapacityProvider", metadata: { name }, spec });
-const nodes: V1Node[] = TEST_NODES.map((n) => {
+const nodes: Wire<V1Node>[] = TEST_NODES.map((n) => {
   const node = buildNode(n);
   node.status ??= {};
   node.status.conditions = [{ type: "Ready", status: "True" }];
   return node;
 });
-const aPod = (name: string, o: { cluster?: string; provider?: string; node?: string; phase?: string; namespace?: string; deleting?: boolean } = {}): V1Pod => ({
+const aPod = (name: string, o: { cluster?: string; provider?: string; node?: string; phase?: string; namespace?: string; deleting?: boolean } = {}): Wire<V1Pod> => ({
   metadata: {
     name,
     namespace: o.namespace ?? "apps",
     labels: { "ecs.operator.dev/cluster": o.cluster ?? "prod", "ecs.operator.dev/capacity-provider": o.provider ?? "FARGATE" },
-    ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" as unknown as Date } : {}),
+    ...(o.deleting === true ? { deletionTimestamp: "2026-11-22T00:00:00Z" } : {}),
   },
   spec: { containers: [{ name: "app", resources: { requests: { cpu: "1", memory: "2Gi" } } }], ...(o.node === undefined ? {} : { nodeName: o.node }) },
   status: { phase: o.phase ?? (o.node === undefined ? "Pending" : "Running") },
 });
 const svc = (name: string, cluster?: string, deleting = false): ServiceRef => ({ name, cluster, deleting });
-const compute = (cluster: EcsCluster, o: { providers?: CapacityProvider[]; pods?: V1Pod[]; services?: ServiceRef[] } = {}) =>
+const compute = (cluster: EcsCluster, o: { providers?: CapacityProvider[]; pods?: Wire<V1Pod>[]; services?: ServiceRef[] } = {}) =>
   computeClusterStatus(cluster, { providers: o.providers ?? [], nodes, pods: o.pods ?? [], services: o.services ?? [], now: NOW });
 const cond = (s: { conditions?: { type: string; status: string }[] }, type: string) => s.conditions?.find((c) => c.type === type);
 

@@ -1,8 +1,14 @@
 // ECS placement constraints and strategies → pod scheduling fields, one row per rule.
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
-import { buildPlacement, DEFAULT_BINPACK_SCHEDULER, type PlacementConstraintInput, type PlacementContext, type PlacementStrategyInput } from "../../../src/builders/placement.ts";
-import { UNSATISFIABLE_LABEL } from "../../../src/builders/query-language.ts";
+import {
+  buildPlacement,
+  DEFAULT_BINPACK_SCHEDULER,
+  type PlacementConstraintInput,
+  type PlacementContext,
+  type PlacementStrategyInput,
+} from "../../../src/builders/placement.ts";
+import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 
 const POD_LABELS = { "ecs.operator.dev/service": "web" };
 const CTX: PlacementContext = { podLabels: POD_LABELS };

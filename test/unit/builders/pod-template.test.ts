@@ -7,7 +7,8 @@ import { familyLabelValue } from "../../../src/builders/task-definition-revision
 import type { V1Container } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ContainerDefinition, TaskDefinitionSpec, Volume } from "../../../src/api/task-definition.ts";
-import { ANNOTATION_CONTAINERS, ANNOTATION_DOCKER_LABELS, ANNOTATION_LOG_CONFIGURATION, buildPodTemplate, type PodTemplate, type PodTemplateContext } from "../../../src/builders/pod-template.ts";
+import { buildPodTemplate, type PodTemplate, type PodTemplateContext } from "../../../src/builders/pod-template.ts";
+import { CONTAINERS_ANNOTATION, DOCKER_LABELS_ANNOTATION, LOG_CONFIGURATION_ANNOTATION } from "../../../src/api/keys.ts";
 
 type Spec = TaskDefinitionSpec;
 type Container = ContainerDefinition;
@@ -41,7 +42,7 @@ function containerOf(r: PodTemplate, name = "app"): V1Container {
   return c;
 }
 const unsupported = (r: PodTemplate): string[] => r.unsupported.map((u) => u.field);
-const containersAnnotation = (r: PodTemplate): unknown => JSON.parse(r.template.metadata.annotations[ANNOTATION_CONTAINERS] ?? "null");
+const containersAnnotation = (r: PodTemplate): unknown => JSON.parse(r.template.metadata.annotations[CONTAINERS_ANNOTATION] ?? "null");
 
 interface Row {
   name: string;
@@ -1019,7 +1020,7 @@ const CONTAINER_ROWS = named([
     check: (r) => {
       expect(r.template.metadata.annotations["docker-label.ecs.operator.dev/com.datadoghq.ad.check_names"]).toBe('["nginx"]');
       expect(Object.keys(r.template.metadata.annotations).some((k) => k.includes("has space"))).toBe(false);
-      expect(JSON.parse(r.template.metadata.annotations[ANNOTATION_DOCKER_LABELS] ?? "{}")).toEqual({ app: { "com.datadoghq.ad.check_names": '["nginx"]', "has space": "x" } });
+      expect(JSON.parse(r.template.metadata.annotations[DOCKER_LABELS_ANNOTATION] ?? "{}")).toEqual({ app: { "com.datadoghq.ad.check_names": '["nginx"]', "has space": "x" } });
     },
   },
   {
@@ -1033,7 +1034,7 @@ const CONTAINER_ROWS = named([
     name: "logConfiguration awslogs → stdout/stderr, kept in the ecs.operator.dev/log-configuration annotation",
     td: anAppWith({ logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/web" } } }),
     check: (r) => {
-      expect(JSON.parse(r.template.metadata.annotations[ANNOTATION_LOG_CONFIGURATION] ?? "{}")).toEqual({ app: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/web" } } });
+      expect(JSON.parse(r.template.metadata.annotations[LOG_CONFIGURATION_ANNOTATION] ?? "{}")).toEqual({ app: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/web" } } });
       expect(r.unsupported).toEqual([]);
     },
   },

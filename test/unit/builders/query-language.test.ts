@@ -8,16 +8,15 @@ import {
   compileMemberOf,
   compileToNodeAffinity,
   formatQuery,
-  isLabelKey,
-  isLabelValue,
   parseQuery,
   type QueryCompileContext,
   QueryError,
   renderQueryError,
   taskGroupLabelValue,
   TooManyTermsError,
-  UNSATISFIABLE_LABEL,
 } from "../../../src/builders/query-language.ts";
+import { isLabelKey, isLabelValue } from "../../../src/builders/names.ts";
+import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 
 const ZONE = "topology.kubernetes.io/zone";
 const TYPE = "node.kubernetes.io/instance-type";

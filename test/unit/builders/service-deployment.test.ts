@@ -9,14 +9,13 @@ import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type Resolv
 import { mergeAffinity } from "../../../src/builders/placement.ts";
 import {
   buildServiceDeployment,
-  DEPLOYMENT_ID_ANNOTATION,
-  DEPLOYMENT_LABEL,
   deploymentId,
   propagatedTagAnnotations,
   serviceDeploymentName,
   serviceSelectorString,
   type ServiceDeploymentInput,
 } from "../../../src/builders/service-deployment.ts";
+import { DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL } from "../../../src/api/keys.ts";
 
 type PodSpec = V1PodSpec & { containers: { resources: { requests: unknown; limits: unknown }; livenessProbe: { initialDelaySeconds: number } }[] };
 const [FARGATE, FARGATE_SPOT] = BUILTIN_PROVIDERS as [ResolvedProvider, ResolvedProvider];

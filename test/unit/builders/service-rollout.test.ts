@@ -1,5 +1,6 @@
 // status.deployments[] bookkeeping and the circuit breaker: one row per rule, pods described by their state.
 import type { V1Pod } from "@kubernetes/client-node";
+import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import {
   childrenSettled,
@@ -140,16 +141,18 @@ describe("computeDeployments", () => {
   });
 });
 
-const pod = (status: V1Pod["status"], annotations: Record<string, string> = { "ecs.operator.dev/deployment-id": A }): V1Pod => ({ metadata: { uid: "u", name: "p", annotations }, status });
-const running = (ready: boolean, startedAt = "2026-01-01T11:59:50Z"): V1Pod["status"] => ({
+/** A pod as the informer caches it: times are strings. */
+type Pod = Wire<V1Pod>;
+const pod = (status: Pod["status"], annotations: Record<string, string> = { "ecs.operator.dev/deployment-id": A }): Pod => ({ metadata: { uid: "u", name: "p", annotations }, status });
+const running = (ready: boolean, startedAt = "2026-01-01T11:59:50Z"): Pod["status"] => ({
   phase: "Running",
   conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
-  containerStatuses: [{ name: "app", image: "x", imageID: "", ready, restartCount: 0, state: { running: { startedAt: startedAt as unknown as Date } } }],
+  containerStatuses: [{ name: "app", image: "x", imageID: "", ready, restartCount: 0, state: { running: { startedAt } } }],
 });
-const waiting = (reason: string): V1Pod["status"] => ({ phase: "Pending", containerStatuses: [{ name: "app", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason } } }] });
+const waiting = (reason: string): Pod["status"] => ({ phase: "Pending", containerStatuses: [{ name: "app", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason } } }] });
 
 describe("observeTask", () => {
-  it.each<[string, V1Pod, string, string | undefined]>([
+  it.each<[string, Pod, string, string | undefined]>([
     ["Running and Ready → running", pod(running(true)), "running", undefined],
     ["scheduled, not started → pending", pod({ phase: "Pending" }), "pending", undefined],
     ["ErrImagePull → failed, CannotPullContainerError", pod(waiting("ErrImagePull")), "failed", "CannotPullContainerError"],
@@ -168,7 +171,7 @@ describe("observeTask", () => {
   });
 
   it("a running task says how long it has been Ready (the Ready condition's lastTransitionTime)", () => {
-    const status: V1Pod["status"] = { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" as unknown as Date }] };
+    const status: Pod["status"] = { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-01-01T11:59:57Z" }] };
     expect(observeTask(pod(status), now).readyForSeconds).toBe(3);
     expect(observeTask(pod(running(true)), now).readyForSeconds).toBeUndefined();
   });
@@ -190,19 +193,19 @@ describe("observeTask: only essential containers fail a service task", () => {
     { name: "log-router", container: "log-router", essential: false, role: "container" },
     { name: "envoy", container: "envoy", essential: true, role: "sidecar" },
   ]);
-  const withMappings = (status: V1Pod["status"]): V1Pod => pod(status, { "ecs.operator.dev/deployment-id": A, "ecs.operator.dev/containers": mappings });
-  type Cs = NonNullable<NonNullable<V1Pod["status"]>["containerStatuses"]>[number];
-  const up = (name: string): Cs => ({ name, image: "x", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: "2026-01-01T11:59:50Z" as unknown as Date } } });
+  const withMappings = (status: Pod["status"]): Pod => pod(status, { "ecs.operator.dev/deployment-id": A, "ecs.operator.dev/containers": mappings });
+  type Cs = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
+  const up = (name: string): Cs => ({ name, image: "x", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: "2026-01-01T11:59:50Z" } } });
   const crashed = (name: string, code = 1): Cs => ({ name, image: "x", imageID: "", ready: false, restartCount: 1, lastState: { terminated: { exitCode: code } }, state: { waiting: { reason: "CrashLoopBackOff" } } });
   const exited = (name: string, code = 0): Cs => ({ name, image: "x", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: code } } });
   // The pod's Ready condition goes False when any container is not ready; the task's health is its essential containers'.
-  const podStatus = (containers: Cs[], sidecars: Cs[] = [up("envoy")]): V1Pod["status"] => ({
+  const podStatus = (containers: Cs[], sidecars: Cs[] = [up("envoy")]): Pod["status"] => ({
     phase: "Running",
     conditions: [{ type: "Ready", status: containers.every((c) => c.ready) && sidecars.every((c) => c.ready) ? "True" : "False" }],
     containerStatuses: containers,
     initContainerStatuses: sidecars,
   });
-  it.each<[string, V1Pod, string, string | undefined]>([
+  it.each<[string, Pod, string, string | undefined]>([
     ["non-essential log-router exited 0: the task stays RUNNING", withMappings(podStatus([up("app"), exited("log-router")])), "running", undefined],
     ["non-essential log-router exited 1 and crash loops: the task stays RUNNING", withMappings(podStatus([up("app"), crashed("log-router")])), "running", undefined],
     ["essential app crash loops: the task failed (Essential container in task exited)", withMappings(podStatus([crashed("app"), up("log-router")])), "failed", "Essential container in task exited: container app"],

@@ -1,21 +1,22 @@
 // When a task's node goes away under it (src/builders/spot-interruption.ts): spot reclaims are SpotInterruption,
 // other terminations TerminationNotice; only real termination signals count.
 import type { V1Node, V1Pod, V1Taint } from "@kubernetes/client-node";
+import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import { INTERRUPTION_TAINTS, interruptionOf, interruptionTaint, isSpotNode } from "../../../src/builders/spot-interruption.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
-const aNode = (o: { labels?: Record<string, string>; taints?: V1Taint[]; deleting?: boolean } = {}): V1Node => ({
-  metadata: { name: "n1", labels: o.labels ?? {}, ...(o.deleting === true ? { deletionTimestamp: "2026-01-01T00:00:00Z" as unknown as Date } : {}) },
+const aNode = (o: { labels?: Record<string, string>; taints?: V1Taint[]; deleting?: boolean } = {}): Wire<V1Node> => ({
+  metadata: { name: "n1", labels: o.labels ?? {}, ...(o.deleting === true ? { deletionTimestamp: "2026-01-01T00:00:00Z" } : {}) },
   spec: { taints: o.taints ?? [] },
 });
-const aPod = (o: { nodeName?: string; phase?: string } = {}): V1Pod => ({
+const aPod = (o: { nodeName?: string; phase?: string } = {}): Wire<V1Pod> => ({
   spec: { containers: [{ name: "app" }], ...(o.nodeName === undefined ? { nodeName: "n1" } : o.nodeName === "" ? {} : { nodeName: o.nodeName }) },
   status: { phase: o.phase ?? "Running" },
 });
 const taint = (key: string, effect = "NoSchedule", value?: string): V1Taint => ({ key, effect, ...(value === undefined ? {} : { value }) });
 const SPOT = { "karpenter.sh/capacity-type": "spot" };
-const testNode = (name: string): V1Node => {
+const testNode = (name: string): Wire<V1Node> => {
   const spec = TEST_NODES.find((n) => n.name === name);
   if (!spec) throw new Error(`no test node ${name}`);
   return buildNode(spec);
@@ -66,7 +67,7 @@ describe("interruptionTaint: only NoSchedule/NoExecute taints of termination han
 });
 
 describe("interruptionOf", () => {
-  it.each<[string, V1Pod, V1Node | undefined, boolean, object | undefined]>([
+  it.each<[string, Wire<V1Pod>, Wire<V1Node> | undefined, boolean, object | undefined]>([
     ["spot node deleted → SpotInterruption", aPod(), undefined, true, { stopCode: "SpotInterruption", reason: "Your Spot Task was interrupted: node n1 was reclaimed" }],
     ["non-spot node deleted → TerminationNotice", aPod(), undefined, false, { stopCode: "TerminationNotice", reason: "Task stopped: node n1 was removed" }],
     [
@@ -106,7 +107,7 @@ describe("interruptionOf", () => {
   });
   it("a pod on a kwok spot node that is deleted reports SpotInterruption even without the spot flag", () => {
     const node = testNode("spot-a-1");
-    if (node.metadata) node.metadata.deletionTimestamp = "2026-01-01T00:00:00Z" as unknown as Date;
+    if (node.metadata) node.metadata.deletionTimestamp = "2026-01-01T00:00:00Z";
     expect(interruptionOf(aPod({ nodeName: "spot-a-1" }), node, false)).toMatchObject({ stopCode: "SpotInterruption" });
   });
 });

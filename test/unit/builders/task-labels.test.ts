@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { propagatedTagAnnotations } from "../../../src/builders/service-deployment.ts";
-import { TAG_ANNOTATION_PREFIX, TAGS_ANNOTATION, tagAnnotations, type TaskTag } from "../../../src/builders/task-labels.ts";
+import { tagAnnotations, type TaskTag } from "../../../src/builders/task-labels.ts";
+import { TAGS_ANNOTATION, TAG_ANNOTATION_PREFIX } from "../../../src/api/keys.ts";
 
 describe("tagAnnotations (the tags of every task pod, Service or Task)", () => {
   it.each<[string, TaskTag[], Record<string, string>]>([

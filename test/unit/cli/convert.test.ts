@@ -149,9 +149,16 @@ describe("names", () => {
     ["checkout_api", "checkout-api"],
     ["Storefront.Web", "storefront-web"],
     ["--x--", "x"],
-    ["a".repeat(80), "a".repeat(63)],
+    ["___", ""],
   ])("%s → %s", (input, name) => {
     expect(toManifestName(input)).toBe(name);
+  });
+  it("a name longer than 63 is cut with a hash of the whole name, so two long names stay apart", () => {
+    const a = toManifestName(`${"a".repeat(80)}-one`);
+    const b = toManifestName(`${"a".repeat(80)}-two`);
+    expect(a).toHaveLength(63);
+    expect(a).toMatch(/^a+-[0-9a-f]{6}$/);
+    expect(a).not.toBe(b);
   });
   it("the file stem drops directories and the extension", () => {
     expect(fileStem("/tmp/defs/web.task.json")).toBe("web.task");

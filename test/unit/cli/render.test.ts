@@ -123,7 +123,7 @@ capacityProviderStrategy:
     expect(docs[1]?.spec?.template?.metadata.labels).toMatchObject({ "ecs.operator.dev/service": "web", "ecs.operator.dev/capacity-provider": "FARGATE_SPOT" });
     // Owner references carry uids that exist only in the cluster.
     expect(docs.every((d) => d.metadata.ownerReferences === undefined)).toBe(true);
-    expect(stderr).toContain("render: no CapacityProvider in the files: Services use the built-in FARGATE, FARGATE_SPOT and EC2 providers");
+    expect(stderr).toContain("render: no CapacityProvider in the files: Services and Tasks use the built-in FARGATE, FARGATE_SPOT and EC2 providers");
     expect(stderr).toContain("render: no Cluster in the files");
   });
 
@@ -222,12 +222,155 @@ spec:
     expect(affinity).toContain('"values":["m5.large"]');
     expect(blind.stdout).not.toContain("m5.large");
   });
+});
 
-  it("kinds render does not print yet are named on stderr and the rest is printed", async () => {
-    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\napiVersion: ecs.operator.dev/v1alpha1\nkind: Task\nmetadata: {name: job}\nspec: {taskDefinition: web}\n` });
-    const { code, stdout, stderr } = await cli("render", "-f", file);
+/** render with the clock at `now`. */
+async function cliAt(now: Date, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  const errs: string[] = [];
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (l) => errs.push(l), env: {}, now: () => now });
+  return { code, stdout, stderr: errs.join("\n") };
+}
+
+const task = (spec: string, name = "job"): string => `apiVersion: ecs.operator.dev/v1alpha1
+kind: Task
+metadata: {name: ${name}}
+spec:
+${spec.trim().split("\n").map((l) => `  ${l}`).join("\n")}
+`;
+const scheduledTask = (spec: string, name = "nightly"): string => `apiVersion: ecs.operator.dev/v1alpha1
+kind: ScheduledTask
+metadata: {name: ${name}}
+spec:
+${spec.trim().split("\n").map((l) => `  ${l}`).join("\n")}
+`;
+interface PodDoc { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[] }; spec?: { containers?: { name: string; args?: string[]; env?: { name: string; value?: string }[] }[]; serviceAccountName?: string; nodeSelector?: Record<string, string> } }
+const docsOf = (stdout: string): PodDoc[] => (loadAll(stdout) as (PodDoc | null)[]).filter((d): d is PodDoc => d !== null && d.kind !== "PodTemplate");
+
+describe("render: Tasks", () => {
+  it("count 3 on FARGATE base 1 + FARGATE_SPOT weight 1 prints the three pods the Task controller creates, split as ECS splits them", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\n${task(`
+taskDefinition: web
+count: 3
+capacityProviderStrategy:
+  - {capacityProvider: FARGATE, base: 1, weight: 1}
+  - {capacityProvider: FARGATE_SPOT, weight: 1}`)}` });
+    const { code, stdout, stderr } = await cli("render", "-n", "jobs", "-f", file);
+    expect(stderr).not.toContain("error:");
     expect(code).toBe(0);
-    expect(stdout).toContain("kind: PodTemplate");
-    expect(stderr).toContain(`${file}: Task job: not rendered (render prints TaskDefinitions and Services so far)`);
+    const pods = docsOf(stdout);
+    expect(pods.map((p) => `${p.kind}/${p.metadata.name}`)).toEqual(["Pod/job-0", "Pod/job-1", "Pod/job-2"]);
+    expect(pods.map((p) => p.metadata.labels?.["ecs.operator.dev/capacity-provider"])).toEqual(["FARGATE", "FARGATE", "FARGATE_SPOT"]);
+    expect(pods.every((p) => p.metadata.namespace === "jobs" && p.metadata.labels?.["ecs.operator.dev/task"] === "job")).toBe(true);
+    expect(pods.every((p) => p.metadata.ownerReferences === undefined)).toBe(true);
+    expect(stderr).toContain("render: no CapacityProvider in the files: Services and Tasks use the built-in FARGATE, FARGATE_SPOT and EC2 providers");
+  });
+
+  it("overrides are applied: the container's command and environment", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\n${task(`
+taskDefinition: web:1
+launchType: FARGATE
+overrides:
+  containerOverrides:
+    - {name: app, command: [backfill, --since, "2026-01-01"], environment: [{name: BATCH_SIZE, value: "500"}]}`)}` });
+    const { code, stdout } = await cli("render", "-f", file);
+    expect(code).toBe(0);
+    const [pod] = docsOf(stdout);
+    expect(pod?.spec?.containers?.[0]?.args).toEqual(["backfill", "--since", "2026-01-01"]);
+    expect(pod?.spec?.containers?.[0]?.env).toContainEqual({ name: "BATCH_SIZE", value: "500" });
+  });
+
+  it("the task role's ServiceAccount comes first, once, the same object the TaskDefinition prints", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION.replace("networkMode: awsvpc", "networkMode: awsvpc\n  taskRoleArn: arn:aws:iam::123456789012:role/job-role")}---\n${task("taskDefinition: web\nlaunchType: FARGATE")}` });
+    const { code, stdout } = await cli("render", "-n", "jobs", "-f", file);
+    expect(code).toBe(0);
+    const docs = docsOf(stdout);
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual(["ServiceAccount/job-role", "Pod/job-0"]);
+    expect(docs[0]?.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "ecs-operator" });
+    expect(docs[1]?.spec?.serviceAccountName).toBe("job-role");
+  });
+
+  it("a Task whose TaskDefinition is not in the files is refused, naming the file, the Task and the reference", async () => {
+    const [file = ""] = files({ "job.yaml": task("taskDefinition: nowhere\nlaunchType: FARGATE") });
+    const { code, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: ${file}: Task job: spec.taskDefinition "nowhere" is not in the files given`);
+  });
+
+  it("what the Task controller would refuse (Stalled) is refused with its message", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\n${task("taskDefinition: web\ncapacityProviderStrategy: [{capacityProvider: nowhere, weight: 1}]")}` });
+    const { code, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: ${file}: Task job: spec.capacityProviderStrategy[0].capacityProvider`);
+    expect(stderr).toContain("nowhere");
+  });
+
+  it("--revision renders the Task's pods from that revision", async () => {
+    const [file = ""] = files({ "job.yaml": `${WEB_TASK_DEFINITION}---\n${task("taskDefinition: web\nlaunchType: FARGATE")}` });
+    const { code, stdout } = await cli("render", "-f", file, "--revision", "4");
+    expect(code).toBe(0);
+    expect(docsOf(stdout)[0]?.metadata.annotations?.["ecs.operator.dev/task-definition"]).toBe("web:4");
+  });
+});
+
+describe("render: ScheduledTasks", () => {
+  const NIGHTLY = `${WEB_TASK_DEFINITION}---\n${scheduledTask(`
+scheduleExpression: cron(0 3 * * ? *)
+scheduleExpressionTimezone: Europe/Berlin
+task: {taskDefinition: web, launchType: FARGATE}`)}`;
+
+  it("the next 5 run times in the schedule's time zone (across the DST change), then the Task of the first run and its pod", async () => {
+    const [file = ""] = files({ "nightly.yaml": NIGHTLY });
+    const { code, stdout, stderr } = await cliAt(new Date("2026-03-27T12:00:00Z"), "render", "-n", "reports", "-f", file);
+    expect(stderr).not.toContain("error:");
+    expect(code).toBe(0);
+    expect(stdout).toContain([
+      "# ScheduledTask nightly: cron(0 3 * * ? *) in Europe/Berlin, the next 5 runs:",
+      "#   2026-03-28T03:00:00+01:00",
+      "#   2026-03-29T03:00:00+02:00",
+      "#   2026-03-30T03:00:00+02:00",
+      "#   2026-03-31T03:00:00+02:00",
+      "#   2026-04-01T03:00:00+02:00",
+    ].join("\n"));
+    const docs = docsOf(stdout);
+    expect(docs.map((d) => d.kind)).toEqual(["Task", "Pod"]);
+    const [run, pod] = docs;
+    expect(run?.metadata.namespace).toBe("reports");
+    expect(run?.metadata.labels).toEqual({ "ecs.operator.dev/scheduled-task": "nightly" });
+    expect(run?.metadata.annotations).toEqual({ "ecs.operator.dev/scheduled-at": "2026-03-28T02:00:00Z" });
+    expect(run?.metadata.ownerReferences).toBeUndefined();
+    expect((run as unknown as { spec: Record<string, unknown> }).spec).toEqual({ taskDefinition: "web", launchType: "FARGATE", startedBy: "events-rule/nightly" });
+    expect(pod?.metadata.name).toBe(`${run?.metadata.name ?? ""}-0`);
+    expect(pod?.metadata.labels).toMatchObject({ "ecs.operator.dev/task": run?.metadata.name, "ecs.operator.dev/scheduled-task": "nightly" });
+  });
+
+  it("the clock decides: one day later the first run is the next night's", async () => {
+    const [file = ""] = files({ "nightly.yaml": NIGHTLY });
+    const { stdout } = await cliAt(new Date("2026-03-28T12:00:00Z"), "render", "-f", file);
+    expect(stdout).toMatch(/^# {3}2026-03-29T03:00:00\+02:00$/m);
+    expect(stdout).not.toContain("2026-03-28T03:00:00");
+    expect(docsOf(stdout)[0]?.metadata.annotations?.["ecs.operator.dev/scheduled-at"]).toBe("2026-03-29T01:00:00Z");
+  });
+
+  it("a one-time at(...) schedule that has passed prints no run and no Task", async () => {
+    const [file = ""] = files({ "once.yaml": `${WEB_TASK_DEFINITION}---\n${scheduledTask("scheduleExpression: at(2026-01-01T00:00:00)\ntask: {taskDefinition: web, launchType: FARGATE}", "once")}` });
+    const { code, stdout } = await cliAt(new Date("2026-03-28T12:00:00Z"), "render", "-f", file);
+    expect(code).toBe(0);
+    expect(stdout).toContain("# ScheduledTask once: at(2026-01-01T00:00:00) in UTC: no run is left after 2026-03-28T12:00:00.000Z");
+    expect(docsOf(stdout).map((d) => d.kind)).toEqual([]);
+  });
+
+  it("a DISABLED schedule prints when it would run and says on stderr that it does not", async () => {
+    const [file = ""] = files({ "nightly.yaml": NIGHTLY.replace("scheduleExpressionTimezone", "state: DISABLED\n  scheduleExpressionTimezone") });
+    const { code, stderr } = await cliAt(new Date("2026-03-27T12:00:00Z"), "render", "-f", file);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`${file}: ScheduledTask nightly: state is DISABLED: no run is made until it is ENABLED`);
+  });
+
+  it("its task's TaskDefinition must be in the files", async () => {
+    const [file = ""] = files({ "nightly.yaml": scheduledTask("scheduleExpression: rate(1 hour)\ntask: {taskDefinition: gone, launchType: FARGATE}") });
+    const { code, stderr } = await cli("render", "-f", file);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`error: ${file}: ScheduledTask nightly: spec.task.taskDefinition "gone" is not in the files given`);
   });
 });

@@ -58,7 +58,7 @@ describe("controller flags", () => {
     expect(parseBinpackSchedulerName(text)).toBe(expected);
   });
 
-  it.each(["ECS-Binpack", "-binpack", "bin_pack", "a".repeat(254)])("--binpack-scheduler-name %j is refused, naming the flag", (text) => {
+  it.each(["ECS-Binpack", "-binpack", "bin_pack", "binpack-.scheduler", "a".repeat(254)])("--binpack-scheduler-name %j is refused, naming the flag", (text) => {
     expect(() => parseBinpackSchedulerName(text)).toThrow(`run: --binpack-scheduler-name "${text}" is not a scheduler name`);
   });
 
@@ -83,7 +83,7 @@ describe("controller flags", () => {
     expect(parseClusterDomain(text)).toBe(expected);
   });
 
-  it.each(["", ".cluster.local", "cluster.local.", "Cluster.Local", "cluster..local"])("--cluster-domain %j is refused, naming the flag", (text) => {
+  it.each(["", ".cluster.local", "cluster.local.", "Cluster.Local", "cluster..local", "cluster-.local", `${"a".repeat(64)}.local`])("--cluster-domain %j is refused, naming the flag", (text) => {
     expect(() => parseClusterDomain(text)).toThrow(`run: --cluster-domain "${text}" is not a DNS domain such as cluster.local`);
   });
 

@@ -8,7 +8,7 @@ import type { TaskStatus } from "../../../src/api/task.ts";
 import { buildControllerRevision, normalizeRevisionSpec } from "../../../src/builders/task-definition-revision.ts";
 import { CAPACITY_PROVIDER_LABEL } from "../../../src/builders/task-labels.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../../src/builders/task-definition-revision.ts";
-import { resolveCapacity } from "../../../src/controllers/capacity-context.ts";
+import { resolveCapacity } from "../../../src/builders/capacity-resolution.ts";
 import type { TaskObject } from "../../../src/controllers/ecs-resources.ts";
 import { taskPodChanged } from "../../../src/controllers/task/controller.ts";
 import { planTask, renderTask, STOP_REASON_ANNOTATION, type ObservedTask, type TaskPlan } from "../../../src/controllers/task/plan.ts";

@@ -1,7 +1,8 @@
 // needsApply decides whether a resync writes: these rows pin when it must and must not.
 import { describe, expect, it } from "vitest";
-import { APPLIED_HASH_ANNOTATION, desiredHash, isSubset, needsApply, stableStringify, withAppliedHash } from "../../../src/runtime/apply.ts";
+import { desiredHash, isSubset, needsApply, stableStringify, withAppliedHash } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
+import { APPLIED_HASH_ANNOTATION } from "../../../src/api/keys.ts";
 
 const cm = (data: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject & { data: Record<string, string> } =>
   ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "n" }, data, ...extra });
@@ -23,6 +24,14 @@ describe("isSubset", () => {
     ["object vs list", { a: 1 }, [1], false],
     ["null desired must be null", null, 0, false],
     ["undefined desired is satisfied by anything", undefined, 5, true],
+    ["limits memory 1024Mi is the stored 1Gi", { resources: { limits: { memory: "1024Mi" } } }, { resources: { limits: { memory: "1Gi" } } }, true],
+    ["requests memory 2048Mi is the stored 2Gi, cpu 1000m is 1", { requests: { memory: "2048Mi", cpu: "1000m" } }, { requests: { memory: "2Gi", cpu: "1" } }, true],
+    ["requests memory 1536Mi is not 1Gi", { requests: { memory: "1536Mi" } }, { requests: { memory: "1Gi" } }, false],
+    ["overhead by value", { overhead: { memory: "1048576Ki" } }, { overhead: { memory: "1Gi" } }, true],
+    ["emptyDir sizeLimit by value", { emptyDir: { sizeLimit: "1024Mi" } }, { emptyDir: { sizeLimit: "1Gi" } }, true],
+    ["a quantity key is not a quantity elsewhere: env value 1.0 is not 1", { env: [{ name: "memory", value: "1.0" }] }, { env: [{ name: "memory", value: "1" }] }, false],
+    ["labels are strings: 1024Mi is not 1Gi", { labels: { memory: "1024Mi" } }, { labels: { memory: "1Gi" } }, false],
+    ["a quantity that does not parse is compared as a string", { limits: { memory: "lots" } }, { limits: { memory: "lots" } }, true],
   ])("%s", (_name, desired, actual, expected) => { expect(isSubset(desired, actual)).toBe(expected); });
 });
 
@@ -39,6 +48,12 @@ describe("needsApply", () => {
   it("we stopped setting a field (hash changes although the rest is a subset) → apply", () => {
     const live = withAppliedHash(cm({ a: "1", b: "2" }));
     expect(needsApply(cm({ a: "1" }), live)).toBe(true);
+  });
+  it("a Deployment whose memory limit is 1024Mi, stored by the API server as 1Gi, is not written again", () => {
+    const desired = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" }, spec: { template: { spec: { containers: [{ name: "app", resources: { limits: { memory: "1024Mi" }, requests: { memory: "1024Mi" } } }] } } } } as KubeObject;
+    const stored = JSON.parse(JSON.stringify(withAppliedHash(desired)).replaceAll("1024Mi", "1Gi")) as KubeObject;
+    expect(needsApply(desired, stored)).toBe(false);
+    expect(needsApply(desired, JSON.parse(JSON.stringify(stored).replace("1Gi", "2Gi")) as KubeObject)).toBe(true);
   });
   it("the hash annotation is the hash of the desired object without it", () => {
     expect(withAppliedHash(cm({ a: "1" })).metadata?.annotations?.[APPLIED_HASH_ANNOTATION]).toBe(desiredHash(cm({ a: "1" })));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { stripManagedFields } from "../../../src/runtime/informer.ts";
 import { createLogger, parseLogLevel } from "../../../src/runtime/logger.ts";
-import { microTime } from "../../../src/runtime/events.ts";
-import { ConfigMaps, Deployments, Nodes, controllerOf, objectKey, ownerReferenceTo, parseKey, resourcePath } from "../../../src/runtime/resources.ts";
+import { microTime } from "../../../src/api/time.ts";
+import { ConfigMaps, Deployments, Nodes, controllerOf, controllerReference, objectKey, ownerReferenceTo, parseKey, resourcePath } from "../../../src/runtime/resources.ts";
 
 describe("resourcePath", () => {
   it.each([
@@ -25,6 +25,10 @@ describe("keys and owners", () => {
     expect(ref).toEqual({ apiVersion: "x/v1", kind: "K", name: "o", uid: "u", controller: true, blockOwnerDeletion: true });
     expect(controllerOf({ metadata: { ownerReferences: [{ ...ref, controller: false }, ref] } })).toBe(ref);
     expect(controllerOf({ metadata: { ownerReferences: [{ ...ref, controller: false }] } })).toBeUndefined();
+  });
+  it("controllerReference keeps only the owner's identity and marks it controller, blocking deletion", () => {
+    const owner = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "u-1", namespace: "apps", spec: {} };
+    expect(controllerReference(owner)).toEqual({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "u-1", controller: true, blockOwnerDeletion: true });
   });
 });
 

@@ -1,0 +1,502 @@
+// The benchmark itself (issue 17): N ECS Services against N plain Deployments with the same pods, side by side in
+// one cluster and one run: creation to all ready, a new revision against a new image to all rolled out, then idle
+// (writes and reconciles per resync), a restart of the operator to its first pass, and deletion. Each side of each
+// phase records its wall time and the CPU seconds of the operator and of every control plane process, and the
+// operator's reconciles, writes, queue waits and memory. `npm run bench` and the smoke test call runBench.
+import { cpus, loadavg, totalmem } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { randomBytes } from "node:crypto";
+import { API_GROUP_VERSION } from "../src/api/common.ts";
+import { KubeClient } from "../src/runtime/kube-client.ts";
+import { Deployments, Namespaces, Nodes, Pods, ServiceAccounts, resource, type KubeObject } from "../src/runtime/resources.ts";
+import { OperatorProcess } from "./operator.ts";
+import { cpuSeconds, parseProcStat } from "./proc.ts";
+import { delta, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
+import { Tracker } from "./tracker.ts";
+import {
+  BENCH_NODE_LABEL,
+  BENCH_NODE_PODS,
+  IMAGES,
+  benchNode,
+  ecsCluster,
+  ecsService,
+  newImagePatch,
+  newRevisionPatch,
+  nodesNeeded,
+  plainDeployment,
+  renderedPodSpec,
+  serviceName,
+  taskDefinition,
+} from "./workload.ts";
+import { readFileSync } from "node:fs";
+
+const EcsServices = resource(API_GROUP_VERSION, "Service", "services");
+const TaskDefinitions = resource(API_GROUP_VERSION, "TaskDefinition", "taskdefinitions");
+const Clusters = resource(API_GROUP_VERSION, "Cluster", "clusters");
+
+/** Processes whose CPU is recorded: the operator and the control plane components (when the bench started them). */
+export const PROCESSES = ["operator", "kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler", "kwok"] as const;
+export type ProcessName = (typeof PROCESSES)[number];
+export type Side = "ecs" | "plain";
+export type PhaseName = "create" | "rollout" | "delete";
+
+export interface BenchOptions {
+  kubeconfig: string;
+  services: number;
+  tasks: number;
+  /** PIDs of the control plane components, for their CPU; empty on a cluster the bench did not start. */
+  pids?: Partial<Record<Exclude<ProcessName, "operator">, number>>;
+  /** The operator's informer resync period during the run. */
+  resyncSeconds?: number;
+  /** How many resync periods the idle phase watches. */
+  idleResyncs?: number;
+  cpuProfileDir?: string;
+  /** Run the operator from dist/ (built) or src/ (default). */
+  code?: "dist" | "src";
+  log?: (line: string) => void;
+  /** Written into the result: how busy the machine was, what else ran. */
+  note?: string;
+  /** The control plane's profile and client rate, recorded with the result. */
+  controlPlane?: Record<string, unknown>;
+}
+
+export interface Memory {
+  rssBytes: number;
+  peakRssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+}
+
+export interface SideResult {
+  /** Wall time from the first request to the last object done. */
+  seconds: number;
+  /** Wall time until the operator was quiet again (trailing status writes); CPU and counts cover this window. */
+  measuredSeconds: number;
+  cpuSeconds: Partial<Record<ProcessName, number>>;
+  reconciles: Record<string, number>;
+  writes: Record<string, number>;
+  /** Mean seconds a key waited in each controller's queue, and how many keys. */
+  queueWait: Record<string, { meanSeconds: number; keys: number }>;
+  memory: Memory;
+}
+
+export interface PhaseResult {
+  phase: PhaseName;
+  order: [Side, Side];
+  ecs: SideResult;
+  plain: SideResult;
+  /** ecs.seconds / plain.seconds */
+  ratio: number;
+  /** The API server's CPU in the ECS run / in the plain run. */
+  apiserverCpuRatio: number | null;
+  /** The operator's CPU / the API server's, in the ECS run. */
+  operatorToApiserverCpu: number | null;
+}
+
+export interface IdleResult {
+  seconds: number;
+  resyncSeconds: number;
+  resyncs: number;
+  writes: Record<string, number>;
+  writesTotal: number;
+  reconciles: Record<string, number>;
+  /** Reconciles per object per resync period, for the kinds with N objects. */
+  reconcilesPerObjectPerResync: Record<string, number>;
+  cpuSeconds: Partial<Record<ProcessName, number>>;
+  memory: Memory;
+}
+
+export interface RestartResult {
+  /** SIGTERM to exit. */
+  stopSeconds: number;
+  /** Start to informer caches synced (the Manager's log line; else /readyz 200). */
+  readySeconds: number;
+  /** Start to every Service and TaskDefinition reconciled once and every queue empty. */
+  firstPassSeconds: number;
+  writes: Record<string, number>;
+  writesTotal: number;
+  reconciles: Record<string, number>;
+  cpuSeconds: Partial<Record<ProcessName, number>>;
+  memory: Memory;
+}
+
+export interface BenchResult {
+  date: string;
+  services: number;
+  tasks: number;
+  machine: { cpus: number; loadavgAtStart: number[]; totalMemoryBytes: number; node: string; note: string };
+  /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
+  operatorCode: "dist" | "src";
+  controlPlane: Record<string, unknown>;
+  nodesAdded: number;
+  phases: PhaseResult[];
+  idle: IdleResult;
+  restart: RestartResult;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+type Obj = KubeObject & Record<string, unknown>;
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+interface ServiceStatusView {
+  observedGeneration?: number;
+  runningCount?: number;
+  pendingCount?: number;
+  deployments?: { rolloutState?: string; taskDefinition?: string }[];
+  conditions?: { type: string; status: string }[];
+}
+
+/** An ECS Service is done when its status says so for this generation: every task running on `revision`, one deployment, Ready. */
+export function ecsSteady(tasks: number, revision: number) {
+  return (svc: KubeObject & { status?: ServiceStatusView }): boolean => {
+    const s = svc.status;
+    const d = s?.deployments;
+    return s !== undefined && s.observedGeneration === svc.metadata?.generation && s.runningCount === tasks && (s.pendingCount ?? 0) === 0 &&
+      d?.length === 1 && d[0]?.rolloutState === "COMPLETED" && d[0].taskDefinition === `${svc.metadata?.name ?? ""}:${revision}` &&
+      s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+  };
+}
+
+interface DeploymentView {
+  spec?: { template?: { spec?: { containers?: { image?: string }[] } } };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+/** A plain Deployment is done when every replica is updated to `image`, ready and available, and no old one is left. */
+export function plainRolledOut(tasks: number, image: string) {
+  return (d: KubeObject & DeploymentView): boolean => {
+    const s = d.status;
+    return s !== undefined && s.observedGeneration === d.metadata?.generation && d.spec?.template?.spec?.containers?.[0]?.image === image &&
+      s.replicas === tasks && s.updatedReplicas === tasks && s.readyReplicas === tasks && s.availableReplicas === tasks;
+  };
+}
+
+interface Snapshot {
+  cpu: Partial<Record<ProcessName, number>>;
+  metrics: Sample[];
+}
+
+const cpuDelta = (after: Snapshot, before: Snapshot): Partial<Record<ProcessName, number>> => {
+  const out: Partial<Record<ProcessName, number>> = {};
+  for (const p of PROCESSES) {
+    const a = after.cpu[p];
+    const b = before.cpu[p];
+    if (a !== undefined && b !== undefined) out[p] = Math.round((a - b) * 100) / 100;
+  }
+  return out;
+};
+
+const reconcilesOf = (m: Sample[]): Record<string, number> => sumBy(m, "ecs_operator_reconcile_total", ["controller"]);
+const writesOf = (m: Sample[]): Record<string, number> => sumBy(m, "ecs_operator_api_writes_total", ["verb", "kind"]);
+
+function queueWait(after: Sample[], before: Sample[]): Record<string, { meanSeconds: number; keys: number }> {
+  const sums = delta(sumBy(after, "ecs_operator_workqueue_queue_duration_seconds_sum", ["name"]), sumBy(before, "ecs_operator_workqueue_queue_duration_seconds_sum", ["name"]));
+  const counts = delta(sumBy(after, "ecs_operator_workqueue_queue_duration_seconds_count", ["name"]), sumBy(before, "ecs_operator_workqueue_queue_duration_seconds_count", ["name"]));
+  const out: Record<string, { meanSeconds: number; keys: number }> = {};
+  for (const [name, keys] of Object.entries(counts)) out[name] = { meanSeconds: Math.round(((sums[name] ?? 0) / keys) * 1000) / 1000, keys };
+  return out;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const N = opts.services;
+  const R = opts.tasks;
+  const resyncSeconds = opts.resyncSeconds ?? 30;
+  const idleResyncs = opts.idleResyncs ?? 2;
+  const phaseTimeoutMs = Math.max(180_000, N * R * 500);
+  const kc = new KubeConfig();
+  kc.loadFromFile(opts.kubeconfig);
+  const client = new KubeClient(kc);
+  const loadavgAtStart = loadavg();
+  const suffix = randomBytes(3).toString("hex");
+  const ecsNs = `bench-ecs-${suffix}`;
+  const plainNs = `bench-plain-${suffix}`;
+  const names = Array.from({ length: N }, (_, i) => serviceName(i));
+  const podSpec = renderedPodSpec(plainNs, "app", IMAGES[0]);
+  const trackers: Tracker<KubeObject>[] = [];
+  let operator: OperatorProcess | undefined;
+  let peakRss = 0;
+  const rssSampler = setInterval(() => {
+    const pid = operator?.pid;
+    if (pid === undefined) return;
+    try {
+      peakRss = Math.max(peakRss, parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")).rssPages * 4096);
+    } catch {
+      // between processes
+    }
+  }, 500);
+
+  const snapshot = async (): Promise<Snapshot> => {
+    const cpu: Partial<Record<ProcessName, number>> = {};
+    const op = operator?.cpu();
+    if (op !== undefined) cpu.operator = op;
+    for (const [name, pid] of Object.entries(opts.pids ?? {})) {
+      const s = cpuSeconds(pid);
+      if (s !== undefined) cpu[name as ProcessName] = s;
+    }
+    return { cpu, metrics: operator ? await operator.metrics() : [] };
+  };
+  const memory = (m: Sample[]): Memory => ({
+    rssBytes: total(m, "ecs_operator_process_resident_memory_bytes"),
+    peakRssBytes: peakRss,
+    heapUsedBytes: total(m, "ecs_operator_nodejs_heap_size_used_bytes"),
+    heapTotalBytes: total(m, "ecs_operator_nodejs_heap_size_total_bytes"),
+  });
+
+  /**
+   * Waits until the operator's queues are empty and it has written nothing for 2 s (at most 60 s): its trailing
+   * status writes belong to the phase. Reconciles that write nothing do not hold it up, or an operator that
+   * reconciles steadily while idle would never be quiet.
+   */
+  const quiet = async (): Promise<void> => {
+    const deadline = performance.now() + 60_000;
+    let last = -1;
+    let since = performance.now();
+    while (performance.now() < deadline) {
+      if (operator === undefined) throw new Error("bench: the operator is not running");
+      const m = await operator.metrics();
+      const writes = total(m, "ecs_operator_api_writes_total");
+      const busy = total(m, "ecs_operator_workqueue_depth") > 0;
+      if (writes !== last || busy) {
+        last = writes;
+        since = performance.now();
+      } else if (performance.now() - since >= 2000) {
+        return;
+      }
+      await sleep(250);
+    }
+    log("the operator did not go quiet within 60 s; measuring on");
+  };
+
+  const measure = async (run: () => Promise<void>, settle: () => Promise<void>): Promise<SideResult> => {
+    const before = await snapshot();
+    peakRss = 0;
+    const t0 = performance.now();
+    await run();
+    const seconds = (performance.now() - t0) / 1000;
+    await settle();
+    const measuredSeconds = (performance.now() - t0) / 1000;
+    const after = await snapshot();
+    return {
+      seconds: Math.round(seconds * 100) / 100,
+      measuredSeconds: Math.round(measuredSeconds * 100) / 100,
+      cpuSeconds: cpuDelta(after, before),
+      reconciles: delta(reconcilesOf(after.metrics), reconcilesOf(before.metrics)),
+      writes: delta(writesOf(after.metrics), writesOf(before.metrics)),
+      queueWait: queueWait(after.metrics, before.metrics),
+      memory: memory(after.metrics),
+    };
+  };
+
+  const phase = async (name: PhaseName, order: [Side, Side], runs: Record<Side, () => Promise<void>>): Promise<PhaseResult> => {
+    const results: Partial<Record<Side, SideResult>> = {};
+    for (const side of order) {
+      log(`${name}: ${side}`);
+      // The plain side has nothing of the operator's to wait for; it gets the same 2 s tail as a quiet operator.
+      results[side] = await measure(runs[side], side === "ecs" ? quiet : () => sleep(2000));
+      log(`${name}: ${side} done in ${results[side].seconds}s`);
+    }
+    const { ecs, plain } = results;
+    if (ecs === undefined || plain === undefined) throw new Error(`bench: phase ${name} ran ${order.join(" and ")}, not both sides`);
+    const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100);
+    return {
+      phase: name,
+      order,
+      ecs,
+      plain,
+      ratio: ratio(ecs.seconds, plain.seconds) ?? 0,
+      apiserverCpuRatio: ratio(ecs.cpuSeconds["kube-apiserver"], plain.cpuSeconds["kube-apiserver"]),
+      operatorToApiserverCpu: ratio(ecs.cpuSeconds.operator, ecs.cpuSeconds["kube-apiserver"]),
+    };
+  };
+
+  try {
+    log(`namespaces ${ecsNs} and ${plainNs}`);
+    for (const ns of [ecsNs, plainNs]) await client.create(Namespaces, { metadata: { name: ns, labels: { "bench.ecs-operator.dev/run": suffix } } });
+    for (const ns of [ecsNs, plainNs]) await until(`ServiceAccount default in ${ns}`, async () => (await client.get(ServiceAccounts, "default", ns)) !== undefined, 60_000);
+    const nodesAdded = await addNodes(client, N, R, log);
+
+    const services = new Tracker<KubeObject>(client, EcsServices, ecsNs);
+    const deployments = new Tracker<KubeObject>(client, Deployments, plainNs);
+    const ecsPods = new Tracker<KubeObject>(client, Pods, ecsNs);
+    const plainPods = new Tracker<KubeObject>(client, Pods, plainNs);
+    trackers.push(services, deployments, ecsPods, plainPods);
+    await Promise.all(trackers.map((t) => t.start()));
+
+    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
+    await operator.waitReady();
+    await client.create(Clusters, ecsCluster(ecsNs));
+    await quiet();
+
+    const phases: PhaseResult[] = [];
+    phases.push(await phase("create", ["ecs", "plain"], {
+      ecs: async () => {
+        await inParallel(names, 16, async (name) => {
+          await client.create(TaskDefinitions, taskDefinition(ecsNs, name, IMAGES[0]) as unknown as Obj);
+          await client.create(EcsServices, ecsService(ecsNs, name, R) as unknown as Obj);
+        });
+        await services.untilMatching(`${N} ECS Services steady on revision 1`, ecsSteady(R, 1), N, phaseTimeoutMs);
+      },
+      plain: async () => {
+        await inParallel(names, 16, (name) => client.create(Deployments, plainDeployment(plainNs, name, R, podSpec)));
+        await deployments.untilMatching(`${N} Deployments rolled out`, plainRolledOut(R, IMAGES[0]), N, phaseTimeoutMs);
+      },
+    }));
+    phases.push(await phase("rollout", ["plain", "ecs"], {
+      ecs: async () => {
+        await inParallel(names, 16, (name) => client.patch(TaskDefinitions, name, ecsNs, newRevisionPatch(IMAGES[1])));
+        await services.untilMatching(`${N} ECS Services steady on revision 2`, ecsSteady(R, 2), N, phaseTimeoutMs);
+      },
+      plain: async () => {
+        await inParallel(names, 16, (name) => client.patch(Deployments, name, plainNs, newImagePatch(podSpec, IMAGES[1])));
+        await deployments.untilMatching(`${N} Deployments rolled out to the new image`, plainRolledOut(R, IMAGES[1]), N, phaseTimeoutMs);
+      },
+    }));
+
+    log(`idle: ${idleResyncs} resyncs of ${resyncSeconds}s`);
+    await quiet();
+    peakRss = 0;
+    const idleBefore = await snapshot();
+    const idleStart = performance.now();
+    await sleep(idleResyncs * resyncSeconds * 1000 + 1000);
+    const idleAfter = await snapshot();
+    const idleSeconds = (performance.now() - idleStart) / 1000;
+    const idleWrites = delta(writesOf(idleAfter.metrics), writesOf(idleBefore.metrics));
+    const idleReconciles = delta(reconcilesOf(idleAfter.metrics), reconcilesOf(idleBefore.metrics));
+    const resyncs = idleSeconds / resyncSeconds;
+    const idle: IdleResult = {
+      seconds: Math.round(idleSeconds * 10) / 10,
+      resyncSeconds,
+      resyncs: Math.round(resyncs * 100) / 100,
+      writes: idleWrites,
+      writesTotal: sumValues(idleWrites),
+      reconciles: idleReconciles,
+      reconcilesPerObjectPerResync: Object.fromEntries(["service", "taskdefinition"].map((c) => [c, Math.round(((idleReconciles[c] ?? 0) / N / resyncs) * 100) / 100])),
+      cpuSeconds: cpuDelta(idleAfter, idleBefore),
+      memory: memory(idleAfter.metrics),
+    };
+
+    log("restart");
+    const cpBefore = await snapshot();
+    const stopStart = performance.now();
+    await operator.stop();
+    const stopSeconds = (performance.now() - stopStart) / 1000;
+    peakRss = 0;
+    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
+    const readyzSeconds = await operator.waitReady();
+    const current = operator;
+    await until("the restarted operator's first pass", async () => {
+      const m = await current.metrics();
+      return total(m, "ecs_operator_reconcile_total", { controller: "service" }) >= N && total(m, "ecs_operator_reconcile_total", { controller: "taskdefinition" }) >= N && total(m, "ecs_operator_workqueue_depth") === 0;
+    }, phaseTimeoutMs, 50);
+    const firstPassSeconds = (performance.now() - current.startedAt) / 1000;
+    const readySeconds = current.cachesSyncedSeconds() ?? readyzSeconds;
+    await quiet();
+    const restartAfter = await snapshot();
+    const restartWrites = writesOf(restartAfter.metrics);
+    const restart: RestartResult = {
+      stopSeconds: Math.round(stopSeconds * 100) / 100,
+      readySeconds: Math.round(readySeconds * 100) / 100,
+      firstPassSeconds: Math.round(firstPassSeconds * 100) / 100,
+      writes: restartWrites,
+      writesTotal: sumValues(restartWrites),
+      reconciles: reconcilesOf(restartAfter.metrics),
+      // The new process started at 0; the control plane's CPU covers the stop, the start and the first pass.
+      cpuSeconds: { ...cpuDelta(restartAfter, cpBefore), ...(restartAfter.cpu.operator === undefined ? {} : { operator: Math.round(restartAfter.cpu.operator * 100) / 100 }) },
+      memory: memory(restartAfter.metrics),
+    };
+
+    phases.push(await phase("delete", ["ecs", "plain"], {
+      ecs: async () => {
+        await inParallel(names, 16, (name) => client.delete(EcsServices, name, ecsNs));
+        await services.untilEmpty(`${N} ECS Services gone`, phaseTimeoutMs);
+        await ecsPods.untilEmpty(`the ECS Services' pods gone`, phaseTimeoutMs);
+      },
+      plain: async () => {
+        await inParallel(names, 16, (name) => client.delete(Deployments, name, plainNs));
+        await deployments.untilEmpty(`${N} Deployments gone`, phaseTimeoutMs);
+        await plainPods.untilEmpty(`the Deployments' pods gone`, phaseTimeoutMs);
+      },
+    }));
+
+    return {
+      date: new Date().toISOString(),
+      services: N,
+      tasks: R,
+      machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
+      controlPlane: opts.controlPlane ?? {},
+      operatorCode: opts.code ?? "src",
+      nodesAdded,
+      phases,
+      idle,
+      restart,
+    };
+  } finally {
+    clearInterval(rssSampler);
+    for (const t of trackers) t.stop();
+    // The namespaces go while the operator still runs, so that it removes its finalizers (Cluster, Services).
+    for (const ns of [ecsNs, plainNs]) await client.delete(Namespaces, ns).catch(() => undefined);
+    await until("the bench namespaces gone", async () => (await client.get(Namespaces, ecsNs)) === undefined && (await client.get(Namespaces, plainNs)) === undefined, 120_000, 500)
+      .catch((err: unknown) => { log(String(err)); });
+    await operator?.stop();
+    await removeNodes(client);
+  }
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (performance.now() > deadline) throw new Error(`bench: ${what} not reached within ${timeoutMs / 1000}s`);
+    await sleep(intervalMs);
+  }
+}
+
+interface NodeView {
+  metadata?: { name?: string; labels?: Record<string, string> };
+  spec?: { unschedulable?: boolean; taints?: { effect?: string }[] };
+  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+}
+
+/** Adds bench nodes when the untainted nodes have no room for the run's peak, and waits until kwok reports them Ready. */
+async function addNodes(client: KubeClient, services: number, tasks: number, log: (line: string) => void): Promise<number> {
+  const nodes = (await client.list<KubeObject & NodeView>(Nodes)).items;
+  const usable = nodes.filter((n) => n.spec?.unschedulable !== true && !(n.spec?.taints ?? []).some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute") &&
+    n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true);
+  const names = new Set(usable.map((n) => n.metadata?.name));
+  const pods = (await client.list<KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string } }>(Pods)).items
+    .filter((p) => names.has(p.spec?.nodeName) && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed").length;
+  const capacity = usable.reduce((n, node) => n + Number(node.status?.allocatable?.pods ?? 0), 0);
+  const count = nodesNeeded(services, tasks, capacity - pods);
+  if (count === 0) return 0;
+  const existing = new Set(nodes.map((n) => n.metadata?.name));
+  let index = 0;
+  const added: string[] = [];
+  while (added.length < count) {
+    const node = benchNode(index++);
+    if (existing.has(node.metadata?.name)) continue;
+    await client.create(Nodes, node);
+    added.push(node.metadata?.name ?? "");
+  }
+  log(`added ${count} kwok nodes of ${BENCH_NODE_PODS} pods: ${added.join(", ")}`);
+  await until(`${count} bench nodes Ready`, async () => {
+    const list = (await client.list<KubeObject & NodeView>(Nodes, { labelSelector: `${BENCH_NODE_LABEL}=true` })).items;
+    return list.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true).length >= count;
+  }, 60_000);
+  return count;
+}
+
+async function removeNodes(client: KubeClient): Promise<void> {
+  const nodes = (await client.list(Nodes, { labelSelector: `${BENCH_NODE_LABEL}=true` })).items;
+  for (const n of nodes) await client.delete(Nodes, n.metadata?.name ?? "");
+}

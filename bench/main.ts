@@ -1,0 +1,95 @@
+// `npm run bench -- --services N [--tasks R]`: starts a control plane of its own with the bench profile (or uses the
+// cluster of KUBECONFIG), runs bench/harness.ts, writes bench/results/<date>-N<n>.json and prints the table.
+// docs/performance.md explains the method and the figures.
+import { execFile } from "node:child_process";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { parseArgs, promisify } from "node:util";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BENCH_CLIENT_RATE, buildBinaries, startControlPlane, stopControlPlane, type ControlPlaneState } from "../test/controlplane/control-plane.ts";
+import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
+import { installCrds } from "../test/integration/support/crds.ts";
+import { runBench } from "./harness.ts";
+import { ROOT } from "./operator.ts";
+import { formatTable } from "./report.ts";
+
+const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--cpu-prof] [--from-src] [--note TEXT]
+
+Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
+binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
+bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unless --from-src.
+See docs/performance.md.`;
+
+const positiveInt = (flag: string, text: string | undefined, dflt: number): number => {
+  if (text === undefined) return dflt;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`bench: ${flag} "${text}" is not a whole number of 1 or more\n${USAGE}`);
+  return n;
+};
+
+const { values } = parseArgs({
+  options: {
+    services: { type: "string" },
+    tasks: { type: "string" },
+    "resync-seconds": { type: "string" },
+    "idle-resyncs": { type: "string" },
+    "cpu-prof": { type: "boolean", default: false },
+    "from-src": { type: "boolean", default: false },
+    note: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help || values.services === undefined) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(values.help ? 0 : 2);
+}
+const services = positiveInt("--services", values.services, 0);
+const tasks = positiveInt("--tasks", values.tasks, 3);
+const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+
+let state: ControlPlaneState | undefined;
+const external = process.env.KUBECONFIG;
+const dir = join(DEFAULT_RUN_DIR, "bench");
+try {
+  let kubeconfig: string;
+  if (external) {
+    log(`using the cluster of KUBECONFIG=${external}; control plane CPU is not measured`);
+    kubeconfig = external;
+  } else {
+    const binDir = await buildBinaries(log);
+    state = await startControlPlane({ dir, binDir, log, profile: "bench" });
+    kubeconfig = state.kubeconfig;
+  }
+  await installCrds(kubeconfig);
+  if (!values["from-src"]) {
+    log("building dist/ (npm run build)");
+    await promisify(execFile)(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")]);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const result = await runBench({
+    kubeconfig,
+    services,
+    tasks,
+    pids: state?.pids ?? {},
+    resyncSeconds: positiveInt("--resync-seconds", values["resync-seconds"], 30),
+    idleResyncs: positiveInt("--idle-resyncs", values["idle-resyncs"], 2),
+    cpuProfileDir: values["cpu-prof"] ? join(resultsDir, "profiles", `${date}-N${services}`) : undefined,
+    note: values.note ?? "",
+    code: values["from-src"] ? "src" : "dist",
+    controlPlane: external ? { kubeconfig: "KUBECONFIG" } : { profile: "bench", clientQps: BENCH_CLIENT_RATE.qps, clientBurst: BENCH_CLIENT_RATE.burst },
+    log,
+  });
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${date}-N${services}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${formatTable(result)}\n\nwritten: ${file}\n`);
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+} finally {
+  if (state) {
+    await stopControlPlane(dir);
+    await rm(join(dir, "etcd"), { recursive: true, force: true });
+  }
+}

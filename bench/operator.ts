@@ -1,0 +1,150 @@
+// The operator under measurement, as a child process of its own (so that its CPU and memory are its own), wired as
+// `ecs-operator run` wires it (registerControllers on one Manager) but with the resync period as a parameter, so that
+// the idle phase can watch a few resyncs in a short time. Also its /readyz and /metrics, its CPU from /proc, and a
+// graceful stop.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { cpuSeconds } from "./proc.ts";
+import { parsePrometheus, type Sample } from "./prometheus.ts";
+
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The child's program, given to `node -e`: from dist/ (what ships: plain JavaScript, no type stripping in the
+ * process, which alone adds ~25 MiB of RSS) or from src/ (no build needed; the smoke test's choice).
+ */
+function entry(code: "dist" | "src"): string {
+  const mod = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, code, code === "dist" ? path.replace(/\.ts$/, ".js") : path)).href);
+  return `
+import { KubeConfig } from "@kubernetes/client-node";
+import { registerControllers } from ${mod("controllers/register.ts")};
+import { createLogger } from ${mod("runtime/logger.ts")};
+import { Manager } from ${mod("runtime/manager.ts")};
+const [kubeconfig, namespace, port, resyncSeconds] = process.argv.slice(1);
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
+registerControllers(mgr, { namespace });
+mgr.handleSignals();
+await mgr.start();
+`;
+}
+
+export interface OperatorOptions {
+  kubeconfig: string;
+  namespace: string;
+  resyncSeconds: number;
+  /** Write a V8 CPU profile (node --cpu-prof) into this directory when the process exits. */
+  cpuProfileDir?: string | undefined;
+  /** Run the compiled dist/ (build first) or src/ directly. */
+  code: "dist" | "src";
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const addr = srv.address();
+  srv.close();
+  await once(srv, "close");
+  if (addr === null || typeof addr === "string") throw new Error("bench: could not allocate a loopback port");
+  return addr.port;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class OperatorProcess {
+  readonly startedAt: number;
+  private readonly startedAtWall = Date.now();
+  private readonly child: ChildProcess;
+  private readonly port: number;
+  private output = "";
+  private exited = false;
+  private syncedAtWall: number | undefined;
+
+  private constructor(child: ChildProcess, port: number) {
+    this.child = child;
+    this.port = port;
+    this.startedAt = performance.now();
+    const keep = (d: Buffer): void => {
+      const text = d.toString();
+      this.output = (this.output + text).slice(-4000);
+      // The Manager logs this line the moment every informer has synced; /readyz can answer later, when the
+      // first pass keeps the event loop busy.
+      if (this.syncedAtWall === undefined) {
+        const line = text.split("\n").find((l) => l.includes('"msg":"informer caches synced"'));
+        try {
+          if (line !== undefined) this.syncedAtWall = Date.parse((JSON.parse(line) as { time: string }).time);
+        } catch {
+          // the line was split across chunks: /readyz stands in
+        }
+      }
+    };
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    child.once("exit", () => { this.exited = true; });
+  }
+
+  static async start(opts: OperatorOptions): Promise<OperatorProcess> {
+    const port = await freePort();
+    const node = opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`];
+    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds)];
+    // cwd: the checkout, where `node -e` resolves @kubernetes/client-node.
+    const child = spawn(process.execPath, [...node, "--input-type=module", "-e", entry(opts.code), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
+    return new OperatorProcess(child, port);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** CPU seconds the process has used so far. */
+  cpu(): number | undefined {
+    return this.pid === undefined ? undefined : cpuSeconds(this.pid);
+  }
+
+  private failure(what: string): Error {
+    return new Error(`bench: the operator ${what} (exit ${this.child.exitCode ?? "none"}); its last output:\n${this.output}`);
+  }
+
+  /** Seconds from start until /readyz answers 200 (every informer synced). */
+  async waitReady(timeoutMs = 120_000): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.exited) throw this.failure("exited before it was ready");
+      try {
+        const res = await fetch(`http://127.0.0.1:${this.port}/readyz`);
+        await res.text();
+        if (res.ok) return (performance.now() - this.startedAt) / 1000;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    throw this.failure(`was not ready within ${timeoutMs / 1000}s`);
+  }
+
+  /** Seconds from start until the Manager logged that its informers synced, once it has. */
+  cachesSyncedSeconds(): number | undefined {
+    return this.syncedAtWall === undefined ? undefined : (this.syncedAtWall - this.startedAtWall) / 1000;
+  }
+
+  async metrics(): Promise<Sample[]> {
+    if (this.exited) throw this.failure("exited");
+    const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    return parsePrometheus(await res.text());
+  }
+
+  /** SIGTERM (the operator drains and exits 0), SIGKILL after 40 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exit = once(this.child, "exit");
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 40_000);
+    await exit;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { BenchResult, SideResult } from "../../../bench/harness.ts";
+import { formatTable } from "../../../bench/report.ts";
+
+const side = (seconds: number, operator: number, apiserver: number, reconciles: Record<string, number>, writes: Record<string, number>): SideResult => ({
+  seconds, measuredSeconds: seconds + 2, cpuSeconds: { operator, "kube-apiserver": apiserver, etcd: 0.5, "kube-controller-manager": 0.25 },
+  reconciles, writes, queueWait: { service: { meanSeconds: seconds / 4, keys: 20 } }, memory: { rssBytes: 200 * 1048576, peakRssBytes: 250 * 1048576, heapUsedBytes: 50 * 1048576, heapTotalBytes: 60 * 1048576 },
+});
+
+const result: BenchResult = {
+  date: "2026-12-05T09:00:00.000Z", services: 20, tasks: 3,
+  machine: { cpus: 2, loadavgAtStart: [8, 9, 10], totalMemoryBytes: 1, node: "v24", note: "busy" },
+  controlPlane: {}, operatorCode: "dist", nodesAdded: 0,
+  phases: [
+    { phase: "create", order: ["ecs", "plain"], ecs: side(8, 1, 4, { service: 60, cluster: 10 }, { "apply Deployment": 20 }), plain: side(2, 0, 1, {}, {}), ratio: 4, apiserverCpuRatio: 4, operatorToApiserverCpu: 0.25 },
+    { phase: "rollout", order: ["plain", "ecs"], ecs: side(9, 1, 3, { service: 80 }, { "apply Deployment": 20, "create Event": 20 }), plain: side(3, 0, 1, {}, {}), ratio: 3, apiserverCpuRatio: 3, operatorToApiserverCpu: 0.33 },
+  ],
+  idle: { seconds: 61, resyncSeconds: 30, resyncs: 2, writes: {}, writesTotal: 0, reconciles: { service: 320 }, reconcilesPerObjectPerResync: { service: 8, taskdefinition: 1 }, cpuSeconds: { operator: 0.5 }, memory: side(0, 0, 0, {}, {}).memory },
+  restart: { stopSeconds: 0.2, readySeconds: 1.8, firstPassSeconds: 1.9, writes: {}, writesTotal: 0, reconciles: { service: 20 }, cpuSeconds: {}, memory: side(0, 0, 0, {}, {}).memory },
+};
+
+describe("bench: the printed table", () => {
+  const table = formatTable(result);
+
+  it("one row per side in the order it ran, the ECS/plain ratio on the ECS row, reconciles and writes summed", () => {
+    expect(table).toContain("| create | ECS | 8.0 | 4.00× | 1.0 | 4.0 | 0.5 | 0.3 | 70 | 20 |");
+    expect(table).toContain("| create | plain | 2.0 |  | 0.0 | 1.0 | 0.5 | 0.3 | 0 | 0 |");
+    expect(table.indexOf("| rollout | plain |")).toBeLessThan(table.indexOf("| rollout | ECS |"));
+  });
+
+  it("says how busy the machine was, and gives idle, restart and memory lines", () => {
+    expect(table).toContain("N=20 services × 3 tasks, 2026-12-05T09:00, 2 CPUs, load 8.0 9.0 10.0 (busy)");
+    expect(table).toContain("idle 61 s (2.0 resyncs of 30 s): 0 writes, reconciles per object per resync service 8.00, taskdefinition 1.00, operator CPU 0.50 s");
+    expect(table).toContain("restart: ready 1.80 s, first pass 1.90 s, 0 writes");
+    expect(table).toContain("operator memory: peak RSS 250 MiB; idle RSS 200 MiB, heap used 50 of 60 MiB");
+    expect(table).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain 4.00");
+    expect(table).toContain("mean queue wait: creation service 2.00 s; rollout service 2.25 s");
+  });
+});
