@@ -138,7 +138,11 @@ export function planServiceBudget(input: BudgetInput): BudgetResult {
   const unmark: string[] = [];
   const stop: string[] = [];
   let drainRoom = surge;
-  let healthyRoom = Math.max(0, runningCount - minHealthy);
+  // Running tasks that stay: a workload's tasks above its replicas are already being stopped (its scale-down may be in
+  // the cache before its pods' deletion is), so they are not room to stop more.
+  const replicasOf = new Map<string, number>([...input.workloads.map((w) => [w.name, currentOf(w)] as const), ...input.obsolete.map((o) => [o.name, o.replicas] as const)]);
+  const staying = [...replicasOf].reduce((n, [name, r]) => n + Math.min(r, live.filter((t) => t.workload === name && t.state === "running").length), 0);
+  let healthyRoom = Math.max(0, Math.min(runningCount, staying) - minHealthy);
   const extra = new Map<string, number>();
   for (const w of input.workloads) {
     const tasks = of(w.name);

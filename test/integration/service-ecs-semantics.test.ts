@@ -62,6 +62,18 @@ function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus) => boolean
 const steady = (count: number, td?: string) => (s: ServiceStatus) =>
   s.runningCount === count && s.deployments?.length === 1 && s.deployments[0]?.rolloutState === "COMPLETED" && (td === undefined || s.taskDefinition === td);
 
+/**
+ * An EC2-type provider on the serverless pool's nodes (64 CPUs, 500 pods each: other test files' leftover tasks do not
+ * fill them), optionally in one zone.
+ */
+const roomyPool = (zone?: string) => ({
+  type: "EC2",
+  kubernetes: {
+    nodeSelector: { "testenv.ecs-operator.dev/pool": "serverless", ...(zone === undefined ? {} : { "topology.kubernetes.io/zone": zone }) },
+    tolerations: [{ key: "eks.amazonaws.com/compute-type", operator: "Equal", value: "fargate", effect: "NoSchedule" }],
+  },
+});
+
 /** Samples the service's pods (RUNNING + PENDING, and RUNNING) until `until` holds: the most tasks and the fewest running seen. */
 async function sample(ns: string, until: () => Promise<boolean>, timeoutMs = 120_000, service = "web"): Promise<{ most: number; fewestRunning: number; samples: number }> {
   let most = 0;
@@ -141,9 +153,7 @@ describe("Service: deployment limits bound the whole service across providers", 
   it("desired 3 over three providers at min 50 / max 100: never more than 3 tasks nor fewer than 2 running, through a rollout and a strategy change", async () => {
     const ns = await testNamespace(kc, "svc-limits");
     const zones = { "svcsem-a": "us-east-1a", "svcsem-b": "us-east-1b", "svcsem-c": "us-east-1a" };
-    for (const [name, zone] of Object.entries(zones)) {
-      await clusterScoped.capacityProvider(name, { type: "EC2", kubernetes: { nodeSelector: { "testenv.ecs-operator.dev/pool": "on-demand", "topology.kubernetes.io/zone": zone } } });
-    }
+    for (const [name, zone] of Object.entries(zones)) await clusterScoped.capacityProvider(name, roomyPool(zone));
     await startControllers(ns);
     await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
     const strategy = Object.keys(zones).map((capacityProvider) => ({ capacityProvider, weight: 1 }));
@@ -170,14 +180,14 @@ describe("Service: deployment limits bound the whole service across providers", 
 describe("Service: node drains do not hang", () => {
   it("kubectl drain of a node with tasks of a 100/200 service completes, and the running count never drops below desired", async () => {
     const ns = await testNamespace(kc, "svc-drain");
-    await clusterScoped.capacityProvider("svcsem-drain", { type: "EC2", kubernetes: { nodeSelector: { "testenv.ecs-operator.dev/pool": "on-demand", "topology.kubernetes.io/zone": "us-east-1a" } } });
+    await clusterScoped.capacityProvider("svcsem-drain", roomyPool());
     await startControllers(ns);
     await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
     // A name no other test's service has: kubectl drain's pod selector spans every namespace.
     const name = "drained";
     await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: [{ capacityProvider: "svcsem-drain", weight: 1 }] }, name);
     await serviceWhen(ns, "3 running", steady(3), 90_000, name);
-    const node = await eventually("a zone-a node running a task", async () => (await podsOf(ns, name)).map((p) => p.spec?.nodeName).find((n) => n === "od-a-1" || n === "od-a-2"));
+    const node = await eventually("a zone-a node running a task", async () => (await podsOf(ns, name)).map((p) => p.spec?.nodeName).find((n) => n === "fargate-a-1" || n === "fargate-b-1"));
     // A PDB of minAvailable 3 (min 100 of 3) alone would allow no eviction: the drain completes only because the
     // service starts replacements first.
     const pdb = await apiRequest<{ spec: { minAvailable: number } }>(kc, { method: "GET", path: `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}` });

@@ -66,6 +66,11 @@ describe("planServiceBudget: rules", () => {
     if (want.rolls !== undefined) expect(r.workloads.map((w, k) => (w.paused ? "paused" : want.rolls?.[k]?.endsWith("(rolled)") === true ? want.rolls[k] : `surge ${w.maxSurge} unavailable ${w.maxUnavailable}`))).toEqual(want.rolls);
   });
 
+  it("a task above its Deployment's replicas (scaled down, its deletion not seen yet) is not room to stop another", () => {
+    const r = planServiceBudget(input({ deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 }, targetId: OLD, workloads: [{ name: "web-a", share: 3 }], obsolete: [{ name: "web-b", replicas: 0 }, { name: "web-c", replicas: 2 }], tasks: [...running("web-b", 1), ...running("web-c", 2)] }));
+    expect(r.obsoleteReplicas).toEqual([]);
+  });
+
   it("obsolete Deployments shrink within minimumHealthyPercent and go once empty", () => {
     const r = planServiceBudget(input({ deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 }, targetId: OLD, workloads: [settledWorkload("web-b", 3)], obsolete: [{ name: "web-a", replicas: 3 }, { name: "web-gone", replicas: 0 }], tasks: [...running("web-a", 3), ...running("web-b", 0)] }));
     expect(r.obsoleteReplicas).toEqual([{ name: "web-a", replicas: 2 }]);
