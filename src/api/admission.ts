@@ -129,6 +129,8 @@ function checkSchema(v: Json, s: Schema, path: string, out: AdmissionError[]): v
     }
   }
   if (isObject(v)) {
+    const entries = Object.keys(v).length;
+    if (typeof s.maxProperties === "number" && entries > s.maxProperties) out.push({ path, message: `Too many: ${entries}: must have at most ${s.maxProperties} items` });
     for (const r of (s.required ?? []) as string[]) if (v[r] === undefined || v[r] === null) out.push({ path: `${path}.${r}`, message: "Required value" });
     const known = props(s);
     const additional = s.additionalProperties as Schema | undefined;

@@ -1,7 +1,7 @@
 // CapacityProvider (cluster-scoped): the CreateCapacityProvider input plus `type` (EC2 or FARGATE), `spot`, and
 // `spec.kubernetes`, which says where its tasks land: a node pool (node selector, tolerations, affinity) or a
 // serverless pool (FARGATE: one exactly sized pod per task, host features refused, optional runtime class).
-import { Conditions, observedGeneration, Tags, Toleration } from "./common.ts";
+import { Conditions, labelMap, observedGeneration, Tags, Toleration } from "./common.ts";
 import { boolean, describe, ecsObject, integer, list, object, opaqueObject, optional, type Static, string, stringEnum, stringMap } from "./structural-schema.ts";
 
 export const CAPACITY_PROVIDER_TYPES = ["EC2", "FARGATE"] as const;
@@ -15,7 +15,7 @@ export const CapacityProviderKubernetes = object(
     schedulerName: optional(string("The scheduler of the pods (binpack placement uses a MostAllocated profile by default).", { maxLength: 253 })),
     runtimeClassName: optional(string("The RuntimeClass of the pods, for example a sandboxed runtime for FARGATE-like isolation.", { maxLength: 253 })),
     priorityClassName: optional(string("The PriorityClass of the pods.", { maxLength: 253 })),
-    labels: optional(stringMap("Labels added to the pods placed on this provider.")),
+    labels: optional(labelMap("Labels added to the pods placed on this provider.")),
   },
   "Where the provider's tasks run in Kubernetes terms.",
 );

@@ -14,7 +14,9 @@ import {
   string,
   stringEnum,
   stringMap,
+  VALIDATIONS,
 } from "./structural-schema.ts";
+import Type, { type TUnsafe } from "typebox";
 
 export const API_GROUP = "ecs.operator.dev";
 export const API_VERSION = "v1alpha1";
@@ -52,9 +54,56 @@ export const KeyValuePair = ecsObject(
 );
 export type KeyValuePair = Static<typeof KeyValuePair>;
 
+// What the API server would refuse in a child object is refused here, at admission, with the field's path: otherwise
+// the object is accepted and its Deployment, Ingress or pod is not (docs/operations.md, "Failure reporting").
+
+/** Kubernetes' rule for an environment variable name: printable ASCII characters other than '=' (not empty). */
+export const ENV_NAME_PATTERN = "^[ -<>-~]+$";
+/** An RFC 1123 subdomain (an IngressClass, a Secret's name). */
+export const DNS_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/** A label value: at most 63 characters, alphanumeric at both ends, '-', '_' and '.' inside. */
+export const LABEL_VALUE_PATTERN = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+/** CEL: `k` is a qualified name (a label or annotation key): an optional DNS-subdomain prefix and '/', then a name of at most 63. */
+const QUALIFIED_NAME_RULE = (k: string): string =>
+  `${k}.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$') && ` +
+  `(${k}.contains('/') ? (${k}.split('/')[0].size() <= 253 && ${k}.split('/')[1].size() <= 63) : ${k}.size() <= 63)`;
+
+/** At most this many labels or annotations in one map (keeps the admission rules' cost bounded). */
+export const MAX_METADATA_ENTRIES = 64;
+
+export const EnvironmentVariable = ecsObject(
+  {
+    name: optional(string("The name of the variable: printable ASCII characters other than '=', as Kubernetes requires.", { pattern: ENV_NAME_PATTERN, maxLength: 4096 })),
+    value: optional(string("The value of the variable.")),
+  },
+  "An environment variable.",
+);
+
+/** A map that becomes Kubernetes labels: keys and values as the API server checks them, so a bad one is refused here. */
+export function labelMap(description: string): TUnsafe<Record<string, string>> {
+  return Type.Unsafe<Record<string, string>>({
+    type: "object",
+    additionalProperties: { type: "string", maxLength: 63, pattern: LABEL_VALUE_PATTERN },
+    maxProperties: MAX_METADATA_ENTRIES,
+    description: `${description} Keys are qualified names (an optional DNS prefix and '/', then at most 63 characters); values at most 63 characters, alphanumeric at both ends.`,
+    [VALIDATIONS]: [{ rule: `self.all(k, ${QUALIFIED_NAME_RULE("k")})`, message: "label keys must be qualified names: an optional DNS-subdomain prefix and '/', then at most 63 characters, alphanumeric at both ends ('-', '_', '.' inside)" }],
+  });
+}
+
+/** A map that becomes Kubernetes annotations: keys are qualified names, as the API server checks them. */
+export function annotationMap(description: string): TUnsafe<Record<string, string>> {
+  return Type.Unsafe<Record<string, string>>({
+    type: "object",
+    additionalProperties: { type: "string", maxLength: 65_536 },
+    maxProperties: MAX_METADATA_ENTRIES,
+    description: `${description} Keys are qualified names (an optional DNS prefix and '/', then at most 63 characters).`,
+    [VALIDATIONS]: [{ rule: `self.all(k, ${QUALIFIED_NAME_RULE("k")})`, message: "annotation keys must be qualified names: an optional DNS-subdomain prefix and '/', then at most 63 characters, alphanumeric at both ends ('-', '_', '.' inside)" }],
+  });
+}
+
 export const Secret = ecsObject(
   {
-    name: string("The name of the environment variable (or log driver option) that receives the secret."),
+    name: string("The name of the environment variable (or log driver option) that receives the secret: printable ASCII characters other than '='.", { pattern: ENV_NAME_PATTERN, maxLength: 4096 }),
     valueFrom: string(
       "The secret to expose: the full ARN of a Secrets Manager secret (optionally with :json-key:version-stage:version-id) " +
         "or an SSM Parameter Store parameter (ARN or name). Never dereferenced against AWS: it maps to a key of a Kubernetes " +
@@ -288,10 +337,10 @@ export const ServiceEvent = object(
 // ---------------------------------------------------------------- Kubernetes-only knobs
 
 export const KubernetesMetadataKnobs = {
-  labels: optional(stringMap("Labels added to every Kubernetes object created for this resource.")),
-  annotations: optional(stringMap("Annotations added to every Kubernetes object created for this resource.")),
-  podLabels: optional(stringMap("Labels added to the pods.")),
-  podAnnotations: optional(stringMap("Annotations added to the pods.")),
+  labels: optional(labelMap("Labels added to every Kubernetes object created for this resource.")),
+  annotations: optional(annotationMap("Annotations added to every Kubernetes object created for this resource.")),
+  podLabels: optional(labelMap("Labels added to the pods.")),
+  podAnnotations: optional(annotationMap("Annotations added to the pods.")),
 };
 
 export const Toleration = object(

@@ -112,6 +112,8 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "Pending", type: "integer", jsonPath: ".status.pendingCount" },
       { name: "Task Definition", type: "string", jsonPath: ".status.taskDefinition" },
       { name: "Rollout", type: "string", jsonPath: '.status.deployments[?(@.status=="PRIMARY")].rolloutState' },
+      // Why desiredCount is not following the scaling policies (MetricsUnavailable, AtMaxCapacity, ...): `-o wide`.
+      { name: "Auto Scaling", type: "string", jsonPath: '.status.conditions[?(@.type=="AutoScaling")].reason', priority: 1 },
       ready,
       age,
     ],

@@ -3,8 +3,10 @@
 // The scale subresource maps `kubectl scale` and HPAs onto desiredCount.
 import { ConditionReason } from "./conditions.ts";
 import {
+  annotationMap,
   capacityProviderStrategy,
   Conditions,
+  DNS_SUBDOMAIN_PATTERN,
   KubernetesMetadataKnobs,
   LAUNCH_TYPES,
   launchTypeXorStrategyRule,
@@ -32,7 +34,6 @@ import {
   type Static,
   string,
   stringEnum,
-  stringMap,
 } from "./structural-schema.ts";
 
 const SCHEDULING_STRATEGIES = ["REPLICA", "DAEMON"] as const;
@@ -432,7 +433,7 @@ export const ServiceKubernetes = object(
       object(
         {
           type: optional(stringEnum(["ClusterIP", "NodePort", "LoadBalancer"], "The type of the Kubernetes Service made from loadBalancers. Default ClusterIP.")),
-          annotations: optional(stringMap("Annotations of the Kubernetes Service (for example cloud load balancer settings).")),
+          annotations: optional(annotationMap("Annotations of the Kubernetes Service (for example cloud load balancer settings).")),
           loadBalancerClass: optional(string("The loadBalancerClass of a LoadBalancer Service.")),
         },
         "The Kubernetes Service made from loadBalancers and serviceRegistries.",
@@ -441,7 +442,7 @@ export const ServiceKubernetes = object(
     ingress: optional(
       object(
         {
-          className: optional(string("The IngressClass.")),
+          className: optional(string("The IngressClass: a DNS subdomain (lower-case alphanumerics, '-' and '.').", { maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN })),
           host: optional(string("The host name.", { maxLength: 253 })),
           hosts: optional(list(string("A host name.", { maxLength: 253 }), "More host names (each gets the same paths; TLS covers all of them).", { maxItems: 20 })),
           path: optional(string("The path. Default /.")),
@@ -465,11 +466,11 @@ export const ServiceKubernetes = object(
           ),
           tls: optional(
             object(
-              { secretName: string("The Secret with the TLS certificate.") },
+              { secretName: string("The Secret with the TLS certificate: a DNS subdomain.", { maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN }) },
               "TLS for the host.",
             ),
           ),
-          annotations: optional(stringMap("Annotations of the Ingress.")),
+          annotations: optional(annotationMap("Annotations of the Ingress.")),
         },
         "An Ingress in front of the service (what an ALB listener rule is in ECS).",
       ),

@@ -4,6 +4,8 @@
 import {
   COMPATIBILITIES,
   Conditions,
+  annotationMap,
+  EnvironmentVariable,
   KeyValuePair,
   LogConfiguration,
   observedGeneration,
@@ -264,7 +266,7 @@ export const ContainerDefinition = ecsObject(
     restartPolicy: optional(ContainerRestartPolicy),
     entryPoint: optional(list(string("One argument."), "The entry point; becomes the container's command.", { maxItems: 1000 })),
     command: optional(list(string("One argument."), "The command; becomes the container's args.", { maxItems: 1000 })),
-    environment: optional(list(describe(KeyValuePair, "An environment variable."), "Environment variables.", { maxItems: 10_000 })),
+    environment: optional(list(EnvironmentVariable, "Environment variables.", { maxItems: 10_000 })),
     environmentFiles: optional(
       list(
         ecsObject(
@@ -447,7 +449,7 @@ export const TaskDefinitionKubernetes = object(
     ),
     imagePullSecrets: optional(list(string("The name of a Secret of type kubernetes.io/dockerconfigjson.", { maxLength: 253 }), "Extra image pull secrets of the pods.", { maxItems: 20 })),
     podLabels: optional(stringMap("Labels added to the pods.")),
-    podAnnotations: optional(stringMap("Annotations added to the pods.")),
+    podAnnotations: optional(annotationMap("Annotations added to the pods.")),
     revisionHistoryLimit: optional(
       integer("How many revisions are kept (ControllerRevisions); older ones are pruned unless a Service or Task still uses them. Default 20.", { minimum: 1, maximum: 1000 }),
     ),

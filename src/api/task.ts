@@ -4,7 +4,7 @@ import { ConditionReason } from "./conditions.ts";
 import {
   capacityProviderStrategy,
   Conditions,
-  KeyValuePair,
+  EnvironmentVariable,
   KubernetesMetadataKnobs,
   LAUNCH_TYPES,
   launchTypeXorStrategyRule,
@@ -44,7 +44,7 @@ const ContainerOverride = ecsObject(
   {
     name: string("The name of the container to override.", { maxLength: 255 }),
     command: optional(list(string("One argument."), "Replaces the container's command.", { maxItems: 1000 })),
-    environment: optional(list(describe(KeyValuePair, "An environment variable."), "Environment variables added or replaced.", { maxItems: 10_000 })),
+    environment: optional(list(describe(EnvironmentVariable, "An environment variable."), "Environment variables added or replaced.", { maxItems: 10_000 })),
     environmentFiles: optional(
       list(
         ecsObject({ value: string("The ARN of the S3 object."), type: stringEnum(["s3"], "s3.") }, "A file of environment variables."),

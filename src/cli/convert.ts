@@ -11,7 +11,7 @@ import {
   TaskSpec,
 } from "../api/index.ts";
 import { toDnsLabel } from "../builders/names.ts";
-import { checkTaskDefinitionSpec } from "../builders/task-definition-checks.ts";
+import { checkTaskDefinitionSpec } from "../builders/task-definition/checks.ts";
 import type { TSchema } from "../api/structural-schema.ts";
 
 /** An error a user sees: it names the file and the field, and the command exits 1. */

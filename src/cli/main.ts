@@ -5,20 +5,12 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { dump, loadAll } from "js-yaml";
+import { dump } from "js-yaml";
 import type { V1Node } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../api/index.ts";
-import { CliError, convertEcsDocument, parseJson, type Manifest } from "./convert.ts";
+import { CliError, convertEcsDocument, type Manifest } from "./convert.ts";
+import { clip, firstLine, parseJsonInput, parseYamlInput, readInput } from "./input.ts";
 import { renderAll } from "./render.ts";
-import {
-  defaultIdentity,
-  defaultLeaderElectionNamespace,
-  defaultMetricsBindAddress,
-  parseBinpackSchedulerName,
-  parseClusterDomain,
-  parseStoppedTaskRetention,
-  runController,
-} from "./run.ts";
 
 const HELP: Record<string, string> = {
   main: `ecs-operator: Amazon ECS concepts, run natively on Kubernetes.
@@ -105,15 +97,6 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(command: strin
   }
 }
 
-function readInput(file: string): string {
-  try {
-    return readFileSync(file === "-" ? 0 : file, "utf8");
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CliError(`${file}: cannot read: ${e.code === "ENOENT" ? "no such file" : e.message}`);
-  }
-}
-
 function files(command: string, values: { filename?: string[] | string | boolean | (string | boolean)[] }): string[] {
   const list = (Array.isArray(values.filename) ? values.filename : values.filename === undefined ? [] : [values.filename]).filter((f): f is string => typeof f === "string");
   if (list.length === 0) throw new CliError(`${command}: -f FILE is required; see ecs-operator help ${command}`);
@@ -131,7 +114,7 @@ function convert(args: string[], stderr: (line: string) => void): string {
   if (positionals.length > 0) throw new CliError(`convert: unexpected argument "${positionals[0] ?? ""}"; pass files with -f`);
   const out: Manifest[] = [];
   for (const file of files("convert", values)) {
-    const res = convertEcsDocument(parseJson(readInput(file), file), file, { namespace: values.namespace });
+    const res = convertEcsDocument(parseJsonInput(readInput(file), file), file, { namespace: values.namespace });
     for (const n of res.notes) stderr(n);
     out.push(...res.manifests);
   }
@@ -146,31 +129,38 @@ function manifestsOf(file: string, namespace: string | undefined, stderr: (line:
   const trimmed = text.trimStart();
   let docs: unknown[];
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
-    const parsed = parseJson(text, file);
+    const parsed = parseJsonInput(text, file);
     docs = Array.isArray(parsed) ? parsed : [parsed];
   } else {
-    try {
-      docs = loadAll(text);
-    } catch (err) {
-      throw new CliError(`${file}: not valid YAML: ${(err as Error).message}`);
-    }
+    docs = parseYamlInput(text, file);
   }
   const out: Manifest[] = [];
+  // A manifest of ours must say its name (render names every object after it).
+  const ours = (doc: Record<string, unknown>, where: string): Manifest => {
+    const meta = doc.metadata;
+    if (!isObject(meta) || typeof meta.name !== "string" || meta.name === "") throw new CliError(`${where}: metadata.name: Required value`);
+    if (meta.namespace !== undefined && typeof meta.namespace !== "string") throw new CliError(`${where}: metadata.namespace: must be a string`);
+    if (!isObject(doc.spec)) throw new CliError(`${where}: spec: Required value (an object)`);
+    return doc as unknown as Manifest;
+  };
   for (const [i, doc] of docs.entries()) {
     if (doc === null || doc === undefined) continue;
     const where = docs.length > 1 ? `${file} (document ${i + 1})` : file;
-    if (isObject(doc) && doc.kind === "List" && Array.isArray(doc.items)) {
-      for (const item of doc.items) if (isObject(item)) out.push(item as unknown as Manifest);
+    if (isObject(doc) && doc.kind === "List") {
+      if (!Array.isArray(doc.items)) throw new CliError(`${where}: items: a List needs a list of items`);
+      for (const [j, item] of doc.items.entries()) {
+        const at = `${where}: items[${j}]`;
+        if (!isObject(item) || item.apiVersion !== API_GROUP_VERSION) throw new CliError(`${at}: apiVersion: not an ${API_GROUP_VERSION} manifest`);
+        out.push(ours(item, at));
+      }
     } else if (isObject(doc) && doc.apiVersion === API_GROUP_VERSION) {
-      const meta = doc.metadata;
-      if (!isObject(meta) || typeof meta.name !== "string") throw new CliError(`${where}: metadata.name: Required value`);
-      out.push(doc as unknown as Manifest);
+      out.push(ours(doc, where));
     } else if (isObject(doc) && doc.apiVersion === undefined) {
       const res = convertEcsDocument(doc, where, { namespace });
       for (const n of res.notes) stderr(n);
       out.push(...res.manifests);
     } else {
-      const kind = isObject(doc) ? `${String(doc.kind)} (${String(doc.apiVersion)})` : typeof doc;
+      const kind = isObject(doc) ? `${clip(String(doc.kind), 60)} (${clip(String(doc.apiVersion), 60)})` : typeof doc;
       throw new CliError(`${where}: apiVersion: ${kind} is not an ${API_GROUP_VERSION} manifest nor ECS JSON`);
     }
   }
@@ -179,12 +169,7 @@ function manifestsOf(file: string, namespace: string | undefined, stderr: (line:
 
 /** The Nodes of a file: `kubectl get nodes -o yaml` (a List) or Node documents. */
 function nodesOf(file: string): V1Node[] {
-  let docs: unknown[];
-  try {
-    docs = loadAll(readInput(file));
-  } catch (err) {
-    throw new CliError(`${file}: not valid YAML: ${(err as Error).message}`);
-  }
+  const docs = parseYamlInput(readInput(file), file);
   // A NodeList from the API leaves kind off its items; kubectl's List sets it.
   const items = docs.flatMap((d) => (isObject(d) && (d.kind === "List" || d.kind === "NodeList") && Array.isArray(d.items) ? (d.items as unknown[]).map((i) => (isObject(i) ? { kind: "Node", ...i } : i)) : [d]));
   const nodes = items.filter((d) => isObject(d) && d.kind === "Node");
@@ -205,14 +190,16 @@ function render(args: string[], stderr: (line: string) => void, now: Date): stri
     revision = Number(values.revision);
     if (!Number.isInteger(revision) || revision < 1) throw new CliError(`render: --revision "${values.revision}" is not a positive whole number`);
   }
-  const inputs = files("render", values).flatMap((file) => manifestsOf(file, values.namespace, stderr).map((manifest) => ({ file, manifest })));
+  const inputs = files("render", values).flatMap((file) => withFile(file, () => manifestsOf(file, values.namespace, stderr)).map((manifest) => ({ file, manifest })));
   const nodes = values.nodes === undefined ? undefined : nodesOf(values.nodes);
   const res = renderAll(inputs, { namespace: values.namespace, revision, now, ...(nodes === undefined ? {} : { nodes }) });
   for (const n of res.notes) stderr(n);
   return toYaml(res.objects);
 }
 
-function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
+async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
+  // Loaded only here: the Kubernetes client alone is ~90 MB of memory that convert and render never need.
+  const { defaultIdentity, defaultLeaderElectionNamespace, defaultMetricsBindAddress, parseBinpackSchedulerName, parseClusterDomain, parseStoppedTaskRetention, runController } = await import("./run.ts");
   const { values, positionals } = parse("run", args, {
     kubeconfig: { type: "string" },
     "metrics-bind-address": { type: "string" },
@@ -252,6 +239,25 @@ function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
   });
 }
+
+/** Runs `f` for `file`; anything but a CliError becomes one naming the file (never a stack trace). */
+function withFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`${file}: ${unexpected(err)}`);
+  }
+}
+
+/** An error no check foresaw, in one line: a stack overflow is input nested too deep. */
+function unexpected(err: unknown): string {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return "too large or nested too deep to process (the call stack ran out)";
+  return `cannot process: ${firstLine(err)}`;
+}
+
+/** Longest line written to stderr: messages quote input, and input can be megabytes. */
+const MAX_ERROR_LINE_CHARS = 2000;
 
 /** Runs one command line; returns the exit code (run keeps the process alive until a signal). */
 /** `now`: the clock render evaluates schedules at (the real one unless a test injects another). */
@@ -293,11 +299,13 @@ export async function main(argv: string[], io: { stdout: (text: string) => void;
   } catch (err) {
     if (err instanceof CliError) {
       // The refusal first (it is what matters, and tools show the first lines), then what was noted before it.
-      for (const line of err.message.split("\n")) io.stderr(`error: ${line}`);
-      for (const note of err.notes) io.stderr(note);
+      for (const line of err.message.split("\n")) io.stderr(`error: ${clip(line, MAX_ERROR_LINE_CHARS)}`);
+      for (const note of err.notes) io.stderr(clip(note, MAX_ERROR_LINE_CHARS));
       return 1;
     }
-    throw err;
+    // Never a stack trace: whatever went wrong is one line and exit code 1.
+    io.stderr(`error: ${command}: ${unexpected(err)}`);
+    return 1;
   }
 }
 
@@ -319,5 +327,7 @@ if (isEntryPoint()) {
     env: process.env,
   });
   // `run` returns once the manager started; its signal handlers end the process.
-  if (process.argv[2] !== "run" || code !== 0) process.exitCode = code;
+  if (process.argv[2] !== "run") process.exitCode = code;
+  // A `run` that could not start may have left informers or timers behind: they must not keep it alive.
+  else if (code !== 0) process.exit(code);
 }

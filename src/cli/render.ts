@@ -5,14 +5,15 @@
 // exactly what planService would apply in an empty namespace; for a Task its pods (renderTask); for a ScheduledTask
 // its next run times and the Task of the first with that Task's pods (renderScheduledTask). No cluster is needed,
 // so GitOps reviews can diff it.
+import { formatTaskDefinitionRef, parseTaskDefinitionRef } from "../builders/task-definition/ref.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
 import { resolveFamily, type TaskDefinitionSpec } from "../api/index.ts";
 import type { CapacityProvider } from "../api/objects.ts";
-import { controllerRevisionName, formatTaskDefinitionRef, normalizeRevisionSpec, parseTaskDefinitionRef } from "../builders/task-definition-revision.ts";
-import { buildPodTemplate, type PodTemplate, type SecretReference } from "../builders/pod-template.ts";
-import type { ClusterLike } from "../builders/capacity-resolution.ts";
-import { buildTaskRoleServiceAccount } from "../builders/task-role-service-account.ts";
+import { controllerRevisionName, normalizeRevisionSpec } from "../builders/task-definition/revision.ts";
+import { buildPodTemplate, type PodTemplate, type SecretReference } from "../builders/pod/template.ts";
+import type { ClusterLike } from "../builders/capacity/resolution.ts";
+import { buildTaskRoleServiceAccount } from "../builders/task/role-service-account.ts";
 import { SpecError } from "../api/spec-error.ts";
 import type { ScheduledTaskObject, ServiceObject, TaskObject } from "../controllers/ecs-resources.ts";
 import { renderScheduledTask } from "../controllers/scheduled-task/plan.ts";

@@ -8,6 +8,7 @@ import { registerControllers } from "../controllers/register.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
 import { CliError } from "./convert.ts";
+import { firstLine } from "./input.ts";
 
 export interface RunOptions {
   kubeconfig?: string;
@@ -97,7 +98,8 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();
   } catch (err) {
-    throw new CliError(`${opts.kubeconfig ? `--kubeconfig ${opts.kubeconfig}` : "kubeconfig"}: ${(err as Error).message}`);
+    // The loader's message may quote the file (a YAML snippet, a certificate): its first line says enough.
+    throw new CliError(`${opts.kubeconfig ? `--kubeconfig ${opts.kubeconfig}` : "kubeconfig"}: cannot load: ${firstLine(err)}`);
   }
   if (!kc.getCurrentCluster()) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
   const logger = createLogger({ level, fields: { identity: opts.identity } });
@@ -124,7 +126,16 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     leaderElection: opts.leaderElect ? `${opts.leaderElectionNamespace}/${opts.leaderElectionId}` : "off",
     binpackSchedulerName: opts.binpackSchedulerName ?? "(none: preferred pod affinity)",
   });
-  await mgr.start();
+  try {
+    await mgr.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const where = http ? `--metrics-bind-address ${http.host}:${http.port}` : "run";
+    if (e.code === "EADDRINUSE") throw new CliError(`${where}: the port is taken by another process; choose another port, or 0 to turn the server off`);
+    if (e.code === "EACCES") throw new CliError(`${where}: not allowed to listen there (ports below 1024 need privileges)`);
+    if (e.code === "EADDRNOTAVAIL") throw new CliError(`${where}: this machine has no such address`);
+    throw new CliError(`run: could not start: ${firstLine(err)}`);
+  }
   logger.info("started", { metricsPort: mgr.httpPort ?? 0 });
   return mgr;
 }

@@ -1,12 +1,12 @@
 // What the Service and Task controllers need to know about capacity: the Cluster a service or task belongs to,
 // the CapacityProviders, and the nodes, read from shared informer caches; and the resolution of a
 // strategy / launch type into providers with their pod scheduling. The decisions are the pure builders'
-// (resolveCapacity in src/builders/capacity-resolution.ts); this only feeds them from the caches.
+// (resolveCapacity in src/builders/capacity/resolution.ts); this only feeds them from the caches.
 import type { V1Node } from "@kubernetes/client-node";
 import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
 import type { CapacityProvider } from "../api/objects.ts";
-import { providerOf, type ResolvedProvider } from "../builders/capacity-provider.ts";
-import { resolveCapacity, type CapacityInput, type CapacityResolution } from "../builders/capacity-resolution.ts";
+import { providerOf, type ResolvedProvider } from "../builders/capacity/provider.ts";
+import { resolveCapacity, type CapacityInput, type CapacityResolution } from "../builders/capacity/resolution.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { objectKey, type KubeObject } from "../runtime/resources.ts";

@@ -4,14 +4,12 @@
 // value in the cached child (so drift made by someone else is still repaired). Resource quantities are compared by
 // value: the API server stores them in canonical form (1024Mi comes back as 1Gi).
 import { createHash } from "node:crypto";
-import { parseQuantity } from "../builders/container-instances.ts";
+import { SpecError } from "../api/spec-error.ts";
+import { parseQuantity } from "../builders/capacity/container-instances.ts";
+import { ApiRequestError } from "./api-request.ts";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 import { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
-// Re-exported only for test/integration/render-matches-controllers.test.ts, which imports it from here; it switches to
-// src/api/keys.ts at merge.
-export { APPLIED_HASH_ANNOTATION } from "../api/keys.ts";
-
 /** Stable JSON: object keys sorted, so equal objects hash equally whatever their key order. */
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
@@ -84,10 +82,92 @@ export function needsApply(desired: KubeObject, cached: KubeObject | undefined):
 
 /**
  * Applies `desired` unless `cached` (the informer's copy) already satisfies it. Returns whether a write
- * was sent.
+ * was sent. A refusal becomes a SpecError or TransientRefusal naming the child (refusalOf).
  */
 export async function applyIfChanged(client: KubeClient, rt: ResourceType, desired: KubeObject, cached: KubeObject | undefined): Promise<boolean> {
   if (!needsApply(desired, cached)) return false;
-  await client.apply(rt, withAppliedHash(desired));
+  await writeChild(rt.kind, desired.metadata?.name ?? "", () => client.apply(rt, withAppliedHash(desired)));
   return true;
+}
+
+// ---------------------------------------------------------------- refused writes
+// A child the API server refuses (422 Invalid, 403 Forbidden from RBAC, Pod Security or a LimitRange, a webhook's
+// denial, an object too large) will be refused again on every retry until the owner's spec changes, so it is a
+// SpecError: the owner shows Stalled=True with the API server's own words (which name the child's field), instead of
+// no status at all and the same error logged forever. A quota that is used up frees itself when other objects go,
+// so it is a TransientRefusal: Ready=False, retried with backoff.
+
+/** Condition reasons of a refused child write. */
+export const RefusalReason = {
+  ChildInvalid: "ChildInvalid",
+  ChildForbidden: "ChildForbidden",
+  ChildRefused: "ChildRefused",
+  ChildTooLarge: "ChildTooLarge",
+  QuotaExceeded: "QuotaExceeded",
+} as const;
+
+/** How much of the API server's message a condition, event or log line quotes (its causes come first). */
+export const MAX_REFUSAL_MESSAGE_CHARS = 1024;
+
+/** A write refused for a cause that goes away by itself (a used-up quota): shown as Ready=False and retried. */
+export class TransientRefusal extends Error {
+  readonly conditionReason: string;
+  constructor(message: string, conditionReason: string) {
+    super(message);
+    this.name = "TransientRefusal";
+    this.conditionReason = conditionReason;
+  }
+}
+
+export function isTransientRefusal(err: unknown): err is TransientRefusal {
+  return err instanceof TransientRefusal;
+}
+
+/** `text` cut to `max` characters, saying how much was left out. */
+export function truncateText(text: string, max = MAX_REFUSAL_MESSAGE_CHARS): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  details?: { causes?: { field?: string; message?: string }[] };
+}
+
+/** The API server's message of a refusal: its Status message, else the causes, else the error text. */
+function apiMessage(err: ApiRequestError): string {
+  const body = (typeof err.body === "object" && err.body !== null ? err.body : {}) as StatusBody;
+  if (typeof body.message === "string" && body.message !== "") return body.message;
+  const causes = (body.details?.causes ?? []).map((c) => `${c.field ?? ""}: ${c.message ?? ""}`);
+  return causes.length > 0 ? causes.join("; ") : err.message;
+}
+
+/**
+ * What a failed write of `kind` `name` means for its owner: a SpecError (Stalled) when the API server refused it for
+ * good, a TransientRefusal when a quota is used up, undefined for anything else (retried as a transient error).
+ */
+export function refusalOf(err: unknown, kind: string, name: string): SpecError | TransientRefusal | undefined {
+  if (!(err instanceof ApiRequestError)) return undefined;
+  const message = apiMessage(err);
+  const quoted = truncateText(message);
+  const said = (how: string): string => `${kind} ${name} ${how} (HTTP ${err.code}${err.reason === "" ? "" : ` ${err.reason}`}): ${quoted}`;
+  if (err.code === 403 && /exceeded quota/i.test(message)) return new TransientRefusal(said("waits for quota"), RefusalReason.QuotaExceeded);
+  if (err.code === 413 || /request is too large|too long: must have at most|Request entity too large/i.test(message)) {
+    return new SpecError("", said("is too large for the API server"), RefusalReason.ChildTooLarge);
+  }
+  if (err.code === 422) return new SpecError("", said("was refused by the API server"), RefusalReason.ChildInvalid);
+  if (err.code === 403) return new SpecError("", said("was refused by the API server"), RefusalReason.ChildForbidden);
+  // 400: an admission webhook's denial (the API server never sends a webhook's code below 400) or a malformed object.
+  if (err.code === 400) return new SpecError("", said("was refused by the API server"), RefusalReason.ChildRefused);
+  return undefined;
+}
+
+/** Runs one write of a child, turning a refusal into what the owner shows (see refusalOf). */
+export async function writeChild<T>(kind: string, name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw refusalOf(err, kind, name) ?? err;
+  }
 }

@@ -1,15 +1,20 @@
 // A controller: a work queue of object keys fed by informers (`for` the primary kind, `owns` children
 // through their controller owner reference, `watches` anything through a mapping), and a level-based
 // reconcile that is told only the key. Errors are retried with backoff; a SpecError is not retried and is
-// shown on the object as Stalled=True (its condition reason, "<Kind> <key>: field: reason") until the object changes.
+// shown on the object as Stalled=True (its condition reason, "<Kind> <key>: field: reason") until the object changes,
+// with a Warning event and one log line (not one per retry); a TransientRefusal (a used-up quota) is shown as
+// Ready=False and retried with backoff.
 import { randomBytes } from "node:crypto";
 import { SpecError } from "../api/spec-error.ts";
+import { TransientRefusal } from "./apply.ts";
+import type { EventRecorder } from "./events.ts";
 import type { Informer } from "./informer.ts";
 import type { UpdatePredicate } from "./predicates.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
 import { controllerOf, objectKey, type KubeObject } from "./resources.ts";
+import { getCondition, type Health } from "./conditions.ts";
 import { statusWithHealth, writeStatusIfChanged, type StatusWithConditions } from "./status.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -33,6 +38,8 @@ interface Runtime {
   metrics: RuntimeMetrics;
   logger: Logger;
   now: () => Date;
+  /** Where Stalled and refused writes are announced as Warning events (none in unit tests that do not ask). */
+  events?: Pick<EventRecorder, "record">;
 }
 
 /** How a watch filters updates (see predicates.ts): creations and deletions always pass. */
@@ -74,6 +81,8 @@ export class Controller<T extends KubeObject> {
   private readonly rt: Runtime;
   private readonly drainTimeoutMs: number;
   private readonly informers: Informer<KubeObject>[] = [];
+  /** The Stalled or Ready=False each key last reported (the cache can lag behind our own status write). */
+  private readonly reported = new Map<string, string>();
 
   constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Watch[], watches: MappedWatch[]) {
     this.name = name;
@@ -129,6 +138,7 @@ export class Controller<T extends KubeObject> {
     try {
       const action = await this.reconciler(key, { log, reconcileId });
       this.queue.forget(key);
+      this.reported.delete(key);
       if (action.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, action.requeueAfterMs);
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "requeue" });
@@ -140,8 +150,18 @@ export class Controller<T extends KubeObject> {
       if (err instanceof SpecError) {
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "terminal" });
         this.queue.forget(key);
-        log.warn("spec error: not retried until the object changes", { reason: err.conditionReason, field: err.field, error: err.message });
-        await this.markStalled(key, err, log);
+        const health: Health = { state: "stalled", reason: err.conditionReason, message: `${this.primary.resource.kind} ${key}: ${err.message}` };
+        const fresh = this.reportHealth(key, health, "Stalled");
+        // The same error again (a resync, a child's event) is not news: logged at debug, so the log does not loop.
+        (fresh ? log.warn.bind(log) : log.debug.bind(log))("spec error: not retried until the object changes", { reason: err.conditionReason, field: err.field, error: err.message });
+        await this.writeHealth(key, health, log);
+      } else if (err instanceof TransientRefusal) {
+        this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "error" });
+        const health: Health = { state: "progressing", reason: err.conditionReason, message: `${this.primary.resource.kind} ${key}: ${err.message}` };
+        const fresh = this.reportHealth(key, health, "Reconciling");
+        (fresh ? log.warn.bind(log) : log.debug.bind(log))("write refused for now; will retry", { reason: err.conditionReason, error: err.message, retries: this.queue.numRequeues(key) });
+        await this.writeHealth(key, health, log);
+        this.queue.addRateLimited(key);
       } else {
         this.rt.metrics.reconcileTotal.inc({ controller: this.name, result: "error" });
         log.error("reconcile failed; will retry", { error: errorText(err), retries: this.queue.numRequeues(key) });
@@ -152,18 +172,36 @@ export class Controller<T extends KubeObject> {
     }
   }
 
-  private async markStalled(key: string, err: SpecError, log: Logger): Promise<void> {
+  /** Whether `health` is news: the object does not already carry its condition True with this message. */
+  private reportHealth(key: string, health: Health, type: "Stalled" | "Reconciling"): boolean {
+    const obj: (KubeObject & { status?: StatusWithConditions }) | undefined = this.primary.get(key);
+    const current = getCondition(obj?.status?.conditions, type);
+    const signature = `${type}\u0000${health.reason ?? ""}\u0000${statusMessage(health)}`;
+    const known = this.reported.get(key) === signature || (current?.status === "True" && current.reason === health.reason && current.message === statusMessage(health));
+    if (obj === undefined) this.reported.delete(key);
+    else this.reported.set(key, signature);
+    return !known;
+  }
+
+  /** Writes the conditions of `health` (observedGeneration set) and, when they changed, a Warning event. */
+  private async writeHealth(key: string, health: Health, log: Logger): Promise<void> {
     const obj: (KubeObject & { status?: StatusWithConditions }) | undefined = this.primary.get(key);
     if (!obj) return;
     try {
-      const status = statusWithHealth(obj, { state: "stalled", reason: err.conditionReason, message: `${this.primary.resource.kind} ${key}: ${err.message}` }, this.rt.now());
-      await writeStatusIfChanged(this.rt.client, this.primary.resource, obj, status);
+      const status = statusWithHealth(obj, health, this.rt.now());
+      const wrote = await writeStatusIfChanged(this.rt.client, this.primary.resource, obj, status);
+      if (wrote && health.reason !== undefined) await this.rt.events?.record(obj, "Warning", health.reason, health.message ?? "");
     } catch (writeErr) {
       // The status could not say it; retry so the user eventually sees why.
-      log.error("could not write Stalled status", { error: errorText(writeErr) });
+      log.error(`could not write ${health.state === "stalled" ? "Stalled" : "Ready=False"} status`, { error: errorText(writeErr) });
       this.queue.addRateLimited(key);
     }
   }
+}
+
+/** The message a condition carries for `health` (setCondition may shorten it; compare like for like). */
+function statusMessage(health: Health): string {
+  return statusWithHealth({ metadata: {} }, health, new Date(0)).conditions?.find((c) => c.type === "Ready")?.message ?? "";
 }
 
 /** Builder: `new ControllerBuilder(name, rt).for(informer).owns(child).watches(other, map).reconcile(fn)`. */

@@ -108,7 +108,7 @@ export class Manager {
   }
 
   controller<T extends KubeObject>(name: string, opts: ControllerOptions = {}): ControllerBuilder<T> {
-    return new ControllerBuilder<T>(name, { client: this.client, metrics: this.metrics, logger: this.logger.child({ controller: name }), now: this.now }, opts, (c) => this.controllers.push(c));
+    return new ControllerBuilder<T>(name, { client: this.client, metrics: this.metrics, logger: this.logger.child({ controller: name }), now: this.now, events: this.events }, opts, (c) => this.controllers.push(c));
   }
 
   get ready(): boolean {

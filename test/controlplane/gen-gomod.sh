@@ -47,3 +47,4 @@ for d in kubernetes etcd kwok helm; do
   echo "tidying go/$d" >&2
   (cd "$here/go/$d" && go mod tidy)
 done
+"$here/gen-metrics-server-gomod.sh"

@@ -10,7 +10,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, describe, inject, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
-import { splitDesiredCount } from "../../src/builders/capacity-split.ts";
+import { splitDesiredCount } from "../../src/builders/capacity/split.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
 import { registerServiceController } from "../../src/controllers/service/controller.ts";
@@ -108,6 +108,25 @@ async function rescales(ns: string): Promise<string[]> {
   const at = (e: { firstTimestamp?: string; eventTime?: string }) => e.firstTimestamp ?? e.eventTime ?? "";
   return items.sort((x, y) => at(x).localeCompare(at(y))).map((e) => e.message);
 }
+/** The Kubernetes Events of the ECS Service web with this reason: their messages. */
+async function serviceEvents(ns: string, reason: string): Promise<string[]> {
+  const { stdout } = await kubectl("-n", ns, "get", "events", "--field-selector", `involvedObject.kind=Service,involvedObject.name=web,reason=${reason}`, "-o", "json");
+  return (JSON.parse(stdout) as { items: { message: string }[] }).items.map((e) => e.message);
+}
+/** The task ids of the status.events messages "(service web) has started|has stopped N [running ]tasks: (task a) (task b).". */
+function tasksIn(s: ServiceStatus, verb: "has started" | "has stopped"): string[] {
+  const out: string[] = [];
+  for (const e of s.events ?? []) {
+    const m = new RegExp(`^\\(service web\\) ${verb} (\\d+) (?:running )?tasks: (.*)\\.$`).exec(e.message ?? "");
+    if (m === null) continue;
+    const ids = [...(m[2] ?? "").matchAll(/\(task ([^)]+)\)/g)].map((x) => x[1] ?? "");
+    if (ids.length !== Number(m[1])) throw new Error(`"${e.message ?? ""}" counts ${m[1] ?? ""} tasks but names ${ids.length}`);
+    out.push(...ids);
+  }
+  return out.sort();
+}
+const autoScaling = (s: ServiceStatus) => s.conditions?.find((c) => c.type === "AutoScaling");
+
 /** What a load change looks like to the tasks: every running task of the service now uses `percent` of its request. */
 const setLoad = (ns: string, annotation: string, percent: number) =>
   kubectl("-n", ns, "annotate", "pods", "-l", "ecs.operator.dev/service=web", `${annotation}=${percent}`, "--overwrite");
@@ -129,7 +148,9 @@ describe.concurrent("Service autoscaling on live metrics", () => {
       capacityProviderStrategy: strategy,
       autoScaling: { minCapacity: 2, maxCapacity: 10, targetTrackingScalingPolicies: [cpuPolicy(60, { scaleInCooldown: 20, scaleOutCooldown: 0 })] },
     });
-    await serviceWhen(ns, "4 tasks running", steady(4));
+    const first = await serviceWhen(ns, "4 tasks running", steady(4));
+    const firstTasks = (await podsOf(ns)).map((p) => p.metadata?.name ?? "").sort();
+    expect(tasksIn(first.status ?? {}, "has started")).toEqual(firstTasks);
     // The load arrives before metrics-server has the two samples of the new tasks that a CPU rate needs, so the HPA's
     // first recommendation already sees it (idle tasks, at 10 %, would have it scale in to minCapacity after the cooldown).
     await setLoad(ns, CPU_UTILIZATION, 90);
@@ -149,6 +170,10 @@ describe.concurrent("Service autoscaling on live metrics", () => {
     expect(pods.filter((p) => p.metadata?.labels?.["ecs.operator.dev/capacity-provider"] === "FARGATE_SPOT").every((p) => p.spec?.nodeName?.startsWith("spot-"))).toBe(true);
     const deployments = await apiRequest<{ items: { metadata: { name: string }; spec: { replicas: number } }[] }>(kc, { method: "GET", path: resourcePath(Deployments, ns) });
     expect(Object.fromEntries(deployments.items.map((d) => [d.metadata.name, d.spec.replicas]))).toEqual({ "web-fargate": want.FARGATE, "web-fargate-spot": want.FARGATE_SPOT });
+    // ECS's events name the 2 tasks the scale-out started (in one message, or two on the 4 → 5 → 6 path).
+    const sixTasks = pods.map((p) => p.metadata?.name ?? "").sort();
+    expect(tasksIn(scaled.status ?? {}, "has started")).toEqual(sixTasks);
+    expect((await serviceEvents(ns, "TasksStarted")).some((m) => /^\(service web\) has started [12] tasks: /.test(m))).toBe(true);
     // 4 tasks at 90 % and 2 new idle ones (10 %) average 63 %, within the HPA's 10 % tolerance of 60 %: it holds at 6.
     const held = await eventually("the HPA to settle at 6 on ~60 %", async () => {
       const h = await readHpa(ns);
@@ -168,6 +193,11 @@ describe.concurrent("Service autoscaling on live metrics", () => {
     expect(low.desiredCount).toBe(6);
     const scaledIn = await serviceWhen(ns, "scaled in to minCapacity 2", steady(2), 120_000);
     expect(scaledIn.spec.desiredCount).toBe(2);
+    // Scale-in: the 4 tasks that went are reported as stopped (one message, or a few as the pods terminate), none twice.
+    const left = (await podsOf(ns)).map((p) => p.metadata?.name ?? "");
+    const stopped = await serviceWhen(ns, "the 4 stopped tasks reported", (s) => tasksIn(s, "has stopped").length >= 4);
+    expect(tasksIn(stopped.status ?? {}, "has stopped")).toEqual(sixTasks.filter((n) => !left.includes(n)));
+    expect((await serviceEvents(ns, "TasksStopped")).every((m) => /^\(service web\) has stopped \d+ running tasks: /.test(m))).toBe(true);
     const atMin = await eventually("the HPA limited by minCapacity", async () => {
       const h = await readHpa(ns);
       return hpaCondition(h, "ScalingLimited")?.reason === "TooFewReplicas" ? h : undefined;
@@ -196,6 +226,13 @@ describe.concurrent("Service autoscaling on live metrics", () => {
     });
     expect(hpaCondition(capped, "ScalingLimited")?.status).toBe("True");
     expect(capped.spec.maxReplicas).toBe(4);
+    // The Service says it in ECS terms: the policies want more than maxCapacity (and a Normal event says so once).
+    const atMax = await serviceWhen(ns, "AutoScaling=True AtMaxCapacity", (s) => autoScaling(s)?.reason === "AtMaxCapacity");
+    expect(autoScaling(atMax.status ?? {})?.status).toBe("True");
+    expect(autoScaling(atMax.status ?? {})?.message).toContain("more tasks than maxCapacity 4");
+    expect(await eventually("the AtMaxCapacity event", async () => ((await serviceEvents(ns, "AtMaxCapacity")).length > 0 ? serviceEvents(ns, "AtMaxCapacity") : undefined))).toHaveLength(1);
+    const { stdout: wide } = await kubectl("-n", ns, "get", "ecsservice", "web", "-o", "wide", "--no-headers");
+    expect(wide).toContain("AtMaxCapacity");
 
     // The load goes (the live tasks' annotation wins over the template's). The HPA wants 1 and is held by the policy.
     await setLoad(ns, CPU_UTILIZATION, 5);
@@ -207,6 +244,32 @@ describe.concurrent("Service autoscaling on live metrics", () => {
     expect(heldDown.status?.desiredReplicas).toBe(4);
     expect((await readService(ns)).spec.desiredCount).toBe(4);
     expect((await podsOf(ns)).length).toBe(4);
+  });
+
+  it("a policy whose metric nobody serves (ALBRequestCountPerTarget without a metrics adapter): AutoScaling=False MetricsUnavailable quoting the HPA, one Warning, desiredCount kept", { timeout: 300_000 }, async ({ expect }) => {
+    const ns = await testNamespace(kc, "as-nometric");
+    await startControllers(ns);
+    await createTaskDefinition(ns, taskDefinition());
+    await createService(ns, {
+      taskDefinition: "web",
+      desiredCount: 2,
+      autoScaling: {
+        minCapacity: 1,
+        maxCapacity: 10,
+        targetTrackingScalingPolicies: [{ policyName: "requests", targetTrackingScalingPolicyConfiguration: { targetValue: 100, predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: "app/web/1/targetgroup/web/2" } } }],
+      },
+    });
+    const svc = await serviceWhen(ns, "AutoScaling=False MetricsUnavailable", (s) => autoScaling(s)?.reason === "MetricsUnavailable", 120_000);
+    const c = autoScaling(svc.status ?? {});
+    expect(c?.status).toBe("False");
+    expect(c?.message).toContain("HorizontalPodAutoscaler web: ScalingActive=False FailedGetPodsMetric");
+    const warnings = await eventually("the MetricsUnavailable warning", async () => {
+      const m = await serviceEvents(ns, "MetricsUnavailable");
+      return m.length > 0 ? m : undefined;
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^Service as-nometric-[^/]+\/web: spec\.autoScaling: a metric of the scaling policies cannot be read/);
+    expect((await readService(ns)).spec.desiredCount).toBe(2);
   });
 
   it("memory target 50 %: 2 tasks at 80 % of their memory → desiredCount 4", { timeout: 300_000 }, async ({ expect }) => {
@@ -258,9 +321,10 @@ describe.concurrent("Service autoscaling on live metrics", () => {
 
   it("a scheduled action raises minCapacity at its time (injected clock) and the service follows to 4 tasks", { timeout: 300_000 }, async ({ expect }) => {
     const ns = await testNamespace(kc, "as-sched");
-    // The controller's clock reads 11:59:45 now and runs on from there; the action is at 12:00:00. The day is ahead of
-    // the real one: the controller compares its clock with the pods' (real) ready times to call tasks stable.
-    const day = `${new Date().getUTCFullYear() + 1}-03-01`;
+    // The controller's clock reads 11:59:45 now and runs on from there; the action is at 12:00:00. The day is a year
+    // behind the real one, so the pods' (real) Ready times are in the controller's future: it counts them from when it
+    // first saw the tasks Ready, and the deployments still complete.
+    const day = `${new Date().getUTCFullYear() - 1}-03-01`;
     const noon = Date.parse(`${day}T12:00:00Z`);
     const offset = noon - 15_000 - Date.now();
     // No steady-state resync before noon: only the controller's requeue for the action's time can move the limits.

@@ -2,10 +2,11 @@
 // the cluster, on kwok nodes; ECS Service objects), built-in providers shown, Container Insights series on
 // /metrics, and a deletion that waits while services or tasks remain, says why in status and one event, and
 // completes once they are gone.
+import { CLUSTER_FINALIZER } from "../../src/api/keys.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterStatus } from "../../src/api/cluster.ts";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
-import { CLUSTER_FINALIZER, registerClusterController } from "../../src/controllers/cluster/controller.ts";
+import { registerClusterController } from "../../src/controllers/cluster/controller.ts";
 import { Clusters, EcsServices, type ClusterObject } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest, ApiRequestError } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";

@@ -3,11 +3,11 @@
 // Service's and a Task's pods to the serverless pool sized exactly, and the Cluster counts them; deleting the Cluster
 // waits while it contains a service and a task, and completes once they are gone; a spot node deleted under a Task
 // and a Service task; FARGATE task definitions the API server refuses.
+import { CLUSTER_FINALIZER } from "../../src/api/keys.ts";
 import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ClusterStatus } from "../../src/api/cluster.ts";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
-import { CLUSTER_FINALIZER } from "../../src/controllers/cluster/controller.ts";
 import { Clusters, EcsServices, EcsTasks, TaskDefinitions, type ClusterObject, type ServiceObject, type TaskObject } from "../../src/controllers/ecs-resources.ts";
 import { registerControllers } from "../../src/controllers/register.ts";
 import { apiRequest, ApiRequestError } from "../../src/runtime/api-request.ts";

@@ -11,6 +11,7 @@
 //   creates then, and that Task's pods, are what render printed.
 // Normalised only what render cannot know: the deployment id (from the Service's uid), the applied hash, owner
 // references (uids), quantities' spelling (1024Mi is stored as 1Gi) and the tolerations the API server adds to pods.
+import { APPLIED_HASH_ANNOTATION, DEPLOYMENT_ID_ANNOTATION, SCHEDULED_TASK_LABEL, SERVICE_LABEL } from "../../src/api/keys.ts";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,12 +19,9 @@ import { dump, loadAll } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
 import { main } from "../../src/cli/main.ts";
-import { DEPLOYMENT_ID_ANNOTATION } from "../../src/builders/service-deployment.ts";
-import { SERVICE_LABEL } from "../../src/builders/task-labels.ts";
 import { registerControllers } from "../../src/controllers/register.ts";
-import { SCHEDULED_TASK_LABEL } from "../../src/builders/task-labels.ts";
 import { ApiRequestError, apiRequest } from "../../src/runtime/api-request.ts";
-import { APPLIED_HASH_ANNOTATION, isSubset } from "../../src/runtime/apply.ts";
+import { isSubset } from "../../src/runtime/apply.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { EcsServices, EcsTasks, ScheduledTasks } from "../../src/controllers/ecs-resources.ts";

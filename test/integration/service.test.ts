@@ -2,6 +2,7 @@
 // pools, a missing TaskDefinition stalls and recovers (kubectl wait works), a new revision rolls out without dropping
 // below minimumHealthyPercent, a failing revision trips the circuit breaker and rolls back, memberOf places pods,
 // DAEMON, draining deletion, and spot replacement.
+import { SERVICE_FINALIZER } from "../../src/api/keys.ts";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
@@ -10,7 +11,7 @@ import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
-import { registerServiceController, SERVICE_FINALIZER } from "../../src/controllers/service/controller.ts";
+import { registerServiceController } from "../../src/controllers/service/controller.ts";
 import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
 import { TaskDefinitions } from "../../src/controllers/task-definition/resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";

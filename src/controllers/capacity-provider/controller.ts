@@ -2,12 +2,12 @@
 // their capacity, the tasks placed with it, Ready/Reconciling/Stalled) true to the nodes and task pods. It writes
 // nothing but status, only when the status changed, and at most once per minimum interval under churn
 // (status-throttle.ts). Observe (the caches) → planCapacityProviderStatus (pure) → write; the decisions are
-// builders/capacity-provider-status.ts's.
+// builders/capacity/provider-status.ts's.
+import { CAPACITY_PROVIDER_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
-import { computeCapacityProviderStatus } from "../../builders/capacity-provider-status.ts";
-import { CAPACITY_PROVIDER_LABEL } from "../../builders/task-labels.ts";
+import { computeCapacityProviderStatus } from "../../builders/capacity/provider-status.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";

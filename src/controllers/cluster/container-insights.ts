@@ -1,11 +1,12 @@
 // Container Insights, Kubernetes-style: for each Cluster whose containerInsights setting is enabled (or enhanced),
 // per-service and per-task gauges on the controller's /metrics (prom-client, the Manager's registry). Turning the
 // setting off, or deleting the Cluster, removes the Cluster's series. See docs/clusters.md.
+import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Pod } from "@kubernetes/client-node";
 import { Gauge, type Registry } from "prom-client";
-import { ecsCpuUnits, ecsMemoryMiB, podRequests } from "../../builders/container-instances.ts";
-import { taskPodState } from "../../builders/capacity-provider-status.ts";
-import { CAPACITY_PROVIDER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { ecsCpuUnits, ecsMemoryMiB, podRequests } from "../../builders/capacity/container-instances.ts";
+import { taskPodState } from "../../builders/capacity/provider-status.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
 
 type Labels = Record<string, string>;
 

@@ -4,13 +4,14 @@
 // say why, and the finalizer goes when the cluster is empty (ECS refuses DeleteCluster until then).
 // Observe (the caches) → planCluster (pure: status, finalizer, event, and the write throttle of status-throttle.ts,
 // so a Cluster's status is written at most once per minimum interval under churn) → apply. The status decisions
-// are builders/cluster-status.ts's.
+// are builders/cluster/status.ts's.
+import { CLUSTER_FINALIZER, CLUSTER_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { clusterNameOf } from "../../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../api/objects.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
-import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster-status.ts";
-import { CLUSTER_LABEL, nameLabelValue } from "../../builders/task-labels.ts";
+import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster/status.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -25,8 +26,6 @@ import { Clusters, EcsServices, type CapacityProviderObject, type ClusterObject,
 import { ContainerInsights } from "./container-insights.ts";
 
 export const CONTROLLER_NAME = "cluster";
-/** Holds a Cluster's deletion until it contains no active service and no running or pending task. */
-export const CLUSTER_FINALIZER = "ecs.operator.dev/delete-when-empty";
 
 const CONFLICT_RETRY_MS = 500;
 

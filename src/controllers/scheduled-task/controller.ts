@@ -5,6 +5,7 @@
 // translateSchedule still reports the equivalent CronJob schedule when there is one. Thin: observe (the cache) →
 // planScheduledTask (plan.ts, pure) → apply (stops, the run, history deletes, status). See docs/scheduled-tasks.md.
 import { ApiRequestError } from "../../runtime/api-request.ts";
+import { writeChild } from "../../runtime/apply.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -77,7 +78,7 @@ async function applyScheduledTaskPlan(mgr: Manager, st: ScheduledTaskObject, pla
   const created = new Set<string>();
   for (const run of plan.creates) {
     try {
-      await mgr.client.create(EcsTasks, run);
+      await writeChild(EcsTasks.kind, run.metadata.name, () => mgr.client.create(EcsTasks, run));
       created.add(run.metadata.name);
       ctx.log.info("started run", { task: run.metadata.name });
     } catch (err) {

@@ -3,18 +3,15 @@
 // the finished runs the history limits drop, the status, the events and when to wake. The reconcile
 // (controller.ts) gathers the runs from the cache and applies the plan in that order. renderScheduledTask shows the
 // next run times and the Task of the first, for `ecs-operator render`. See docs/scheduled-tasks.md.
-import { SCHEDULED_TASK_DEFAULTS, type ScheduledTaskStatus } from "../../api/scheduled-task.ts";
+import { kubeTime } from "../../api/time.ts";
+import { SCHEDULED_AT_ANNOTATION, STOP_REASON_ANNOTATION } from "../../api/keys.ts";
+import { SCHEDULED_TASK_DEFAULTS, ScheduledTaskReason, type ScheduledTaskStatus } from "../../api/scheduled-task.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { buildRunTask, computeScheduledTaskStatus, dueRun, isFinished, runsToDelete, SCHEDULED_AT_ANNOTATION, type RunTaskObject, type RunView } from "../../builders/scheduled-task.ts";
-import { nextRunAfter, translateSchedule } from "../../builders/schedule-expression.ts";
-import { kubeTime } from "../../builders/task-status.ts";
+import { buildRunTask, computeScheduledTaskStatus, dueRun, isFinished, runsToDelete, type RunTaskObject, type RunView } from "../../builders/schedule/scheduled-task.ts";
+import { nextRunAfter, translateSchedule } from "../../builders/schedule/expression.ts";
 import { Action } from "../../runtime/controller.ts";
 import { EcsTasks, type ScheduledTaskObject, type TaskObject } from "../ecs-resources.ts";
-import { renderTask, STOP_REASON_ANNOTATION, type RenderedTask, type RenderTaskContext } from "../task/plan.ts";
-
-export const ScheduledTaskConditionReason = {
-  InvalidSchedule: "InvalidSchedule",
-} as const;
+import { renderTask, type RenderedTask, type RenderTaskContext } from "../task/plan.ts";
 
 /** What the reconcile read for one ScheduledTask. */
 export interface ObservedScheduledTask {
@@ -63,7 +60,7 @@ export function planScheduledTask(observed: ObservedScheduledTask, now: Date, op
   const spec = st.spec;
   const startsAt = scheduleStart(st, now);
   const translation = translateSchedule(spec, startsAt);
-  if (translation.kind === "refused") throw new SpecError("", translation.message, ScheduledTaskConditionReason.InvalidSchedule);
+  if (translation.kind === "refused") throw new SpecError("", translation.message, ScheduledTaskReason.InvalidSchedule);
 
   const runs: RunView[] = observed.runs.map((t) => ({
     taskName: t.metadata.name ?? "",
@@ -156,7 +153,7 @@ export interface RenderedScheduledTask {
 export function renderScheduledTask(st: ScheduledTaskObject, ctx: RenderTaskContext, now: Date, n: number): RenderedScheduledTask {
   const startsAt = scheduleStart(st, now);
   const translation = translateSchedule(st.spec, startsAt);
-  if (translation.kind === "refused") throw new SpecError("", translation.message, ScheduledTaskConditionReason.InvalidSchedule);
+  if (translation.kind === "refused") throw new SpecError("", translation.message, ScheduledTaskReason.InvalidSchedule);
   const endMs = st.spec.endDate === undefined ? Infinity : Date.parse(st.spec.endDate);
   const times: Date[] = [];
   let after = new Date(Math.max(now.getTime(), startsAt.getTime() - 1));

@@ -1,6 +1,7 @@
 // Carries out a Service plan: the finalizer, server-side apply of what changed, the scale-subresource patch, deletes,
 // the status written once (and its events), then the pod stops the status accounts for. No decisions here.
-import { applyIfChanged } from "../../runtime/apply.ts";
+import { SERVICE_FINALIZER } from "../../api/keys.ts";
+import { applyIfChanged, writeChild } from "../../runtime/apply.ts";
 import type { ReconcileContext } from "../../runtime/controller.ts";
 import type { EventRecorder } from "../../runtime/events.ts";
 import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
@@ -9,7 +10,7 @@ import { errorText } from "../../runtime/logger.ts";
 import { Pods } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
-import { SERVICE_FINALIZER, type ServicePlan } from "./plan.ts";
+import { type ServicePlan } from "./plan.ts";
 
 export interface ApplyIo {
   readonly client: KubeClient;
@@ -26,7 +27,7 @@ export async function applyServicePlan(svc: ServiceObject, plan: ServicePlan, io
     await client.patch(EcsServices, svc.metadata.name ?? "", svc.metadata.namespace, { spec: { replicas: plan.scale } }, "merge", "scale");
     ctx.log.info("scaled to the capacity limits in force", { desiredCount: plan.scale });
   }
-  for (const p of plan.patches) await client.patch(p.resource, p.name, p.namespace, p.patch);
+  for (const p of plan.patches) await writeChild(p.resource.kind, p.name, () => client.patch(p.resource, p.name, p.namespace, p.patch));
   for (const d of plan.deletes.filter((x) => x.resource !== Pods)) {
     await client.delete(d.resource, d.name, d.namespace);
     ctx.log.info("deleted child", { kind: d.resource.kind, name: d.name, why: d.why });

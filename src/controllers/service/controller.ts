@@ -2,11 +2,11 @@
 // service one DaemonSet per EC2-type provider), with ECS deployments, the circuit breaker, spot replacement and
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
+import { SERVICE_LABEL } from "../../api/keys.ts";
+import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
-import { nodeLabelValues } from "../../builders/placement.ts";
-import type { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
-import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
-import { SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { nodeLabelValues } from "../../builders/placement/placement.ts";
+import type { buildServiceAutoscaling } from "../../builders/service/autoscaling.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { byOwnerUid } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -36,7 +36,6 @@ import {
   type PodObject,
 } from "./resources.ts";
 
-export { SERVICE_FINALIZER } from "./plan.ts";
 export const CONTROLLER_NAME = "service";
 
 export interface ServiceControllerOptions {
@@ -102,10 +101,23 @@ const workloadStatusRead: UpdatePredicate = (o, n) => {
   const b = ((n as { status?: WorkloadStatus }).status ?? {}) as Record<string, unknown>;
   return WORKLOAD_STATUS_READ.some((f) => a[f] !== b[f]);
 };
-const workloadChanged = anyOf(generationChanged, workloadStatusRead, labelsChanged, annotationsChanged, deletionChanged);
+/** A ReplicaSet that cannot create pods (FailedCreate) shows as the Deployment's ReplicaFailure: refused launches. */
+const replicaFailure = (o: KubeObject): string => {
+  const c = ((o as { status?: WorkloadStatus }).status?.conditions ?? []).find((x) => x.type === "ReplicaFailure");
+  return c === undefined ? "" : `${c.status}/${c.reason ?? ""}/${c.message ?? ""}`;
+};
+const replicaFailureChanged: UpdatePredicate = (o, n) => replicaFailure(o) !== replicaFailure(n);
+const workloadChanged = anyOf(generationChanged, workloadStatusRead, replicaFailureChanged, labelsChanged, annotationsChanged, deletionChanged);
 /** Services, Ingresses, HPAs, PDBs: their spec (drift), labels, annotations (the applied hash), deletion. Not their status. */
 const childChanged = anyOf(specChanged, labelsChanged, annotationsChanged, deletionChanged);
 /** Clusters and CapacityProviders: their status roll-ups move with every pod transition, and the plan reads none of it. */
+/**
+ * HPAs also pass when one of their conditions changes type, status or reason (the AutoScaling condition reads them):
+ * not on their metrics, replica counts, messages or timestamps, which move on every HPA sync.
+ */
+const hpaConditions = (o: KubeObject): string =>
+  JSON.stringify((((o as { status?: { conditions?: { type?: string; status?: string; reason?: string }[] } }).status?.conditions) ?? []).map((c) => [c.type, c.status, c.reason]).sort());
+const hpaChanged = anyOf(childChanged, (o, n) => hpaConditions(o) !== hpaConditions(n));
 const capacityChanged = anyOf(specChanged, labelsChanged, deletionChanged);
 const taskDefinitionChanged = anyOf(generationChanged, deletionChanged);
 const revisionChanged = anyOf(labelsChanged, annotationsChanged, deletionChanged);
@@ -114,12 +126,15 @@ const revisionChanged = anyOf(labelsChanged, annotationsChanged, deletionChanged
 export const SERVICE_WATCH_PREDICATES = {
   workload: workloadChanged,
   child: childChanged,
+  hpa: hpaChanged,
   pod: podLifecycleChanged,
   node: nodeSchedulingChanged,
   capacity: capacityChanged,
   taskDefinition: taskDefinitionChanged,
   revision: revisionChanged,
 } as const;
+
+const CHILD_RESOURCES = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets] as const;
 
 export function registerServiceController(mgr: Manager, opts: ServiceControllerOptions): ServiceController {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
@@ -130,7 +145,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     daemonSets: mgr.informer<DaemonSetObject>(DaemonSets, owned),
     pods: mgr.informer<PodObject>(Pods, { ...ns, labelSelector: SERVICE_LABEL, transform: slimPod, indexers: { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName } }),
     // Children made by the networking, autoscaling and PDB builders, labelled with the service label.
-    children: [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets].map((rt) => mgr.informer<KubeObject>(rt, owned)),
+    children: CHILD_RESOURCES.map((rt) => mgr.informer<KubeObject>(rt, owned)),
     // All ServiceAccounts (few per namespace): one the user made under a task role's name is theirs, and left alone.
     serviceAccounts: mgr.informer<KubeObject>(ServiceAccounts, { ...ns, indexers: { [NAMESPACE_INDEX]: byNamespace } }),
     capacity: opts.capacity,
@@ -167,7 +182,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     .for(services)
     .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload })
     .owns(caches.daemonSets, { when: SERVICE_WATCH_PREDICATES.workload });
-  for (const informer of caches.children) builder.owns(informer, { when: SERVICE_WATCH_PREDICATES.child });
+  for (const [i, informer] of caches.children.entries()) builder.owns(informer, { when: CHILD_RESOURCES[i] === HorizontalPodAutoscalers ? SERVICE_WATCH_PREDICATES.hpa : SERVICE_WATCH_PREDICATES.child });
   const controller = builder
     // A task's lifecycle moving (phase, readiness, containers, node, deletion): only that pod's service.
     .watches(pods, (p) => serviceKeysOfPods([p]), { when: SERVICE_WATCH_PREDICATES.pod })

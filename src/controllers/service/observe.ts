@@ -2,7 +2,7 @@
 // it names (Cluster, CapacityProviders, task definition revisions, nodes), what it controls and its pods. The plan
 // decides from this alone.
 import type { CapacityProvider } from "../../api/objects.ts";
-import { nameLabelValue } from "../../builders/task-labels.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeClient } from "../../runtime/kube-client.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";

@@ -2,58 +2,48 @@
 // apply and delete, which pods to stop (with what grace), the scale-subresource patch, the finalizer, the status and
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
+import { ServiceReason } from "../../api/service.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
 import type { ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity-resolution.ts";
-import { splitDesiredCount } from "../../builders/capacity-split.ts";
-import { circuitBreakerThreshold, effectivePercents, minimumHealthyTasks } from "../../builders/deployment-config.ts";
-import { nodeLabelValues, type Placement } from "../../builders/placement.ts";
-import type { PodTemplate } from "../../builders/pod-template.ts";
-import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/scheduled-scaling.ts";
-import { buildServiceAutoscaling } from "../../builders/service-autoscaling.ts";
-import { buildServiceDaemonSet } from "../../builders/service-daemonset.ts";
-import {
-  buildServiceDeployment,
-  DEPLOYMENT_ID_ANNOTATION,
-  deploymentId,
-  FORCE_NEW_DEPLOYMENT_ANNOTATION,
-  ownerReference,
-  serviceDeploymentName,
-  servicePodSelector,
-  serviceSelectorString,
-  type RevisionRef,
-  type ServiceRef,
-} from "../../builders/service-deployment.ts";
-import { ServiceMessages, type ServiceEvent } from "../../builders/service-events.ts";
-import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service-networking.ts";
-import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELETION_COST_ANNOTATION, type BudgetResult, type BudgetTask } from "../../builders/service-budget.ts";
-import { buildServicePdb } from "../../builders/service-pdb.ts";
+import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
+import { splitDesiredCount } from "../../builders/capacity/split.ts";
+import { circuitBreakerThreshold, effectivePercents, minimumHealthyTasks } from "../../builders/service/deployment-config.ts";
+import { nodeLabelValues, type Placement } from "../../builders/placement/placement.ts";
+import type { PodTemplate } from "../../builders/pod/template.ts";
+import { scheduledCapacity, scheduledRequeueAfterMs } from "../../builders/service/scheduled-scaling.ts";
+import { AUTO_SCALING_CONDITION, autoScalingCondition, AutoScalingReason, buildServiceAutoscaling, type AutoScalingCondition } from "../../builders/service/autoscaling.ts";
+import { buildServiceDaemonSet } from "../../builders/service/daemonset.ts";
+import { buildServiceDeployment, deploymentId, serviceDeploymentName, servicePodSelector, serviceSelectorString, type RevisionRef, type ServiceRef } from "../../builders/service/deployment.ts";
+import { serviceEventMessage, ServiceMessages, taskGroups, type ServiceEvent } from "../../builders/service/events.ts";
+import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service/networking.ts";
+import { buildServicePdb } from "../../builders/service/pdb.ts";
+import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
+import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
+import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
+import { truncateText } from "../../runtime/apply.ts";
+import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELETION_COST_ANNOTATION, type BudgetResult, type BudgetTask } from "../../builders/service/budget.ts";
 import { toLabelValue } from "../../builders/names.ts";
-import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service-rollout.ts";
-import { computeServiceStatus, newEventMessages, ServiceReason, serviceUnsupportedFields } from "../../builders/service-status.ts";
-import { interruptionOf } from "../../builders/spot-interruption.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "../../builders/task-definition-revision.ts";
-import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task-role-service-account.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
-import { controllerOf, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
+import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 import type { ResolveResult } from "../task-definition/resolver.ts";
 import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
 
-/** Holds a Service until its tasks have stopped (ECS DRAINING). */
-export const SERVICE_FINALIZER = "ecs.operator.dev/service-draining";
 /** How long a counted failed pod is remembered (it is deleted at once; this only bridges the cache catching up). */
 export const COUNTED_TTL_MS = 10 * 60_000;
 const DRAIN_RECHECK_MS = 2_000;
 
 /**
  * What the controller remembers of a service between passes, handed in and handed back (never kept by the plan):
- * the failed pods already counted in failedTasks (uid → when, ms), and the node label keys memberOf was compiled
- * against with their values then (the node watch requeues the service when they change).
+ * the failed pods already counted in failedTasks (uid → when, ms), the node label keys memberOf was compiled
+ * against with their values then (the node watch requeues the service when they change), and the service's task
+ * set of the last pass (bounded by its pods).
  */
 export interface ServiceMemory {
   readonly counted: Readonly<Record<string, number>>;
@@ -64,6 +54,18 @@ export interface ServiceMemory {
    */
   readonly healthy?: readonly string[] | undefined;
   readonly labelDeps?: { readonly keys: readonly string[]; readonly fingerprint: string } | undefined;
+  /**
+   * The tasks of the last pass by pod uid: the "has started"/"has stopped" events are the difference to this pass.
+   * Undefined (a controller that just started, render): this pass only takes the set, it reports no difference.
+   */
+  readonly tasks?: Readonly<Record<string, TaskMemo>> | undefined;
+}
+
+export interface TaskMemo {
+  /** The task id in the events (the pod's name). */
+  readonly name: string;
+  /** When this controller first saw the task Ready (ms, its clock): the ready time when the pod's is in its future. */
+  readonly readySeenAt?: number | undefined;
 }
 export const NO_MEMORY: ServiceMemory = { counted: {} };
 
@@ -234,11 +236,51 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
     tasks.push(observeTask(p as V1Pod, now, { healthCheckGracePeriodSeconds: grace, ...(options.unhealthyAfterSeconds === undefined ? {} : { unhealthyAfterSeconds: options.unhealthyAfterSeconds }) }, DEPLOYMENT_ID_ANNOTATION));
   }
   const nowMs = now.getTime();
+  // A Ready time in the future of `now` (an injected clock behind the kubelet's, or clock skew between machines) would
+  // keep readyForSeconds at 0 and the deployment from ever completing: measure from when this controller first saw
+  // the task Ready instead, by its own clock.
+  for (const [i, task] of tasks.entries()) {
+    if (task.state !== "running") continue;
+    const pod = observed.pods.find((p) => p.metadata?.uid === task.uid);
+    const since = pod?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime as unknown as string | undefined;
+    if (since === undefined || Date.parse(since) <= nowMs) continue;
+    const seen = observed.memory.tasks?.[task.uid]?.readySeenAt ?? nowMs;
+    tasks[i] = { ...task, readyForSeconds: Math.max(0, (nowMs - seen) / 1000) };
+  }
   const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
-  const newlyFailed = tasks.filter((t) => t.state === "failed" && counted[t.uid] === undefined);
+  const newlyFailed = [...tasks, ...refusedLaunches(observed, now, options)].filter((t) => t.state === "failed" && counted[t.uid] === undefined);
   const seen = new Set(observed.memory.healthy ?? []);
   const healthy = tasks.filter((t) => healthyTask(t, options.taskStableSeconds));
   return { tasks, interrupted, newlyFailed, counted, newlyHealthy: healthy.filter((t) => !seen.has(t.uid)), healthy: healthy.map((t) => t.uid).sort() };
+}
+
+/** The prefix of the made-up uids of refused launches (no pod was ever created for them). */
+const REFUSED_LAUNCH = "refused-launch/";
+
+/**
+ * Launches the API server refuses (a ReplicaSet's FailedCreate: Pod Security, a webhook, an invalid field), read from
+ * the Deployment's ReplicaFailure condition: every missing task counts as a failed launch once per progress recheck
+ * while the condition holds, as ECS counts each launch that fails, so the circuit breaker trips instead of the
+ * deployment staying IN_PROGRESS for ever. Each gets a uid made of the condition and the round, counted once.
+ */
+function refusedLaunches(observed: ObservedService, now: Date, options: ServicePlanOptions): ObservedTask[] {
+  const intervalMs = options.progressRecheckMs ?? 10_000;
+  const out: ObservedTask[] = [];
+  for (const child of observed.children) {
+    if (child.kind !== "Deployment") continue;
+    const d = child as DeploymentObject;
+    const failure = d.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+    if (failure === undefined) continue;
+    const since = Date.parse(String(failure.lastTransitionTime ?? failure.lastUpdateTime ?? ""));
+    const missing = Math.max(0, (d.spec?.replicas ?? 0) - (d.status?.replicas ?? 0));
+    if (Number.isNaN(since) || missing === 0) continue;
+    const round = Math.floor(Math.max(0, now.getTime() - since) / intervalMs);
+    const why = truncateText(`${failure.reason ?? "FailedCreate"}: ${failure.message ?? ""}`);
+    for (let i = 0; i < missing; i++) {
+      out.push({ uid: `${REFUSED_LAUNCH}${d.metadata?.uid ?? ""}/${since}/${round}/${i}`, name: d.metadata?.name ?? "", deploymentId: d.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION], state: "failed", failure: `ResourceInitializationError: ${why}` });
+    }
+  }
+  return out;
 }
 
 /** A service that runs: each phase decides one part of the pass, from what the phases before it decided. */
@@ -255,6 +297,8 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
   const stops = taskStops(observed, t, step.rollout, now);
   const obsolete = obsoleteWorkloads(observed, r, t, step);
   const drains = drainMoves(observed, step);
+  const taskSet = taskSetChanges(observed, t, step.serviceName, stops.deletes, now);
+  const scaling = autoScalingOf(observed, extra.applies);
 
   const unplaceable = observed.pods.map((p) => unschedulableReason(p as V1Pod)).find((x) => x !== undefined);
   const status = computeServiceStatus({
@@ -266,9 +310,10 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     rollout: step.rollout,
     selector: serviceSelectorString(step.name),
     ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
-    extraMessages: stops.events.map((e) => e.message),
+    extraMessages: [...taskSet.events, ...stops.events].map((e) => e.message),
     unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
     unplaceable,
+    autoScaling: scaling,
     now,
   });
   const keys = [...workloads.dependsOnLabels].sort();
@@ -280,9 +325,9 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     deletes: [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))],
     ...(extra.scale === undefined ? {} : { scale: extra.scale }),
     status,
-    events: eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...stops.events], unplaceable),
+    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
     next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
-    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }) },
+    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks },
   };
 }
 
@@ -333,7 +378,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
       taskDefinition: r.revision.reference,
       desiredCount: daemon ? daemonDesired : desiredCount,
       ...(launchType === undefined ? {} : { launchType }),
-      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map((i) => ({ ...i })) } : {}),
+      // Only the fields ECS reports, bounded by the schema: an unknown field of an item (any size) never reaches status.
+      ...(cap.strategy.source === "strategy" ? { capacityProviderStrategy: cap.strategy.strategy.map(({ capacityProvider, weight, base }) => ({ capacityProvider, ...(weight === undefined ? {} : { weight }), ...(base === undefined ? {} : { base }) })) } : {}),
     },
     tasks: t.tasks,
     newFailures,
@@ -400,7 +446,7 @@ function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted
 
 /**
  * Obsolete workloads. Deployments of a provider that left the strategy are scaled down within the service's budget
- * (service-budget.ts) and deleted once empty. DaemonSets (REPLICA ↔ DAEMON) are deleted once the new workloads keep
+ * (service/budget.ts) and deleted once empty. DaemonSets (REPLICA ↔ DAEMON) are deleted once the new workloads keep
  * minimumHealthyPercent on their own.
  */
 function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, step: Step): { deletes: ChildDelete[]; patches: ChildPatch[] } {
@@ -425,7 +471,7 @@ function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, ste
   return { deletes, patches };
 }
 
-/** Tasks leaving draining nodes (service-budget.ts): marked so the ReplicaSet stops them first, or stopped now. */
+/** Tasks leaving draining nodes (service/budget.ts): marked so the ReplicaSet stops them first, or stopped now. */
 function drainMoves(observed: ObservedService, step: Step): { deletes: ChildDelete[]; patches: ChildPatch[] } {
   const budget = step.budget;
   if (budget === undefined) return { deletes: [], patches: [] };
@@ -470,12 +516,58 @@ function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, 
     }
   }
   const events: ServiceEvent[] = [];
+  const serviceNameOf = (): string => observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
+  // Refused launches: one event per Deployment and reason, as ECS's "failed to launch a task".
+  const refusals = new Set(t.newlyFailed.filter((f) => f.uid.startsWith(REFUSED_LAUNCH)).map((f) => f.failure ?? ""));
+  for (const why of refusals) events.push({ type: "Warning", reason: "TaskFailedToStart", message: `(service ${serviceNameOf()}) failed to launch a task with (error ${why}).` });
   if (t.interrupted.length > 0) {
     const codes = [...new Set(t.interrupted.map((i) => i.stopCode))].join(", ");
     const serviceName = observed.service.spec.serviceName ?? observed.service.metadata.name ?? "";
     events.push({ type: "Warning", reason: "TasksStopped", message: ServiceMessages.stoppedTasks(serviceName, t.interrupted.length, `${codes}: ${t.interrupted.map((i) => i.reason).join("; ")}`) });
   }
   return { deletes, events, counted };
+}
+
+/**
+ * The service's task set of this pass and how it differs from the last pass's (memory.tasks): tasks that appeared
+ * "has started", tasks that went or began stopping (scale-in, an old deployment's) "has stopped", as ECS reports
+ * them. Tasks this pass stops itself (interrupted, failed) are reported by taskStops, not again here.
+ */
+function taskSetChanges(observed: ObservedService, t: Tasks, serviceName: string, planned: readonly ChildDelete[], now: Date): { events: ServiceEvent[]; tasks: Record<string, TaskMemo> } {
+  const stoppedHere = new Set(planned.filter((d) => d.resource === Pods).map((d) => d.uid ?? ""));
+  const previous = observed.memory.tasks;
+  const running = new Set(t.tasks.filter((x) => x.state === "running").map((x) => x.uid));
+  const tasks: Record<string, TaskMemo> = {};
+  for (const p of observed.pods) {
+    const uid = p.metadata?.uid ?? "";
+    if (p.metadata?.deletionTimestamp !== undefined || stoppedHere.has(uid)) continue;
+    const readySeenAt = running.has(uid) ? (previous?.[uid]?.readySeenAt ?? now.getTime()) : undefined;
+    tasks[uid] = { name: p.metadata?.name ?? "", ...(readySeenAt === undefined ? {} : { readySeenAt }) };
+  }
+  if (previous === undefined) return { events: [], tasks };
+  const started = Object.entries(tasks).filter(([uid]) => previous[uid] === undefined).map(([, m]) => m.name).sort();
+  const stopped = Object.entries(previous).filter(([uid]) => tasks[uid] === undefined && !stoppedHere.has(uid)).map(([, m]) => m.name).sort();
+  const events: ServiceEvent[] = [
+    ...taskGroups(stopped).map((ids) => ({ type: "Normal" as const, reason: "TasksStopped", message: ServiceMessages.stoppedRunningTasks(serviceName, ids) })),
+    ...taskGroups(started).map((ids) => ({ type: "Normal" as const, reason: "TasksStarted", message: ServiceMessages.startedTasks(serviceName, ids) })),
+  ];
+  return { events, tasks };
+}
+
+/** The AutoScaling condition when the plan applies an HPA (from the cached HPA's status), else undefined. */
+function autoScalingOf(observed: ObservedService, applies: readonly ChildApply[]): AutoScalingCondition | undefined {
+  const hpa = applies.find((a) => a.resource === HorizontalPodAutoscalers);
+  return hpa === undefined ? undefined : autoScalingCondition(hpa.cached);
+}
+
+/** A Kubernetes Event when the AutoScaling condition moves to a limit or a failure (not back to Active or to minCapacity, the idle state). */
+function autoScalingEvents(svc: ServiceObject, next: AutoScalingCondition | undefined): ServiceEvent[] {
+  const previous = svc.status?.conditions?.find((c) => c.type === AUTO_SCALING_CONDITION);
+  if (next === undefined || previous?.reason === next.reason) return [];
+  const name = `${svc.metadata.namespace ?? ""}/${svc.metadata.name ?? ""}`;
+  if (next.status === "False") return [{ type: "Warning", reason: next.reason, message: `Service ${name}: spec.autoScaling: ${next.message}` }];
+  if (next.reason === AutoScalingReason.AtMaxCapacity) return [{ type: "Normal", reason: next.reason, message: `Service ${name}: spec.autoScaling.maxCapacity: ${next.message}` }];
+  return [];
 }
 
 /** The values the nodes have for the label keys memberOf was compiled against (compared to requeue on a change). */
@@ -601,7 +693,7 @@ function serviceChildren(
   const revisionRef = step.rollout.target.taskDefinition;
   const child: ServiceChildContext = {
     namespace: ref.namespace,
-    ownerReference: ownerReference(ref),
+    ownerReference: controllerReference(ref),
     labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(cap.clusterName) },
   };
   const selector = servicePodSelector(ref.name);
@@ -735,7 +827,8 @@ function planDrain(observed: ObservedService, now: Date): ServicePlan {
  */
 function eventsOf(previous: ServiceStatus | undefined, next: ServiceStatus, serviceName: string, made: readonly ServiceEvent[], unplaceable: string | undefined): ServiceEvent[] {
   const known = new Map<string, ServiceEvent>();
-  const add = (e: ServiceEvent): void => { known.set(e.message, e); };
+  // Keyed as status stores the message (cut to its bound), which is what newEventMessages returns.
+  const add = (e: ServiceEvent): void => { known.set(serviceEventMessage(e.message), e); };
   made.forEach(add);
   add({ type: "Normal", reason: "SteadyState", message: ServiceMessages.steadyState(serviceName) });
   add({ type: "Normal", reason: "Draining", message: ServiceMessages.draining(serviceName) });

@@ -1,11 +1,11 @@
 // The objects the Service controller reads and writes, as cached, and the indexes that map pods, task definitions and
 // nodes back to services.
+import { DEPLOYMENT_ID_ANNOTATION, SERVICE_LABEL } from "../../api/keys.ts";
+import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
-import { parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
+import { nameLabelValue } from "../../builders/pod/labels.ts";
 import { CONTAINERS_ANNOTATION as ANNOTATION_CONTAINERS } from "../../api/keys.ts";
-import { POD_DELETION_COST_ANNOTATION } from "../../builders/service-budget.ts";
-import { DEPLOYMENT_ID_ANNOTATION } from "../../builders/service-deployment.ts";
-import { nameLabelValue, SERVICE_LABEL } from "../../builders/task-labels.ts";
+import { POD_DELETION_COST_ANNOTATION } from "../../builders/service/budget.ts";
 import { stripManagedFields } from "../../runtime/informer.ts";
 import type { KubeObject } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";

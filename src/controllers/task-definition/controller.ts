@@ -1,9 +1,9 @@
 // The TaskDefinition controller: every spec change registers a new immutable revision (a ControllerRevision
 // numbered 1, 2, 3 ... like ECS), deregistered revisions turn INACTIVE, old ones are pruned unless in use,
 // and the status mirrors DescribeTaskDefinition. Thin: observe → planRegistration → create the revision →
-// planPruning → delete, status (plan.ts; the rules are builders/task-definition-revision.ts's).
+// planPruning → delete, status (plan.ts; the rules are builders/task-definition/revision.ts's).
 import { resolveFamily } from "../../api/index.ts";
-import { withAppliedHash } from "../../runtime/apply.ts";
+import { withAppliedHash, writeChild } from "../../runtime/apply.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import { byOwnerUid, type Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -87,7 +87,7 @@ export function registerTaskDefinitionController(mgr: Manager, opts: TaskDefinit
         const desired = registration.register;
         // Create, never apply: a revision is immutable, and a name already taken (a stale view) must fail and
         // be retried against a fresh cache rather than overwrite what another pass registered.
-        const createdObj = await mgr.client.create<ControllerRevisionObject>(ControllerRevisions, withAppliedHash(desired));
+        const createdObj = await writeChild(ControllerRevisions.kind, desired.metadata.name, () => mgr.client.create<ControllerRevisionObject>(ControllerRevisions, withAppliedHash(desired)));
         rec = revisionRecord(createdObj);
         if (!rec) throw new Error(`TaskDefinition ${key}: the ControllerRevision ${desired.metadata.name} came back without its labels`);
         const pending = registered.get(uid) ?? new Map<string, FamilyRevision & { createdAtMs: number }>();

@@ -3,24 +3,13 @@
 // planPruning — which revisions go (beyond the history limit, of an old family, never one in use), the status and
 // when to look again. Between the two the reconcile creates the revision, so the status shows what the API server
 // registered. The reconcile (controller.ts) only observes, applies and remembers what it registered.
+import { TaskDefinitionReason } from "../../api/task-definition.ts";
+import { computeTaskDefinitionStatus } from "../../builders/task-definition/status.ts";
+import { checkTaskDefinitionSpec } from "../../builders/task-definition/checks.ts";
 import { resolveFamily, type TaskDefinitionSpec, type TaskDefinitionStatus } from "../../api/index.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { buildPodTemplate, type PodTemplate } from "../../builders/pod-template.ts";
-import {
-  buildControllerRevision,
-  checkTaskDefinitionSpec,
-  computeTaskDefinitionStatus,
-  needsNewRevision,
-  nextRevisionNumber,
-  normalizeRevisionSpec,
-  pruningBlocked,
-  revisionHash,
-  revisionHistoryLimit,
-  revisionsToPrune,
-  TaskDefinitionReason,
-  type ControllerRevisionObject,
-  type RevisionRecord,
-} from "../../builders/task-definition-revision.ts";
+import { buildPodTemplate, type PodTemplate } from "../../builders/pod/template.ts";
+import { buildControllerRevision, needsNewRevision, nextRevisionNumber, normalizeRevisionSpec, pruningBlocked, revisionHash, revisionHistoryLimit, revisionsToPrune, type ControllerRevisionObject, type RevisionRecord } from "../../builders/task-definition/revision.ts";
 import { Action } from "../../runtime/controller.ts";
 import { TaskDefinitions, type TaskDefinitionObject } from "./resources.ts";
 

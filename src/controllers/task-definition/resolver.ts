@@ -1,13 +1,9 @@
 // Resolves what Services and Tasks write in `taskDefinition` (family, family:N, or an ARN ending in
 // task-definition/family:N) to a registered revision, from the informer caches: no API call per lookup.
+import { revisionStatus } from "../../builders/task-definition/status.ts";
+import { formatTaskDefinitionRef, parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import { resolveFamily, type TaskDefinitionRevisionStatus, type TaskDefinitionSpec } from "../../api/index.ts";
-import {
-  formatTaskDefinitionRef,
-  parseTaskDefinitionRef,
-  revisionStatus,
-  selectRevision,
-  type RevisionRecord,
-} from "../../builders/task-definition-revision.ts";
+import { selectRevision, type RevisionRecord } from "../../builders/task-definition/revision.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import { revisionRecord, type ControllerRevisionObject, type TaskDefinitionObject } from "./resources.ts";
 

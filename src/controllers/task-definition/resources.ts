@@ -1,7 +1,8 @@
 // The objects the TaskDefinition controller reads and writes, as they come from the informer caches.
+import { FAMILY_ANNOTATION, SPEC_HASH_LABEL } from "../../api/keys.ts";
 import { API_GROUP_VERSION, type TaskDefinitionSpec, type TaskDefinitionStatus } from "../../api/index.ts";
 import { controllerOf, resource, type KubeObject } from "../../runtime/resources.ts";
-import { FAMILY_ANNOTATION, SPEC_HASH_LABEL, type RevisionRecord } from "../../builders/task-definition-revision.ts";
+import { type RevisionRecord } from "../../builders/task-definition/revision.ts";
 
 export const TaskDefinitions = resource(API_GROUP_VERSION, "TaskDefinition", "taskdefinitions");
 

@@ -4,13 +4,14 @@
 // the Task keeps its final status. Thin: observe (the caches) → planTask (plan.ts, pure, every decision) → apply.
 // Order of writes: the status is written first, then pods are created or deleted, so a crash at any point loses
 // no stop information and never creates a second pod for a task. See docs/tasks.md.
+import { TASK_LABEL } from "../../api/keys.ts";
 import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
-import { serviceAccountName } from "../../builders/pod-template.ts";
-import { TASK_LABEL } from "../../builders/task-labels.ts";
-import { taskPodName } from "../../builders/task-pod.ts";
-import { interruptionTaint } from "../../builders/spot-interruption.ts";
-import { applyIfChanged } from "../../runtime/apply.ts";
+import { serviceAccountName } from "../../builders/pod/template.ts";
+import { taskPodName } from "../../builders/task/pod.ts";
+import { interruptionTaint } from "../../builders/capacity/spot-interruption.ts";
+import { applyIfChanged, writeChild } from "../../runtime/apply.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
+import { SpecError } from "../../api/spec-error.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import { ApiRequestError } from "../../runtime/api-request.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -22,7 +23,6 @@ import type { TaskDefinitionResolver } from "../task-definition/resolver.ts";
 import { planTask, type ObservedTask, type TaskPlan, type TaskPlanOptions } from "./plan.ts";
 import { taskDefinitionInformers, type PodObject } from "./resources.ts";
 
-export { STOP_REASON_ANNOTATION, TaskConditionReason } from "./plan.ts";
 
 export const CONTROLLER_NAME = "task";
 const NODE_INDEX = "node";
@@ -122,16 +122,22 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     .watches(capacity.clusters, (c) => unstarted(c.metadata.namespace), specOrLife)
     .watches(capacity.capacityProviders, () => unstarted(), specOrLife)
     .reconcile(async (key, ctx) => {
-      const observed = observeTask(key, caches, written);
-      if (observed === undefined) {
-        written.delete(key);
-        return Action.done();
-      }
-      const plan = planTask(observed, mgr.now(), planOptions);
-      await applyTaskStatus(mgr, observed.task, plan);
-      rememberWritten(written, key, observed.task, plan);
-      await applyTaskPods(mgr, observed.task, plan, caches, ctx);
-      return plan.next;
+      const pass = async (refused: Record<string, string> | undefined): Promise<{ next: Action; refused: Record<string, string> }> => {
+        const observed = observeTask(key, caches, written);
+        if (observed === undefined) {
+          written.delete(key);
+          return { next: Action.done(), refused: {} };
+        }
+        const plan = planTask({ ...observed, refused }, mgr.now(), planOptions);
+        await applyTaskStatus(mgr, observed.task, plan);
+        rememberWritten(written, key, observed.task, plan);
+        return { next: plan.next, refused: await applyTaskPods(mgr, observed.task, plan, caches, ctx) };
+      };
+      const first = await pass(undefined);
+      if (Object.keys(first.refused).length === 0) return first.next;
+      // Pods the API server refused: a second pass at once writes those tasks STOPPED (TaskFailedToStart). The
+      // refusal needs no memory beyond it: once written, the stop code keeps the pod from being tried again.
+      return (await pass(first.refused)).next;
     });
 
   const revisionInUse = (namespace: string, family: string, revision: number): boolean =>
@@ -177,20 +183,29 @@ function rememberWritten(written: WrittenStatuses, key: string, task: TaskObject
   else written.set(key, { uid: task.metadata.uid ?? "", status: plan.written });
 }
 
-/** Then the ServiceAccount and the pods; each event once its pod's write went through. */
-async function applyTaskPods(mgr: Manager, task: TaskObject, plan: TaskPlan, caches: TaskCaches, ctx: ReconcileContext): Promise<void> {
+/**
+ * Then the ServiceAccount and the pods; each event once its pod's write went through. Returns the pods the API server
+ * refused for good (by name: its reason); a used-up quota is thrown (the Task waits, Ready=False, retried).
+ */
+async function applyTaskPods(mgr: Manager, task: TaskObject, plan: TaskPlan, caches: TaskCaches, ctx: ReconcileContext): Promise<Record<string, string>> {
   const namespace = task.metadata.namespace ?? "";
   const done = new Set<string>();
+  const refused: Record<string, string> = {};
   for (const sa of plan.serviceAccounts) await applyIfChanged(mgr.client, ServiceAccounts, sa as KubeObject, caches.serviceAccounts.get(`${sa.metadata.namespace}/${sa.metadata.name}`));
   for (const create of plan.creates) {
+    const podName = create.pod.metadata.name;
     try {
-      await mgr.client.create(Pods, create.pod as KubeObject);
-      done.add(create.pod.metadata.name);
-      ctx.log.info("started task", { pod: create.pod.metadata.name, capacityProvider: create.capacityProviderName });
-      for (const note of create.notes) ctx.log.debug("pod note", { pod: create.pod.metadata.name, note });
+      await writeChild(Pods.kind, podName, () => mgr.client.create(Pods, create.pod as KubeObject));
+      done.add(podName);
+      ctx.log.info("started task", { pod: podName, capacityProvider: create.capacityProviderName });
+      for (const note of create.notes) ctx.log.debug("pod note", { pod: podName, note });
     } catch (err) {
       // The cache has not shown the pod created by an earlier pass yet: it is ours (same name), nothing to do.
-      if (!(err instanceof ApiRequestError && err.code === 409)) throw err;
+      if (err instanceof ApiRequestError && err.code === 409) continue;
+      if (!(err instanceof SpecError)) throw err;
+      refused[podName] = err.reason;
+      ctx.log.warn("the API server refused a task's pod: the task failed to start", { pod: podName, error: err.reason });
+      void mgr.events.record(task, "Warning", "TaskFailedToStart", `Task ${podName} failed to start: ResourceInitializationError: ${err.reason}`, "RunTask");
     }
   }
   for (const del of plan.deletes) {
@@ -199,4 +214,5 @@ async function applyTaskPods(mgr: Manager, task: TaskObject, plan: TaskPlan, cac
     ctx.log.info(del.why === "stop" ? "stopping task" : "removed the pod of a stopped task after its retention", { pod: del.podName, gracePeriodSeconds: del.gracePeriodSeconds });
   }
   for (const e of plan.events) if (done.has(e.pod)) void mgr.events.record(task, e.type, e.reason, e.message, e.action);
+  return refused;
 }

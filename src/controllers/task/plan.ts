@@ -3,19 +3,21 @@
 // again. The reconcile (controller.ts) only gathers `observed` from the caches and applies the plan: the status
 // first, then the pods, so a crash at any point loses no stop information and never creates a second pod.
 // renderTask is the same plan against an empty cluster, for `ecs-operator render`. See docs/tasks.md.
+import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
+import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, STOP_REASON_ANNOTATION } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
+import { TASK_DEFAULTS, TaskReason, type TaskStatus } from "../../api/task.ts";
 import { normalizedTaskSize, resolveFamily } from "../../api/task-definition.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { splitDesiredCount } from "../../builders/capacity-split.ts";
-import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL } from "../../builders/task-labels.ts";
-import { applyTaskOverrides } from "../../builders/task-overrides.ts";
-import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity-resolution.ts";
-import { buildControllerRevision, normalizeRevisionSpec, parseTaskDefinitionRef } from "../../builders/task-definition-revision.ts";
-import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task-pod.ts";
-import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner, type TaskRoleServiceAccount } from "../../builders/task-role-service-account.ts";
-import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task-status.ts";
+import { kubeTime } from "../../api/time.ts";
+import { splitDesiredCount } from "../../builders/capacity/split.ts";
+import { applyTaskOverrides } from "../../builders/task/overrides.ts";
+import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
+import { buildControllerRevision, normalizeRevisionSpec } from "../../builders/task-definition/revision.ts";
+import { buildTaskPod, taskGroup, taskPodName, type TaskPod } from "../../builders/task/pod.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner, type TaskRoleServiceAccount } from "../../builders/task/role-service-account.ts";
+import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task/status.ts";
 import { stableStringify } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
@@ -23,19 +25,6 @@ import { EcsTasks, TaskDefinitions, type TaskObject } from "../ecs-resources.ts"
 import { lookupOf, resolveTaskDefinitionRef, type ResolvedTaskDefinition, type ResolveResult } from "../task-definition/resolver.ts";
 import type { TaskDefinitionObject } from "../task-definition/resources.ts";
 import type { PodObject } from "./resources.ts";
-
-/** StopTask's `reason`: set this annotation, then spec.desiredStatus STOPPED; it becomes the stoppedReason. */
-export const STOP_REASON_ANNOTATION = "ecs.operator.dev/stop-reason";
-
-export const TaskConditionReason = {
-  TaskDefinitionNotFound: "TaskDefinitionNotFound",
-  InvalidReference: "InvalidReference",
-  TaskDefinitionInactive: "TaskDefinitionInactive",
-  CapacityUnavailable: "CapacityUnavailable",
-  InvalidOverrides: "InvalidOverrides",
-  InvalidPlacement: "InvalidPlacement",
-  NotOwned: "NotOwned",
-} as const;
 
 /** What the reconcile read for one Task. */
 export interface ObservedTask {
@@ -55,6 +44,11 @@ export interface ObservedTask {
   readonly nodes: readonly V1Node[];
   /** The cached ServiceAccount named after the task role, when there is one. */
   readonly taskRoleServiceAccount?: KubeObject | undefined;
+  /**
+   * Pods the API server refused to create (Pod Security, a webhook, an invalid field), by pod name: why, in its words.
+   * Each such task stops with TaskFailedToStart, as ECS reports a ResourceInitializationError.
+   */
+  readonly refused?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface TaskPlanOptions {
@@ -139,9 +133,12 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     const podName = taskPodName(name, index);
     const pod = podsByName.get(podName);
     if (pod !== undefined && controllerOf(pod)?.uid !== uid) {
-      throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskConditionReason.NotOwned);
+      throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskReason.NotOwned);
     }
-    const prev = previous?.tasks?.find((t) => t.podName === podName);
+    const recorded = previous?.tasks?.find((t) => t.podName === podName);
+    // A refused pod was never created: the task failed to start, and it is not tried again.
+    const refusal = pod === undefined && recorded?.stopCode === undefined ? observed.refused?.[podName] : undefined;
+    const prev: TaskInstanceStatus | undefined = refusal === undefined ? recorded : refusedTask(recorded, podName, refusal, now);
     // A task keeps the provider it was placed with, whatever the strategy says since.
     const providerName = prev?.capacityProviderName ?? pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? assignment[index] ?? "";
     const placement = providerOf.get(providerName);
@@ -151,8 +148,8 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     let built: TaskPod | undefined;
     if (pod === undefined && prev?.stopCode === undefined && prev?.lastStatus !== "STOPPED" && desiredStatus === "RUNNING" && resolved !== undefined) {
       if (placement === undefined) {
-        if (!capacity.ok) throw new SpecError("", capacity.message, TaskConditionReason.CapacityUnavailable);
-        throw new SpecError("spec.capacityProviderStrategy", `task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskConditionReason.CapacityUnavailable);
+        if (!capacity.ok) throw new SpecError("", capacity.message, TaskReason.CapacityUnavailable);
+        throw new SpecError("spec.capacityProviderStrategy", `task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskReason.CapacityUnavailable);
       }
       built = buildPod({
         owner: { apiVersion: EcsTasks.apiVersion, kind: EcsTasks.kind, name, uid },
@@ -318,16 +315,22 @@ export function renderTask(task: TaskObject, ctx: RenderTaskContext): RenderedTa
   return { objects: [...(plan.serviceAccounts as KubeObject[]), ...pods], notes: plan.creates.flatMap((c) => c.notes.map((n) => `${c.pod.metadata.name}: ${n}`)) };
 }
 
+/** What a task whose pod the API server refused has become: STOPPED before it started, the refusal quoted. */
+function refusedTask(recorded: TaskInstanceStatus | undefined, podName: string, refusal: string, now: Date): TaskInstanceStatus {
+  const base: TaskInstanceStatus = recorded ?? { podName, lastStatus: "PROVISIONING", desiredStatus: "RUNNING", createdAt: kubeTime(now) };
+  return { ...base, stopCode: "TaskFailedToStart", stoppedReason: `ResourceInitializationError: ${refusal}` };
+}
+
 /** The revision to run (pinned in status once resolved, so every task of the Task runs the same one). */
 function revisionToRun(resolution: ResolveResult, specRef: string, mustStart: boolean): ResolvedTaskDefinition | undefined {
   if (resolution.ok) {
     const resolved = resolution.value;
     if (resolved.status !== "ACTIVE" && mustStart) {
-      throw new SpecError("spec.taskDefinition", `"${specRef}": revision ${resolved.reference} is ${resolved.status}; RunTask needs an ACTIVE revision`, TaskConditionReason.TaskDefinitionInactive);
+      throw new SpecError("spec.taskDefinition", `"${specRef}": revision ${resolved.reference} is ${resolved.status}; RunTask needs an ACTIVE revision`, TaskReason.TaskDefinitionInactive);
     }
     return resolved;
   }
-  if (mustStart) throw new SpecError("", `spec.${resolution.message}`, resolution.reason === "NotFound" ? TaskConditionReason.TaskDefinitionNotFound : TaskConditionReason.InvalidReference);
+  if (mustStart) throw new SpecError("", `spec.${resolution.message}`, resolution.reason === "NotFound" ? TaskReason.TaskDefinitionNotFound : TaskReason.InvalidReference);
   return undefined;
 }
 
@@ -336,7 +339,7 @@ function capacityAssignment(capacity: CapacityResolution, count: number, mustSta
   const providerOf = new Map<string, ProviderPlacement>();
   const assignment: string[] = [];
   if (!capacity.ok) {
-    if (mustStart) throw new SpecError("", capacity.message, TaskConditionReason.CapacityUnavailable);
+    if (mustStart) throw new SpecError("", capacity.message, TaskReason.CapacityUnavailable);
     return { providerOf, assignment };
   }
   for (const p of capacity.providers) providerOf.set(p.provider.name, p);
@@ -344,7 +347,7 @@ function capacityAssignment(capacity: CapacityResolution, count: number, mustSta
     for (const share of splitDesiredCount(count, capacity.strategy.strategy, "spec.capacityProviderStrategy")) for (let i = 0; i < share.count; i++) assignment.push(share.capacityProvider);
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    if (mustStart) throw err.with({ conditionReason: TaskConditionReason.CapacityUnavailable });
+    if (mustStart) throw err.with({ conditionReason: TaskReason.CapacityUnavailable });
   }
   return { providerOf, assignment };
 }
@@ -356,8 +359,8 @@ function buildPod(input: Parameters<typeof buildTaskPod>[0]): TaskPod {
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     // Placement fields are below the Task's spec; overrides name their field; the rest is the task definition's.
-    if (err.conditionReason === TaskConditionReason.InvalidPlacement) throw err.with({ prefix: "spec." });
-    if (err.conditionReason === TaskConditionReason.InvalidOverrides) throw err;
+    if (err.conditionReason === TaskReason.InvalidPlacement) throw err.with({ prefix: "spec." });
+    if (err.conditionReason === TaskReason.InvalidOverrides) throw err;
     throw new SpecError(`task definition ${input.taskDefinition.family}:${input.taskDefinition.revision} on capacity provider ${input.provider.name}: ${err.field}`, err.reason, err.conditionReason);
   }
 }

@@ -402,6 +402,24 @@ export const REFUSALS: Refusal[] = [
     message: "should be less than or equal to 200",
   },
   {
+    name: "an environment variable name Kubernetes refuses (JAVA_OPTS=1)",
+    manifest: aTaskDefinition({ containerDefinitions: [c("app", { environment: [{ name: "PORT", value: "80" }, { name: "JAVA_OPTS=1", value: "-Xmx1g" }] })] }),
+    path: "spec.containerDefinitions[0].environment[1].name",
+    message: "should match '^[ -<>-~]+$'",
+  },
+  {
+    name: "a secret's variable name Kubernetes refuses",
+    manifest: aTaskDefinition({ containerDefinitions: [c("app", { secrets: [{ name: "DB PASSWORD\u00e9", valueFrom: "arn:aws:ssm:eu-west-1:1:parameter/db" }] })] }),
+    path: "spec.containerDefinitions[0].secrets[0].name",
+    message: "should match '^[ -<>-~]+$'",
+  },
+  {
+    name: "pod annotation keys are qualified names",
+    manifest: aTaskDefinition({ kubernetes: { podAnnotations: { "example.com/ok": "1", "not a key": "x" } } }),
+    path: "spec.kubernetes.podAnnotations",
+    message: "annotation keys must be qualified names",
+  },
+  {
     name: "spec.kubernetes knobs are strict",
     manifest: aTaskDefinition({ kubernetes: { serviceAccount: "web" } }),
     path: "spec.kubernetes.serviceAccount",
@@ -558,6 +576,36 @@ export const REFUSALS: Refusal[] = [
     manifest: aService({ loadBalancers: [{ containerName: "web", containerPort: 80 }], kubernetes: { ingress: { paths: [{ path: "/" }, { path: "/admin", containerName: "admin" }] } } }),
     path: "spec.kubernetes.ingress.paths",
     message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
+  },
+  {
+    name: "the ingress class is a DNS subdomain",
+    manifest: aService({ kubernetes: { ingress: { className: "Nginx_Public" } } }),
+    path: "spec.kubernetes.ingress.className",
+    message: "should match",
+  },
+  {
+    name: "label keys are qualified names",
+    manifest: aService({ kubernetes: { labels: { "team/a/b": "shop" } } }),
+    path: "spec.kubernetes.labels",
+    message: "label keys must be qualified names",
+  },
+  {
+    name: "label values are at most 63 characters",
+    manifest: aService({ kubernetes: { podLabels: { team: "x".repeat(64) } } }),
+    path: "spec.kubernetes.podLabels.team",
+    message: "Too long: may not be more than 63",
+  },
+  {
+    name: "label values are alphanumeric at both ends",
+    manifest: aService({ kubernetes: { labels: { team: "shop-" } } }),
+    path: "spec.kubernetes.labels.team",
+    message: "should match",
+  },
+  {
+    name: "at most 64 labels",
+    manifest: aService({ kubernetes: { labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, "v"])) } }),
+    path: "spec.kubernetes.labels",
+    message: "must have at most 64",
   },
   {
     name: "autoScaling minCapacity does not exceed maxCapacity",

@@ -2,7 +2,7 @@
 // subresource, and the report of what the HPA cannot express.
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
-import { type AutoScalingOptions, buildAutoScaling } from "../../../src/builders/autoscaling.ts";
+import { type AutoScalingOptions, buildAutoScaling } from "../../../src/builders/service/autoscaling-policies.ts";
 
 type TargetTracking = NonNullable<AutoScaling["targetTrackingScalingPolicies"]>[number];
 type TargetTrackingConfig = TargetTracking["targetTrackingScalingPolicyConfiguration"];

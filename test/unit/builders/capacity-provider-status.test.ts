@@ -1,10 +1,10 @@
-// The CapacityProvider status (src/builders/capacity-provider-status.ts): nodes, capacity, tasks and conditions.
+// The CapacityProvider status (src/builders/capacity/provider-status.ts): nodes, capacity, tasks and conditions.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { CapacityProvider } from "../../../src/api/objects.ts";
-import { computeCapacityProviderStatus, countTasks, describeScheduling, taskPodState } from "../../../src/builders/capacity-provider-status.ts";
+import { computeCapacityProviderStatus, countTasks, describeScheduling, taskPodState } from "../../../src/builders/capacity/provider-status.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const NOW = new Date("2026-11-22T01:00:00Z");

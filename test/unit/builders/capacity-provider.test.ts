@@ -18,10 +18,10 @@ import {
   schedulingFor,
   type StrategyInput,
   SPOT_TOLERATIONS,
-} from "../../../src/builders/capacity-provider.ts";
-import type { StrategyItem } from "../../../src/builders/capacity-split.ts";
-import { admits } from "../../../src/builders/container-instances.ts";
-import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
+} from "../../../src/builders/capacity/provider.ts";
+import type { StrategyItem } from "../../../src/builders/capacity/split.ts";
+import { admits } from "../../../src/builders/capacity/container-instances.ts";
+import { buildPodTemplate } from "../../../src/builders/pod/template.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aProvider = (name: string, spec: CapacityProviderSpec = {}): CapacityProvider => ({

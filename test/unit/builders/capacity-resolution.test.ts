@@ -2,7 +2,7 @@
 // render share. One row per rule, with the field its refusals name.
 import { describe, expect, it } from "vitest";
 import type { CapacityProvider } from "../../../src/api/objects.ts";
-import { resolveCapacity, type CapacityInput, type ClusterLike } from "../../../src/builders/capacity-resolution.ts";
+import { resolveCapacity, type CapacityInput, type ClusterLike } from "../../../src/builders/capacity/resolution.ts";
 
 const provider = (name: string, type: "EC2" | "FARGATE" = "EC2"): CapacityProvider =>
   ({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CapacityProvider", metadata: { name }, spec: { type, kubernetes: { nodeSelector: { pool: name } } } }) as unknown as CapacityProvider;

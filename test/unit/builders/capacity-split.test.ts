@@ -2,7 +2,7 @@
 // reference); remainders by largest remainder, ties to the earlier item (our rule, docs/services.md).
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
-import { splitDesiredCount, type StrategyItem, strategyProblem } from "../../../src/builders/capacity-split.ts";
+import { splitDesiredCount, type StrategyItem, strategyProblem } from "../../../src/builders/capacity/split.ts";
 
 const provider =
   (capacityProvider: string) =>

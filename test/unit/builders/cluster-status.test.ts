@@ -1,11 +1,11 @@
-// The Cluster status (src/builders/cluster-status.ts): providers with built-ins, counts, and deletion that waits.
+// The Cluster status (src/builders/cluster/status.ts): providers with built-ins, counts, and deletion that waits.
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
 import type { CapacityProviderSpec } from "../../../src/api/capacity-provider.ts";
 import type { ClusterSpec } from "../../../src/api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../../src/api/objects.ts";
-import { clusterContents, clusterProviders, computeClusterStatus, deletionBlocked, type ServiceRef } from "../../../src/builders/cluster-status.ts";
+import { clusterContents, clusterProviders, computeClusterStatus, deletionBlocked, type ServiceRef } from "../../../src/builders/cluster/status.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const NOW = new Date("2026-11-22T01:00:00Z");

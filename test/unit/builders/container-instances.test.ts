@@ -2,7 +2,7 @@
 // requests, which nodes a provider admits, the attribute view and the per-provider capacity.
 import type { V1Container, V1Node, V1Pod, V1Taint } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { BUILTIN_PROVIDERS, schedulingFor, type Scheduling } from "../../../src/builders/capacity-provider.ts";
+import { BUILTIN_PROVIDERS, schedulingFor, type Scheduling } from "../../../src/builders/capacity/provider.ts";
 import {
   capacitySummary,
   containerInstanceView,
@@ -13,8 +13,8 @@ import {
   parseQuantity,
   podRequests,
   QuantityError,
-} from "../../../src/builders/container-instances.ts";
-import { compileMemberOf } from "../../../src/builders/query-language.ts";
+} from "../../../src/builders/capacity/container-instances.ts";
+import { compileMemberOf } from "../../../src/builders/placement/query-language.ts";
 
 const aNode = (name: string, o: { labels?: Record<string, string>; taints?: V1Taint[]; ready?: boolean; cpu?: string; memory?: string; unschedulable?: boolean } = {}): V1Node => ({
   metadata: { name, labels: o.labels ?? {} },

@@ -8,7 +8,7 @@ import {
   podDisruptionMinAvailable,
   rollingUpdate,
   type SchedulingStrategy,
-} from "../../../src/builders/deployment-config.ts";
+} from "../../../src/builders/service/deployment-config.ts";
 
 const percents = (minimumHealthyPercent?: number, maximumPercent?: number): DeploymentPercents => ({ minimumHealthyPercent, maximumPercent });
 

@@ -7,7 +7,7 @@ import {
   type PlacementConstraintInput,
   type PlacementContext,
   type PlacementStrategyInput,
-} from "../../../src/builders/placement.ts";
+} from "../../../src/builders/placement/placement.ts";
 import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 
 const POD_LABELS = { "ecs.operator.dev/service": "web" };

@@ -4,10 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { LAUNCH_TYPE_EC2_PROVIDER, schedulingFor } from "../../../src/builders/capacity-provider.ts";
-import { buildServicePodTemplate, deploymentId } from "../../../src/builders/service-deployment.ts";
-import { operatorEntries, podMetadata } from "../../../src/builders/task-labels.ts";
-import { buildTaskPod, taskPodName, type RunTaskInput } from "../../../src/builders/task-pod.ts";
+import { LAUNCH_TYPE_EC2_PROVIDER, schedulingFor } from "../../../src/builders/capacity/provider.ts";
+import { buildServicePodTemplate, deploymentId } from "../../../src/builders/service/deployment.ts";
+import { operatorEntries, podMetadata } from "../../../src/builders/pod/labels.ts";
+import { buildTaskPod, taskPodName, type RunTaskInput } from "../../../src/builders/task/pod.ts";
 
 describe("podMetadata", () => {
   it.each<[string, Parameters<typeof podMetadata>[0], Record<string, string>]>([

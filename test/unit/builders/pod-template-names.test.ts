@@ -2,8 +2,8 @@
 // rule: ECS names → DNS labels, port names, label values, and AWS references → Secret, key and ConfigMap names.
 import { describe, expect, it } from "vitest";
 import { isDnsLabel, isPortName, toDnsLabel, toDnsSubdomain, toLabelValue, toPortName, uniqueDnsLabels } from "../../../src/builders/names.ts";
-import { splitTaskSize } from "../../../src/builders/pod-template-resources.ts";
-import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference } from "../../../src/builders/secrets.ts";
+import { splitTaskSize } from "../../../src/builders/pod/resources.ts";
+import { environmentFileConfigMapName, imagePullSecretName, secretKeyReference } from "../../../src/builders/pod/secrets.ts";
 
 describe("container and volume names", () => {
   it.each([

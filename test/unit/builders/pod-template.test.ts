@@ -3,11 +3,11 @@
 // RegisterTaskDefinition schema.
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { readFileSync } from "node:fs";
-import { familyLabelValue } from "../../../src/builders/task-definition-revision.ts";
+import { familyLabelValue } from "../../../src/builders/task-definition/revision.ts";
 import type { V1Container } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ContainerDefinition, TaskDefinitionSpec, Volume } from "../../../src/api/task-definition.ts";
-import { buildPodTemplate, type PodTemplate, type PodTemplateContext } from "../../../src/builders/pod-template.ts";
+import { buildPodTemplate, type PodTemplate, type PodTemplateContext } from "../../../src/builders/pod/template.ts";
 import { CONTAINERS_ANNOTATION, DOCKER_LABELS_ANNOTATION, LOG_CONFIGURATION_ANNOTATION } from "../../../src/api/keys.ts";
 
 type Spec = TaskDefinitionSpec;

@@ -14,7 +14,7 @@ import {
   renderQueryError,
   taskGroupLabelValue,
   TooManyTermsError,
-} from "../../../src/builders/query-language.ts";
+} from "../../../src/builders/placement/query-language.ts";
 import { isLabelKey, isLabelValue } from "../../../src/builders/names.ts";
 import { UNSATISFIABLE_LABEL } from "../../../src/api/keys.ts";
 

@@ -8,7 +8,7 @@ import {
   type ScheduleExpression,
   type ScheduleTranslation,
   translateSchedule,
-} from "../../../src/builders/schedule-expression.ts";
+} from "../../../src/builders/schedule/expression.ts";
 
 // Friday 2026-05-01 10:07:23 UTC: the start of the schedules below (rate phases count from it).
 const STARTED = new Date("2026-05-01T10:07:23Z");

@@ -4,8 +4,8 @@
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
-import { parseScheduleExpression } from "../../../src/builders/schedule-expression.ts";
-import { lastRunAtOrBefore, scheduledCapacity, scheduledRequeueAfterMs } from "../../../src/builders/scheduled-scaling.ts";
+import { parseScheduleExpression } from "../../../src/builders/schedule/expression.ts";
+import { lastRunAtOrBefore, scheduledCapacity, scheduledRequeueAfterMs } from "../../../src/builders/service/scheduled-scaling.ts";
 
 type Action = NonNullable<AutoScaling["scheduledActions"]>[number];
 

@@ -10,8 +10,8 @@ import {
   runsToDelete,
   scheduledRunName,
   type RunView,
-} from "../../../src/builders/scheduled-task.ts";
-import { parseScheduleExpression, translateSchedule, type ScheduleExpression } from "../../../src/builders/schedule-expression.ts";
+} from "../../../src/builders/schedule/scheduled-task.ts";
+import { parseScheduleExpression, translateSchedule, type ScheduleExpression } from "../../../src/builders/schedule/expression.ts";
 
 const CREATED = new Date("2026-11-22T10:07:23Z");
 function expr(text: string, timeZone?: string, startedAt = CREATED): ScheduleExpression {

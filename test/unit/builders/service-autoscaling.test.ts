@@ -2,8 +2,8 @@
 // Application Auto Scaling scales and an HPA does not). The metric/behavior rows are in autoscaling.test.ts.
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
-import { buildAutoScaling } from "../../../src/builders/autoscaling.ts";
-import { buildServiceAutoscaling, type ServiceAutoscalingInput } from "../../../src/builders/service-autoscaling.ts";
+import { buildAutoScaling } from "../../../src/builders/service/autoscaling-policies.ts";
+import { autoScalingCondition, buildServiceAutoscaling, type ServiceAutoscalingInput } from "../../../src/builders/service/autoscaling.ts";
 
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "uid-1", controller: true, blockOwnerDeletion: true };
 const LABELS = { "ecs.operator.dev/service": "web" };
@@ -79,5 +79,28 @@ describe("buildServiceAutoscaling: when the controller sets desiredCount (AAS sc
     const result = build(more);
     expect(result.hpa !== undefined).toBe(hasHpa);
     expect(result.desiredCount).toBe(desiredCount);
+  });
+});
+
+describe("autoScalingCondition: the HPA's conditions in the terms of spec.autoScaling", () => {
+  const hpa = (conditions: { type: string; status: string; reason: string; message?: string }[] | undefined) =>
+    ({ apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "shop" }, spec: { minReplicas: 2, maxReplicas: 6 }, ...(conditions === undefined ? {} : { status: { conditions } }) });
+  const able = { type: "AbleToScale", status: "True", reason: "ReadyForNewScale" };
+  const valid = { type: "ScalingActive", status: "True", reason: "ValidMetricFound" };
+  it.each([
+    ["no HPA yet → Unknown Pending", undefined, "Unknown", "Pending", "has not evaluated"],
+    ["an HPA without conditions → Unknown Pending", hpa(undefined), "Unknown", "Pending", "HorizontalPodAutoscaler web has not evaluated"],
+    ["AbleToScale=False FailedGetScale → False UnableToScale quoting it", hpa([{ type: "AbleToScale", status: "False", reason: "FailedGetScale", message: "the HPA controller was unable to get the target's current scale" }]), "False", "UnableToScale", "(HorizontalPodAutoscaler web: AbleToScale=False FailedGetScale: the HPA controller was unable to get the target's current scale)"],
+    ["ScalingActive=False FailedGetResourceMetric → False MetricsUnavailable", hpa([able, { type: "ScalingActive", status: "False", reason: "FailedGetResourceMetric", message: "no metrics returned" }]), "False", "MetricsUnavailable", "a metric of the scaling policies cannot be read"],
+    ["ScalingActive=False FailedGetExternalMetric → False MetricsUnavailable", hpa([able, { type: "ScalingActive", status: "False", reason: "FailedGetExternalMetric" }]), "False", "MetricsUnavailable", "FailedGetExternalMetric"],
+    ["ScalingActive=False ScalingDisabled → False ScalingInactive", hpa([able, { type: "ScalingActive", status: "False", reason: "ScalingDisabled", message: "scaling is disabled since the replica count of the target is zero" }]), "False", "ScalingInactive", "the scaling policies are not evaluated"],
+    ["ScalingLimited TooManyReplicas → True AtMaxCapacity naming maxCapacity", hpa([able, valid, { type: "ScalingLimited", status: "True", reason: "TooManyReplicas" }]), "True", "AtMaxCapacity", "more tasks than maxCapacity 6: desiredCount stays at 6"],
+    ["ScalingLimited TooFewReplicas → True AtMinCapacity naming minCapacity", hpa([able, valid, { type: "ScalingLimited", status: "True", reason: "TooFewReplicas" }]), "True", "AtMinCapacity", "fewer tasks than minCapacity 2"],
+    ["ScalingLimited ScaleDownLimit (disableScaleIn, a cooldown) → True Active", hpa([able, valid, { type: "ScalingLimited", status: "True", reason: "ScaleDownLimit" }]), "True", "Active", "within minCapacity 2 and maxCapacity 6"],
+    ["DesiredWithinRange → True Active", hpa([able, valid, { type: "ScalingLimited", status: "False", reason: "DesiredWithinRange" }]), "True", "Active", "within minCapacity 2 and maxCapacity 6"],
+  ] as const)("%s", (_name, object, status, reason, message) => {
+    const c = autoScalingCondition(object);
+    expect([c.status, c.reason]).toEqual([status, reason]);
+    expect(c.message).toContain(message);
   });
 });

@@ -1,4 +1,4 @@
-// The service's deployment limits over all its providers' Deployments, and drains (service-budget.ts): table rows for
+// The service's deployment limits over all its providers' Deployments, and drains (service/budget.ts): table rows for
 // the rules, and a small model of the Kubernetes Deployment controller that runs whole rollouts, strategy changes and
 // drains pass by pass and samples the service's task count after every step.
 //
@@ -10,7 +10,7 @@
 // scheduler can't remove existing tasks until the replacement tasks are considered healthy."
 import type { V1Node } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { nodeDraining, planServiceBudget, type BudgetInput, type BudgetTask, type BudgetWorkload } from "../../../src/builders/service-budget.ts";
+import { nodeDraining, planServiceBudget, type BudgetInput, type BudgetTask, type BudgetWorkload } from "../../../src/builders/service/budget.ts";
 
 const OLD = "ecs-svc/1";
 const NEW = "ecs-svc/2";

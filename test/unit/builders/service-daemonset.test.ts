@@ -1,8 +1,8 @@
 // A DAEMON service → a DaemonSet per EC2-type provider: DAEMON percentages → the DaemonSet's rolling update.
 import { describe, expect, it } from "vitest";
-import { schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { buildServiceDaemonSet, daemonRollingUpdate } from "../../../src/builders/service-daemonset.ts";
-import { deploymentId } from "../../../src/builders/service-deployment.ts";
+import { schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity/provider.ts";
+import { buildServiceDaemonSet, daemonRollingUpdate } from "../../../src/builders/service/daemonset.ts";
+import { deploymentId } from "../../../src/builders/service/deployment.ts";
 
 // ECS rounds minimumHealthyPercent up over the task count ("rounded up to the nearest integer"); for DAEMON the task
 // count is the eligible nodes, and maximumPercent stays 100 (no surge).

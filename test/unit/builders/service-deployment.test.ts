@@ -5,8 +5,8 @@ import type { V1Node, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { mergeAffinity } from "../../../src/builders/placement.ts";
+import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity/provider.ts";
+import { mergeAffinity } from "../../../src/builders/placement/placement.ts";
 import {
   buildServiceDeployment,
   deploymentId,
@@ -14,7 +14,7 @@ import {
   serviceDeploymentName,
   serviceSelectorString,
   type ServiceDeploymentInput,
-} from "../../../src/builders/service-deployment.ts";
+} from "../../../src/builders/service/deployment.ts";
 import { DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL } from "../../../src/api/keys.ts";
 
 type PodSpec = V1PodSpec & { containers: { resources: { requests: unknown; limits: unknown }; livenessProbe: { initialDelaySeconds: number } }[] };

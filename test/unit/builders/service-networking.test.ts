@@ -5,8 +5,8 @@ import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
-import { buildServiceNetworking, type ServiceNetworking, type ServiceNetworkingInput, serviceObjectName } from "../../../src/builders/service-networking.ts";
+import { buildPodTemplate } from "../../../src/builders/pod/template.ts";
+import { buildServiceNetworking, type ServiceNetworking, type ServiceNetworkingInput, serviceObjectName } from "../../../src/builders/service/networking.ts";
 
 // ---------------------------------------------------------------- fixtures
 

@@ -1,6 +1,6 @@
 // The PodDisruptionBudget that keeps minimumHealthyPercent of desiredCount through node drains, one row per rule.
 import { describe, expect, it } from "vitest";
-import { buildServicePdb, type ServicePdbInput } from "../../../src/builders/service-pdb.ts";
+import { buildServicePdb, type ServicePdbInput } from "../../../src/builders/service/pdb.ts";
 
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "uid-1", controller: true, blockOwnerDeletion: true };
 const LABELS = { "ecs.operator.dev/service": "web", "ecs.operator.dev/cluster": "default" };

@@ -12,7 +12,7 @@ import {
   type ObservedTask,
   type RolloutInput,
   type ServiceDeploymentEntry,
-} from "../../../src/builders/service-rollout.ts";
+} from "../../../src/builders/service/rollout.ts";
 
 const now = new Date("2026-01-01T12:00:00Z");
 const A = "ecs-svc/1000000000000000001";

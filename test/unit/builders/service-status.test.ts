@@ -1,9 +1,9 @@
 // Service status: counts, Ready/Reconciling/Stalled, the steady-state event once, bounded events newest first.
 import { describe, expect, it } from "vitest";
 import type { ServiceStatus } from "../../../src/api/service.ts";
-import { appendServiceEvents, MAX_SERVICE_EVENTS } from "../../../src/builders/service-events.ts";
-import type { RolloutResult, ServiceDeploymentEntry } from "../../../src/builders/service-rollout.ts";
-import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../../src/builders/service-status.ts";
+import { appendServiceEvents, MAX_SERVICE_EVENTS } from "../../../src/builders/service/events.ts";
+import type { RolloutResult, ServiceDeploymentEntry } from "../../../src/builders/service/rollout.ts";
+import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../../src/builders/service/status.ts";
 
 const now = new Date("2026-01-01T12:00:00.123Z");
 const A = "ecs-svc/1000000000000000001";

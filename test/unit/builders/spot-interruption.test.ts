@@ -1,9 +1,9 @@
-// When a task's node goes away under it (src/builders/spot-interruption.ts): spot reclaims are SpotInterruption,
+// When a task's node goes away under it (src/builders/capacity/spot-interruption.ts): spot reclaims are SpotInterruption,
 // other terminations TerminationNotice; only real termination signals count.
 import type { V1Node, V1Pod, V1Taint } from "@kubernetes/client-node";
 import type { Wire } from "../../../src/runtime/resources.ts";
 import { describe, expect, it } from "vitest";
-import { INTERRUPTION_TAINTS, interruptionOf, interruptionTaint, isSpotNode } from "../../../src/builders/spot-interruption.ts";
+import { INTERRUPTION_TAINTS, interruptionOf, interruptionTaint, isSpotNode } from "../../../src/builders/capacity/spot-interruption.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aNode = (o: { labels?: Record<string, string>; taints?: V1Taint[]; deleting?: boolean } = {}): Wire<V1Node> => ({

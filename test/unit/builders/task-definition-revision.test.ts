@@ -1,8 +1,8 @@
 // Revision numbering, pruning, the checks CEL cannot make, the status, and task definition references.
 import { describe, expect, it } from "vitest";
 import type { TaskDefinitionSpec } from "../../../src/api/index.ts";
-import { checkTaskDefinitionSpec, findDependsOnCycle } from "../../../src/builders/task-definition-checks.ts";
-import { parseTaskDefinitionRef } from "../../../src/builders/task-definition-ref.ts";
+import { checkTaskDefinitionSpec, findDependsOnCycle } from "../../../src/builders/task-definition/checks.ts";
+import { parseTaskDefinitionRef } from "../../../src/builders/task-definition/ref.ts";
 import {
   buildControllerRevision,
   controllerRevisionName,
@@ -15,8 +15,8 @@ import {
   revisionsToPrune,
   selectRevision,
   type RevisionRecord,
-} from "../../../src/builders/task-definition-revision.ts";
-import { compatibilities, computeTaskDefinitionStatus } from "../../../src/builders/task-definition-status.ts";
+} from "../../../src/builders/task-definition/revision.ts";
+import { compatibilities, computeTaskDefinitionStatus } from "../../../src/builders/task-definition/status.ts";
 
 const container = (name: string, fields: Record<string, unknown> = {}) => ({ name, image: `example.com/${name}:1`, ...fields });
 const aSpec = (fields: Record<string, unknown> = {}): TaskDefinitionSpec => ({ family: "web", containerDefinitions: [container("app", { memory: 256 })], ...fields });

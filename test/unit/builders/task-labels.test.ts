@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { propagatedTagAnnotations } from "../../../src/builders/service-deployment.ts";
-import { tagAnnotations, type TaskTag } from "../../../src/builders/task-labels.ts";
+import { propagatedTagAnnotations } from "../../../src/builders/service/deployment.ts";
+import { tagAnnotations, type TaskTag } from "../../../src/builders/pod/labels.ts";
 import { TAGS_ANNOTATION, TAG_ANNOTATION_PREFIX } from "../../../src/api/keys.ts";
 
 describe("tagAnnotations (the tags of every task pod, Service or Task)", () => {

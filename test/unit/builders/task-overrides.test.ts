@@ -2,7 +2,7 @@
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { applyTaskOverrides, type TaskOverrides } from "../../../src/builders/task-overrides.ts";
+import { applyTaskOverrides, type TaskOverrides } from "../../../src/builders/task/overrides.ts";
 
 const aContainer = (name: string, fields: Partial<ContainerDefinition> = {}): ContainerDefinition => ({ name, image: `registry.example.com/${name}:1`, memory: 256, ...fields });
 const aTaskDefinition = (fields: Partial<TaskDefinitionSpec> = {}): TaskDefinitionSpec => ({

@@ -4,9 +4,9 @@ import { SpecError } from "../../../src/api/spec-error.ts";
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ContainerDefinition, TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { admits } from "../../../src/builders/container-instances.ts";
-import { buildTaskPod, containerRestart, taskGroup, taskPodName, type RunTaskInput, type TaskPodInput } from "../../../src/builders/task-pod.ts";
+import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity/provider.ts";
+import { admits } from "../../../src/builders/capacity/container-instances.ts";
+import { buildTaskPod, containerRestart, taskGroup, taskPodName, type RunTaskInput, type TaskPodInput } from "../../../src/builders/task/pod.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 
 const aContainer = (name: string, fields: Partial<ContainerDefinition> = {}): ContainerDefinition => ({ name, image: `registry.example.com/${name}:1`, memory: 256, ...fields });

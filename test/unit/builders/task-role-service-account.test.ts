@@ -1,7 +1,7 @@
-// The one ServiceAccount a task role becomes (src/builders/task-role-service-account.ts), one row per rule.
+// The one ServiceAccount a task role becomes (src/builders/task/role-service-account.ts), one row per rule.
 import { describe, expect, it } from "vitest";
-import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount } from "../../../src/builders/task-role-service-account.ts";
-import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
+import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount } from "../../../src/builders/task/role-service-account.ts";
+import { buildPodTemplate } from "../../../src/builders/pod/template.ts";
 
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "TaskDefinition", name: "batch", uid: "td-uid" };
 const template = (taskRoleArn: string) =>

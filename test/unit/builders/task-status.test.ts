@@ -2,7 +2,7 @@
 // survives the pod, the pod action, and the Task summary. One row per rule.
 import type { V1ContainerStatus, V1Node, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { ContainerMapping } from "../../../src/builders/pod-template.ts";
+import type { ContainerMapping } from "../../../src/builders/pod/template.ts";
 import {
   computeTaskInstance,
   computeTaskStatus,
@@ -10,7 +10,7 @@ import {
   taskPodAction,
   type TaskInstanceInput,
   type TaskInstanceStatus,
-} from "../../../src/builders/task-status.ts";
+} from "../../../src/builders/task/status.ts";
 
 const NOW = new Date("2026-11-22T10:00:00.000Z");
 const T0 = "2026-11-22T09:59:00Z";

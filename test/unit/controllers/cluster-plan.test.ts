@@ -1,8 +1,9 @@
 // planCluster: the Cluster's status (written at most once per minimum interval, never on resync), its finalizer
 // (held while it contains tasks or services, removed when empty) and the one event per reason a deletion waits.
+import { CLUSTER_FINALIZER } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
 import type { NodeLike, TaskPodObject } from "../../../src/controllers/capacity-provider/task-pods.ts";
-import { CLUSTER_FINALIZER, planCluster } from "../../../src/controllers/cluster/controller.ts";
+import { planCluster } from "../../../src/controllers/cluster/controller.ts";
 import type { ClusterObject } from "../../../src/controllers/ecs-resources.ts";
 import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
 

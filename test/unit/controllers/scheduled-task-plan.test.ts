@@ -1,11 +1,12 @@
 // planScheduledTask, knative TableTest style: a ScheduledTask and its runs (Tasks) at a clock, and what the plan
 // does: the run it creates, the runs it stops (Replace) and deletes (history limits), the status, the events and
 // when it wakes. Then renderScheduledTask: the next run times in the schedule's time zone and the first run's Task.
+import { SCHEDULED_AT_ANNOTATION } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
 import type { ScheduledTaskSpec } from "../../../src/api/scheduled-task.ts";
 import { SpecError } from "../../../src/api/spec-error.ts";
 import type { TaskStatus } from "../../../src/api/task.ts";
-import { scheduledRunName, SCHEDULED_AT_ANNOTATION } from "../../../src/builders/scheduled-task.ts";
+import { scheduledRunName } from "../../../src/builders/schedule/scheduled-task.ts";
 import type { ScheduledTaskObject, TaskObject } from "../../../src/controllers/ecs-resources.ts";
 import { planScheduledTask, renderScheduledTask, wallTime, type ScheduledTaskPlan } from "../../../src/controllers/scheduled-task/plan.ts";
 import { runChanged } from "../../../src/controllers/scheduled-task/controller.ts";

@@ -1,14 +1,14 @@
 // Fixtures of the Service plan table tests that read like sentences: aService({ desiredCount: 3, strategy:
 // [fargate(1), spot(3)] }), aPod({ ready: true, deployment: dep(1) }), observing(svc, { pods, children }).
+import { CAPACITY_PROVIDER_LABEL, DEPLOYMENT_ID_ANNOTATION, SERVICE_FINALIZER, SERVICE_LABEL } from "../../../src/api/keys.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import type { ServiceSpec, ServiceStatus } from "../../../src/api/service.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import type { StrategyItem } from "../../../src/builders/capacity-split.ts";
-import { DEPLOYMENT_ID_ANNOTATION, deploymentId, serviceSelectorString } from "../../../src/builders/service-deployment.ts";
-import type { ServiceDeploymentEntry } from "../../../src/builders/service-rollout.ts";
-import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL } from "../../../src/builders/task-labels.ts";
+import type { StrategyItem } from "../../../src/builders/capacity/split.ts";
+import { deploymentId, serviceSelectorString } from "../../../src/builders/service/deployment.ts";
+import type { ServiceDeploymentEntry } from "../../../src/builders/service/rollout.ts";
 import type { ServiceObject } from "../../../src/controllers/ecs-resources.ts";
-import { NO_MEMORY, SERVICE_FINALIZER, type ObservedService, type ServiceMemory } from "../../../src/controllers/service/plan.ts";
+import { NO_MEMORY, type ObservedService, type ServiceMemory } from "../../../src/controllers/service/plan.ts";
 import type { PodObject } from "../../../src/controllers/service/resources.ts";
 import type { ResolveResult } from "../../../src/controllers/task-definition/resolver.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";

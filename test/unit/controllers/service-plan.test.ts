@@ -1,9 +1,10 @@
 // planService row by row, as knative's TableTest: what is observed (the service, its pods, its children, the nodes,
 // the memory of the last pass) → what the pass applies, deletes, scales, writes as status and records as events.
 // The children a row observes are built by the plan itself (workloadsOf), as the controller would have applied them.
+import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
-import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/builders/service-deployment.ts";
-import { planService, type ObservedService, type ServicePlan } from "../../../src/controllers/service/plan.ts";
+import type { AutoScaling } from "../../../src/api/service.ts";
+import { planService, type ObservedService, type ServiceMemory, type ServicePlan } from "../../../src/controllers/service/plan.ts";
 import { needsApply, withAppliedHash } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
 import { aDeployment, aNode, aPod, aRevision, aService, dep, fargate, NOW, observing, settled, spot, type ServiceFixture } from "./service-plan-fixtures.ts";
@@ -47,12 +48,30 @@ interface Row {
   wantNext?: number | undefined;
   wantCounted?: string[];
   wantLookups?: string[];
+  /** The messages of the events, oldest first (each is also in status.events). */
+  wantMessages?: string[];
+  /** The task ids of memory.tasks (undefined: the memory holds no task set). */
+  wantTaskSet?: string[];
 }
 
 const kindName = (o: { resource: { kind: string }; name: string }): string => `${o.resource.kind}/${o.name}`;
 const crash = (name: string, deployment: string): ReturnType<typeof aPod> => aPod({ name, deployment, waiting: "CrashLoopBackOff" });
 const cb = { enable: true, rollback: true };
 const fargateNodes = [aNode("fargate-1", { "eks.amazonaws.com/compute-type": "fargate" }), aNode("spot-1", { "eks.amazonaws.com/compute-type": "fargate", "karpenter.sh/capacity-type": "spot" })];
+
+/** The task set a pass remembers of these pods (what memory.tasks holds after it). */
+const taskSetOf = (...pods: ReturnType<typeof aPod>[]): ServiceMemory => ({ counted: {}, tasks: Object.fromEntries(pods.map((p) => [p.metadata?.uid ?? "", { name: p.metadata?.name ?? "" }])) });
+const terminating = (pod: ReturnType<typeof aPod>): ReturnType<typeof aPod> => ({ ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date(NOW.getTime() - 1000).toISOString() } });
+const [taskA, taskB, taskC] = ["web-a", "web-b", "web-c"].map((name) => aPod({ name, ready: true })) as [ReturnType<typeof aPod>, ReturnType<typeof aPod>, ReturnType<typeof aPod>];
+const cpuScaling: AutoScaling = { minCapacity: 2, maxCapacity: 6, targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }] };
+/** The HPA the plan applies for `cpuScaling`, as the HPA controller reports it with these conditions. */
+function hpaWith(conditions: { type: string; status: string; reason: string; message?: string }[]): KubeObject {
+  const hpa = planService(observing(aService({ autoScaling: cpuScaling })), NOW).applies.find((a) => a.resource.kind === "HorizontalPodAutoscaler")?.object;
+  if (hpa === undefined) throw new Error("the plan applied no HPA");
+  return { ...hpa, status: { currentReplicas: 2, desiredReplicas: 2, conditions: conditions.map((c) => ({ message: "", lastTransitionTime: "2026-03-01T11:00:00Z", ...c })) } } as KubeObject;
+}
+const hpaAble = { type: "AbleToScale", status: "True", reason: "ReadyForNewScale" };
+const steadyWeb = { deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] };
 
 const rows: Row[] = [
   {
@@ -423,6 +442,111 @@ const rows: Row[] = [
   },
 ];
 
+rows.push(
+  {
+    name: "task set: tasks that were not there last pass are reported once, ECS-worded: has started 2 tasks: (task …) (task …).",
+    observed: observing(aService(steadyWeb), { pods: [taskA, taskB, taskC], memory: taskSetOf(taskA) }),
+    wantEvents: ["Normal TasksStarted"],
+    wantMessages: ["(service web) has started 2 tasks: (task web-b) (task web-c)."],
+    wantTaskSet: ["web-a", "web-b", "web-c"],
+  },
+  {
+    name: "task set: scale-in — a task gone and one terminating since last pass: has stopped 2 running tasks, and they leave the set",
+    observed: observing(aService(steadyWeb), { pods: [taskA, terminating(taskB)], memory: taskSetOf(taskA, taskB, taskC) }),
+    wantEvents: ["Normal TasksStopped"],
+    wantMessages: ["(service web) has stopped 2 running tasks: (task web-b) (task web-c)."],
+    wantTaskSet: ["web-a"],
+  },
+  {
+    name: "task set: the same set as last pass reports nothing",
+    observed: observing(aService(steadyWeb), { pods: [taskA, taskB], memory: taskSetOf(taskA, taskB) }),
+    wantEvents: [],
+    wantTaskSet: ["web-a", "web-b"],
+  },
+  {
+    name: "task set: the first pass of a controller (no task set remembered) only takes the set: no task is reported as started",
+    observed: observing(aService(steadyWeb), { pods: [taskA, taskB] }),
+    wantEvents: [],
+    wantTaskSet: ["web-a", "web-b"],
+  },
+  {
+    name: "task set: 12 new tasks are reported in messages of at most 10 task ids",
+    observed: observing(aService({ ...steadyWeb, desiredCount: 12 }), { pods: Array.from({ length: 12 }, (_, i) => aPod({ name: `web-n${String(i).padStart(2, "0")}` })), memory: taskSetOf() }),
+    wantEvents: ["Normal TasksStarted", "Normal TasksStarted"],
+    wantMessages: [
+      `(service web) has started 10 tasks: ${Array.from({ length: 10 }, (_, i) => `(task web-n${String(i).padStart(2, "0")})`).join(" ")}.`,
+      "(service web) has started 2 tasks: (task web-n10) (task web-n11).",
+    ],
+  },
+  {
+    name: "task set: a task this pass stops itself (spot interrupted) is reported as interrupted only, and leaves the set (no has stopped next pass)",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-reclaimed", provider: "FARGATE_SPOT", node: "spot-gone", ready: true }), aPod({ name: "web-spot", provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: fargateNodes,
+      memory: { counted: {}, tasks: { "uid-web-reclaimed": { name: "web-reclaimed" }, "uid-web-spot": { name: "web-spot" } } },
+    }),
+    wantEvents: ["Warning TasksStopped"],
+    wantTaskSet: ["web-spot"],
+  },
+  {
+    name: "clock behind the kubelet's: a Ready time in the future of now counts from when the controller first saw the task Ready (60 s ago): COMPLETED",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ name: "web-future-1", ready: true, deployment: dep(2), readyFor: -3600 }), aPod({ name: "web-future-2", ready: true, deployment: dep(2), readyFor: -3600 })],
+      memory: { counted: {}, tasks: { "uid-web-future-1": { name: "web-future-1", readySeenAt: NOW.getTime() - 60_000 }, "uid-web-future-2": { name: "web-future-2", readySeenAt: NOW.getTime() - 60_000 } } },
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "COMPLETED" }],
+    wantEvents: ["Normal DeploymentCompleted", "Normal SteadyState"],
+  },
+  {
+    name: "clock behind the kubelet's: first seen Ready now, the stable window starts now and the pass looks again when it ends",
+    observed: observing(aService({ revision: 2, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ ready: true, deployment: dep(2), readyFor: -3600 }), aPod({ ready: true, deployment: dep(2), readyFor: 60 })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS" }],
+    wantNext: 5_000,
+  },
+  {
+    name: "autoScaling: an HPA that cannot read its metric → AutoScaling=False MetricsUnavailable quoting the HPA, and one Warning",
+    observed: observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), {
+      children: [...workloadsOf({ autoScaling: cpuScaling }), hpaWith([hpaAble, { type: "ScalingActive", status: "False", reason: "FailedGetResourceMetric", message: "the HPA was unable to compute the replica count: no metrics returned from resource metrics API" }])],
+    }),
+    wantConditions: { AutoScaling: { status: "False", reason: "MetricsUnavailable" } },
+    wantEvents: ["Warning MetricsUnavailable"],
+  },
+  {
+    name: "autoScaling: an HPA held at its maximum → AutoScaling=True AtMaxCapacity naming maxCapacity, and one Normal event",
+    observed: observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), {
+      children: [...workloadsOf({ autoScaling: cpuScaling }), hpaWith([hpaAble, { type: "ScalingActive", status: "True", reason: "ValidMetricFound" }, { type: "ScalingLimited", status: "True", reason: "TooManyReplicas" }])],
+    }),
+    wantConditions: { AutoScaling: { status: "True", reason: "AtMaxCapacity" } },
+    wantEvents: ["Normal AtMaxCapacity"],
+  },
+  {
+    name: "autoScaling: already AtMaxCapacity last pass → no second event",
+    observed: observing(aService({ ...steadyWeb, autoScaling: cpuScaling, status: { conditions: [{ type: "AutoScaling", status: "True", reason: "AtMaxCapacity", message: "", lastTransitionTime: "2026-03-01T11:00:00Z" }] } }), {
+      children: [...workloadsOf({ autoScaling: cpuScaling }), hpaWith([hpaAble, { type: "ScalingActive", status: "True", reason: "ValidMetricFound" }, { type: "ScalingLimited", status: "True", reason: "TooManyReplicas" }])],
+    }),
+    wantConditions: { AutoScaling: { status: "True", reason: "AtMaxCapacity" } },
+    wantEvents: [],
+  },
+  {
+    name: "autoScaling: an idle service at minCapacity → AutoScaling=True AtMinCapacity, no event (the usual state)",
+    observed: observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), {
+      children: [...workloadsOf({ autoScaling: cpuScaling }), hpaWith([hpaAble, { type: "ScalingActive", status: "True", reason: "ValidMetricFound" }, { type: "ScalingLimited", status: "True", reason: "TooFewReplicas" }])],
+    }),
+    wantConditions: { AutoScaling: { status: "True", reason: "AtMinCapacity" } },
+    wantEvents: [],
+  },
+  {
+    name: "autoScaling: the HPA not created yet → AutoScaling=Unknown Pending",
+    observed: observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }),
+    wantConditions: { AutoScaling: { status: "Unknown", reason: "Pending" } },
+    wantEvents: [],
+  },
+);
+
 function check(row: Row, plan: ServicePlan): void {
   if (row.wantStalled !== undefined) {
     expect(plan.stalled?.conditionReason).toBe(row.wantStalled.reason);
@@ -462,11 +586,23 @@ function check(row: Row, plan: ServicePlan): void {
   if (row.wantEvents !== undefined) expect(plan.events.map((e) => `${e.type} ${e.reason}`)).toEqual(row.wantEvents);
   if ("wantNext" in row) expect(plan.next.requeueAfterMs).toBe(row.wantNext);
   if (row.wantCounted !== undefined) expect(Object.keys(plan.memory.counted)).toEqual(row.wantCounted);
+  if (row.wantMessages !== undefined) {
+    expect(plan.events.map((e) => e.message)).toEqual(row.wantMessages);
+    expect(plan.status?.events?.slice(0, row.wantMessages.length).map((e) => e.message).reverse()).toEqual(row.wantMessages);
+  }
+  if (row.wantTaskSet !== undefined) expect(Object.values(plan.memory.tasks ?? {}).map((m) => m.name).sort()).toEqual(row.wantTaskSet);
 }
 
 describe("planService", () => {
   it.each(rows)("$name", (row) => {
     check(row, planService(row.observed, row.now ?? NOW));
+  });
+
+  it("autoScaling removed from the spec: the AutoScaling condition goes with the HPA", () => {
+    const stale = { type: "AutoScaling", status: "True" as const, reason: "AtMaxCapacity", message: "", lastTransitionTime: "2026-03-01T11:00:00Z" };
+    const plan = planService(observing(aService({ ...steadyWeb, status: { conditions: [stale] } }), { children: [hpaWith([hpaAble])] }), NOW);
+    expect(plan.deletes.map(kindName)).toContain("HorizontalPodAutoscaler/web");
+    expect(plan.status?.conditions?.map((c) => c.type)).not.toContain("AutoScaling");
   });
 
   it("is pure: the same observation planned twice gives the same plan", () => {

@@ -2,7 +2,7 @@
 // go (history limit, old family, never one in use), and the SpecErrors. One row per rule.
 import { describe, expect, it } from "vitest";
 import { SpecError } from "../../../src/api/spec-error.ts";
-import { normalizeRevisionSpec, revisionHash } from "../../../src/builders/task-definition-revision.ts";
+import { normalizeRevisionSpec, revisionHash } from "../../../src/builders/task-definition/revision.ts";
 import { planPruning, planRegistration, type FamilyRevision, type ObservedTaskDefinition } from "../../../src/controllers/task-definition/plan.ts";
 import type { TaskDefinitionObject } from "../../../src/controllers/task-definition/resources.ts";
 

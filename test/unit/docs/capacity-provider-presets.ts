@@ -5,8 +5,8 @@ import type { V1PodSpec } from "@kubernetes/client-node";
 import { load } from "js-yaml";
 import type { CapacityProvider } from "../../../src/api/objects.ts";
 import type { TaskDefinitionSpec } from "../../../src/api/task-definition.ts";
-import { podTemplateCapacity, providerOf, resolveProvider, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity-provider.ts";
-import { buildPodTemplate } from "../../../src/builders/pod-template.ts";
+import { podTemplateCapacity, providerOf, resolveProvider, schedulingFor, type ResolvedProvider } from "../../../src/builders/capacity/provider.ts";
+import { buildPodTemplate } from "../../../src/builders/pod/template.ts";
 
 const DOC = new URL("../../../docs/capacity-providers.md", import.meta.url);
 
