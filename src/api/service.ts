@@ -502,6 +502,12 @@ const SERVICE_RULES: CelRule[] = [
     fieldPath: ".schedulingStrategy",
   },
   {
+    // ECS: a DAEMON service keeps maximumPercent at 100 (one task per instance: no room to start a new task beside the old).
+    rule: `!(${DAEMON}) || !has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.maximumPercent) || self.deploymentConfiguration.maximumPercent == 100`,
+    message: "spec.deploymentConfiguration.maximumPercent: a DAEMON service runs one task per node and keeps maximumPercent at 100 (ECS); remove it or set 100, and use minimumHealthyPercent to pace the rollout",
+    fieldPath: ".deploymentConfiguration.maximumPercent",
+  },
+  {
     rule: `!(${DAEMON}) || !has(self.autoScaling)`,
     message: "spec.autoScaling: a DAEMON service runs one task per node and cannot be auto scaled",
     fieldPath: ".autoScaling",

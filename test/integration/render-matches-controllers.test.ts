@@ -144,6 +144,11 @@ function comparable(o: KubeObject): unknown {
   if (id !== undefined) text = text.replaceAll(id, "ID").replaceAll(id.replace(/^ecs-svc\//, ""), "ID");
   const parsed = JSON.parse(text, (k, v: unknown) => (QUANTITY_KEYS.has(k) && typeof v === "string" ? canonicalQuantity(v) : v)) as { metadata: { annotations?: Record<string, string> } };
   if (parsed.metadata.annotations !== undefined) Reflect.deleteProperty(parsed.metadata.annotations, APPLIED_HASH_ANNOTATION);
+  // A DaemonSet's maxUnavailable is ECS's rounding over the nodes it runs on (desiredNumberScheduled), which only the
+  // cluster knows (docs/cli.md, render).
+  // (Only DaemonSets have spec.updateStrategy; objects read from a list carry no kind.)
+  const rolling = (parsed as { spec?: { updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } } } }).spec?.updateStrategy?.rollingUpdate;
+  if (rolling?.maxUnavailable !== undefined) rolling.maxUnavailable = "NODES";
   return parsed;
 }
 

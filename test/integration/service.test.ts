@@ -646,8 +646,11 @@ describe("Service: efficiency", () => {
 describe("Service: scheduled scaling (injected clock)", () => {
   it("a scheduled action moves the HPA's min/max at its time: the controller requeues itself for it", async () => {
     const ns = await testNamespace(kc, "svc-sched");
-    // The controller's clock reads 11:59:56 now and runs on from there; the action is at 12:00:00.
-    const offset = Date.parse("2026-03-01T11:59:56Z") - Date.now();
+    // The action is at a whole minute at least two minutes ahead ("noon"); the controller's clock reads 4 s before it
+    // and runs on from there. Ahead, not behind: a run before the Service was created (its creationTimestamp, the API
+    // server's real clock) never applies.
+    const noon = Math.ceil((Date.now() + 120_000) / 60_000) * 60_000;
+    const offset = noon - 4_000 - Date.now();
     // Resyncs far away: only the requeue at the next change time can wake the controller at noon.
     await startControllers(ns, { now: () => new Date(Date.now() + offset), steadyRecheckMs: 600_000, progressRecheckMs: 600_000 });
     await createTaskDefinition(ns, taskDefinition());
@@ -658,7 +661,7 @@ describe("Service: scheduled scaling (injected clock)", () => {
         minCapacity: 1,
         maxCapacity: 10,
         targetTrackingScalingPolicies: [{ policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } }],
-        scheduledActions: [{ scheduledActionName: "noon", schedule: "at(2026-03-01T12:00:00)", scalableTargetAction: { minCapacity: 3, maxCapacity: 6 } }],
+        scheduledActions: [{ scheduledActionName: "noon", schedule: `at(${new Date(noon).toISOString().slice(0, 19)})`, scalableTargetAction: { minCapacity: 3, maxCapacity: 6 } }],
       },
     });
     const limits = async () => {
@@ -667,9 +670,9 @@ describe("Service: scheduled scaling (injected clock)", () => {
     };
     await eventually("the HPA at 1..10 before noon", async () => (await limits()) === "[1,10]");
     const before = Date.now() + offset;
-    expect(before).toBeLessThan(Date.parse("2026-03-01T12:00:00Z"));
+    expect(before).toBeLessThan(noon);
     // Nothing pokes the service: only the requeue at the next change time can move the limits.
     await eventually("the HPA at 3..6 after noon", async () => (await limits()) === "[3,6]", 30_000);
-    expect(Date.now() + offset).toBeGreaterThanOrEqual(Date.parse("2026-03-01T12:00:00Z"));
+    expect(Date.now() + offset).toBeGreaterThanOrEqual(noon);
   });
 });

@@ -1,7 +1,7 @@
 // A DAEMON ECS service as a DaemonSet: one task on every node of an EC2-type capacity provider (the provider's node
 // selector, tolerations and affinity, and the service's placement constraints choose the nodes). Pure. The controller
 // refuses FARGATE-type providers before calling this. docs/services.md.
-import { effectivePercents } from "./deployment-config.ts";
+import { effectivePercents, minimumHealthyTasks } from "./deployment-config.ts";
 import { toLabelValue } from "../names.ts";
 import { buildServicePodTemplate, serviceDeploymentName, servicePodSelector, type ServiceDeploymentInput } from "./deployment.ts";
 import type { Placement } from "../placement/placement.ts";
@@ -10,20 +10,20 @@ import { controllerReference, type KubeObject } from "../../runtime/resources.ts
 import { CAPACITY_PROVIDER_LABEL, DEPLOYMENT_ID_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL } from "../../api/keys.ts";
 
 /**
- * The DaemonSet's rolling update from the DAEMON percentages (defaults 0 / 100): maxUnavailable = 100 −
- * minimumHealthyPercent and maxSurge = maximumPercent − 100, as percentages of the nodes. Kubernetes refuses both at
- * zero; then one task at a time is replaced (maxUnavailable 1), the way ECS replaces daemon tasks node by node.
+ * The DaemonSet's rolling update in absolute numbers, rounded as ECS rounds over the eligible nodes (one task each):
+ * at most n − ceil(n × minimumHealthyPercent / 100) tasks down at once, no surge (a DAEMON service keeps maximumPercent
+ * at 100; admission refuses anything else). Kubernetes' own percent rounding (maxUnavailable rounds down, with a floor
+ * of 1) would differ. When the minimum leaves nothing to stop (100% of n), one task at a time is replaced: a daemon
+ * task cannot start beside the old one on its node, so ECS could not proceed either (docs/services.md).
+ * `eligibleNodes`: the nodes the DaemonSet schedules on (its desiredNumberScheduled; 0 before it reports).
  */
-export function daemonRollingUpdate(config: ServiceDeploymentInput["service"]["spec"]["deploymentConfiguration"]): { maxUnavailable: string | number; maxSurge: string | number } {
-  const { minimumHealthyPercent, maximumPercent } = effectivePercents(config, "DAEMON");
-  const unavailable = Math.max(0, 100 - minimumHealthyPercent);
-  const surge = Math.max(0, maximumPercent - 100);
-  if (unavailable === 0 && surge === 0) return { maxUnavailable: 1, maxSurge: 0 };
-  // A surge needs maxUnavailable 0 on a DaemonSet when it is used; Kubernetes allows both set otherwise.
-  return { maxUnavailable: `${unavailable}%`, maxSurge: `${surge}%` };
+export function daemonRollingUpdate(config: ServiceDeploymentInput["service"]["spec"]["deploymentConfiguration"], eligibleNodes = 0): { maxUnavailable: number; maxSurge: number } {
+  const { minimumHealthyPercent } = effectivePercents(config, "DAEMON");
+  const down = eligibleNodes - minimumHealthyTasks(eligibleNodes, minimumHealthyPercent);
+  return { maxUnavailable: Math.max(1, down), maxSurge: 0 };
 }
 
-export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "replicas">): { daemonSet: KubeObject & { spec: Record<string, unknown> }; podTemplate: PodTemplate; placement: Placement } {
+export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "replicas"> & { readonly eligibleNodes?: number | undefined }): { daemonSet: KubeObject & { spec: Record<string, unknown> }; podTemplate: PodTemplate; placement: Placement } {
   const { service, provider } = input;
   const spec = service.spec;
   const { template, podTemplate, placement } = buildServicePodTemplate(input);
@@ -40,7 +40,7 @@ export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "repli
     },
     spec: {
       selector: { matchLabels: selector },
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: daemonRollingUpdate(spec.deploymentConfiguration) },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: daemonRollingUpdate(spec.deploymentConfiguration, input.eligibleNodes) },
       revisionHistoryLimit: 3,
       template,
     },

@@ -100,6 +100,11 @@ export interface ServiceDeploymentInput {
   readonly provider: ResolvedProvider;
   readonly scheduling: Scheduling;
   readonly replicas: number;
+  /**
+   * The rolling update this pass allows (service/budget.ts: the service's limits shared out over its providers), and
+   * whether the Deployment waits paused for its turn. Undefined: its own share's numbers (a service of one provider).
+   */
+  readonly rollout?: { readonly maxSurge: number; readonly maxUnavailable: number; readonly paused: boolean } | undefined;
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
   readonly nodes: readonly Wire<V1Node>[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
@@ -159,7 +164,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   const constraints = [...(spec.placementConstraints ?? []), ...podTemplate.placementConstraints];
   let placement: Placement;
   try {
-    placement = buildPlacement(constraints, spec.placementStrategy, {
+    placement = buildPlacement(constraints, spec.placementStrategy ?? defaultPlacementStrategy(spec, scheduling), {
       ...input.placement,
       podLabels: servicePodSelector(service.name),
       taskGroupLabel: GROUP_LABEL,
@@ -185,6 +190,17 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
 }
 
 /**
+ * ECS, when a service gives no placementStrategy: "the task placement strategy is spread using the
+ * attribute:ecs.availability-zone". So tasks are spread over zones (a ScheduleAnyway topology spread: a preference,
+ * never a reason to leave a task unplaced). Not for DAEMON (one task per node) and not when the provider names its own
+ * scheduler: a binpack profile there would be fought by a spread preference (docs/placement.md).
+ */
+export function defaultPlacementStrategy(spec: Pick<ServiceSpec, "schedulingStrategy">, scheduling: Pick<Scheduling, "schedulerName">): { type: "spread"; field: string }[] | undefined {
+  if (spec.schedulingStrategy === "DAEMON" || scheduling.schedulerName !== undefined) return undefined;
+  return [{ type: "spread", field: "attribute:ecs.availability-zone" }];
+}
+
+/**
  * healthCheckGracePeriodSeconds: ECS ignores failing health checks for that long after a task starts. Liveness
  * failures must not restart the container before then (initialDelaySeconds of at least the grace period). Readiness
  * is left alone: a task that is not healthy yet does not receive traffic, as behind an ECS load balancer. The circuit
@@ -202,9 +218,8 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
   const { service, provider, replicas } = input;
   const spec = service.spec;
   const { template, podTemplate, placement } = buildServicePodTemplate(input);
-  // Each provider's Deployment keeps its own share's minimum healthy count: the sum of the rounded-up minimums is at
-  // least the service's, so the service never drops below minimumHealthyPercent.
-  const ru = rollingUpdate(replicas, spec.deploymentConfiguration);
+  // The controller passes `rollout`: the service's limits shared out over its providers' Deployments (service/budget.ts).
+  const ru = input.rollout ?? rollingUpdate(replicas, spec.deploymentConfiguration);
   const deployment = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -221,6 +236,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
     },
     spec: {
       replicas,
+      ...(input.rollout?.paused === true ? { paused: true } : {}),
       selector: { matchLabels: selectorLabels(service.name, provider.name) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ru.maxSurge, maxUnavailable: ru.maxUnavailable } },
       // Old ReplicaSets are how Kubernetes returns to a template quickly; the rollback itself is ours.

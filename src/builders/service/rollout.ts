@@ -1,7 +1,7 @@
 // ECS deployments of a Service (status.deployments[]: PRIMARY / ACTIVE / INACTIVE with rolloutState) and the
 // deployment circuit breaker, as a pure function of the previous status, the pods observed and the clock. The
 // controller realises the `target` it returns (which revision the Kubernetes Deployments run). docs/services.md.
-import { DEPLOYMENT_ID_ANNOTATION } from "../../api/keys.ts";
+import { CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../../api/keys.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus, V1Pod } from "@kubernetes/client-node";
 import { ServiceMessages, type ServiceEvent } from "./events.ts";
 import { kubeTime } from "../../api/time.ts";
@@ -78,10 +78,30 @@ const secondsSince = (time: Date | string | undefined, now: Date): number => {
 };
 
 /**
- * The state of one pod. failed: it cannot start (image pull, config errors), one of its containers exited or
- * restarted (an essential container exited: ECS stops the task), the pod failed, or it stayed unready past the
- * health check grace period. running: Running and Ready (ECS RUNNING and healthy). pending: the rest, until it is
+ * The essential containers of a pod, by Kubernetes container name, from the ContainerMapping annotation the pod
+ * template carries (pod-template.ts); undefined when the pod has none (every container then counts as essential).
+ */
+function essentialContainers(pod: Pick<Wire<V1Pod>, "metadata">): Set<string> | undefined {
+  const raw = pod.metadata?.annotations?.[CONTAINERS_ANNOTATION];
+  if (raw === undefined) return undefined;
+  try {
+    const mappings = JSON.parse(raw) as { container?: string; essential?: boolean; role?: string }[];
+    return new Set(mappings.filter((m) => m.essential !== false && m.role !== "init").map((m) => m.container ?? ""));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The state of one pod. failed: it cannot start (image pull, config errors), one of its essential containers exited
+ * or restarted (ECS stops the task), the pod failed, or it stayed unready past the health check grace period.
+ * running: Running and every essential container ready (ECS RUNNING and healthy). pending: the rest, until it is
  * deleted (stopping).
+ *
+ * ECS (API reference, ContainerDefinition.essential): "If the essential parameter of a container is marked as false,
+ * then its failure does not affect the rest of the containers in a task." So a non-essential
+ * container's exit, restart or crash loop neither fails the task nor keeps it from RUNNING; only the image pull and
+ * configuration errors that keep the whole task from starting count for every container.
  */
 export function observeTask(pod: Pick<Wire<V1Pod>, "metadata" | "status">, now: Date, opts: ObserveOptions = {}, deploymentIdAnnotation = DEPLOYMENT_ID_ANNOTATION): ObservedTask {
   const base = { uid: pod.metadata?.uid ?? "", name: pod.metadata?.name ?? "", deploymentId: pod.metadata?.annotations?.[deploymentIdAnnotation] };
@@ -89,22 +109,33 @@ export function observeTask(pod: Pick<Wire<V1Pod>, "metadata" | "status">, now: 
   const status = pod.status ?? {};
   if (status.phase === "Failed") return { ...base, state: "failed", failure: `Task failed: ${status.reason ?? "the pod failed"}${status.message === undefined ? "" : ` (${status.message})`}` };
   if (status.phase === "Succeeded") return { ...base, state: "failed", failure: "Essential container in task exited" };
+  const essentials = essentialContainers(pod);
+  const essential = (name: string): boolean => essentials === undefined || essentials.has(name);
   for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
     const waiting = c.state?.waiting?.reason;
-    if (waiting !== undefined && FAILED_WAITING_REASONS.includes(waiting)) {
-      const pull = waiting.includes("Image");
-      return { ...base, state: "failed", failure: pull ? `CannotPullContainerError: container ${c.name}: ${waiting}` : `Essential container in task exited: container ${c.name}: ${waiting}` };
-    }
+    if (waiting === undefined || !FAILED_WAITING_REASONS.includes(waiting)) continue;
+    const pull = waiting.includes("Image");
+    // A crash loop is an exit; a non-essential container's exits are its own business.
+    if (!pull && NON_ESSENTIAL_TOLERATED_REASONS.includes(waiting) && !essential(c.name)) continue;
+    return { ...base, state: "failed", failure: pull ? `CannotPullContainerError: container ${c.name}: ${waiting}` : `Essential container in task exited: container ${c.name}: ${waiting}` };
   }
-  for (const c of status.containerStatuses ?? []) {
+  // Native sidecars (restartable init containers) are task containers too; plain init containers run to completion.
+  const taskContainers = [...(status.initContainerStatuses ?? []).filter((c) => essentials?.has(c.name) === true), ...(status.containerStatuses ?? [])];
+  for (const c of taskContainers) {
+    if (!essential(c.name)) continue;
     const exited = c.state?.terminated ?? c.lastState?.terminated;
     if (exited !== undefined || c.restartCount > 0) {
       return { ...base, state: "failed", failure: `Essential container in task exited: container ${c.name} exit code ${exited?.exitCode ?? "unknown"}` };
     }
   }
-  const ready = status.conditions?.find((c) => c.type === "Ready")?.status === "True";
-  if (status.phase === "Running" && ready) {
-    const since = status.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime;
+  const readyCondition = status.conditions?.find((c) => c.type === "Ready");
+  const podReady = readyCondition?.status === "True";
+  // A non-essential container that is not ready (crash looping, failing its check) makes the pod unready, but not the task.
+  const essentialsReady = essentials !== undefined && taskContainers.some((c) => essentials.has(c.name)) && taskContainers.filter((c) => essentials.has(c.name)).every((c) => c.ready);
+  if (status.phase === "Running" && (podReady || essentialsReady)) {
+    const since = podReady
+      ? readyCondition.lastTransitionTime
+      : latest(taskContainers.filter((c) => essential(c.name)).map((c) => c.state?.running?.startedAt));
     return since === undefined ? { ...base, state: "running" } : { ...base, state: "running", readyForSeconds: Math.max(0, secondsSince(since, now)) };
   }
   if (status.phase === "Running") {
@@ -114,6 +145,23 @@ export function observeTask(pod: Pick<Wire<V1Pod>, "metadata" | "status">, now: 
     if (since > allowed) return { ...base, state: "failed", failure: `Task failed container health checks: not ready ${Math.floor(since)}s after it started` };
   }
   return { ...base, state: "pending" };
+}
+
+/** Waiting reasons that are a container's exits (not a task that cannot start): ignored for non-essential containers. */
+const NON_ESSENTIAL_TOLERATED_REASONS: readonly string[] = ["CrashLoopBackOff", "RunContainerError", "PostStartHookError", "PreStartHookError"];
+
+const latest = (times: readonly (Date | string | undefined)[]): Date | undefined => {
+  const known = times.map(timeMs).filter((t): t is number => t !== undefined);
+  return known.length === 0 ? undefined : new Date(Math.max(...known));
+};
+
+/**
+ * Whether a task has reached a healthy state for resetOnHealthyTask: RUNNING and healthy for the stable window
+ * (a container that crashes a moment after it starts was never healthy; without the window every crash loop would
+ * reset the count it adds to).
+ */
+export function healthyTask(t: ObservedTask, stableSeconds = DEFAULT_TASK_STABLE_SECONDS): boolean {
+  return t.state === "running" && (t.readyForSeconds === undefined || t.readyForSeconds >= stableSeconds);
 }
 
 export interface DesiredDeployment {
@@ -134,7 +182,9 @@ export interface RolloutInput {
   readonly tasks: readonly ObservedTask[];
   /** Failed tasks not counted in the previous status, by deployment id. */
   readonly newFailures: Readonly<Record<string, number>>;
-  readonly circuitBreaker?: { readonly enable: boolean; readonly rollback: boolean } | undefined;
+  /** Tasks that reached a healthy state since the last step (healthyTask), by deployment id. */
+  readonly newlyHealthy?: Readonly<Record<string, number>>;
+  readonly circuitBreaker?: { readonly enable: boolean; readonly rollback: boolean; readonly resetOnHealthyTask?: boolean | undefined } | undefined;
   /** circuitBreakerThreshold(desiredCount, ...). */
   readonly threshold: number;
   /** The Kubernetes objects run the current target: every Deployment rolled out, no obsolete one left. */
@@ -229,7 +279,12 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
     d.pendingCount = mine.filter((t) => t.state === "pending").length;
     if (d.status !== "PRIMARY") d.desiredCount = d.status === "INACTIVE" ? 0 : d.runningCount + d.pendingCount;
   }
-  if (primary.rolloutState === "IN_PROGRESS") primary.failedTasks = (primary.failedTasks ?? 0) + (input.newFailures[primary.id] ?? 0);
+  if (primary.rolloutState === "IN_PROGRESS") {
+    // resetOnHealthyTask (default true): "a task that reaches a healthy state resets the failure count to 0". A
+    // healthy task and a failure seen in the same step: the reset first, so that the failure still counts.
+    const reset = input.circuitBreaker?.resetOnHealthyTask !== false && (input.newlyHealthy?.[primary.id] ?? 0) > 0;
+    primary.failedTasks = (reset ? 0 : (primary.failedTasks ?? 0)) + (input.newFailures[primary.id] ?? 0);
+  }
 
   // Circuit breaker.
   const cb = input.circuitBreaker;
@@ -307,7 +362,7 @@ export interface ObservedChild {
 
 /**
  * Whether the Kubernetes objects run `deploymentId` as desired: every wanted child exists with that id, its controller
- * has observed its generation and every replica is updated and available; no other child is left. The deployments
+ * has observed its generation and every replica is updated (available is the tasks' view, see below); no other child is left. The deployments
  * bookkeeping completes a deployment only then.
  */
 export function childrenSettled(children: readonly ObservedChild[], wanted: readonly { readonly kind: ObservedChild["kind"]; readonly name: string; readonly replicas: number }[], deploymentId: string): boolean {
@@ -318,7 +373,9 @@ export function childrenSettled(children: readonly ObservedChild[], wanted: read
     const s = c.status ?? {};
     if ((s.observedGeneration ?? 0) < (c.generation ?? 0)) return false;
     if (c.kind === "DaemonSet") return s.updatedNumberScheduled === s.desiredNumberScheduled && s.numberAvailable === s.desiredNumberScheduled;
-    return (s.replicas ?? 0) === w.replicas && (s.updatedReplicas ?? 0) === w.replicas && (s.availableReplicas ?? 0) === w.replicas;
+    // Availability is not the Deployment's availableReplicas (pod Ready, which a non-essential container that is
+    // not ready takes away) but the tasks' (observeTask: essential containers ready), which computeDeployments checks.
+    return (s.replicas ?? 0) === w.replicas && (s.updatedReplicas ?? 0) === w.replicas;
   });
 }
 

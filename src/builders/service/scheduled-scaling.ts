@@ -6,7 +6,8 @@
 // Application Auto Scaling semantics: when an action runs it sets the scalable target's MinCapacity and/or
 // MaxCapacity, and they stay so until something sets them again. So the minCapacity in force is the one of the
 // latest run, at or before now, of an action that sets minCapacity (likewise maxCapacity, independently); before
-// any such run it is spec.autoScaling.minCapacity. Runs happen only within [startTime, endTime].
+// any such run it is spec.autoScaling.minCapacity. Runs happen only within [startTime, endTime], and only once the
+// Service exists (createdAt): a scheduled action acts at its time, never retroactively.
 import { SpecError } from "../../api/spec-error.ts";
 import type { AutoScaling } from "../../api/service.ts";
 import { nextRunAfter, parseScheduleExpression, type ScheduleExpression } from "../schedule/expression.ts";
@@ -73,8 +74,10 @@ export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapac
     const until = end ?? Infinity;
     const expression = parse(action.schedule, action.timezone, start ?? input.createdAt.getTime(), field);
 
+    // An action acts at its scheduled time, never retroactively: a run before the Service existed did not happen (a
+    // cron(0 8 * * ? *) created at 09:00 waits for tomorrow's 08:00; an at() in the past never runs).
     const last = lastRunAtOrBefore(expression, Math.min(now, until));
-    if (last !== undefined && last >= from) {
+    if (last !== undefined && last >= from && last >= input.createdAt.getTime()) {
       const run: ActionRun = { scheduledActionName: action.scheduledActionName, field, at: new Date(last) };
       // Later runs win; of two runs at one instant, the later action in the list.
       if (action.scalableTargetAction.minCapacity !== undefined && (min.run === undefined || last >= min.run.at.getTime())) min = { value: action.scalableTargetAction.minCapacity, run };

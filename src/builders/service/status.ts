@@ -7,6 +7,7 @@ import { setCondition, setHealthConditions, type Condition, type Health } from "
 import { AUTO_SCALING_CONDITION, type AutoScalingCondition } from "./autoscaling.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./events.ts";
 import type { RolloutResult, ServiceDeploymentEntry } from "./rollout.ts";
+import { effectivePercents, maximumTasks, minimumHealthyTasks } from "./deployment-config.ts";
 export interface ServiceStatusInput {
   readonly previous: ServiceStatus | undefined;
   readonly generation: number | undefined;
@@ -41,6 +42,16 @@ export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; re
   if (dc?.bakeTimeInMinutes !== undefined) out.push({ field: "spec.deploymentConfiguration.bakeTimeInMinutes", reason: "old tasks stop as soon as the new ones are ready" });
   if (dc?.alarms?.enable === true) out.push({ field: "spec.deploymentConfiguration.alarms", reason: "CloudWatch alarms are not watched" });
   if ((dc?.lifecycleHooks ?? []).length > 0) out.push({ field: "spec.deploymentConfiguration.lifecycleHooks", reason: "deployment lifecycle hooks are not run" });
+  if (spec.schedulingStrategy !== "DAEMON") {
+    // Where Kubernetes cannot hold ECS's limits exactly (docs/services.md, "Progress" and "Gap").
+    const { maximumPercent, minimumHealthyPercent } = effectivePercents(dc);
+    const d = spec.desiredCount ?? 1;
+    if (d > 0 && maximumTasks(d, maximumPercent) <= d && minimumHealthyTasks(d, minimumHealthyPercent) >= d) {
+      out.push({ field: "spec.deploymentConfiguration.maximumPercent", reason: `${maximumPercent}% with minimumHealthyPercent ${minimumHealthyPercent}% leaves no room to replace a task of ${d} (ECS could not deploy): one task above maximumPercent runs during rollouts and drains` });
+    } else if (maximumPercent < 100) {
+      out.push({ field: "spec.deploymentConfiguration.maximumPercent", reason: "below 100% caps the tasks under desiredCount only as far as minimumHealthyPercent lets tasks stop first" });
+    }
+  }
   if (spec.networkConfiguration !== undefined) out.push({ field: "spec.networkConfiguration", reason: "subnets, security groups and public IPs are not mapped: pods use the cluster network (use NetworkPolicies)" });
   if ((spec.volumeConfigurations ?? []).length > 0) out.push({ field: "spec.volumeConfigurations", reason: "volumes configured at launch are not created by the Service controller yet" });
   if ((spec.vpcLatticeConfigurations ?? []).length > 0) out.push({ field: "spec.vpcLatticeConfigurations", reason: "VPC Lattice has no Kubernetes counterpart" });

@@ -20,12 +20,14 @@ import { buildServiceDeployment, deploymentId, serviceDeploymentName, servicePod
 import { serviceEventMessage, ServiceMessages, taskGroups, type ServiceEvent } from "../../builders/service/events.ts";
 import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service/networking.ts";
 import { buildServicePdb } from "../../builders/service/pdb.ts";
-import { childrenSettled, computeDeployments, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
+import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
 import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
 import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
 import { truncateText } from "../../runtime/apply.ts";
+import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELETION_COST_ANNOTATION, type BudgetResult, type BudgetTask } from "../../builders/service/budget.ts";
+import { toLabelValue } from "../../builders/names.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
 import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
@@ -45,6 +47,12 @@ const DRAIN_RECHECK_MS = 2_000;
  */
 export interface ServiceMemory {
   readonly counted: Readonly<Record<string, number>>;
+  /**
+   * The tasks already seen healthy (uids): a task not in here that is healthy now has "reached a healthy state" and
+   * resets the circuit breaker's count (resetOnHealthyTask). Lost on a restart: every healthy task then looks new,
+   * which resets a count only where a healthy task of the deployment exists.
+   */
+  readonly healthy?: readonly string[] | undefined;
   readonly labelDeps?: { readonly keys: readonly string[]; readonly fingerprint: string } | undefined;
   /**
    * The tasks of the last pass by pod uid: the "has started"/"has stopped" events are the difference to this pass.
@@ -206,6 +214,9 @@ interface Tasks {
   readonly interrupted: { pod: PodObject; reason: string; stopCode: string }[];
   readonly newlyFailed: ObservedTask[];
   readonly counted: Record<string, number>;
+  readonly newlyHealthy: ObservedTask[];
+  /** Every task healthy now (the memory of the next pass). */
+  readonly healthy: string[];
 }
 
 function observeTasks(observed: ObservedService, r: Resolved, now: Date, options: ServicePlanOptions): Tasks {
@@ -238,7 +249,9 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
   }
   const counted = Object.fromEntries(Object.entries(observed.memory.counted).filter(([, at]) => nowMs - at <= COUNTED_TTL_MS));
   const newlyFailed = [...tasks, ...refusedLaunches(observed, now, options)].filter((t) => t.state === "failed" && counted[t.uid] === undefined);
-  return { tasks, interrupted, newlyFailed, counted };
+  const seen = new Set(observed.memory.healthy ?? []);
+  const healthy = tasks.filter((t) => healthyTask(t, options.taskStableSeconds));
+  return { tasks, interrupted, newlyFailed, counted, newlyHealthy: healthy.filter((t) => !seen.has(t.uid)), healthy: healthy.map((t) => t.uid).sort() };
 }
 
 /** The prefix of the made-up uids of refused launches (no pod was ever created for them). */
@@ -282,6 +295,8 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
   const taskRole = taskRoleServiceAccount(workloads.podTemplate, r.revision.taskDefinition, observed.serviceAccounts);
   const extra = serviceChildren(observed, serviceRef, r, step, workloads.podTemplate, now, options, claims);
   const stops = taskStops(observed, t, step.rollout, now);
+  const obsolete = obsoleteWorkloads(observed, r, t, step);
+  const drains = drainMoves(observed, step);
   const taskSet = taskSetChanges(observed, t, step.serviceName, stops.deletes, now);
   const scaling = autoScalingOf(observed, extra.applies);
 
@@ -306,13 +321,13 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
   return {
     lookups: claims.lookups,
     applies: [...workloads.applies, ...(taskRole === undefined ? [] : [taskRole]), ...extra.applies],
-    patches: [],
-    deletes: [...extra.deletes, ...obsoleteWorkloads(observed, r, t, step), ...stops.deletes],
+    patches: [...obsolete.patches, ...drains.patches],
+    deletes: [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))],
     ...(extra.scale === undefined ? {} : { scale: extra.scale }),
     status,
     events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
     next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
-    memory: { counted: stops.counted, ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks },
+    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks },
   };
 }
 
@@ -323,12 +338,14 @@ interface Step {
   readonly desiredCount: number;
   readonly launchType: string | undefined;
   /** Per provider (in strategy order): the workload's kind, name and replicas. */
-  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number }[];
+  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number; readonly provider: string }[];
   readonly owned: readonly (DeploymentObject | DaemonSetObject)[];
   readonly rollout: RolloutResult;
   readonly primary: ServiceDeploymentEntry | undefined;
   /** The revision the workloads run: the spec's, or the one the circuit breaker rolled back to. */
   readonly revision: RevisionRef;
+  /** REPLICA: the service's limits over all its Deployments (replicas, rolling update, paused), drains. */
+  readonly budget: BudgetResult | undefined;
 }
 
 function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: Date, options: ServicePlanOptions): Step {
@@ -341,7 +358,7 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   const owned = observed.children.filter((o): o is DeploymentObject | DaemonSetObject => o.kind === "Deployment" || o.kind === "DaemonSet");
   const shares = daemon ? providers.map(() => 0) : splitDesiredCount(desiredCount, providers.map((p) => p.item), "spec.capacityProviderStrategy").map((s) => s.count);
   const kind = daemon ? "DaemonSet" : "Deployment";
-  const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i] ?? 0 }) as const);
+  const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i] ?? 0, provider: toLabelValue(p.provider.name) }) as const);
   // Settled: whether the objects ran the PRIMARY as desired before this step (a deployment completes only then).
   const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
   const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), wanted, previousPrimary.id);
@@ -350,6 +367,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   const launchType = providers.every((p) => p.provider.type === "FARGATE") ? "FARGATE" : providers.every((p) => p.provider.type === "EC2") ? "EC2" : undefined;
   const newFailures: Record<string, number> = {};
   for (const f of t.newlyFailed) if (f.deploymentId !== undefined) newFailures[f.deploymentId] = (newFailures[f.deploymentId] ?? 0) + 1;
+  const newlyHealthy: Record<string, number> = {};
+  for (const h of t.newlyHealthy) if (h.deploymentId !== undefined) newlyHealthy[h.deploymentId] = (newlyHealthy[h.deploymentId] ?? 0) + 1;
   const cb = spec.deploymentConfiguration?.deploymentCircuitBreaker;
   const rollout = computeDeployments({
     serviceName,
@@ -364,7 +383,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     },
     tasks: t.tasks,
     newFailures,
-    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback },
+    newlyHealthy,
+    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback, resetOnHealthyTask: cb.resetOnHealthyTask },
     threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
     settled,
     ...(options.taskStableSeconds === undefined ? {} : { stableSeconds: options.taskStableSeconds }),
@@ -377,23 +397,98 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
-  return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision };
+  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id);
+  return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };
+}
+
+/** The budget's view of the Deployments (by the provider label of their selector) and of the tasks. */
+function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string): BudgetResult {
+  const deployments = owned.filter((o): o is DeploymentObject => o.kind === "Deployment");
+  const byProvider = new Map<string, string>();
+  for (const o of deployments) {
+    const provider = o.spec?.selector.matchLabels?.[CAPACITY_PROVIDER_LABEL];
+    if (provider !== undefined) byProvider.set(provider, o.metadata?.name ?? "");
+  }
+  const pods = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p]));
+  const nodes = new Map(observed.nodes.map((n) => [n.metadata?.name ?? "", n]));
+  const tasks: BudgetTask[] = t.tasks.map((x) => {
+    const pod = pods.get(x.uid);
+    const provider = pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? "";
+    const node = pod?.spec?.nodeName === undefined ? undefined : nodes.get(pod.spec.nodeName);
+    return {
+      uid: x.uid,
+      name: x.name,
+      workload: byProvider.get(provider) ?? wanted.find((w) => w.provider === provider)?.name ?? "",
+      deploymentId: x.deploymentId,
+      state: x.state,
+      onDrainingNode: nodeDraining(node),
+      markedForRemoval: pod?.metadata?.annotations?.[POD_DELETION_COST_ANNOTATION] === DRAINING_TASK_DELETION_COST,
+    };
+  });
+  const workloads = wanted.map((w) => {
+    const c = deployments.find((o) => o.metadata?.name === w.name);
+    return {
+      name: w.name,
+      share: w.replicas,
+      cached: c === undefined ? undefined : {
+        replicas: c.spec?.replicas ?? 1,
+        deploymentId: c.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION],
+        paused: c.spec?.paused === true,
+        generation: c.metadata?.generation,
+        observedGeneration: c.status?.observedGeneration,
+        updatedReplicas: c.status?.updatedReplicas,
+      },
+    };
+  });
+  const obsolete = deployments.filter((o) => !wanted.some((w) => w.kind === "Deployment" && w.name === o.metadata?.name)).map((o) => ({ name: o.metadata?.name ?? "", replicas: o.spec?.replicas ?? 1 }));
+  return planServiceBudget({ desiredCount, deploymentConfiguration: observed.service.spec.deploymentConfiguration, targetId, workloads, obsolete, tasks });
 }
 
 /**
- * Obsolete workloads (a provider left the strategy, REPLICA ↔ DAEMON): deleted once the new ones keep
+ * Obsolete workloads. Deployments of a provider that left the strategy are scaled down within the service's budget
+ * (service/budget.ts) and deleted once empty. DaemonSets (REPLICA ↔ DAEMON) are deleted once the new workloads keep
  * minimumHealthyPercent on their own.
  */
-function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, step: Step): ChildDelete[] {
+function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, step: Step): { deletes: ChildDelete[]; patches: ChildPatch[] } {
+  const namespace = observed.service.metadata.namespace ?? "";
   const obsolete = step.owned.filter((o) => !step.wanted.some((w) => w.name === o.metadata?.name && w.kind === o.kind));
-  if (obsolete.length === 0) return [];
+  if (obsolete.length === 0) return { deletes: [], patches: [] };
+  const budget = step.budget;
+  const deletes: ChildDelete[] = [];
+  const patches: ChildPatch[] = [];
+  if (budget !== undefined) {
+    for (const o of budget.obsoleteReplicas) patches.push({ resource: Deployments, namespace, name: o.name, patch: { spec: { replicas: o.replicas } }, why: "obsolete: scaled down within maximumPercent/minimumHealthyPercent" });
+    for (const name of budget.obsoleteGone) deletes.push({ resource: Deployments, namespace, name, why: "obsolete: its provider left the strategy and its tasks are gone" });
+  }
+  const rest = budget === undefined ? obsolete : obsolete.filter((o) => o.kind === "DaemonSet");
+  if (rest.length === 0) return { deletes, patches };
   const desiredProviders = new Set(r.providers.map((p) => p.provider.name));
   const providerOf = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? ""]));
   const readyNew = t.tasks.filter((x) => x.state === "running" && desiredProviders.has(providerOf.get(x.uid) ?? "")).length;
   const needed = r.daemon ? 0 : minimumHealthyTasks(step.desiredCount, effectivePercents(observed.service.spec.deploymentConfiguration).minimumHealthyPercent);
-  if (readyNew < needed) return [];
-  const namespace = observed.service.metadata.namespace ?? "";
-  return obsolete.map((o) => ({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why: "obsolete: its provider left the strategy or the scheduling strategy changed" }));
+  if (readyNew < needed) return { deletes, patches };
+  for (const o of rest) deletes.push({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why: "obsolete: its provider left the strategy or the scheduling strategy changed" });
+  return { deletes, patches };
+}
+
+/** Tasks leaving draining nodes (service/budget.ts): marked so the ReplicaSet stops them first, or stopped now. */
+function drainMoves(observed: ObservedService, step: Step): { deletes: ChildDelete[]; patches: ChildPatch[] } {
+  const budget = step.budget;
+  if (budget === undefined) return { deletes: [], patches: [] };
+  const byUid = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p]));
+  const patches: ChildPatch[] = [];
+  const deletes: ChildDelete[] = [];
+  const annotate = (uid: string, value: string | null, why: string): void => {
+    const pod = byUid.get(uid);
+    if (pod !== undefined) patches.push({ resource: Pods, namespace: pod.metadata?.namespace ?? "", name: pod.metadata?.name ?? "", patch: { metadata: { annotations: { [POD_DELETION_COST_ANNOTATION]: value } } }, why });
+  };
+  for (const uid of budget.mark) annotate(uid, DRAINING_TASK_DELETION_COST, "on a draining node: stopped first once its replacement runs");
+  for (const uid of budget.unmark) annotate(uid, null, "its node is schedulable again");
+  for (const uid of budget.stop) {
+    const pod = byUid.get(uid);
+    if (pod !== undefined) deletes.push(podDelete(pod, "on a draining node: stopped (PENDING, or no room above desiredCount for a replacement first)"));
+  }
+  return { deletes, patches };
 }
 
 /** The tasks to stop (interrupted, and failed ones to relaunch), the event that reports the interrupted, and the memory. */
@@ -534,11 +629,13 @@ function buildWorkloads(
       deploymentId: step.rollout.target.id,
       provider: p.provider,
       scheduling: p.scheduling,
-      replicas: step.wanted[i]?.replicas ?? 0,
+      replicas: step.budget?.workloads[i]?.replicas ?? step.wanted[i]?.replicas ?? 0,
+      ...(step.budget?.workloads[i] === undefined ? {} : { rollout: step.budget.workloads[i] }),
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
     };
-    const built = buildChild(() => (r.daemon ? buildServiceDaemonSet(input) : buildServiceDeployment(input)));
+    const cachedDaemonSet = step.owned.find((o): o is DaemonSetObject => o.kind === "DaemonSet" && o.metadata?.name === step.wanted[i]?.name);
+    const built = buildChild(() => (r.daemon ? buildServiceDaemonSet({ ...input, eligibleNodes: cachedDaemonSet?.status?.desiredNumberScheduled }) : buildServiceDeployment(input)));
     for (const l of built.placement.dependsOnLabels) dependsOnLabels.add(l);
     // buildPlacement reports "field: reason"; the field is below spec.
     if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));

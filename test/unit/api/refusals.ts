@@ -541,6 +541,13 @@ export const REFUSALS: Refusal[] = [
     message: "spec.schedulingStrategy: DAEMON needs the ECS deployment controller",
   },
   {
+    // ECS keeps maximumPercent at 100 for DAEMON (one task per instance); min 50 / max 200 made a DaemonSet the API server refused.
+    name: "DAEMON keeps maximumPercent at 100",
+    manifest: aService({ schedulingStrategy: "DAEMON", deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 200 } }),
+    path: "spec.deploymentConfiguration.maximumPercent",
+    message: "spec.deploymentConfiguration.maximumPercent: a DAEMON service runs one task per node and keeps maximumPercent at 100 (ECS); remove it or set 100, and use minimumHealthyPercent to pace the rollout",
+  },
+  {
     name: "DAEMON services are not auto scaled",
     manifest: aService({ schedulingStrategy: "DAEMON", autoScaling: { minCapacity: 1, maxCapacity: 3 } }),
     path: "spec.autoScaling",

@@ -26,6 +26,23 @@ const withActions = (...scheduledActions: Action[]): AutoScaling => ({ minCapaci
 const at = (now: string, autoScaling: AutoScaling) => scheduledCapacity({ autoScaling, now: new Date(now), createdAt: CREATED });
 const iso = (d: Date | undefined) => d?.toISOString();
 
+// Application Auto Scaling runs a scheduled action at its scheduled time: a Service created after a run's time does not
+// get that run applied retroactively.
+describe("scheduledCapacity: never retroactive", () => {
+  const createdAt = new Date("2026-01-14T14:00:00Z"); // 09:00 in New York, a Wednesday
+  it("cron(0 8 …) created at 09:00 does not raise the minimum at once; it does at 08:00 the next day", () => {
+    const today = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T14:05:00Z"), createdAt });
+    expect(today.minCapacity).toBe(1);
+    expect(iso(today.nextChangeAt)).toBe("2026-01-15T13:00:00.000Z");
+    const tomorrow = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-15T13:01:00Z"), createdAt });
+    expect(tomorrow.minCapacity).toBe(10);
+  });
+  it("a run at the very second the Service was created counts (it is not before it)", () => {
+    const r = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T13:00:30Z"), createdAt: new Date("2026-01-14T13:00:00Z") });
+    expect(r.minCapacity).toBe(10);
+  });
+});
+
 describe("scheduledCapacity: the limits in force and the next change", () => {
   it.each<[string, AutoScaling, string, { min: number; max: number; minBy?: string; maxBy?: string; next?: string }]>([
     ["no scheduled actions → spec's min/max, no change coming", { minCapacity: 2, maxCapacity: 8 }, "2026-01-14T15:00:00Z", { min: 2, max: 8 }],
@@ -120,10 +137,16 @@ describe("scheduledCapacity: the limits in force and the next change", () => {
       { min: 0, max: 0, minBy: "off@2026-01-14T22:00:00.000Z", maxBy: "off@2026-01-14T22:00:00.000Z", next: "2026-01-15T06:00:00.000Z" },
     ],
     [
-      "a cron whose years are over → its last run persists (searched years back)",
+      "a cron whose years ended before the Service existed never ran for it → spec's limits",
       withActions(action("old", "cron(0 12 1 1 ? 2020)", { minCapacity: 4 })),
       "2026-01-14T10:00:00Z",
-      { min: 4, max: 20, minBy: "old@2020-01-01T12:00:00.000Z" },
+      { min: 1, max: 20 },
+    ],
+    [
+      "at(2020-…) before the Service existed never runs (not today, not ever) → spec's limits, nothing coming",
+      withActions(action("launch", "at(2020-06-01T09:00:00)", { minCapacity: 5 })),
+      "2026-01-14T10:00:00Z",
+      { min: 1, max: 20 },
     ],
     [
       "suspendedState.scheduledScalingSuspended → spec's limits, nothing coming",

@@ -4,14 +4,19 @@ import { schedulingFor, type ResolvedProvider } from "../../../src/builders/capa
 import { buildServiceDaemonSet, daemonRollingUpdate } from "../../../src/builders/service/daemonset.ts";
 import { deploymentId } from "../../../src/builders/service/deployment.ts";
 
+// ECS rounds minimumHealthyPercent up over the task count ("rounded up to the nearest integer"); for DAEMON the task
+// count is the eligible nodes, and maximumPercent stays 100 (no surge).
 describe("daemonRollingUpdate", () => {
-  it.each<[string, { minimumHealthyPercent?: number; maximumPercent?: number } | undefined, { maxUnavailable: string | number; maxSurge: string | number }]>([
-    ["DAEMON defaults 0 / 100: every task may be replaced in place, no surge", undefined, { maxUnavailable: "100%", maxSurge: "0%" }],
-    ["50 / 100: half the nodes at a time", { minimumHealthyPercent: 50, maximumPercent: 100 }, { maxUnavailable: "50%", maxSurge: "0%" }],
-    ["100 / 200: surge a new task before stopping the old one", { minimumHealthyPercent: 100, maximumPercent: 200 }, { maxUnavailable: "0%", maxSurge: "100%" }],
-    ["100 / 100: no room at all → one node at a time", { minimumHealthyPercent: 100, maximumPercent: 100 }, { maxUnavailable: 1, maxSurge: 0 }],
-  ])("%s", (_n, config, expected) => {
-    expect(daemonRollingUpdate(config)).toEqual(expected);
+  it.each<[string, { minimumHealthyPercent?: number; maximumPercent?: number } | undefined, number, { maxUnavailable: number; maxSurge: number }]>([
+    ["DAEMON defaults 0 / 100 on 5 nodes: every task may be replaced at once", undefined, 5, { maxUnavailable: 5, maxSurge: 0 }],
+    ["min 50 on 5 nodes: ceil(2.5) = 3 stay, 2 at a time", { minimumHealthyPercent: 50 }, 5, { maxUnavailable: 2, maxSurge: 0 }],
+    ["min 50 on 3 nodes: ceil(1.5) = 2 stay, 1 at a time", { minimumHealthyPercent: 50 }, 3, { maxUnavailable: 1, maxSurge: 0 }],
+    ["min 30 on 3 nodes: ceil(0.9) = 1 stays, 2 at a time", { minimumHealthyPercent: 30 }, 3, { maxUnavailable: 2, maxSurge: 0 }],
+    ["min 75 on 4 nodes: 3 stay, 1 at a time", { minimumHealthyPercent: 75, maximumPercent: 100 }, 4, { maxUnavailable: 1, maxSurge: 0 }],
+    ["min 100: nothing may stop, yet a daemon task cannot start beside the old one: one node at a time", { minimumHealthyPercent: 100 }, 4, { maxUnavailable: 1, maxSurge: 0 }],
+    ["before the DaemonSet reports its nodes: one at a time", { minimumHealthyPercent: 50 }, 0, { maxUnavailable: 1, maxSurge: 0 }],
+  ])("%s", (_n, config, nodes, expected) => {
+    expect(daemonRollingUpdate(config, nodes)).toEqual(expected);
   });
 });
 

@@ -150,6 +150,33 @@ describe("buildServiceDeployment", () => {
   });
 });
 
+// ECS, a service without placementStrategy: "the task placement strategy is spread using the
+// attribute:ecs.availability-zone".
+describe("default placement: spread across availability zones", () => {
+  type Spread = { topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; labelSelector: unknown }[]; schedulerName?: string };
+  const spreadOf = (spec: ServiceSpec, over: Partial<ServiceDeploymentInput> = {}): Spread => (build(spec, over).spec.template.spec as unknown as Spread);
+  it("no placementStrategy → a zone spread of the service's pods that never leaves a task unplaced (ScheduleAnyway)", () => {
+    expect(spreadOf({}).topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "ecs.operator.dev/service": "web" } }, nodeTaintsPolicy: "Honor" },
+    ]);
+  });
+  it("an explicit placementStrategy (even empty) replaces the default", () => {
+    expect(spreadOf({ placementStrategy: [] }).topologySpreadConstraints).toBeUndefined();
+    expect(spreadOf({ placementStrategy: [{ type: "spread", field: "instanceId" }] }).topologySpreadConstraints?.map((c) => c.topologyKey)).toEqual(["kubernetes.io/hostname"]);
+  });
+  it("binpack keeps its scheduler profile and gets no zone spread that would fight it", () => {
+    const binpack = spreadOf({ placementStrategy: [{ type: "binpack", field: "memory" }] });
+    expect(binpack.topologySpreadConstraints).toBeUndefined();
+    expect(binpack.schedulerName).toBeDefined();
+  });
+  it("a provider that names its own scheduler (a packing profile) gets no default spread", () => {
+    const provider: ResolvedProvider = { name: "packed", type: "EC2", spot: false, kubernetes: { schedulerName: "bin-packing-scheduler" } };
+    const packed = spreadOf({}, { provider, scheduling: schedulingFor(provider) });
+    expect(packed.topologySpreadConstraints).toBeUndefined();
+    expect(packed.schedulerName).toBe("bin-packing-scheduler");
+  });
+});
+
 describe("propagatedTagAnnotations", () => {
   const names = { clusterName: "prod", serviceName: "web" };
   const svcTags = [{ key: "team", value: "payments" }];

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   childrenSettled,
   computeDeployments,
+  healthyTask,
   observeTask,
   unschedulableReason,
   type ObservedChild,
@@ -184,6 +185,71 @@ describe("observeTask", () => {
   });
 });
 
+// ECS API reference, ContainerDefinition.essential: "If the essential parameter of a container is marked as false, then
+// its failure does not affect the rest of the containers in a task."
+describe("observeTask: only essential containers fail a service task", () => {
+  const mappings = JSON.stringify([
+    { name: "app", container: "app", essential: true, role: "container" },
+    { name: "log-router", container: "log-router", essential: false, role: "container" },
+    { name: "envoy", container: "envoy", essential: true, role: "sidecar" },
+  ]);
+  const withMappings = (status: Pod["status"]): Pod => pod(status, { "ecs.operator.dev/deployment-id": A, "ecs.operator.dev/containers": mappings });
+  type Cs = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
+  const up = (name: string): Cs => ({ name, image: "x", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: "2026-01-01T11:59:50Z" } } });
+  const crashed = (name: string, code = 1): Cs => ({ name, image: "x", imageID: "", ready: false, restartCount: 1, lastState: { terminated: { exitCode: code } }, state: { waiting: { reason: "CrashLoopBackOff" } } });
+  const exited = (name: string, code = 0): Cs => ({ name, image: "x", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: code } } });
+  // The pod's Ready condition goes False when any container is not ready; the task's health is its essential containers'.
+  const podStatus = (containers: Cs[], sidecars: Cs[] = [up("envoy")]): Pod["status"] => ({
+    phase: "Running",
+    conditions: [{ type: "Ready", status: containers.every((c) => c.ready) && sidecars.every((c) => c.ready) ? "True" : "False" }],
+    containerStatuses: containers,
+    initContainerStatuses: sidecars,
+  });
+  it.each<[string, Pod, string, string | undefined]>([
+    ["non-essential log-router exited 0: the task stays RUNNING", withMappings(podStatus([up("app"), exited("log-router")])), "running", undefined],
+    ["non-essential log-router exited 1 and crash loops: the task stays RUNNING", withMappings(podStatus([up("app"), crashed("log-router")])), "running", undefined],
+    ["essential app crash loops: the task failed (Essential container in task exited)", withMappings(podStatus([crashed("app"), up("log-router")])), "failed", "Essential container in task exited: container app"],
+    ["essential app exited: the task failed", withMappings(podStatus([exited("app", 2), up("log-router")])), "failed", "exit code 2"],
+    ["essential sidecar envoy (a native sidecar) crash loops: the task failed", withMappings(podStatus([up("app"), up("log-router")], [crashed("envoy")])), "failed", "container envoy"],
+    ["a non-essential container that cannot pull its image: the task cannot start (failed)", withMappings({ phase: "Pending", containerStatuses: [{ name: "log-router", image: "x", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: "ErrImagePull" } } }] }), "failed", "CannotPullContainerError"],
+    ["no container annotation (an older pod): every container counts as essential", pod(podStatus([up("app"), crashed("log-router")])), "failed", "container log-router"],
+  ])("%s", (_n, p, state, failure) => {
+    const t = observeTask(p, now);
+    expect(t.state).toBe(state);
+    if (failure !== undefined) expect(t.failure).toContain(failure);
+  });
+
+  it("a RUNNING task whose pod is unready only because of a non-essential container is healthy since its essential containers started", () => {
+    const t = observeTask(withMappings(podStatus([up("app"), crashed("log-router")])), now);
+    expect(t.readyForSeconds).toBe(10);
+  });
+});
+
+// ECS API reference, DeploymentCircuitBreaker.resetOnHealthyTask: "When set to true, a task that reaches a healthy state
+// resets the failure count to 0. When set to false, Amazon ECS does not reset the failure count. The default is true."
+describe("computeDeployments: resetOnHealthyTask", () => {
+  const inProgress = (failed: number): ServiceDeploymentEntry[] => [{ ...completed(A, "web:1", 2), rolloutState: "IN_PROGRESS", failedTasks: failed }];
+  it.each<[string, boolean | undefined, Record<string, number>, Record<string, number>, number, string]>([
+    ["default (true): a task that reached a healthy state resets 2 failures to 0", undefined, { [A]: 1 }, {}, 0, "IN_PROGRESS"],
+    ["true: the reset comes first, a failure seen in the same step still counts", true, { [A]: 1 }, { [A]: 1 }, 1, "IN_PROGRESS"],
+    ["false: failures keep adding up; the third trips the breaker", false, { [A]: 1 }, { [A]: 1 }, 3, "FAILED"],
+    ["a healthy task of another deployment resets nothing", true, { [B]: 1 }, { [A]: 1 }, 3, "FAILED"],
+    ["no healthy task: 2 + 1 failures trip the breaker", true, {}, { [A]: 1 }, 3, "FAILED"],
+  ])("%s", (_n, reset, newlyHealthy, newFailures, failed, state) => {
+    const r = step({ previous: inProgress(2), tasks: tasks(A, 1, 1), newlyHealthy, newFailures, circuitBreaker: { enable: true, rollback: false, resetOnHealthyTask: reset } });
+    expect(r.deployments[0]).toMatchObject({ failedTasks: failed, rolloutState: state });
+  });
+
+  it("healthyTask: RUNNING for the stable window (a task Ready for a moment before it crashes was never healthy)", () => {
+    const t = tasks(A, 1)[0];
+    if (t === undefined) throw new Error("no task");
+    expect(healthyTask({ ...t, readyForSeconds: 0.5 })).toBe(false);
+    expect(healthyTask({ ...t, readyForSeconds: 5 })).toBe(true);
+    expect(healthyTask({ ...t })).toBe(true);
+    expect(healthyTask({ ...t, state: "pending" })).toBe(false);
+  });
+});
+
 describe("childrenSettled", () => {
   const rolled = (name: string, replicas: number, over: Partial<ObservedChild> = {}): ObservedChild => ({
     kind: "Deployment", name, generation: 2, deploymentId: A, status: { observedGeneration: 2, replicas, updatedReplicas: replicas, availableReplicas: replicas }, ...over,
@@ -195,7 +261,8 @@ describe("childrenSettled", () => {
     ["a Deployment still running another deployment id", [rolled("web-fargate", 3, { deploymentId: B })], [want("web-fargate", 3)], false],
     ["generation not observed yet", [rolled("web-fargate", 3, { generation: 3 })], [want("web-fargate", 3)], false],
     ["old replicas still up (replicas above the share)", [rolled("web-fargate", 3, { status: { observedGeneration: 2, replicas: 4, updatedReplicas: 3, availableReplicas: 3 } })], [want("web-fargate", 3)], false],
-    ["not every replica available", [rolled("web-fargate", 3, { status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 } })], [want("web-fargate", 3)], false],
+    // Whether the tasks are healthy is observeTask's (essential containers only), checked by computeDeployments.
+    ["a replica the Deployment counts unavailable (a non-essential container not ready) does not unsettle it", [rolled("web-fargate", 3, { status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, availableReplicas: 2 } })], [want("web-fargate", 3)], true],
     ["a wanted Deployment missing", [], [want("web-fargate", 3)], false],
     ["an obsolete Deployment left (strategy change)", [rolled("web-fargate", 3), rolled("web-ec2", 3)], [want("web-fargate", 3)], false],
     ["a share of 0 with no status is settled", [rolled("web-fargate", 0, { status: { observedGeneration: 2 } })], [want("web-fargate", 0)], true],

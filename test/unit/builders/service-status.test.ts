@@ -92,6 +92,10 @@ describe("Supported condition", () => {
     ["alarms enabled are not watched", { deploymentConfiguration: { alarms: { alarmNames: ["a"], enable: true, rollback: true } } }, ["spec.deploymentConfiguration.alarms"]],
     ["awsvpc networkConfiguration is not mapped", { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }, ["spec.networkConfiguration"]],
     ["propagateTags is mapped (pod annotations)", { propagateTags: "SERVICE" }, []],
+    ["100 / 100 leaves no room to replace a task: one above maximumPercent, said", { desiredCount: 4, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 100 } }, ["spec.deploymentConfiguration.maximumPercent"]],
+    ["maximumPercent below 100 is held only as far as tasks may stop first, said", { desiredCount: 4, deploymentConfiguration: { maximumPercent: 50, minimumHealthyPercent: 0 } }, ["spec.deploymentConfiguration.maximumPercent"]],
+    ["50 / 100 is held exactly: nothing", { desiredCount: 3, deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 50 } }, []],
+    ["DAEMON (maximumPercent is 100 by admission): nothing", { schedulingStrategy: "DAEMON", deploymentConfiguration: { minimumHealthyPercent: 100 } }, []],
   ])("serviceUnsupportedFields: %s", (_n, spec, fields) => {
     expect(serviceUnsupportedFields(spec).map((u) => u.field)).toEqual(fields);
   });

@@ -93,13 +93,20 @@ export interface PodFixture {
   waiting?: string;
   node?: string;
   unschedulable?: string;
+  /** The task's non-essential log-router container crash loops (its app container is up). */
+  nonEssentialCrash?: boolean;
 }
+
+const LOG_ROUTER_MAPPINGS = JSON.stringify([
+  { name: "app", container: "app", essential: true, role: "container" },
+  { name: "log-router", container: "log-router", essential: false, role: "container" },
+]);
 
 let podSeq = 0;
 export function aPod(f: PodFixture = {}): PodObject {
   const name = f.name ?? `web-pod-${++podSeq}`;
   const provider = f.provider ?? "FARGATE";
-  const running = f.ready === true || f.waiting !== undefined;
+  const running = f.ready === true || f.waiting !== undefined || f.nonEssentialCrash === true;
   const conditions = [
     { type: "PodScheduled", status: f.unschedulable === undefined ? "True" : "False", ...(f.unschedulable === undefined ? {} : { reason: "Unschedulable", message: f.unschedulable }) },
     ...(f.ready === true ? [{ type: "Ready", status: "True", lastTransitionTime: ago(f.readyFor ?? 60) }] : []),
@@ -112,7 +119,7 @@ export function aPod(f: PodFixture = {}): PodObject {
       namespace: NAMESPACE,
       uid: `uid-${name}`,
       labels: { [SERVICE_LABEL]: "web", [CAPACITY_PROVIDER_LABEL]: provider },
-      annotations: { [DEPLOYMENT_ID_ANNOTATION]: f.deployment ?? dep(1) },
+      annotations: { [DEPLOYMENT_ID_ANNOTATION]: f.deployment ?? dep(1), ...(f.nonEssentialCrash === true ? { "ecs.operator.dev/containers": LOG_ROUTER_MAPPINGS } : {}) },
       ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-fargate-abc", uid: "uid-rs", controller: true }],
     },
     spec: { containers: [], ...(f.unschedulable === undefined ? { nodeName: f.node ?? "fargate-1" } : {}) },
@@ -121,6 +128,14 @@ export function aPod(f: PodFixture = {}): PodObject {
       conditions,
       startTime: ago(120),
       ...(f.waiting === undefined ? {} : { containerStatuses: [{ name: "app", image: "nginx", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason: f.waiting } } }] }),
+      ...(f.nonEssentialCrash === true
+        ? {
+            containerStatuses: [
+              { name: "app", image: "nginx", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: ago(f.readyFor ?? 60) } } },
+              { name: "log-router", image: "fluent-bit", imageID: "", ready: false, restartCount: 1, lastState: { terminated: { exitCode: 1 } }, state: { waiting: { reason: "CrashLoopBackOff" } } },
+            ],
+          }
+        : {}),
     },
   } as unknown as PodObject;
 }

@@ -31,6 +31,8 @@ interface Row {
   /** Kind/name of every delete (" grace N" when set). */
   wantDeletes?: string[];
   wantPatches?: string[];
+  /** Each Deployment's rolling update ("surge N unavailable M") or "paused". */
+  wantRollouts?: Record<string, string>;
   wantScale?: number | undefined;
   wantFinalizer?: "add" | "remove" | undefined;
   /** A subset of status.deployments[], in order. */
@@ -133,6 +135,50 @@ const rows: Row[] = [
     wantEvents: [],
   },
   {
+    // ECS API reference, ContainerDefinition.essential: "If the essential parameter of a container is marked as false,
+    // then its failure does not affect the rest of the containers in a task."
+    name: "non-essential container: a task whose non-essential log-router crash loops is RUNNING, not counted, not stopped; the deployment completes",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS")] }), {
+      children: workloadsOf({ revision: 2 }),
+      pods: [aPod({ name: "web-sidecar-down", nonEssentialCrash: true, deployment: dep(2) }), aPod({ ready: true, deployment: dep(2) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "COMPLETED", failedTasks: 0, runningCount: 2 }],
+    wantDeletes: [],
+    wantCounted: [],
+    wantStatus: { runningCount: 2 },
+  },
+  {
+    // ECS API reference, DeploymentCircuitBreaker.resetOnHealthyTask: "When set to true, a task that reaches a healthy
+    // state resets the failure count to 0. [...] The default is true."
+    name: "resetOnHealthyTask (default true): a task of the new deployment newly healthy resets its 2 failures to 0, and the pass remembers it",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 0 }],
+  },
+  {
+    name: "resetOnHealthyTask: a healthy task already seen (the memory of the last pass) does not reset failures counted since",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+      memory: { counted: {}, healthy: ["uid-web-new"] },
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 2 }],
+  },
+  {
+    name: "resetOnHealthyTask false: a newly healthy task resets nothing and the third failure trips the breaker",
+    observed: observing(aService({ revision: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false, resetOnHealthyTask: false } }, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 30, deployment: dep(2) }), crash("web-crash", dep(2))],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "FAILED", failedTasks: 3 }],
+  },
+  {
+    name: "resetOnHealthyTask: a task Ready for less than the stable window has not reached a healthy state",
+    observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 2 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
+      pods: [aPod({ name: "web-new", ready: true, readyFor: 1, deployment: dep(2) }), aPod({ ready: true, deployment: dep(1) })],
+    }),
+    wantDeployments: [{ id: dep(2), status: "PRIMARY", rolloutState: "IN_PROGRESS", failedTasks: 2 }],
+  },
+  {
     name: "failed tasks: a failure already counted (the memory of the last pass) is not counted again nor stopped again",
     observed: observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS", { failedTasks: 1 }), aDeployment(1, "ACTIVE", "COMPLETED")] }), {
       pods: [crash("web-crash", dep(2)), aPod({ ready: true, deployment: dep(1) })],
@@ -203,23 +249,86 @@ const rows: Row[] = [
     wantConditions: { Supported: { status: "False", reason: "UnsupportedFields" } },
   },
   {
-    name: "obsolete children: the Deployment of a provider that left the strategy stays while the new provider's tasks are not ready",
+    // ECS API reference, DeploymentConfiguration.maximumPercent: "the upper limit on the number of your service's tasks
+    // that are allowed in the RUNNING or PENDING state during a deployment, as a percentage of the desiredCount".
+    name: "strategy change at 100 / 200: the new provider's Deployment starts its whole share (2 + 2 ≤ 4) while the old one keeps its tasks",
     observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
       children: workloadsOf({ strategy: [fargate()] }),
-      pods: [aPod({ ready: true }), aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1" }), aPod({ provider: "FARGATE_SPOT", node: "spot-1" })],
+      pods: [aPod({ ready: true }), aPod({ ready: true })],
       nodes: fargateNodes,
     }),
     wantApplies: ["Deployment/web-fargate-spot", "PodDisruptionBudget/web"],
+    wantReplicas: { "web-fargate-spot": 2 },
+    wantPatches: [],
     wantDeletes: [],
   },
   {
-    name: "obsolete children: it is deleted once the new provider's ready tasks keep minimumHealthyPercent (100% of 2) on their own",
-    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+    name: "strategy change at max 100: the new provider's Deployment waits (0) and the old one gives up one task first (min 50 of 2)",
+    observed: observing(aService({ strategy: [spot()], deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 50 }, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
       children: workloadsOf({ strategy: [fargate()] }),
-      pods: [aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      pods: [aPod({ ready: true }), aPod({ ready: true })],
+      nodes: fargateNodes,
+    }),
+    wantReplicas: { "web-fargate-spot": 0 },
+    wantPatches: ["Deployment/web-fargate replicas 1"],
+    wantDeletes: [],
+  },
+  {
+    name: "obsolete children: the old provider's Deployment is scaled to 0 once the new provider's ready tasks keep minimumHealthyPercent (100% of 2)",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: [...workloadsOf({ strategy: [fargate()] }), ...workloadsOf({ strategy: [spot()] })],
+      pods: [aPod({ ready: true }), aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: fargateNodes,
+    }),
+    wantPatches: ["Deployment/web-fargate replicas 0"],
+    wantDeletes: [],
+  },
+  {
+    name: "obsolete children: an old provider's Deployment with no replica and no task left is deleted",
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: [...workloadsOf({ strategy: [fargate()] }).map((d) => ({ ...d, spec: { ...(d as { spec: object }).spec, replicas: 0 } }) as KubeObject), ...workloadsOf({ strategy: [spot()] })],
+      pods: [aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
       nodes: fargateNodes,
     }),
     wantDeletes: ["Deployment/web-fargate"],
+  },
+  {
+    name: "deployment limits across providers: desired 2 over FARGATE and FARGATE_SPOT at min 50 / max 100, a new revision: one Deployment rolls (maxUnavailable 1), the other waits paused",
+    observed: observing(aService({ revision: 2, strategy: [fargate(), spot()], deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 50 }, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: workloadsOf({ revision: 1, strategy: [fargate(), spot()], deploymentConfiguration: { maximumPercent: 100, minimumHealthyPercent: 50 } }),
+      pods: [aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true })],
+      nodes: fargateNodes,
+    }),
+    wantRunning: dep(2),
+    wantRollouts: { "web-fargate": "surge 0 unavailable 1", "web-fargate-spot": "paused" },
+  },
+  {
+    // ECS Developer Guide, "Draining Amazon ECS container instances": "If the minimum is 100%, the service scheduler
+    // can't remove existing tasks until the replacement tasks are considered healthy."
+    name: "drain at 100 / 200: a task on a cordoned node is marked (deletion cost) and its Deployment gets one more replica for the replacement",
+    observed: observing(aService({ deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: workloadsOf({}),
+      pods: [aPod({ name: "web-on-cordoned", provider: "EC2", ready: true, node: "node-2" }), aPod({ provider: "EC2", ready: true, node: "node-1" })],
+      nodes: [aNode("node-1"), Object.assign(aNode("node-2"), { spec: { unschedulable: true } })],
+    }),
+    wantReplicas: { "web-ec2": 3 },
+    wantPatches: ["Pod/web-on-cordoned annotation -1000"],
+    wantDeletes: [],
+  },
+  {
+    name: "drain at 100 / 200: once the replacement runs elsewhere, the Deployment goes back to 2 (the ReplicaSet stops the marked task first)",
+    observed: observing(aService({ deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
+      children: workloadsOf({}).map((d) => ({ ...d, spec: { ...(d as { spec: object }).spec, replicas: 3 } }) as KubeObject),
+      pods: [
+        { ...aPod({ name: "web-on-cordoned", provider: "EC2", ready: true, node: "node-2" }), metadata: { ...aPod({ name: "web-on-cordoned", provider: "EC2" }).metadata, annotations: { [DEPLOYMENT_ID_ANNOTATION]: dep(1), "controller.kubernetes.io/pod-deletion-cost": "-1000" } } },
+        aPod({ provider: "EC2", ready: true, node: "node-1" }),
+        aPod({ provider: "EC2", ready: true, node: "node-1" }),
+      ],
+      nodes: [aNode("node-1"), Object.assign(aNode("node-2"), { spec: { unschedulable: true } })],
+    }),
+    wantReplicas: { "web-ec2": 2 },
+    wantPatches: [],
+    wantDeletes: [],
   },
   {
     name: "DAEMON: one DaemonSet per EC2-type provider, no Deployment, no PDB; desiredCount is what the DaemonSet schedules",
@@ -455,7 +564,20 @@ function check(row: Row, plan: ServicePlan): void {
     for (const w of workloads) expect(w.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION]).toBe(row.wantRunning);
   }
   if (row.wantDeletes !== undefined) expect(plan.deletes.map((d) => `${kindName(d)}${d.gracePeriodSeconds === undefined ? "" : ` grace ${d.gracePeriodSeconds}`}`)).toEqual(row.wantDeletes);
-  if (row.wantPatches !== undefined) expect(plan.patches.map((p) => `${kindName(p)} replicas ${String((p.patch.spec as { replicas?: number } | undefined)?.replicas)}`)).toEqual(row.wantPatches);
+  if (row.wantPatches !== undefined) {
+    const describe = (p: ServicePlan["patches"][number]): string => {
+      const cost = (p.patch.metadata as { annotations?: Record<string, string | null> } | undefined)?.annotations?.["controller.kubernetes.io/pod-deletion-cost"];
+      return cost === undefined ? `${kindName(p)} replicas ${String((p.patch.spec as { replicas?: number } | undefined)?.replicas)}` : `${kindName(p)} annotation ${String(cost)}`;
+    };
+    expect(plan.patches.map(describe)).toEqual(row.wantPatches);
+  }
+  if (row.wantRollouts !== undefined) {
+    const rollouts = workloads.map((w) => {
+      const spec = w.spec as { paused?: boolean; strategy?: { rollingUpdate?: { maxSurge?: number; maxUnavailable?: number } } };
+      return [w.metadata?.name, spec.paused === true ? "paused" : `surge ${String(spec.strategy?.rollingUpdate?.maxSurge)} unavailable ${String(spec.strategy?.rollingUpdate?.maxUnavailable)}`];
+    });
+    expect(Object.fromEntries(rollouts)).toEqual(row.wantRollouts);
+  }
   if ("wantScale" in row) expect(plan.scale).toBe(row.wantScale);
   if ("wantFinalizer" in row) expect(plan.finalizer).toBe(row.wantFinalizer);
   if (row.wantDeployments !== undefined) expect(plan.status?.deployments?.slice(0, row.wantDeployments.length)).toMatchObject(row.wantDeployments);

@@ -1,0 +1,219 @@
+// ECS service semantics users notice, on the real control plane with kwok nodes (issue 13, service side): a
+// non-essential container's exits do not fail a task, resetOnHealthyTask keeps a deployment whose tasks become healthy
+// from tripping the circuit breaker, maximumPercent/minimumHealthyPercent bound the whole service across its providers'
+// Deployments (sampled through a rollout and a strategy change), and `kubectl drain` of a node running tasks of a
+// 100/200 service completes while the running count never drops below desiredCount.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { V1Pod } from "@kubernetes/client-node";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { API_GROUP_VERSION } from "../../src/api/common.ts";
+import type { ServiceStatus } from "../../src/api/service.ts";
+import { CapacityContext } from "../../src/controllers/capacity-context.ts";
+import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { registerServiceController } from "../../src/controllers/service/controller.ts";
+import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
+import { TaskDefinitions } from "../../src/controllers/task-definition/resources.ts";
+import { apiRequest } from "../../src/runtime/api-request.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
+import { Manager } from "../../src/runtime/manager.ts";
+import { Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
+import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { ClusterScoped } from "./support/cluster-scoped.ts";
+
+const kc = kubeConfig();
+const managers: Manager[] = [];
+const run = promisify(execFile);
+const clusterScoped = new ClusterScoped(kc, "svc-semantics-test");
+
+afterAll(async () => {
+  await Promise.all(managers.map((m) => m.stop()));
+  await clusterScoped.cleanup();
+});
+
+async function startControllers(namespace: string): Promise<void> {
+  const mgr = new Manager({ kubeConfig: kc, identity: "svc-semantics-test", logger: createLogger({ level: "error" }) });
+  managers.push(mgr);
+  const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 1_000 });
+  await mgr.start();
+}
+
+const container = (fields: Record<string, unknown> = {}) => ({ name: "app", image: "registry.example.com/web:1.0", portMappings: [{ containerPort: 8080, name: "http" }], ...fields });
+const post = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, body: Record<string, unknown>): Promise<T> => apiRequest<T>(kc, { method: "POST", path: resourcePath(rt, namespace), body });
+const mergePatch = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, name: string, body: unknown): Promise<T> =>
+  apiRequest<T>(kc, { method: "PATCH", path: resourcePath(rt, namespace, name), contentType: "application/merge-patch+json", body });
+const createTaskDefinition = (ns: string, spec: Record<string, unknown>, name = "web") => post(TaskDefinitions, ns, { apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", metadata: { name }, spec: { cpu: "256", memory: "512", ...spec } });
+const createService = (ns: string, spec: Record<string, unknown>, name = "web") => post<ServiceObject>(EcsServices, ns, { apiVersion: API_GROUP_VERSION, kind: "Service", metadata: { name }, spec });
+const readService = (ns: string, name = "web") => apiRequest<ServiceObject>(kc, { method: "GET", path: resourcePath(EcsServices, ns, name) });
+
+async function podsOf(ns: string, service = "web"): Promise<V1Pod[]> {
+  const list = await apiRequest<{ items: V1Pod[] }>(kc, { method: "GET", path: resourcePath(Pods, ns), query: { labelSelector: `ecs.operator.dev/service=${service}` } });
+  return list.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+}
+const isReady = (p: V1Pod): boolean => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+
+function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus) => boolean, timeoutMs = 90_000, name = "web"): Promise<ServiceObject> {
+  return eventually(`Service ${name}: ${what}`, async () => {
+    const svc = await readService(ns, name);
+    return svc.status && svc.status.observedGeneration === svc.metadata.generation && ok(svc.status) ? svc : undefined;
+  }, timeoutMs);
+}
+const steady = (count: number, td?: string) => (s: ServiceStatus) =>
+  s.runningCount === count && s.deployments?.length === 1 && s.deployments[0]?.rolloutState === "COMPLETED" && (td === undefined || s.taskDefinition === td);
+
+/**
+ * An EC2-type provider on the serverless pool's nodes (64 CPUs, 500 pods each: other test files' leftover tasks do not
+ * fill them), optionally in one zone.
+ */
+const roomyPool = (zone?: string) => ({
+  type: "EC2",
+  kubernetes: {
+    nodeSelector: { "testenv.ecs-operator.dev/pool": "serverless", ...(zone === undefined ? {} : { "topology.kubernetes.io/zone": zone }) },
+    tolerations: [{ key: "eks.amazonaws.com/compute-type", operator: "Equal", value: "fargate", effect: "NoSchedule" }],
+  },
+});
+
+/** Samples the service's pods (RUNNING + PENDING, and RUNNING) until `until` holds: the most tasks and the fewest running seen. */
+async function sample(ns: string, until: () => Promise<boolean>, timeoutMs = 120_000, service = "web"): Promise<{ most: number; fewestRunning: number; samples: number }> {
+  let most = 0;
+  let fewestRunning = Infinity;
+  let samples = 0;
+  await eventually("the sampled change to finish", async () => {
+    const pods = await podsOf(ns, service);
+    samples++;
+    most = Math.max(most, pods.length);
+    fewestRunning = Math.min(fewestRunning, pods.filter(isReady).length);
+    return until();
+  }, timeoutMs, 100);
+  return { most, fewestRunning, samples };
+}
+
+describe("Service: only essential containers fail a task (ECS essential: false)", () => {
+  it("a non-essential log router that exits and crash loops neither counts as a failed task nor trips the circuit breaker nor gets its task replaced", async () => {
+    const ns = await testNamespace(kc, "svc-nonessential");
+    await startControllers(ns);
+    await createTaskDefinition(ns, {
+      family: "web",
+      containerDefinitions: [container(), { name: "log-router", image: "registry.example.com/fluent-bit:1", essential: false }],
+      kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "log-router=1", "kwok.ecs-operator.dev/exit-delay": "200ms" } },
+    });
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } } });
+    // Both tasks' log routers have exited (kwok keeps them in CrashLoopBackOff, the pod unready).
+    const crashed = await eventually("both log routers crash looping", async () => {
+      const pods = await podsOf(ns);
+      const looping = pods.filter((p) => p.status?.containerStatuses?.some((c) => c.name === "log-router" && c.state?.waiting?.reason === "CrashLoopBackOff") === true);
+      return looping.length === 2 ? looping.map((p) => p.metadata?.uid).sort() : undefined;
+    }, 60_000);
+    const svc = await serviceWhen(ns, "the deployment COMPLETED with both tasks running", steady(2, "web:1"));
+    expect(svc.status?.deployments?.[0]).toMatchObject({ rolloutState: "COMPLETED", failedTasks: 0, runningCount: 2 });
+    // The same two tasks: none was stopped and replaced.
+    expect((await podsOf(ns)).map((p) => p.metadata?.uid).sort()).toEqual(crashed);
+  });
+});
+
+describe("Service: circuit breaker resetOnHealthyTask", () => {
+  it("tasks that become healthy before they fail reset the count (default true); with false the same failures trip the breaker", async () => {
+    const ns = await testNamespace(kc, "svc-reset");
+    await startControllers(ns);
+    // Healthy for 8 s (past the 5 s stable window), then the essential container exits.
+    await createTaskDefinition(ns, {
+      family: "web",
+      containerDefinitions: [container()],
+      kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=1", "kwok.ecs-operator.dev/exit-delay": "8s" } },
+    });
+    // Two nodes in zone a take one task each (distinctInstance); the third never places, so the deployment cannot complete.
+    const spec = (resetOnHealthyTask: boolean) => ({
+      taskDefinition: "web",
+      desiredCount: 3,
+      launchType: "EC2",
+      placementConstraints: [{ type: "distinctInstance" }, { type: "memberOf", expression: "attribute:ecs.availability-zone == us-east-1a and attribute:ecs.instance-type == m5.xlarge" }],
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false, resetOnHealthyTask } },
+    });
+    await createService(ns, spec(true), "reset");
+    await createService(ns, spec(false), "noreset");
+    const seen = new Set<string>();
+    let resetFailed = false;
+    await eventually("noreset FAILED and reset through as many failed tasks", async () => {
+      const reset = await readService(ns, "reset");
+      if (reset.status?.deployments?.[0]?.rolloutState === "FAILED") resetFailed = true;
+      for (const p of await podsOf(ns, "reset")) if (p.spec?.nodeName !== undefined) seen.add(p.metadata?.uid ?? "");
+      const noreset = await readService(ns, "noreset");
+      // Two tasks placed at a time: 6 placed tasks seen means at least two rounds of failures (4 ≥ the threshold of 3).
+      return noreset.status?.deployments?.[0]?.rolloutState === "FAILED" && seen.size >= 6;
+    }, 150_000, 250);
+    expect(resetFailed).toBe(false);
+    const reset = await readService(ns, "reset");
+    expect(reset.status?.deployments?.[0]?.rolloutState).toBe("IN_PROGRESS");
+    expect(reset.status?.deployments?.[0]?.failedTasks ?? 0).toBeLessThan(3);
+  }, 200_000);
+});
+
+describe("Service: deployment limits bound the whole service across providers", () => {
+  it("desired 3 over three providers at min 50 / max 100: never more than 3 tasks nor fewer than 2 running, through a rollout and a strategy change", async () => {
+    const ns = await testNamespace(kc, "svc-limits");
+    const zones = { "svcsem-a": "us-east-1a", "svcsem-b": "us-east-1b", "svcsem-c": "us-east-1a" };
+    for (const [name, zone] of Object.entries(zones)) await clusterScoped.capacityProvider(name, roomyPool(zone));
+    await startControllers(ns);
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
+    const strategy = Object.keys(zones).map((capacityProvider) => ({ capacityProvider, weight: 1 }));
+    await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: strategy, deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } });
+    await serviceWhen(ns, "3 running on web:1", steady(3, "web:1"));
+
+    await mergePatch(TaskDefinitions, ns, "web", { spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })] } });
+    const rollout = await sample(ns, async () => steady(3, "web:2")((await readService(ns)).status ?? {}));
+    expect(rollout.most).toBeLessThanOrEqual(3);
+    expect(rollout.fewestRunning).toBeGreaterThanOrEqual(2);
+
+    await mergePatch(EcsServices, ns, "web", { spec: { capacityProviderStrategy: [{ capacityProvider: "svcsem-a", weight: 1 }] } });
+    const change = await sample(ns, async () => {
+      const pods = await podsOf(ns);
+      return steady(3)((await readService(ns)).status ?? {}) && pods.length === 3 && pods.every((p) => p.metadata?.labels?.["ecs.operator.dev/capacity-provider"] === "svcsem-a");
+    });
+    expect(change.most).toBeLessThanOrEqual(3);
+    expect(change.fewestRunning).toBeGreaterThanOrEqual(2);
+    const deployments = await apiRequest<{ items: { metadata: { name: string } }[] }>(kc, { method: "GET", path: `/apis/apps/v1/namespaces/${ns}/deployments` });
+    expect(deployments.items.map((d) => d.metadata.name)).toEqual(["web-svcsem-a"]);
+  });
+});
+
+describe("Service: node drains do not hang", () => {
+  it("kubectl drain of a node with tasks of a 100/200 service completes, and the running count never drops below desired", async () => {
+    const ns = await testNamespace(kc, "svc-drain");
+    await clusterScoped.capacityProvider("svcsem-drain", roomyPool());
+    await startControllers(ns);
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
+    // A name no other test's service has: kubectl drain's pod selector spans every namespace.
+    const name = "drained";
+    await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: [{ capacityProvider: "svcsem-drain", weight: 1 }] }, name);
+    await serviceWhen(ns, "3 running", steady(3), 90_000, name);
+    const node = await eventually("a zone-a node running a task", async () => (await podsOf(ns, name)).map((p) => p.spec?.nodeName).find((n) => n === "fargate-a-1" || n === "fargate-b-1"));
+    // A PDB of minAvailable 3 (min 100 of 3) alone would allow no eviction: the drain completes only because the
+    // service starts replacements first.
+    const pdb = await apiRequest<{ spec: { minAvailable: number } }>(kc, { method: "GET", path: `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}` });
+    expect(pdb.spec.minAvailable).toBe(3);
+    try {
+      let drained = false;
+      let drainError: unknown;
+      const drain = run("kubectl", ["--kubeconfig", inject("kubeconfig"), "drain", node, "--pod-selector", `ecs.operator.dev/service=${name}`, "--ignore-daemonsets", "--timeout=150s"], { timeout: 170_000 }).then(
+        () => {
+          drained = true;
+        },
+        (err: unknown) => {
+          drainError = err;
+          drained = true;
+        },
+      );
+      const during = await sample(ns, () => Promise.resolve(drained), 170_000, name).finally(() => drain);
+      if (drainError !== undefined) throw drainError instanceof Error ? drainError : new Error(`kubectl drain failed: ${JSON.stringify(drainError)}`);
+      expect(during.fewestRunning).toBeGreaterThanOrEqual(3);
+      expect(during.most).toBeLessThanOrEqual(6);
+      await serviceWhen(ns, "3 running again, none on the drained node", steady(3), 90_000, name);
+      const pods = await podsOf(ns, name);
+      expect(pods.filter((p) => p.spec?.nodeName === node)).toEqual([]);
+      expect(pods.filter(isReady).length).toBe(3);
+    } finally {
+      await mergePatch(Nodes, undefined, node, { spec: { unschedulable: null } });
+    }
+  }, 240_000);
+});
