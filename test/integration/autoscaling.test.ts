@@ -322,9 +322,10 @@ describe.concurrent("Service autoscaling on live metrics", () => {
   it("a scheduled action raises minCapacity at its time (injected clock) and the service follows to 4 tasks", { timeout: 300_000 }, async ({ expect }) => {
     const ns = await testNamespace(kc, "as-sched");
     // The controller's clock reads 11:59:45 now and runs on from there; the action is at 12:00:00. The day is a year
-    // behind the real one, so the pods' (real) Ready times are in the controller's future: it counts them from when it
-    // first saw the tasks Ready, and the deployments still complete.
-    const day = `${new Date().getUTCFullYear() - 1}-03-01`;
+    // ahead of the real one: scheduled actions never apply retroactively, so an action dated before the Service was
+    // created (by the API server's real clock) would never run. (A clock behind real time is covered by the plan's
+    // table rows for readySeenAt.)
+    const day = `${new Date().getUTCFullYear() + 1}-03-01`;
     const noon = Date.parse(`${day}T12:00:00Z`);
     const offset = noon - 15_000 - Date.now();
     // No steady-state resync before noon: only the controller's requeue for the action's time can move the limits.
