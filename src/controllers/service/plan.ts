@@ -535,7 +535,9 @@ function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, 
  */
 function taskSetChanges(observed: ObservedService, t: Tasks, serviceName: string, planned: readonly ChildDelete[], now: Date): { events: ServiceEvent[]; tasks: Record<string, TaskMemo> } {
   const stoppedHere = new Set(planned.filter((d) => d.resource === Pods).map((d) => d.uid ?? ""));
-  const previous = observed.memory.tasks;
+  // No set remembered: after a controller start the pods it finds are not news (only taken), but a Service that never
+  // wrote a deployment to its status has had no pass land yet, so every task it has is one it started.
+  const previous = observed.memory.tasks ?? ((observed.service.status?.deployments ?? []).length === 0 ? {} : undefined);
   const running = new Set(t.tasks.filter((x) => x.state === "running").map((x) => x.uid));
   const tasks: Record<string, TaskMemo> = {};
   for (const p of observed.pods) {

@@ -470,6 +470,13 @@ rows.push(
     wantTaskSet: ["web-a", "web-b"],
   },
   {
+    name: "task set: no set remembered, but the Service has never written a deployment (its first pass did not land): its tasks are reported as started",
+    observed: observing(aService({ desiredCount: 2 }), { pods: [taskA, taskB] }),
+    wantEvents: ["Normal TasksStarted"],
+    wantMessages: ["(service web) has started 2 tasks: (task web-a) (task web-b)."],
+    wantTaskSet: ["web-a", "web-b"],
+  },
+  {
     name: "task set: 12 new tasks are reported in messages of at most 10 task ids",
     observed: observing(aService({ ...steadyWeb, desiredCount: 12 }), { pods: Array.from({ length: 12 }, (_, i) => aPod({ name: `web-n${String(i).padStart(2, "0")}` })), memory: taskSetOf() }),
     wantEvents: ["Normal TasksStarted", "Normal TasksStarted"],
