@@ -2,7 +2,7 @@
 // writes it (server-side apply on the status subresource) only when it differs from the cached status.
 import { isDeepStrictEqual } from "node:util";
 import type { KubeClient } from "./kube-client.ts";
-import type { KubeObject, ResourceType } from "./resources.ts";
+import { objectKey, type KubeObject, type ResourceType } from "./resources.ts";
 import { setHealthConditions, type Condition, type Health } from "./conditions.ts";
 
 export interface StatusWithConditions {
@@ -27,4 +27,34 @@ export function statusWithHealth<S extends StatusWithConditions>(cached: (KubeOb
   const generation = cached.metadata?.generation;
   const prev = cached.status ?? ({} as S);
   return { ...prev, observedGeneration: generation, conditions: setHealthConditions(prev.conditions, health, generation, now) };
+}
+
+/**
+ * The status this process last wrote for each object (by key, for the object's uid). Only an object's own controller
+ * writes its status, so this is never older than the cache's copy, which can lag behind the write: a pass that read
+ * the cache would recompute from an older status, rewrite what the last pass wrote, and drop what it added (events).
+ */
+export class WrittenStatuses<S> {
+  private readonly byKey = new Map<string, { uid: string; status: S }>();
+
+  /** The status last written for `obj` (same uid), if this process wrote one. */
+  of(obj: KubeObject): S | undefined {
+    const w = this.byKey.get(objectKey(obj));
+    return w?.uid === (obj.metadata?.uid ?? "") ? w.status : undefined;
+  }
+
+  /** `obj` with the status last written for it in place of the cached one. */
+  latest<T extends KubeObject & { status?: S }>(obj: T): T {
+    const s = this.of(obj);
+    return s === undefined ? obj : { ...obj, status: s };
+  }
+
+  remember(obj: KubeObject, status: S | undefined): void {
+    if (status === undefined) this.byKey.delete(objectKey(obj));
+    else this.byKey.set(objectKey(obj), { uid: obj.metadata?.uid ?? "", status });
+  }
+
+  forget(key: string): void {
+    this.byKey.delete(key);
+  }
 }

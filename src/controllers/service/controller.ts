@@ -2,6 +2,8 @@
 // service one DaemonSet per EC2-type provider), with ECS deployments, the circuit breaker, spot replacement and
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
+import { WrittenStatuses } from "../../runtime/status.ts";
+import { ServiceStatus } from "../../api/service.ts";
 import { SERVICE_LABEL } from "../../api/keys.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
@@ -74,15 +76,18 @@ export interface ServiceController {
 export interface ServiceReconcileDeps extends ApplyIo {
   readonly caches: ServiceCaches;
   readonly memory: Map<string, ServiceMemory>;
+  /** The status each pass wrote: the next pass plans from it while the cache has not caught up. */
+  readonly written: WrittenStatuses<ServiceStatus>;
   readonly options: ServicePlanOptions;
   readonly now: () => Date;
 }
 
 /** One pass: observe → plan (again once the names it asked about are looked up) → apply; the plan says when next. */
 export async function reconcileService(key: string, ctx: ReconcileContext, deps: ServiceReconcileDeps): Promise<Action> {
-  const observed = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY);
+  const observed = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY, deps.written);
   if (observed === undefined) {
     deps.memory.delete(key);
+    deps.written.forget(key);
     return Action.done();
   }
   const now = deps.now();
@@ -90,6 +95,7 @@ export async function reconcileService(key: string, ctx: ReconcileContext, deps:
   if (plan.lookups.length > 0) plan = planService({ ...observed, others: await lookUp(plan.lookups, deps.caches, deps.client) }, now, deps.options);
   await applyServicePlan(observed.service, plan, deps, ctx);
   deps.memory.set(key, plan.memory);
+  if (plan.status !== undefined) deps.written.remember(observed.service, plan.status);
   return plan.next;
 }
 
@@ -157,6 +163,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   const deps: ServiceReconcileDeps = {
     caches,
     memory,
+    written: new WrittenStatuses<ServiceStatus>(),
     client: mgr.client,
     events: mgr.events,
     now: mgr.now,

@@ -1,6 +1,8 @@
 // What one pass of the Service controller reads, gathered from the informer caches (no API call): the service, what
 // it names (Cluster, CapacityProviders, task definition revisions, nodes), what it controls and its pods. The plan
 // decides from this alone.
+import type { WrittenStatuses } from "../../runtime/status.ts";
+import type { ServiceStatus } from "../../api/service.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
 import type { Informer } from "../../runtime/informer.ts";
@@ -25,10 +27,14 @@ export interface ServiceCaches {
   readonly resolver: Pick<TaskDefinitionResolver, "resolveTaskDefinition">;
 }
 
-/** The observation of `key`, or undefined when the service is gone. `others` starts empty: the plan asks for names. */
-export function observeService(key: string, caches: ServiceCaches, memory: ServiceMemory): ObservedService | undefined {
-  const service = caches.services.get(key);
-  if (service === undefined) return undefined;
+/**
+ * The observation of `key`, or undefined when the service is gone. `others` starts empty: the plan asks for names.
+ * The service carries the status this process last wrote when the cache has not caught up with it yet.
+ */
+export function observeService(key: string, caches: ServiceCaches, memory: ServiceMemory, written: WrittenStatuses<ServiceStatus>): ObservedService | undefined {
+  const cached = caches.services.get(key);
+  if (cached === undefined) return undefined;
+  const service = written.latest(cached);
   const namespace = service.metadata.namespace ?? "";
   const uid = service.metadata.uid ?? "";
   const taskDefinitions: Record<string, ResolveResult> = {};

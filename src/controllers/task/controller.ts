@@ -4,6 +4,7 @@
 // the Task keeps its final status. Thin: observe (the caches) → planTask (plan.ts, pure, every decision) → apply.
 // Order of writes: the status is written first, then pods are created or deleted, so a crash at any point loses
 // no stop information and never creates a second pod for a task. See docs/tasks.md.
+import { WrittenStatuses } from "../../runtime/status.ts";
 import { TASK_LABEL } from "../../api/keys.ts";
 import { TASK_DEFAULTS, type TaskStatus } from "../../api/task.ts";
 import { serviceAccountName } from "../../builders/pod/template.ts";
@@ -64,8 +65,6 @@ interface TaskCaches {
   resolver: TaskDefinitionResolver;
 }
 
-/** The status this process last wrote, by Task key, with the Task's uid (a new Task of that name starts afresh). */
-export type WrittenStatuses = Map<string, { uid: string; status: TaskStatus | undefined }>;
 
 /** Whether each container has passed its startup probe: a task is RUNNING only once its essentials have. */
 const startedFlags = (p: PodObject): string => JSON.stringify((p.status?.containerStatuses ?? []).map((c) => c.started ?? null));
@@ -91,7 +90,7 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
     ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
     ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
   };
-  const written: WrittenStatuses = new Map();
+  const written = new WrittenStatuses<TaskStatus>();
 
   /** Tasks that have not started any pod (waiting for a task definition, a Cluster or a provider). */
   const unstarted = (namespace?: string): string[] =>
@@ -131,12 +130,12 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
       const pass = async (refused: Record<string, string> | undefined): Promise<{ next: Action; refused: Record<string, string> }> => {
         const observed = observeTask(key, caches, written);
         if (observed === undefined) {
-          written.delete(key);
+          written.forget(key);
           return { next: Action.done(), refused: {} };
         }
         const plan = planTask({ ...observed, refused }, mgr.now(), planOptions);
         await applyTaskStatus(mgr, observed.task, plan);
-        rememberWritten(written, key, observed.task, plan);
+        written.remember(observed.task, plan.written);
         return { next: plan.next, refused: await applyTaskPods(mgr, observed.task, plan, caches, ctx) };
       };
       const first = await pass(undefined);
@@ -153,13 +152,12 @@ export function registerTaskController(mgr: Manager, opts: TaskControllerOptions
 }
 
 /** Everything planTask reads for the Task `key`, from the caches; undefined when the Task is gone. */
-export function observeTask(key: string, caches: TaskCaches, written: WrittenStatuses): ObservedTask | undefined {
+export function observeTask(key: string, caches: TaskCaches, written: WrittenStatuses<TaskStatus>): ObservedTask | undefined {
   const task = caches.tasks.get(key);
   if (!task) return undefined;
   const namespace = task.metadata.namespace ?? "";
   const name = task.metadata.name ?? "";
-  const remembered = written.get(key);
-  const mine = remembered?.uid === (task.metadata.uid ?? "") ? remembered.status : undefined;
+  const mine = written.of(task);
   const previous = mine ?? task.status;
   const taskDefinition = caches.resolver.resolveTaskDefinition(previous?.taskDefinition ?? task.spec.taskDefinition, namespace);
   const count = task.spec.count ?? TASK_DEFAULTS.count;
@@ -182,11 +180,6 @@ export function observeTask(key: string, caches: TaskCaches, written: WrittenSta
 async function applyTaskStatus(mgr: Manager, task: TaskObject, plan: TaskPlan): Promise<void> {
   if (!plan.writeStatus || plan.status === undefined) return;
   await mgr.client.apply(EcsTasks, { metadata: { name: task.metadata.name, namespace: task.metadata.namespace }, status: plan.status } as KubeObject, { subresource: "status" });
-}
-
-function rememberWritten(written: WrittenStatuses, key: string, task: TaskObject, plan: TaskPlan): void {
-  if (plan.written === undefined) written.delete(key);
-  else written.set(key, { uid: task.metadata.uid ?? "", status: plan.written });
 }
 
 /**
