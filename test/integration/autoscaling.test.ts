@@ -132,12 +132,7 @@ const setLoad = (ns: string, annotation: string, percent: number) =>
   kubectl("-n", ns, "annotate", "pods", "-l", "ecs.operator.dev/service=web", `${annotation}=${percent}`, "--overwrite");
 
 describe.concurrent("Service autoscaling on live metrics", () => {
-  // SKIPPED, known failure (open, issue 15 follow-up): this test passes on its own and with operator.test.ts
-  // (`vitest run --project integration test/integration/autoscaling.test.ts`), but failed in both full runs of
-  // 2026-12-05 after service.test.ts and task.test.ts had run on the same control plane. That points at shared state
-  // (load or leftover pods in the pools), not the scaling logic; the other six autoscaling tests pass in the full run.
-  // Unskip once the full-run cause is found.
-  it.skip("CPU target 60 %: 4 tasks at 90 % → desiredCount 6, new tasks split per strategy; at 10 % it scales in only after the 20 s scale-in cooldown, and not below minCapacity 2", { timeout: 300_000 }, async ({ expect }) => {
+  it("CPU target 60 %: 4 tasks at 90 % → desiredCount 6, new tasks split per strategy; at 10 % it scales in only after the 20 s scale-in cooldown, and not below minCapacity 2", { timeout: 300_000 }, async ({ expect }) => {
     const ns = await testNamespace(kc, "as-cpu");
     // The kwok cluster has no node that is both Fargate and spot: FARGATE_SPOT is pointed at the spot pool.
     await clusterScoped.capacityProvider("fargate-spot", { kubernetes: { nodeSelector: { "karpenter.sh/capacity-type": "spot" } } }, { apply: true });
