@@ -11,7 +11,7 @@ import { clusterNameOf } from "../../api/cluster.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
 import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster/status.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
-import { Action, type Controller } from "../../runtime/controller.ts";
+import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import { isConflict, isNotFound } from "../../runtime/kube-client.ts";
@@ -103,9 +103,8 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
   const insights = new ContainerInsights(mgr.metrics.registry);
   const allKeys = (): string[] => clusters.list().map(objectKey);
   const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
-  // When this process last wrote each Cluster's status (the throttle's memory).
-  const lastWrite = new Map<string, number>();
   const serviceClusters = new Map<string, string>();
+  const deps: ClusterReconcileDeps = { mgr, clusters, services, taskPods, capacity, insights, lastWrite: new Map(), minStatusIntervalMs };
 
   // Only changes of what the status reads wake the clusters (not heartbeats, pod conditions or status writes).
   // Capacity is per pool, and pools are shared by clusters, so node and pod changes concern every cluster.
@@ -131,51 +130,68 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
       },
       { when: anyOf(specChanged, deletionChanged) },
     )
-    .reconcile(async (key, ctx) => {
-      const cluster = clusters.get(key);
-      if (!cluster) {
-        insights.remove(key);
-        lastWrite.delete(key);
-        return Action.done();
-      }
-      const { namespace: ns = "" } = parseKey(key);
-      const serviceRefs: ServiceRef[] = services
-        .list()
-        .filter((s) => s.metadata.namespace === ns)
-        .map((s) => ({ name: s.metadata.name ?? "", cluster: s.spec.cluster, deleting: s.metadata.deletionTimestamp !== undefined }));
-      const pods = taskPods.list();
-      const now = mgr.now();
-      const plan = planCluster(
-        { cluster, providers: capacity.capacityProviders.list(), nodes: capacity.nodes.list(), pods, services: serviceRefs, lastWriteMs: lastWrite.get(key) },
-        now,
-        { minStatusIntervalMs },
-      );
-
-      try {
-        if (plan.finalizer === "ensure") await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
-        if (plan.finalizer === "remove") await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
-      } catch (err) {
-        // The cache is behind the object (gone, or its resourceVersion moved): the next pass sees the new one.
-        if (isNotFound(err)) return Action.done();
-        if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
-        throw err;
-      }
-      if (plan.finalizer === "remove") {
-        insights.remove(key);
-        lastWrite.delete(key);
-        ctx.log.info("cluster empty, deletion allowed");
-        return Action.done();
-      }
-      if (plan.event !== undefined) await mgr.events.record(cluster, "Warning", plan.event.reason, plan.event.message, "Delete");
-      if (plan.write) {
-        await mgr.client.apply(Clusters, { metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, status: plan.status } as ClusterObject, { subresource: "status" });
-        lastWrite.set(key, now.getTime());
-      }
-
-      const own = (pods as unknown as V1Pod[]).filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
-      insights.update(key, plan.status.containerInsights ?? "disabled", cluster.metadata.name ?? "", ns, own, plan.contents.services);
-      return plan.next;
-    });
+    .reconcile((key, ctx) => reconcileCluster(key, ctx, deps));
 
   return { controller, capacity, taskPods, services, insights };
+}
+
+/** What a Cluster pass reads and keeps: the caches, the Container Insights series and the write throttle's memory. */
+export interface ClusterReconcileDeps {
+  readonly mgr: Pick<Manager, "client" | "events" | "now">;
+  readonly clusters: Informer<ClusterObject>;
+  readonly services: Informer<ServiceObject>;
+  readonly taskPods: Informer<TaskPodObject>;
+  readonly capacity: CapacityContext;
+  readonly insights: ContainerInsights;
+  /** When this process last wrote each Cluster's status (the throttle's memory). */
+  readonly lastWrite: Map<string, number>;
+  readonly minStatusIntervalMs: number;
+}
+
+/** One pass: observe the caches → planCluster → the finalizer, the event, the status (throttled), the insights series. */
+export async function reconcileCluster(key: string, ctx: ReconcileContext, deps: ClusterReconcileDeps): Promise<Action> {
+  const { mgr, clusters, services, taskPods, capacity, insights, lastWrite, minStatusIntervalMs } = deps;
+  const cluster = clusters.get(key);
+  if (!cluster) {
+    insights.remove(key);
+    lastWrite.delete(key);
+    return Action.done();
+  }
+  const { namespace: ns = "" } = parseKey(key);
+  const serviceRefs: ServiceRef[] = services
+    .list()
+    .filter((s) => s.metadata.namespace === ns)
+    .map((s) => ({ name: s.metadata.name ?? "", cluster: s.spec.cluster, deleting: s.metadata.deletionTimestamp !== undefined }));
+  const pods = taskPods.list();
+  const now = mgr.now();
+  const plan = planCluster(
+    { cluster, providers: capacity.capacityProviders.list(), nodes: capacity.nodes.list(), pods, services: serviceRefs, lastWriteMs: lastWrite.get(key) },
+    now,
+    { minStatusIntervalMs },
+  );
+
+  try {
+    if (plan.finalizer === "ensure") await ensureFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+    if (plan.finalizer === "remove") await removeFinalizer(mgr.client, Clusters, cluster, CLUSTER_FINALIZER);
+  } catch (err) {
+    // The cache is behind the object (gone, or its resourceVersion moved): the next pass sees the new one.
+    if (isNotFound(err)) return Action.done();
+    if (isConflict(err)) return Action.requeueAfter(CONFLICT_RETRY_MS);
+    throw err;
+  }
+  if (plan.finalizer === "remove") {
+    insights.remove(key);
+    lastWrite.delete(key);
+    ctx.log.info("cluster empty, deletion allowed");
+    return Action.done();
+  }
+  if (plan.event !== undefined) await mgr.events.record(cluster, "Warning", plan.event.reason, plan.event.message, "Delete");
+  if (plan.write) {
+    await mgr.client.apply(Clusters, { metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, status: plan.status } as ClusterObject, { subresource: "status" });
+    lastWrite.set(key, now.getTime());
+  }
+
+  const own = (pods as unknown as V1Pod[]).filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
+  insights.update(key, plan.status.containerInsights ?? "disabled", cluster.metadata.name ?? "", ns, own, plan.contents.services);
+  return plan.next;
 }
