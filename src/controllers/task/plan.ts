@@ -215,6 +215,31 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
   });
 
   // ---------------------------------------------------------------- then the pods
+  const { creates, deletes, events, serviceAccounts, requeueMs } = podWrites(observed, instances, tasks, status, resolved, now, ttl, options.recheckMs);
+  return {
+    status,
+    // Against the freshest status known (the one this process wrote, while the cache lags behind it).
+    writeStatus: !isSameStatus(previous, status),
+    written: status,
+    serviceAccounts,
+    creates,
+    deletes,
+    events,
+    next: requeueMs === undefined ? Action.done() : Action.requeueAfter(Math.max(requeueMs, 1000)),
+  };
+}
+
+/** What each task's pod needs now (create, stop with its grace, remove after retention), with its events, and when to look again. */
+function podWrites(
+  observed: ObservedTask,
+  instances: readonly TaskInstanceStatus[],
+  tasks: readonly { pod: PodObject | undefined; built: TaskPod | undefined }[],
+  status: TaskStatus,
+  resolved: ResolvedTaskDefinition | undefined,
+  now: Date,
+  ttl: number,
+  recheckMs: number,
+): { creates: PlannedCreate[]; deletes: PlannedDelete[]; events: PlannedEvent[]; serviceAccounts: TaskRoleServiceAccount[]; requeueMs: number | undefined } {
   const creates: PlannedCreate[] = [];
   const deletes: PlannedDelete[] = [];
   const events: PlannedEvent[] = [];
@@ -251,17 +276,8 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     }
   }
   const moving = instances.some((t) => t.lastStatus !== "RUNNING" && t.lastStatus !== "STOPPED");
-  if (moving) requeueMs = Math.min(requeueMs ?? Infinity, options.recheckMs);
-  return {
-    status,
-    writeStatus: !isSameStatus(task.status, status),
-    written: status,
-    serviceAccounts,
-    creates,
-    deletes,
-    events,
-    next: requeueMs === undefined ? Action.done() : Action.requeueAfter(Math.max(requeueMs, 1000)),
-  };
+  if (moving) requeueMs = Math.min(requeueMs ?? Infinity, recheckMs);
+  return { creates, deletes, events, serviceAccounts, requeueMs };
 }
 
 export interface RenderTaskContext {

@@ -309,6 +309,15 @@ describe("planTask", () => {
     expect([resync.creates, resync.deletes, resync.events, resync.serviceAccounts]).toEqual([[], [], [], []]);
   });
 
+  it("the cache still holds an older status than the one this process wrote: the same world writes nothing again", () => {
+    const first = plan({ task: aTask(), taskDefinition: TD });
+    const pods = createdPods(aTask(), TD);
+    const seen = plan({ task: aTask({}, { status: statusOf(first) }), taskDefinition: TD, written: statusOf(first), pods }, seconds(1));
+    // The cache lags: it still shows the first status, while this process has written `seen`'s.
+    const lagging = plan({ task: aTask({}, { status: statusOf(first) }), taskDefinition: TD, written: statusOf(seen), pods }, seconds(2));
+    expect(lagging.writeStatus).toBe(false);
+  });
+
   it("a pod created but not yet in the cache is planned again under the same name, so the API server refuses a second", () => {
     const first = plan({ task: aTask(), taskDefinition: TD });
     const replay = plan({ task: aTask({}, { status: statusOf(first) }), taskDefinition: TD }, seconds(1));
