@@ -14,7 +14,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
 import { ApiRequestError, apiRequest } from "../../src/runtime/api-request.ts";
 import { documents, type Manifest, ROOT } from "../e2e/tools.ts";
-import { eventually, kubeConfig } from "./support/cluster.ts";
+import { eventually, kubeConfig, exists as existsAt } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const ALL_KINDS = ["CapacityProvider", "Cluster", "TaskDefinition", "Service", "Task", "ScheduledTask"];
@@ -33,15 +33,7 @@ async function examples(): Promise<Manifest[]> {
 }
 
 const providerPath = (name: string) => `/apis/${API_GROUP_VERSION}/capacityproviders/${name}`;
-async function exists(path: string): Promise<boolean> {
-  try {
-    await apiRequest(kc, { method: "GET", path });
-    return true;
-  } catch (err) {
-    if (err instanceof ApiRequestError && err.code === 404) return false;
-    throw err;
-  }
-}
+const exists = (path: string): Promise<boolean> => existsAt(kc, path);
 
 /** What the demos of this file created: their namespaces, and CapacityProviders that were absent before. */
 const created = { namespaces: [] as string[], providers: [] as string[] };

@@ -14,10 +14,10 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
-import { ApiRequestError, apiRequest } from "../../src/runtime/api-request.ts";
+import { apiRequest } from "../../src/runtime/api-request.ts";
 import { isReady, type ObservedObject, whyNotReady } from "../../scripts/demo.ts";
 import { documents, helm, type Manifest, objectPath, ROOT, serverSideApply } from "../e2e/tools.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, exists as existsAt } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 let app = "";
@@ -28,15 +28,7 @@ let rbac: Manifest[] = [];
 const createdProviders: string[] = [];
 const providerPath = (name: string) => `/apis/${API_GROUP_VERSION}/capacityproviders/${name}`;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await apiRequest(kc, { method: "GET", path });
-    return true;
-  } catch (err) {
-    if (err instanceof ApiRequestError && err.code === 404) return false;
-    throw err;
-  }
-}
+const exists = (path: string): Promise<boolean> => existsAt(kc, path);
 
 /** Every file under dir with its size and mtime: to show the process wrote nothing there. */
 async function snapshot(dir: string): Promise<string[]> {

@@ -27,7 +27,7 @@ import { Manager } from "../../src/runtime/manager.ts";
 import { EcsServices, EcsTasks, ScheduledTasks } from "../../src/controllers/ecs-resources.ts";
 import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../src/runtime/resources.ts";
 import { documents, ROOT, type Manifest } from "../e2e/tools.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, exists as existsAt } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
@@ -36,15 +36,7 @@ const NAMESPACED_KINDS = ["clusters", "taskdefinitions", "services", "tasks", "s
 const CHILD_TYPES: readonly ResourceType[] = [Deployments, DaemonSets, Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets, ServiceAccounts];
 const providerPath = (name: string): string => `/apis/${API_GROUP_VERSION}/capacityproviders/${name}`;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await apiRequest(kc, { method: "GET", path });
-    return true;
-  } catch (err) {
-    if (err instanceof ApiRequestError && err.code === 404) return false;
-    throw err;
-  }
-}
+const exists = (path: string): Promise<boolean> => existsAt(kc, path);
 
 // The operator stops first; then the namespace goes (its finalizers released as the stopped controllers would have)
 // and the cluster-scoped CapacityProviders this file created (other files expect them absent).

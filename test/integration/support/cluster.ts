@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
+import { apiRequest, ApiRequestError } from "../../../src/runtime/api-request.ts";
 
 export function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
@@ -38,4 +39,15 @@ export async function testNamespace(kc: KubeConfig, prefix: string): Promise<str
   await core.createNamespace({ body: { metadata: { name, labels: { "testenv.ecs-operator.dev/test": prefix } } } });
   await eventually(`ServiceAccount default in ${name}`, () => core.readNamespacedServiceAccount({ name: "default", namespace: name }));
   return name;
+}
+
+/** Whether the object at this API path exists (404: no; any other error is thrown). */
+export async function exists(kc: KubeConfig, path: string): Promise<boolean> {
+  try {
+    await apiRequest(kc, { method: "GET", path });
+    return true;
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.code === 404) return false;
+    throw err;
+  }
 }
