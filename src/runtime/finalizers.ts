@@ -1,24 +1,37 @@
-// Finalizers, only for cleanup that owner references cannot do. Both writes carry the object's
-// resourceVersion, so a finalizer list changed by someone else in between is never overwritten.
+// Finalizers, only for cleanup that owner references cannot do. A write is preconditioned on the finalizer list the
+// caller saw (a JSON Patch `test`), not on the whole object's resourceVersion: a finalizer list changed by someone
+// else in between is never overwritten, while a status written in the same pass (which moves the resourceVersion)
+// no longer makes the finalizer patch fail with a conflict.
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 
 export const hasFinalizer = (obj: KubeObject, finalizer: string): boolean => obj.metadata?.finalizers?.includes(finalizer) ?? false;
 
-/** Adds `finalizer` when missing; returns whether it wrote. */
-export async function ensureFinalizer(client: KubeClient, rt: ResourceType, obj: KubeObject, finalizer: string): Promise<boolean> {
-  if (hasFinalizer(obj, finalizer) || obj.metadata?.deletionTimestamp) return false;
-  await client.patch(rt, obj.metadata?.name ?? "", obj.metadata?.namespace, {
-    metadata: { resourceVersion: obj.metadata?.resourceVersion, finalizers: [...(obj.metadata?.finalizers ?? []), finalizer] },
-  });
+export type FinalizerPatch = { type: "json"; body: Record<string, unknown>[] } | { type: "merge"; body: Record<string, unknown> };
+
+/** The patch that adds or removes `finalizer` from the list `obj` has, or undefined when there is nothing to change. */
+export function finalizerPatch(obj: KubeObject, finalizer: string, change: "add" | "remove"): FinalizerPatch | undefined {
+  const current = obj.metadata?.finalizers ?? [];
+  if (change === "add") {
+    if (current.includes(finalizer) || obj.metadata?.deletionTimestamp) return undefined;
+    // No list to test yet (a JSON Patch cannot test for an absent member): the resourceVersion is the precondition.
+    if (current.length === 0) return { type: "merge", body: { metadata: { resourceVersion: obj.metadata?.resourceVersion, finalizers: [finalizer] } } };
+    return { type: "json", body: [{ op: "test", path: "/metadata/finalizers", value: current }, { op: "add", path: "/metadata/finalizers/-", value: finalizer }] };
+  }
+  if (!current.includes(finalizer)) return undefined;
+  return { type: "json", body: [{ op: "test", path: "/metadata/finalizers", value: current }, { op: "replace", path: "/metadata/finalizers", value: current.filter((f) => f !== finalizer) }] };
+}
+
+async function write(client: KubeClient, rt: ResourceType, obj: KubeObject, patch: FinalizerPatch | undefined): Promise<boolean> {
+  if (patch === undefined) return false;
+  await client.patch(rt, obj.metadata?.name ?? "", obj.metadata?.namespace, patch.body, patch.type);
   return true;
 }
 
+/** Adds `finalizer` when missing; returns whether it wrote. */
+export const ensureFinalizer = (client: KubeClient, rt: ResourceType, obj: KubeObject, finalizer: string): Promise<boolean> =>
+  write(client, rt, obj, finalizerPatch(obj, finalizer, "add"));
+
 /** Removes `finalizer` when present (after cleanup succeeded); returns whether it wrote. */
-export async function removeFinalizer(client: KubeClient, rt: ResourceType, obj: KubeObject, finalizer: string): Promise<boolean> {
-  if (!hasFinalizer(obj, finalizer)) return false;
-  await client.patch(rt, obj.metadata?.name ?? "", obj.metadata?.namespace, {
-    metadata: { resourceVersion: obj.metadata?.resourceVersion, finalizers: (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer) },
-  });
-  return true;
-}
+export const removeFinalizer = (client: KubeClient, rt: ResourceType, obj: KubeObject, finalizer: string): Promise<boolean> =>
+  write(client, rt, obj, finalizerPatch(obj, finalizer, "remove"));
