@@ -114,7 +114,9 @@ export class Controller<T extends KubeObject> {
     for (const { informer, when, map } of watches) {
       this.informers.push(informer);
       const mapped = (o: KubeObject): void => { for (const k of map(o)) enqueue(k); };
-      informer.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) mapped(n); }, delete: mapped });
+      // An update maps the old object too (as controller-runtime does): what it named before (a Cluster a Service left)
+      // is woken as well as what it names now. The queue merges the keys both name.
+      informer.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { mapped(o); mapped(n); } }, delete: mapped });
     }
   }
 

@@ -96,6 +96,23 @@ describe("Cluster status", () => {
   });
 });
 
+describe("Cluster status follows a Service that moves", () => {
+  it("a Service whose spec.cluster changes leaves the old cluster's count and joins the new one's", async () => {
+    const ns = await testNamespace(kc, "cluster-move");
+    await startController(ns);
+    await createCluster(ns, "blue");
+    await createCluster(ns, "green");
+    await createService(ns, "web", "blue");
+    await statusWhen(ns, "blue", "1 service", (s) => s.activeServicesCount === 1);
+    await statusWhen(ns, "green", "no service", (s) => s.activeServicesCount === 0);
+    await apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, "web"), contentType: "application/merge-patch+json", body: { spec: { cluster: "green" } } });
+    // Both clusters are woken by the one update: the old one through the object as it was.
+    await statusWhen(ns, "green", "1 service after the move", (s) => s.activeServicesCount === 1);
+    const blue = await statusWhen(ns, "blue", "0 services after the move", (s) => s.activeServicesCount === 0);
+    expect(blue.status?.activeServicesCount).toBe(0);
+  });
+});
+
 describe("Cluster: Container Insights", () => {
   it("enabled exports per-service and per-task series on /metrics; disabled removes them", async () => {
     const ns = await testNamespace(kc, "cluster-insights");

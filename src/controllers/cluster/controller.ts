@@ -103,7 +103,6 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
   const insights = new ContainerInsights(mgr.metrics.registry);
   const allKeys = (): string[] => clusters.list().map(objectKey);
   const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
-  const serviceClusters = new Map<string, string>();
   const deps: ClusterReconcileDeps = { mgr, clusters, services, taskPods, capacity, insights, lastWrite: new Map(), minStatusIntervalMs };
 
   // Only changes of what the status reads wake the clusters (not heartbeats, pod conditions or status writes).
@@ -114,22 +113,9 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
     .watches(capacity.nodes, () => allKeys(), { when: nodeSchedulingChanged })
     .watches(taskPods, () => allKeys(), { when: podLifecycleChanged })
     .watches(capacity.capacityProviders, () => allKeys(), { when: anyOf(specChanged, deletionChanged) })
-    // A service counts for the cluster it names; one that moves or goes changes two clusters' counts. Its status
-    // (rewritten on every rollout step) is not read here.
-    .watches(
-      services,
-      (svc) => {
-        const key = objectKey(svc);
-        const ns = svc.metadata.namespace ?? "";
-        const live = services.get(key);
-        const now = live === undefined ? undefined : `${ns}/${clusterNameOf(svc.spec.cluster)}`;
-        const before = serviceClusters.get(key);
-        if (now === undefined) serviceClusters.delete(key);
-        else serviceClusters.set(key, now);
-        return [...new Set([before, now].filter((k): k is string => k !== undefined))];
-      },
-      { when: anyOf(specChanged, deletionChanged) },
-    )
+    // A service counts for the cluster it names; one that moves changes two clusters' counts (the update maps the old
+    // object too). Its status (rewritten on every rollout step) is not read here.
+    .watches(services, (svc) => [`${svc.metadata.namespace ?? ""}/${clusterNameOf(svc.spec.cluster)}`], { when: anyOf(specChanged, deletionChanged) })
     .reconcile((key, ctx) => reconcileCluster(key, ctx, deps));
 
   return { controller, capacity, taskPods, services, insights };
