@@ -67,17 +67,21 @@ export interface Memory {
   heapTotalBytes: number;
 }
 
-export interface SideResult {
+/** What a measured window cost: CPU per process, the operator's reconciles and writes by kind, and its memory. */
+export interface Cost {
+  cpuSeconds: Partial<Record<ProcessName, number>>;
+  reconciles: Record<string, number>;
+  writes: Record<string, number>;
+  memory: Memory;
+}
+
+export interface SideResult extends Cost {
   /** Wall time from the first request to the last object done. */
   seconds: number;
   /** Wall time until the operator was quiet again (trailing status writes); CPU and counts cover this window. */
   measuredSeconds: number;
-  cpuSeconds: Partial<Record<ProcessName, number>>;
-  reconciles: Record<string, number>;
-  writes: Record<string, number>;
   /** Mean seconds a key waited in each controller's queue, and how many keys. */
   queueWait: Record<string, { meanSeconds: number; keys: number }>;
-  memory: Memory;
 }
 
 export interface PhaseResult {
@@ -93,31 +97,23 @@ export interface PhaseResult {
   operatorToApiserverCpu: number | null;
 }
 
-export interface IdleResult {
+export interface IdleResult extends Cost {
   seconds: number;
   resyncSeconds: number;
   resyncs: number;
-  writes: Record<string, number>;
   writesTotal: number;
-  reconciles: Record<string, number>;
   /** Reconciles per object per resync period, for the kinds with N objects. */
   reconcilesPerObjectPerResync: Record<string, number>;
-  cpuSeconds: Partial<Record<ProcessName, number>>;
-  memory: Memory;
 }
 
-export interface RestartResult {
+export interface RestartResult extends Cost {
   /** SIGTERM to exit. */
   stopSeconds: number;
   /** Start to informer caches synced (the Manager's log line; else /readyz 200). */
   readySeconds: number;
   /** Start to every Service and TaskDefinition reconciled once and every queue empty. */
   firstPassSeconds: number;
-  writes: Record<string, number>;
   writesTotal: number;
-  reconciles: Record<string, number>;
-  cpuSeconds: Partial<Record<ProcessName, number>>;
-  memory: Memory;
 }
 
 export interface BenchResult {
