@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { planCapacityProviderStatus } from "../../../src/controllers/capacity-provider/controller.ts";
 import { statusWriteDecision, type StatusWriteDecision } from "../../../src/controllers/capacity-provider/status-throttle.ts";
-import type { NodeLike, TaskPodObject } from "../../../src/controllers/capacity-provider/task-pods.ts";
+import type { TaskPodObject } from "../../../src/controllers/capacity-provider/task-pods.ts";
 import type { CapacityProviderObject } from "../../../src/controllers/ecs-resources.ts";
-import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
+import { aTaskPod, NODES } from "./roll-up-fixtures.ts";
 
 const T0 = new Date("2026-11-22T01:00:00Z");
 const ms = (n: number): number => T0.getTime() + n;
@@ -54,21 +54,8 @@ describe("statusWriteDecision", () => {
   });
 });
 
-const NODES = TEST_NODES.map((n) => {
-  const node = buildNode(n);
-  node.status ??= {};
-  node.status.conditions = [{ type: "Ready", status: "True" }];
-  return node;
-}) as unknown as NodeLike[];
 const aProvider = (name: string, status?: CapacityProviderObject["status"]): CapacityProviderObject =>
   ({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CapacityProvider", metadata: { name, generation: 1 }, spec: { spot: true }, ...(status === undefined ? {} : { status }) });
-const aTaskPod = (name: string, provider: string, node?: string): TaskPodObject => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name, namespace: "apps", labels: { "ecs.operator.dev/capacity-provider": provider, "ecs.operator.dev/cluster": "prod" } },
-  spec: { containers: [{ name: "app", resources: { requests: { cpu: "1", memory: "2Gi" } } }], ...(node === undefined ? {} : { nodeName: node }) },
-  status: { phase: node === undefined ? "Pending" : "Running" },
-});
 
 describe("planCapacityProviderStatus", () => {
   const OPTIONS = { minStatusIntervalMs: 2000 };

@@ -2,26 +2,12 @@
 // (held while it contains tasks or services, removed when empty) and the one event per reason a deletion waits.
 import { CLUSTER_FINALIZER } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
-import type { NodeLike, TaskPodObject } from "../../../src/controllers/capacity-provider/task-pods.ts";
+import type { TaskPodObject } from "../../../src/controllers/capacity-provider/task-pods.ts";
 import { planCluster } from "../../../src/controllers/cluster/controller.ts";
 import type { ClusterObject } from "../../../src/controllers/ecs-resources.ts";
-import { buildNode, TEST_NODES } from "../../controlplane/nodes.ts";
+import { aTaskPod, NODES } from "./roll-up-fixtures.ts";
 
 const T0 = new Date("2026-11-22T01:00:00Z");
-const NODES = TEST_NODES.map((n) => {
-  const node = buildNode(n);
-  node.status ??= {};
-  node.status.conditions = [{ type: "Ready", status: "True" }];
-  return node;
-}) as unknown as NodeLike[];
-/** A task pod of Cluster prod on `provider`, running on `node` (pending without one). */
-const aTaskPod = (name: string, provider: string, node?: string): TaskPodObject => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name, namespace: "apps", labels: { "ecs.operator.dev/capacity-provider": provider, "ecs.operator.dev/cluster": "prod" } },
-  spec: { containers: [{ name: "app", resources: { requests: { cpu: "1", memory: "2Gi" } } }], ...(node === undefined ? {} : { nodeName: node }) },
-  status: { phase: node === undefined ? "Pending" : "Running" },
-});
 
 const aCluster = (o: { deleting?: boolean; finalizer?: boolean; status?: ClusterObject["status"] } = {}): ClusterObject =>
   ({
