@@ -113,11 +113,7 @@ describe("Service: only essential containers fail a task (ECS essential: false)"
 });
 
 describe("Service: circuit breaker resetOnHealthyTask", () => {
-  // SKIPPED, known failure (open, issue 13 item 4): passed in its own file's runs, but failed in the full run of
-  // 2026-12-05 (late in the suite, after operator.test.ts). resetOnHealthyTask stays pinned by the plan's table rows
-  // (test/unit/controllers/service-plan.test.ts, test/unit/builders/service-rollout.test.ts). Unskip once the full-run
-  // cause is found.
-  it.skip("tasks that become healthy before they fail reset the count (default true); with false the same failures trip the breaker", async () => {
+  it("tasks that become healthy before they fail reset the count (default true); with false the same failures trip the breaker", async () => {
     const ns = await testNamespace(kc, "svc-reset");
     await startControllers(ns);
     // Healthy for 8 s (past the 5 s stable window), then the essential container exits.
