@@ -2,6 +2,7 @@
 // caller saw (a JSON Patch `test`), not on the whole object's resourceVersion: a finalizer list changed by someone
 // else in between is never overwritten, while a status written in the same pass (which moves the resourceVersion)
 // no longer makes the finalizer patch fail with a conflict.
+import { ApiRequestError } from "./api-request.ts";
 import type { KubeClient } from "./kube-client.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 
@@ -24,7 +25,16 @@ export function finalizerPatch(obj: KubeObject, finalizer: string, change: "add"
 
 async function write(client: KubeClient, rt: ResourceType, obj: KubeObject, patch: FinalizerPatch | undefined): Promise<boolean> {
   if (patch === undefined) return false;
-  await client.patch(rt, obj.metadata?.name ?? "", obj.metadata?.namespace, patch.body, patch.type);
+  try {
+    await client.patch(rt, obj.metadata?.name ?? "", obj.metadata?.namespace, patch.body, patch.type);
+  } catch (err) {
+    // The API server answers a failed JSON Patch `test` with 422. Here that only means the list moved since the
+    // caller read it: report it as the conflict it is, so callers retry on a fresh read as for a stale resourceVersion.
+    if (err instanceof ApiRequestError && err.code === 422 && patch.type === "json") {
+      throw new ApiRequestError(409, "Conflict", `${err.message} (the finalizer list changed since it was read)`, err.body);
+    }
+    throw err;
+  }
   return true;
 }
 

@@ -9,7 +9,7 @@ import { apiRequest } from "../../src/runtime/api-request.ts";
 import type { Condition } from "../../src/runtime/conditions.ts";
 import { EventRecorder } from "../../src/runtime/events.ts";
 import { ensureFinalizer, removeFinalizer } from "../../src/runtime/finalizers.ts";
-import { KubeClient } from "../../src/runtime/kube-client.ts";
+import { isConflict, KubeClient } from "../../src/runtime/kube-client.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import type { Manager } from "../../src/runtime/manager.ts";
 import { ConfigMaps, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
@@ -287,7 +287,10 @@ describe("runtime: events and finalizers", () => {
     // A stale copy (old resourceVersion) must not overwrite a newer finalizer list.
     const stale = await read();
     await core.patchNamespacedConfigMap({ name: "f", namespace: ns, body: [{ op: "add", path: "/metadata/finalizers/-", value: "example.com/third" }] });
-    await expect(ensureFinalizer(client, ConfigMaps, stale ?? {}, "ecs.operator.dev/cleanup")).rejects.toThrow(/409/);
+    const refused = await ensureFinalizer(client, ConfigMaps, stale ?? {}, "ecs.operator.dev/cleanup").catch((err: unknown) => err);
+    expect(isConflict(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/finalizer list changed/);
+    expect((await read())?.metadata?.finalizers).toEqual(["example.com/other", "example.com/third"]);
     await core.patchNamespacedConfigMap({ name: "f", namespace: ns, body: [{ op: "replace", path: "/metadata/finalizers", value: [] }] });
   });
 });
