@@ -529,7 +529,7 @@ function taskStops(observed: ObservedService, t: Tasks, rollout: RolloutResult, 
 }
 
 /**
- * The service's task set of this pass and how it differs from the last pass's (memory.tasks): tasks that appeared
+ * The service's task set of this pass and how it differs from the last pass's (memory.tasks): tasks placed since
  * "has started", tasks that went or began stopping (scale-in, an old deployment's) "has stopped", as ECS reports
  * them. Tasks this pass stops itself (interrupted, failed) are reported by taskStops, not again here.
  */
@@ -542,7 +542,9 @@ function taskSetChanges(observed: ObservedService, t: Tasks, serviceName: string
   const tasks: Record<string, TaskMemo> = {};
   for (const p of observed.pods) {
     const uid = p.metadata?.uid ?? "";
-    if (p.metadata?.deletionTimestamp !== undefined || stoppedHere.has(uid)) continue;
+    // A task joins the set once it is placed: ECS starts no task it cannot place (it reports "unable to place"
+    // instead), so a pod still waiting for a node is not "started" yet.
+    if (p.metadata?.deletionTimestamp !== undefined || stoppedHere.has(uid) || p.spec?.nodeName === undefined) continue;
     const readySeenAt = running.has(uid) ? (previous?.[uid]?.readySeenAt ?? now.getTime()) : undefined;
     tasks[uid] = { name: p.metadata?.name ?? "", ...(readySeenAt === undefined ? {} : { readySeenAt }) };
   }

@@ -458,6 +458,19 @@ rows.push(
     wantTaskSet: ["web-a"],
   },
   {
+    name: "task set: a task no node can take is not started yet (ECS reports it unable to place instead); placed next pass, it has started",
+    observed: observing(aService(steadyWeb), { pods: [taskA, aPod({ name: "web-waiting", unschedulable: "0/3 nodes are available" })], memory: taskSetOf(taskA) }),
+    wantEvents: ["Warning UnableToPlaceTask"],
+    wantTaskSet: ["web-a"],
+  },
+  {
+    name: "task set: the task placed since last pass has started",
+    observed: observing(aService(steadyWeb), { pods: [taskA, aPod({ name: "web-waiting" })], memory: taskSetOf(taskA) }),
+    wantEvents: ["Normal TasksStarted"],
+    wantMessages: ["(service web) has started 1 tasks: (task web-waiting)."],
+    wantTaskSet: ["web-a", "web-waiting"],
+  },
+  {
     name: "task set: the same set as last pass reports nothing",
     observed: observing(aService(steadyWeb), { pods: [taskA, taskB], memory: taskSetOf(taskA, taskB) }),
     wantEvents: [],
