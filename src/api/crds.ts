@@ -112,6 +112,8 @@ export const KINDS: readonly KindDefinition[] = [
       { name: "Pending", type: "integer", jsonPath: ".status.pendingCount" },
       { name: "Task Definition", type: "string", jsonPath: ".status.taskDefinition" },
       { name: "Rollout", type: "string", jsonPath: '.status.deployments[?(@.status=="PRIMARY")].rolloutState' },
+      // BLUE_GREEN, LINEAR, CANARY: the lifecycle stage of the current deployment (RECONCILE_SERVICE ... CLEAN_UP).
+      { name: "Stage", type: "string", jsonPath: ".status.serviceDeployments[0].lifecycleStage" },
       // Why desiredCount is not following the scaling policies (MetricsUnavailable, AtMaxCapacity, ...): `-o wide`.
       { name: "Auto Scaling", type: "string", jsonPath: '.status.conditions[?(@.type=="AutoScaling")].reason', priority: 1 },
       ready,

@@ -25,6 +25,12 @@ export const LAUNCH_TYPE_LABEL = `${API_GROUP}/launch-type`;
 export const GROUP_LABEL = `${API_GROUP}/group`;
 /** The ECS deployment (`ecs-svc/<digits>`) a service pod belongs to: the digits only, as a label value. */
 export const DEPLOYMENT_LABEL = `${API_GROUP}/deployment`;
+/**
+ * The color of a Service's Deployments under a traffic-shifting strategy (BLUE_GREEN, LINEAR, CANARY): `blue` or
+ * `green`. Each deployment takes the color its predecessor does not have, so the two revisions run side by side in
+ * Deployments of stable names (`<service>-<provider>-<color>`) whose selectors never overlap. docs/deployments.md.
+ */
+export const COLOR_LABEL = `${API_GROUP}/color`;
 /** The key of the node-affinity requirement pair (Exists and DoesNotExist) that no node can meet. */
 export const UNSATISFIABLE_LABEL = `${API_GROUP}/unsatisfiable`;
 
@@ -66,6 +72,13 @@ export const DEPLOYMENT_ID_ANNOTATION = `${API_GROUP}/deployment-id`;
  * deployment of the same revision (like `kubectl rollout restart`'s restartedAt).
  */
 export const FORCE_NEW_DEPLOYMENT_ANNOTATION = `${API_GROUP}/force-new-deployment`;
+/**
+ * A person's request to roll back the deployment in progress (the ECS console's "Roll back", StopServiceDeployment
+ * with ROLLBACK): `kubectl annotate --overwrite ecsservice web ecs.operator.dev/rollback="$(date +%s)"`. Each new value
+ * is one request; the value acted on is kept in status.lastRollbackRequest, so an old value never stops a later
+ * deployment. docs/deployments.md.
+ */
+export const ROLLBACK_ANNOTATION = `${API_GROUP}/rollback`;
 /** The scheduled time (RFC 3339) a ScheduledTask run's Task was created for. */
 export const SCHEDULED_AT_ANNOTATION = `${API_GROUP}/scheduled-at`;
 /** StopTask's `reason` on a Task: set it, then spec.desiredStatus STOPPED; it becomes the stoppedReason. */

@@ -45,6 +45,8 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },
+  // The HTTPRoute of a BLUE_GREEN, LINEAR or CANARY service behind a Gateway (docs/deployments.md).
+  { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: OWN },
 ];
 
 /** Cluster-scoped resources among CLUSTER_RULES: a namespace-scoped install still needs these cluster-wide. */

@@ -439,6 +439,36 @@ export const ServiceKubernetes = object(
         "The Kubernetes Service made from loadBalancers and serviceRegistries.",
       ),
     ),
+    gateway: optional(
+      object(
+        {
+          parentRefs: list(
+            object(
+              {
+                name: string("The Gateway's metadata.name.", { maxLength: 253 }),
+                namespace: optional(string("The Gateway's namespace. Default: the service's.", { maxLength: 63 })),
+                sectionName: optional(string("One listener of the Gateway (its name).", { maxLength: 253 })),
+                port: optional(integer("One listener port of the Gateway.", { minimum: 1, maximum: 65_535 })),
+              },
+              "A Gateway (gateway.networking.k8s.io/v1) the HTTPRoute attaches to.",
+            ),
+            "The Gateways the service's HTTPRoute attaches to (HTTPRoute spec.parentRefs).",
+            { minItems: 1, maxItems: 32 },
+          ),
+          hostnames: optional(list(string("A host name.", { maxLength: 253 }), "The HTTPRoute's hostnames. Default: every host of the Gateway.", { maxItems: 16 })),
+          testTrafficHeader: optional(
+            object(
+              {
+                name: string("The header name. Default x-ecs-test-traffic.", { maxLength: 256 }),
+                value: string("The header value. Default true.", { maxLength: 4096 }),
+              },
+              "The request header that sends a request to the test (green) revision during a deployment.",
+            ),
+          ),
+        },
+        "An HTTPRoute (Gateway API) in front of the service: with strategy BLUE_GREEN, LINEAR or CANARY, production and test traffic shift by backendRef weights between the blue and green revisions (what ECS's listener rules and target groups do).",
+      ),
+    ),
     ingress: optional(
       object(
         {
@@ -606,6 +636,61 @@ export const ServiceDeployment = object(
   "A deployment of the service, as DescribeServices shows it.",
 );
 
+const SERVICE_DEPLOYMENT_STATUSES = ["PENDING", "SUCCESSFUL", "STOPPED", "STOP_REQUESTED", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"] as const;
+const LIFECYCLE_STAGES = [
+  "RECONCILE_SERVICE",
+  "PRE_SCALE_UP",
+  "SCALE_UP",
+  "POST_SCALE_UP",
+  "TEST_TRAFFIC_SHIFT",
+  "POST_TEST_TRAFFIC_SHIFT",
+  "PRODUCTION_TRAFFIC_SHIFT",
+  "POST_PRODUCTION_TRAFFIC_SHIFT",
+  "BAKE_TIME",
+  "CLEAN_UP",
+] as const;
+
+const ServiceRevisionSummary = object(
+  {
+    arn: string("The ECS deployment id of the revision (ecs-svc/<digits>)."),
+    taskDefinition: optional(string("The task definition revision, family:revision.")),
+    color: optional(stringEnum(["blue", "green"], "The color of its Deployments (none: a Deployment from a ROLLING deployment).")),
+    requestedTaskCount: optional(integer("Tasks it should run.", { minimum: 0 })),
+    runningTaskCount: optional(integer("Tasks of it that are RUNNING.", { minimum: 0 })),
+    requestedProductionTrafficWeight: optional(number("Its share of production traffic, percent.", { minimum: 0, maximum: 100 })),
+    requestedTestTrafficWeight: optional(number("Its share of test traffic, percent.", { minimum: 0, maximum: 100 })),
+  },
+  "A service revision of a deployment, as DescribeServiceDeployments shows it.",
+);
+
+export const ServiceDeploymentDescription = object(
+  {
+    serviceDeploymentArn: string("The deployment id of the target revision (ecs-svc/<digits>)."),
+    strategy: optional(stringEnum(DEPLOYMENT_STRATEGIES, "The strategy the deployment runs with.")),
+    status: stringEnum(SERVICE_DEPLOYMENT_STATUSES, "PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED."),
+    statusReason: optional(string("Why the deployment is in its status.")),
+    lifecycleStage: optional(stringEnum(LIFECYCLE_STAGES, "The stage the deployment is in (ECS's names).")),
+    lifecycleStageStartedAt: optional(string("When the deployment entered its stage (bake and step times count from here).", { format: "date-time" })),
+    lastTrafficShiftAt: optional(string("When the production weight last moved (LINEAR and CANARY step bake times count from here).", { format: "date-time" })),
+    sourceServiceRevisions: optional(list(ServiceRevisionSummary, "The revision traffic moves away from (blue).", { maxItems: 1 })),
+    targetServiceRevision: optional(ServiceRevisionSummary),
+    createdAt: optional(string("When the deployment started.", { format: "date-time" })),
+    updatedAt: optional(string("When it last changed.", { format: "date-time" })),
+    finishedAt: optional(string("When it ended (SUCCESSFUL, STOPPED, ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED).", { format: "date-time" })),
+    rollback: optional(
+      object(
+        {
+          reason: string("Why it rolls back."),
+          startedAt: string("When the rollback started.", { format: "date-time" }),
+          serviceRevisionArn: optional(string("The deployment id it returns to.")),
+        },
+        "The rollback, when there is one.",
+      ),
+    ),
+  },
+  "A deployment of a traffic-shifting strategy, as DescribeServiceDeployments shows it.",
+);
+
 export const ServiceStatus = object(
   {
     observedGeneration: optional(observedGeneration),
@@ -619,18 +704,23 @@ export const ServiceStatus = object(
     taskDefinition: optional(string("The task definition revision of the PRIMARY deployment, family:revision.")),
     launchType: optional(string("The launch type in use.")),
     deployments: optional(list(ServiceDeployment, "Deployments, the PRIMARY one first.", { maxItems: 10 })),
+    serviceDeployments: optional(list(ServiceDeploymentDescription, "Deployments of strategy BLUE_GREEN, LINEAR or CANARY, the current one first (DescribeServiceDeployments).", { maxItems: 5 })),
+    lastRollbackRequest: optional(string("The value of the ecs.operator.dev/rollback annotation last acted on.", { maxLength: 256 })),
     events: optional(list(ServiceEvent, "The latest events, newest first (at most 100).", { maxItems: 100 })),
     selector: optional(string("The label selector of the service's pods (scale subresource).")),
   },
   "The service as DescribeServices shows it, plus kstatus conditions.",
 );
 export type ServiceStatus = Static<typeof ServiceStatus>;
+export type ServiceDeploymentDescription = Static<typeof ServiceDeploymentDescription>;
 
 /** The CamelCase reasons of a Service's Ready, Reconciling and Stalled conditions. */
 export const ServiceReason = {
   SteadyState: "SteadyState",
   DeploymentInProgress: "DeploymentInProgress",
   RollingBack: "RollingBack",
+  RolledBack: "RolledBack",
+  RollbackFailed: "RollbackFailed",
   DeploymentFailed: "DeploymentFailed",
   TasksPending: "TasksPending",
   Draining: "Draining",

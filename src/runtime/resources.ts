@@ -68,6 +68,8 @@ export const CronJobs = resource("batch/v1", "CronJob", "cronjobs");
 export const Ingresses = resource("networking.k8s.io/v1", "Ingress", "ingresses");
 export const HorizontalPodAutoscalers = resource("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers");
 export const PodDisruptionBudgets = resource("policy/v1", "PodDisruptionBudget", "poddisruptionbudgets");
+/** Gateway API (standard channel): written only for services behind a Gateway, never cached (it may not be installed). */
+export const HTTPRoutes = resource("gateway.networking.k8s.io/v1", "HTTPRoute", "httproutes");
 export const Leases = resource("coordination.k8s.io/v1", "Lease", "leases");
 export const Events = resource("events.k8s.io/v1", "Event", "events");
 

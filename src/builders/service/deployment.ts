@@ -17,6 +17,7 @@ import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroup
 import {
   CAPACITY_PROVIDER_LABEL,
   CLUSTER_LABEL,
+  COLOR_LABEL,
   DEPLOYMENT_ID_ANNOTATION,
   DEPLOYMENT_LABEL,
   GROUP_LABEL,
@@ -56,11 +57,14 @@ export function deploymentId(serviceUid: string, taskDefinition: string, forceTo
 }
 
 /** The label value of a deployment id (the digits; a label value cannot hold `/`). */
-const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
+export const deploymentLabelValue = (id: string): string => toLabelValue(id.replace(/^ecs-svc\//, ""));
 
-/** `<service>-<provider>` as a DNS label short enough for the ReplicaSet and pod name suffixes. */
-export function serviceDeploymentName(serviceName: string, provider: string): string {
-  return toDnsLabel(`${serviceName}-${provider}`, 47);
+/**
+ * `<service>-<provider>` as a DNS label short enough for the ReplicaSet and pod name suffixes; with a color (traffic-
+ * shifting strategies, docs/deployments.md) `<service>-<provider>-<color>`, so blue and green run side by side.
+ */
+export function serviceDeploymentName(serviceName: string, provider: string, color?: string): string {
+  return color === undefined ? toDnsLabel(`${serviceName}-${provider}`, 47) : `${toDnsLabel(`${serviceName}-${provider}`, 47 - color.length - 1)}-${color}`;
 }
 
 /** The labels that select every pod of the service (status.selector, the scale subresource, HPA, Service). */
@@ -105,6 +109,11 @@ export interface ServiceDeploymentInput {
    * whether the Deployment waits paused for its turn. Undefined: its own share's numbers (a service of one provider).
    */
   readonly rollout?: { readonly maxSurge: number; readonly maxUnavailable: number; readonly paused: boolean } | undefined;
+  /**
+   * The color of the Deployment under a traffic-shifting strategy (blue or green): in its name, its selector and its
+   * pods' labels, so that the two revisions' Deployments never select each other's pods. Undefined: ROLLING.
+   */
+  readonly color?: string | undefined;
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
   readonly nodes: readonly Wire<V1Node>[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
@@ -117,9 +126,12 @@ export interface ServiceDeploymentResult {
   placement: Placement;
 }
 
-/** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
-function selectorLabels(serviceMetaName: string, provider: string): Record<string, string> {
-  return { ...servicePodSelector(serviceMetaName), [CAPACITY_PROVIDER_LABEL]: toLabelValue(provider) };
+/**
+ * The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change), and
+ * the color under a traffic-shifting strategy (the Deployment of each color keeps its color, so its selector holds).
+ */
+function selectorLabels(serviceMetaName: string, provider: string, color?: string): Record<string, string> {
+  return { ...servicePodSelector(serviceMetaName), [CAPACITY_PROVIDER_LABEL]: toLabelValue(provider), ...(color === undefined ? {} : { [COLOR_LABEL]: color }) };
 }
 
 /**
@@ -144,7 +156,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
       [LAUNCH_TYPE_LABEL]: provider.type,
       [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
       [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
-      ...selectorLabels(service.name, provider.name),
+      ...selectorLabels(service.name, provider.name, input.color),
     },
   });
   const annotations = podMetadata({
@@ -224,12 +236,12 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: {
-      name: serviceDeploymentName(service.name, provider.name),
+      name: serviceDeploymentName(service.name, provider.name, input.color),
       namespace: service.namespace,
       labels: {
         ...(spec.kubernetes?.labels ?? {}),
         [MANAGED_BY_LABEL]: MANAGED_BY,
-        ...selectorLabels(service.name, provider.name),
+        ...selectorLabels(service.name, provider.name, input.color),
       },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },
       ownerReferences: [controllerReference(service)],
@@ -237,7 +249,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
     spec: {
       replicas,
       ...(input.rollout?.paused === true ? { paused: true } : {}),
-      selector: { matchLabels: selectorLabels(service.name, provider.name) },
+      selector: { matchLabels: selectorLabels(service.name, provider.name, input.color) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ru.maxSurge, maxUnavailable: ru.maxUnavailable } },
       // Old ReplicaSets are how Kubernetes returns to a template quickly; the rollback itself is ours.
       revisionHistoryLimit: 3,

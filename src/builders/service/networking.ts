@@ -14,6 +14,8 @@ import type { KubeObject, OwnerReference } from "../../runtime/resources.ts";
 import { isDns1035Label, isDnsSubdomain, toDnsLabel } from "../names.ts";
 import type { PodTemplate } from "../pod/template.ts";
 import type { UnsupportedField } from "../pod/report.ts";
+import { buildHttpRoute, type HttpRouteObject } from "./http-route.ts";
+import type { ShiftTraffic } from "./traffic-shift.ts";
 
 export type { UnsupportedField };
 
@@ -71,6 +73,13 @@ export interface ServiceNetworkingInput {
   readonly serviceConnectDefaultNamespace?: string | undefined;
   /** The cluster DNS domain (kubelet --cluster-domain). Default cluster.local. */
   readonly clusterDomain?: string | undefined;
+  /**
+   * BLUE_GREEN, LINEAR, CANARY (traffic-shift.ts): the production Service selects the revision(s) serving production,
+   * a preview Service selects green, and with spec.kubernetes.gateway a Service per color and an HTTPRoute weight them.
+   */
+  readonly traffic?: ShiftTraffic | undefined;
+  /** Whether HTTPRoute exists in the cluster (Gateway API CRDs installed). Default true. */
+  readonly gatewayApi?: boolean | undefined;
   readonly child: ServiceChildContext;
 }
 
@@ -93,6 +102,8 @@ export interface ServiceNetworking {
   readonly services: ServiceObject[];
   /** The Ingress to apply, or undefined: the controller deletes the one it owns. */
   readonly ingress: IngressObject | undefined;
+  /** The HTTPRoute of a traffic-shifting service behind a Gateway (spec.kubernetes.gateway), or undefined. */
+  readonly httpRoute?: HttpRouteObject | undefined;
   /** The names clients resolve, for docs, events and tests. */
   readonly dnsNames: ServiceDnsName[];
   /** Fields accepted but not (fully) mapped: the controller lists them in status/events; the objects are still usable. */
@@ -331,7 +342,7 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
     containerPort: lb.containerPort,
   }));
   (spec.loadBalancers ?? []).forEach((lb, i) => {
-    if (lb.advancedConfiguration !== undefined) {
+    if (lb.advancedConfiguration !== undefined && input.traffic === undefined) {
       unsupported.push({ field: `${LB}[${i}].advancedConfiguration`, reason: "blue/green traffic shifting between target groups is not mapped; both revisions serve through one Service during a rolling deployment" });
     }
   });
@@ -401,12 +412,14 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
 
   const containerNames = new Map(input.podTemplate.containers.map((m) => [m.name, m.container]));
   const services: ServiceObject[] = [];
+  const traffic = input.traffic;
   for (const planned of plan.services.values()) {
     const isMain = plan.isMain(planned.name);
     const headless = isMain && !planned.sources.has("loadBalancers") && !planned.sources.has("serviceConnect") && type === "ClusterIP";
     const serviceSpec: V1ServiceSpec = {
       type: isMain ? type : "ClusterIP",
-      selector: { ...input.selector },
+      // While traffic shifts, the Services clients use send production traffic where the deployment's stage says.
+      selector: { ...(traffic === undefined ? input.selector : traffic.production) },
       ports: servicePorts(planned, containerNames),
       publishNotReadyAddresses: false,
     };
@@ -427,6 +440,8 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
       ports: [...new Set(planned.ports.map((p) => p.port))],
     });
   }
+  const shifted = traffic === undefined ? { services: [], httpRoute: undefined } : shiftServices(input, mainName, services, unsupported);
+  services.push(...shifted.services);
   if (spec.kubernetes?.service !== undefined && !plan.isMain(mainName)) {
     unsupported.push({ field: "spec.kubernetes.service", reason: "there are no loadBalancers or serviceRegistries, so there is no Service to apply these settings to" });
   }
@@ -434,9 +449,59 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
   return {
     services,
     ingress: ingress === undefined ? undefined : buildIngress(input, mainName, balanced, lbEntries),
+    ...(shifted.httpRoute === undefined ? {} : { httpRoute: shifted.httpRoute }),
     dnsNames,
     unsupported,
   };
+}
+
+/** The preview Service's name: `<service>-preview` (green only, during the test stages and after). */
+export const previewServiceName = (mainName: string): string => toDnsLabel(`${mainName}-preview`);
+/** The Service of one color: `<service>-blue`, `<service>-green` (the HTTPRoute's backendRefs). */
+export const colorServiceName = (mainName: string, color: string): string => toDnsLabel(`${mainName}-${color}`);
+
+/**
+ * The Services a traffic-shifting deployment adds next to the production Service made from loadBalancers: the preview
+ * Service, and with spec.kubernetes.gateway one per color and the HTTPRoute that weights them. What cannot be weighted
+ * exactly is reported (docs/deployments.md "Traffic").
+ */
+function shiftServices(input: ServiceNetworkingInput, mainName: string, services: readonly ServiceObject[], unsupported: UnsupportedField[]): { services: ServiceObject[]; httpRoute: HttpRouteObject | undefined } {
+  const traffic = input.traffic;
+  const main = services.find((s) => s.metadata.name === mainName);
+  const gateway = input.spec.kubernetes?.gateway;
+  const strategyField = "spec.deploymentConfiguration.strategy";
+  if (traffic === undefined || main === undefined || (main.spec.ports ?? []).length === 0) {
+    if (traffic !== undefined) unsupported.push({ field: strategyField, reason: `${traffic.strategy} shifts no traffic without spec.loadBalancers: the stages, hooks and bake time run, and the new revision replaces the old at CLEAN_UP` });
+    return { services: [], httpRoute: undefined };
+  }
+  const clusterIp = (name: string, selector: Readonly<Record<string, string>>): ServiceObject => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: childMetadata(input.child, name),
+    spec: { type: "ClusterIP", selector: { ...selector }, ...(main.spec.ports === undefined ? {} : { ports: main.spec.ports.map((p) => ({ ...p })) }), publishNotReadyAddresses: false },
+  });
+  const out: ServiceObject[] = [clusterIp(previewServiceName(mainName), traffic.preview)];
+  if (gateway !== undefined && input.gatewayApi !== false) {
+    const names = { blue: colorServiceName(mainName, "blue"), green: colorServiceName(mainName, "green") };
+    out.push(clusterIp(names.blue, traffic.colors.blue), clusterIp(names.green, traffic.colors.green));
+    const port = main.spec.ports?.find((p) => (p.protocol ?? "TCP") === "TCP")?.port;
+    if (port === undefined) {
+      unsupported.push({ field: "spec.kubernetes.gateway", reason: "an HTTPRoute needs a TCP port of spec.loadBalancers; traffic shifts through the Service selector" });
+      return { services: out, httpRoute: undefined };
+    }
+    return { services: out, httpRoute: buildHttpRoute({ name: mainName, gateway, services: names, port, traffic, child: input.child }) };
+  }
+  if (gateway !== undefined) {
+    unsupported.push({ field: "spec.kubernetes.gateway", reason: "the Gateway API CRDs (gateway.networking.k8s.io/v1 HTTPRoute) are not installed: traffic shifts through the Service selector instead" });
+  }
+  if (traffic.strategy !== "BLUE_GREEN") {
+    const how = input.spec.kubernetes?.ingress === undefined ? "" : " (the Ingress routes to that Service)";
+    unsupported.push({
+      field: strategyField,
+      reason: `${traffic.strategy} weights need spec.kubernetes.gateway: through the Kubernetes Service alone${how} production traffic goes to blue, then to both revisions in proportion to their running tasks while the weight is between 0 and 100%, then to green`,
+    });
+  }
+  return { services: out, httpRoute: undefined };
 }
 
 /** The Cloud Map namespace's name, or undefined for an ARN (it carries only the namespace ID). */

@@ -189,6 +189,11 @@ export interface RolloutInput {
   readonly threshold: number;
   /** The Kubernetes objects run the current target: every Deployment rolled out, no obsolete one left. */
   readonly settled: boolean;
+  /**
+   * Why the IN_PROGRESS PRIMARY must stop now and return to the last completed deployment (a person's rollback
+   * request, a lifecycle hook that FAILED): as a circuit breaker trip with rollback, whatever the breaker's settings.
+   */
+  readonly abort?: string | undefined;
   /** DEFAULT_TASK_STABLE_SECONDS unless set. */
   readonly stableSeconds?: number;
   readonly now: Date;
@@ -286,18 +291,21 @@ export function computeDeployments(input: RolloutInput): RolloutResult {
     primary.failedTasks = (reset ? 0 : (primary.failedTasks ?? 0)) + (input.newFailures[primary.id] ?? 0);
   }
 
-  // Circuit breaker.
+  // Circuit breaker (or a stop asked for: abort).
   const cb = input.circuitBreaker;
-  if (primary.rolloutState === "IN_PROGRESS" && cb?.enable === true && (primary.failedTasks ?? 0) >= input.threshold) {
+  const tripped = cb?.enable === true && (primary.failedTasks ?? 0) >= input.threshold;
+  const abort = tripped ? undefined : input.abort;
+  if (primary.rolloutState === "IN_PROGRESS" && (tripped || abort !== undefined)) {
+    const why = abort === undefined ? TASKS_FAILED : `${abort}.`;
     primary.rolloutState = "FAILED";
-    primary.rolloutStateReason = `ECS deployment circuit breaker: ${TASKS_FAILED}`;
-    say("Warning", "DeploymentFailed", ServiceMessages.deploymentFailed(svc, primary.id, TASKS_FAILED));
-    const back = cb.rollback ? deps.filter((d) => d.status === "ACTIVE" && d.rolloutState === "COMPLETED").sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))[0] : undefined;
+    primary.rolloutStateReason = abort === undefined ? `ECS deployment circuit breaker: ${TASKS_FAILED}` : `ECS deployment stopped: ${why}`;
+    say("Warning", "DeploymentFailed", ServiceMessages.deploymentFailed(svc, primary.id, why));
+    const back = abort !== undefined || cb?.rollback === true ? deps.filter((d) => d.status === "ACTIVE" && d.rolloutState === "COMPLETED").sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))[0] : undefined;
     if (back !== undefined) {
       primary.status = "ACTIVE";
       back.status = "PRIMARY";
       back.rolloutState = "IN_PROGRESS";
-      back.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deployment ${back.id}.`;
+      back.rolloutStateReason = `${abort === undefined ? "ECS deployment circuit breaker" : "ECS deployment stopped"}: rolling back to deployment ${back.id}.`;
       back.failedTasks = 0;
       back.desiredCount = desired.desiredCount;
       say("Warning", "RollingBack", ServiceMessages.rollingBack(svc, back.id));

@@ -2,7 +2,8 @@
 // status, the deployments bookkeeping (service-rollout.ts) and the clock. Ready=True when the PRIMARY deployment is
 // COMPLETED and runningCount == desiredCount, so `kubectl wait --for=condition=Ready ecsservice/web` works.
 import { ConditionReason, ConditionType } from "../../api/conditions.ts";
-import { ServiceReason, type ServiceSpec, type ServiceStatus } from "../../api/service.ts";
+import { ServiceReason, type ServiceDeploymentDescription, type ServiceSpec, type ServiceStatus } from "../../api/service.ts";
+import type { ShiftState } from "./traffic-shift.ts";
 import { setCondition, setHealthConditions, type Condition, type Health } from "../../runtime/conditions.ts";
 import { AUTO_SCALING_CONDITION, type AutoScalingCondition } from "./autoscaling.ts";
 import { appendServiceEvents, ServiceMessages, type ServiceEventEntry } from "./events.ts";
@@ -26,6 +27,11 @@ export interface ServiceStatusInput {
   readonly unplaceable?: string | undefined;
   /** Fields accepted but not (fully) mapped (serviceUnsupportedFields, the builders' reports): the Supported condition. */
   readonly unsupported?: readonly { readonly field: string; readonly reason: string }[];
+  /** BLUE_GREEN, LINEAR, CANARY: the deployment in its stage (traffic-shift.ts), and status.serviceDeployments. */
+  readonly shift?: ShiftState | undefined;
+  readonly serviceDeployments?: readonly ServiceDeploymentDescription[] | undefined;
+  /** The ecs.operator.dev/rollback value acted on (or recorded). */
+  readonly lastRollbackRequest?: string | undefined;
   /** The AutoScaling condition (autoScalingCondition of the HPA); undefined: the service has no HPA, no condition. */
   readonly autoScaling?: AutoScalingCondition | undefined;
   readonly now: Date;
@@ -38,8 +44,9 @@ export interface ServiceStatusInput {
 export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; reason: string }[] {
   const out: { field: string; reason: string }[] = [];
   const dc = spec.deploymentConfiguration;
-  if (dc?.strategy !== undefined && dc.strategy !== "ROLLING") out.push({ field: "spec.deploymentConfiguration.strategy", reason: `${dc.strategy} runs as a rolling deployment (both revisions serve while it rolls)` });
-  if (dc?.bakeTimeInMinutes !== undefined) out.push({ field: "spec.deploymentConfiguration.bakeTimeInMinutes", reason: "old tasks stop as soon as the new ones are ready" });
+  const shifting = dc?.strategy !== undefined && dc.strategy !== "ROLLING";
+  if (shifting && spec.schedulingStrategy === "DAEMON") out.push({ field: "spec.deploymentConfiguration.strategy", reason: `${dc.strategy ?? ""} needs a REPLICA service: a DAEMON service rolls` });
+  if (!shifting && dc?.bakeTimeInMinutes !== undefined) out.push({ field: "spec.deploymentConfiguration.bakeTimeInMinutes", reason: "only BLUE_GREEN, LINEAR and CANARY bake: a ROLLING deployment stops old tasks as soon as the new ones are ready" });
   if (dc?.alarms?.enable === true) out.push({ field: "spec.deploymentConfiguration.alarms", reason: "CloudWatch alarms are not watched" });
   if ((dc?.lifecycleHooks ?? []).length > 0) out.push({ field: "spec.deploymentConfiguration.lifecycleHooks", reason: "deployment lifecycle hooks are not run" });
   if (spec.schedulingStrategy !== "DAEMON") {
@@ -61,7 +68,21 @@ export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; re
 function health(input: ServiceStatusInput, primary: ServiceDeploymentEntry | undefined, running: number): Health {
   const svc = input.serviceName;
   if (input.draining === true) return { state: "progressing", reason: ServiceReason.Draining, message: `Service ${svc} is DRAINING: stopping ${running} tasks before it is deleted` };
+  const shift = input.shift;
+  if (shift?.status === "ROLLBACK_FAILED") {
+    return { state: "stalled", reason: ServiceReason.RollbackFailed, message: `deployment ${shift.target.id} (${shift.target.taskDefinition}) failed and cannot roll back: ${shift.statusReason ?? ""}; fix the task definition or set a new spec.taskDefinition` };
+  }
   if (input.rollout.steady) return { state: "ready", reason: ServiceReason.SteadyState, message: `${running} of ${input.desiredCount} tasks running; deployment ${primary?.id ?? ""} completed` };
+  if (shift?.status === "ROLLBACK_IN_PROGRESS") {
+    return { state: "progressing", reason: ServiceReason.RollingBack, message: `deployment ${shift.target.id} (${shift.target.taskDefinition}) rolling back to ${shift.source?.taskDefinition ?? ""}: ${shift.rollback?.reason ?? shift.statusReason ?? ""}` };
+  }
+  if (shift?.status === "IN_PROGRESS") {
+    return {
+      state: "progressing",
+      reason: ServiceReason.DeploymentInProgress,
+      message: `${shift.strategy} deployment ${shift.target.id} (${shift.target.taskDefinition}) in ${shift.stage}: production traffic ${shift.production}%, test traffic ${shift.test}% on the new revision${shift.statusReason === undefined ? "" : ` (${shift.statusReason})`}`,
+    };
+  }
   if (primary?.rolloutState === "FAILED") {
     return { state: "stalled", reason: ServiceReason.DeploymentFailed, message: `deployment ${primary.id} (${primary.taskDefinition ?? ""}) failed: ${primary.rolloutStateReason ?? ""}; fix the task definition or set a new spec.taskDefinition` };
   }
@@ -113,6 +134,8 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
     ...(primary?.taskDefinition === undefined ? {} : { taskDefinition: primary.taskDefinition }),
     ...(input.launchType === undefined ? {} : { launchType: input.launchType }),
     deployments,
+    ...(input.serviceDeployments === undefined ? (prev.serviceDeployments === undefined ? {} : { serviceDeployments: prev.serviceDeployments }) : { serviceDeployments: [...input.serviceDeployments] }),
+    ...(input.lastRollbackRequest === undefined ? {} : { lastRollbackRequest: input.lastRollbackRequest }),
     events,
     selector: input.selector,
   };

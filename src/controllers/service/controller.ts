@@ -18,7 +18,7 @@ import type { CapacityContext } from "../capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
 import type { TaskDefinitionController } from "../task-definition/controller.ts";
 import { applyServicePlan, type ApplyIo } from "./apply.ts";
-import { lookUp, observeService, type ServiceCaches } from "./observe.ts";
+import { GatewayApiProbe, lookUp, observeService, type ServiceCaches } from "./observe.ts";
 import { labelFingerprint, NO_MEMORY, planService, type ServiceMemory, type ServicePlanOptions } from "./plan.ts";
 import {
   byNamespace,
@@ -62,6 +62,8 @@ export interface ServiceControllerOptions {
   requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
   /** The cluster DNS domain for Service Connect names. Default cluster.local. */
   clusterDomain?: string;
+  /** How long a minute of the bake and step times of BLUE_GREEN, LINEAR and CANARY lasts, in ms (default 60 000). */
+  deploymentMinuteMs?: number;
   /** Called with the key at the start of every reconcile (tests and benchmarks count them). */
   onReconcile?: ((key: string) => void) | undefined;
 }
@@ -80,11 +82,14 @@ export interface ServiceReconcileDeps extends ApplyIo {
   readonly written: WrittenStatuses<ServiceStatus>;
   readonly options: ServicePlanOptions;
   readonly now: () => Date;
+  /** Whether HTTPRoute is served: asked for services behind a Gateway only. */
+  readonly gatewayApi?: GatewayApiProbe | undefined;
 }
 
 /** One pass: observe → plan (again once the names it asked about are looked up) → apply; the plan says when next. */
 export async function reconcileService(key: string, ctx: ReconcileContext, deps: ServiceReconcileDeps): Promise<Action> {
-  const observed = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY, deps.written);
+  const seen = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY, deps.written);
+  const observed = seen?.service.spec.kubernetes?.gateway === undefined || deps.gatewayApi === undefined ? seen : { ...seen, gatewayApi: await deps.gatewayApi.available(deps.client, deps.now()) };
   if (observed === undefined) {
     deps.memory.delete(key);
     deps.written.forget(key);
@@ -175,7 +180,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       steadyRecheckMs: opts.steadyRecheckMs,
       requestCountMetric: opts.requestCountMetric,
       clusterDomain: opts.clusterDomain,
+      minuteMs: opts.deploymentMinuteMs,
     },
+    gatewayApi: new GatewayApiProbe(),
   };
 
   const serviceKeysOfPods = (podList: readonly PodObject[]): string[] => {

@@ -7,6 +7,7 @@ import type { CapacityProvider } from "../../api/objects.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeClient } from "../../runtime/kube-client.ts";
+import { ApiRequestError } from "../../runtime/api-request.ts";
 import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
 import type { CapacityContext } from "../capacity-context.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
@@ -82,4 +83,32 @@ function podIsOurs(pod: PodObject, uid: string, caches: ServiceCaches): boolean 
   const d = caches.deployments.get(`${pod.metadata?.namespace ?? ""}/${dep}`);
   // A Deployment already deleted (obsolete, or the service draining) leaves pods that are still ours to count.
   return d === undefined ? true : controllerOf(d)?.uid === uid;
+}
+
+/**
+ * Whether the cluster serves the Gateway API's HTTPRoute (its CRDs may be absent): asked through discovery, at most
+ * once per `ttlMs`, and only for services that name a Gateway. Without it such a service shifts traffic through the
+ * Service selector, and its Supported condition says why.
+ */
+export class GatewayApiProbe {
+  private known: { readonly at: number; readonly available: boolean } | undefined;
+  private readonly ttlMs: number;
+
+  constructor(ttlMs = 30_000) {
+    this.ttlMs = ttlMs;
+  }
+
+  async available(client: Pick<KubeClient, "request">, now: Date): Promise<boolean> {
+    if (this.known !== undefined && now.getTime() - this.known.at < this.ttlMs) return this.known.available;
+    let available: boolean;
+    try {
+      const list = await client.request<{ resources?: { name?: string }[] }>({ method: "GET", path: "/apis/gateway.networking.k8s.io/v1" });
+      available = (list.resources ?? []).some((r) => r.name === "httproutes");
+    } catch (err) {
+      if (!(err instanceof ApiRequestError) || err.code !== 404) throw err;
+      available = false;
+    }
+    this.known = { at: now.getTime(), available };
+    return available;
+  }
 }

@@ -3,7 +3,7 @@
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
 import { ServiceReason } from "../../api/service.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
 import type { ServiceStatus } from "../../api/service.ts";
@@ -28,9 +28,11 @@ import { nameLabelValue } from "../../builders/pod/labels.ts";
 import { truncateText } from "../../runtime/apply.ts";
 import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELETION_COST_ANNOTATION, type BudgetResult, type BudgetTask } from "../../builders/service/budget.ts";
 import { toLabelValue } from "../../builders/names.ts";
+import { shiftConfig } from "../../builders/service/traffic-shift.ts";
+import { abortReason, planShift, rememberedShift, rollbackRequest, type ShiftPlan } from "./shift.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
-import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
+import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, HTTPRoutes, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 import type { ResolveResult } from "../task-definition/resolver.ts";
 import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
@@ -91,6 +93,8 @@ export interface ObservedService {
    */
   readonly others: "none" | Readonly<Record<string, KubeObject | null>>;
   readonly memory: ServiceMemory;
+  /** Whether the cluster serves HTTPRoute (Gateway API CRDs); asked only for services with spec.kubernetes.gateway. Default true. */
+  readonly gatewayApi?: boolean | undefined;
 }
 
 export interface ServicePlanOptions {
@@ -104,6 +108,13 @@ export interface ServicePlanOptions {
   readonly steadyRecheckMs?: number | undefined;
   readonly requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
   readonly clusterDomain?: string | undefined;
+  /**
+   * How long a minute of bakeTimeInMinutes, stepBakeTimeInMinutes and canaryBakeTimeInMinutes lasts, in ms (default
+   * 60 000). The operator's --deployment-minute-seconds sets it; tests make bake and step times short with it.
+   */
+  readonly minuteMs?: number | undefined;
+  /** Whether the Gateway API's HTTPRoute kind exists in the cluster (spec.kubernetes.gateway needs it). */
+  readonly gatewayApi?: boolean | undefined;
 }
 
 export interface ChildApply {
@@ -310,7 +321,9 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     rollout: step.rollout,
     selector: serviceSelectorString(step.name),
     ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
-    extraMessages: [...taskSet.events, ...stops.events].map((e) => e.message),
+    extraMessages: [...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events].map((e) => e.message),
+    ...(step.shift === undefined ? {} : { shift: step.shift.step.state, serviceDeployments: step.shift.serviceDeployments }),
+    lastRollbackRequest: step.shift?.lastRollbackRequest ?? rollbackRequest(svc).value ?? svc.status?.lastRollbackRequest,
     unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
     unplaceable,
     autoScaling: scaling,
@@ -325,8 +338,8 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     deletes: [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))],
     ...(extra.scale === undefined ? {} : { scale: extra.scale }),
     status,
-    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
-    next: Action.requeueAfter(extra.scheduledMs === undefined ? recheck : Math.min(recheck, extra.scheduledMs)),
+    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
+    next: Action.requeueAfter(Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity)),
     memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks },
   };
 }
@@ -337,8 +350,8 @@ interface Step {
   readonly serviceName: string;
   readonly desiredCount: number;
   readonly launchType: string | undefined;
-  /** Per provider (in strategy order): the workload's kind, name and replicas. */
-  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number; readonly provider: string }[];
+  /** Per provider (in strategy order): the workload's kind, name and replicas (and color: traffic-shifting strategies). */
+  readonly wanted: readonly { readonly kind: "Deployment" | "DaemonSet"; readonly name: string; readonly replicas: number; readonly provider: string; readonly color?: string | undefined }[];
   readonly owned: readonly (DeploymentObject | DaemonSetObject)[];
   readonly rollout: RolloutResult;
   readonly primary: ServiceDeploymentEntry | undefined;
@@ -346,6 +359,19 @@ interface Step {
   readonly revision: RevisionRef;
   /** REPLICA: the service's limits over all its Deployments (replicas, rolling update, paused), drains. */
   readonly budget: BudgetResult | undefined;
+  /** BLUE_GREEN, LINEAR, CANARY: the deployment's stage, weights, the Deployments kept (blue), status (shift.ts). */
+  readonly shift?: ShiftPlan | undefined;
+}
+
+/**
+ * Under a traffic-shifting strategy the Deployments of deployment `id` carry its color in their names (or none, when
+ * a ROLLING deployment made them): what "settled" compares the cached Deployments with.
+ */
+function coloredWanted(wanted: Step["wanted"], owned: Step["owned"], id: string, name: string, providers: readonly ProviderPlacement[]): Step["wanted"] {
+  const mine = owned.find((o) => o.kind === "Deployment" && o.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION] === id);
+  const color = mine?.metadata?.labels?.[COLOR_LABEL];
+  if (color === undefined) return wanted;
+  return wanted.map((w, i) => ({ ...w, name: serviceDeploymentName(name, providers[i]?.provider.name ?? w.provider, color), color }));
 }
 
 function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: Date, options: ServicePlanOptions): Step {
@@ -361,7 +387,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   const wanted = providers.map((p, i) => ({ kind, name: serviceDeploymentName(name, p.provider.name), replicas: shares[i] ?? 0, provider: toLabelValue(p.provider.name) }) as const);
   // Settled: whether the objects ran the PRIMARY as desired before this step (a deployment completes only then).
   const previousPrimary = svc.status?.deployments?.find((d) => d.status === "PRIMARY");
-  const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), wanted, previousPrimary.id);
+  const settledWanted = daemon || shiftConfig(spec.deploymentConfiguration) === undefined || previousPrimary === undefined ? wanted : coloredWanted(wanted, owned, previousPrimary.id, name, providers);
+  const settled = previousPrimary !== undefined && childrenSettled(owned.map(observedChild), settledWanted, previousPrimary.id);
   // DAEMON: one task per node the DaemonSets select, as their controller counts them.
   const daemonDesired = owned.filter((o) => o.kind === "DaemonSet").reduce((n, o) => n + ((o as DaemonSetObject).status?.desiredNumberScheduled ?? 0), 0);
   const launchType = providers.every((p) => p.provider.type === "FARGATE") ? "FARGATE" : providers.every((p) => p.provider.type === "EC2") ? "EC2" : undefined;
@@ -370,6 +397,9 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   const newlyHealthy: Record<string, number> = {};
   for (const h of t.newlyHealthy) if (h.deploymentId !== undefined) newlyHealthy[h.deploymentId] = (newlyHealthy[h.deploymentId] ?? 0) + 1;
   const cb = spec.deploymentConfiguration?.deploymentCircuitBreaker;
+  // BLUE_GREEN, LINEAR, CANARY (shift.ts): the circuit breaker always returns to blue, which still runs.
+  const shift = daemon ? undefined : shiftConfig(spec.deploymentConfiguration, options.minuteMs);
+  const abort = abortReason(svc, previousPrimary, shift === undefined ? undefined : rememberedShift(svc));
   const rollout = computeDeployments({
     serviceName,
     previous: svc.status?.deployments,
@@ -384,7 +414,8 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     tasks: t.tasks,
     newFailures,
     newlyHealthy,
-    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback, resetOnHealthyTask: cb.resetOnHealthyTask },
+    circuitBreaker: cb === undefined ? undefined : { enable: cb.enable, rollback: cb.rollback || shift !== undefined, resetOnHealthyTask: cb.resetOnHealthyTask },
+    ...(abort === undefined ? {} : { abort }),
     threshold: circuitBreakerThreshold(daemon ? daemonDesired : desiredCount, cb),
     settled,
     ...(options.taskStableSeconds === undefined ? {} : { stableSeconds: options.taskStableSeconds }),
@@ -397,6 +428,12 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
+  if (shift !== undefined) {
+    const planned = planShift({ service: svc, serviceName, config: shift, rollout, owned, tasks: t.tasks, desiredCount, healthy: (x) => healthyTask(x, options.taskStableSeconds), now });
+    const split = splitDesiredCount(planned.running.replicas, providers.map((p) => p.item), "spec.capacityProviderStrategy").map((x) => x.count);
+    const colored = providers.map((p, i) => ({ kind: "Deployment" as const, name: serviceDeploymentName(name, p.provider.name, planned.running.color), replicas: split[i] ?? 0, provider: toLabelValue(p.provider.name), color: planned.running.color }));
+    return { name, serviceName, desiredCount, launchType, wanted: colored, owned, rollout, primary, revision, budget: undefined, shift: planned };
+  }
   const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id);
   return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };
 }
@@ -453,6 +490,13 @@ function obsoleteWorkloads(observed: ObservedService, r: Resolved, t: Tasks, ste
   const namespace = observed.service.metadata.namespace ?? "";
   const obsolete = step.owned.filter((o) => !step.wanted.some((w) => w.name === o.metadata?.name && w.kind === o.kind));
   if (obsolete.length === 0) return { deletes: [], patches: [] };
+  if (step.shift !== undefined) {
+    // Blue stays while it serves (traffic moves by weights and selectors, not by its size); the rest goes at once:
+    // blue after the bake time (CLEAN_UP), green on a rollback, Deployments of a deployment that a newer one stopped.
+    const keep = new Set(step.shift.keep);
+    const why = step.shift.step.state.rollback === undefined ? "traffic-shifting deployment: this revision no longer serves" : `rolled back: ${step.shift.step.state.rollback.reason}`;
+    return { deletes: obsolete.filter((o) => !keep.has(o.metadata?.name ?? "") && o.metadata?.deletionTimestamp === undefined).map((o) => ({ resource: o.kind === "DaemonSet" ? DaemonSets : Deployments, namespace, name: o.metadata?.name ?? "", why })), patches: [] };
+  }
   const budget = step.budget;
   const deletes: ChildDelete[] = [];
   const patches: ChildPatch[] = [];
@@ -634,6 +678,7 @@ function buildWorkloads(
       provider: p.provider,
       scheduling: p.scheduling,
       replicas: step.budget?.workloads[i]?.replicas ?? step.wanted[i]?.replicas ?? 0,
+      ...(step.wanted[i]?.color === undefined ? {} : { color: step.wanted[i]?.color }),
       ...(step.budget?.workloads[i] === undefined ? {} : { rollout: step.budget.workloads[i] }),
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
@@ -705,6 +750,7 @@ function serviceChildren(
   const unsupported: { field: string; reason: string }[] = [];
   let scale: number | undefined;
   let scheduledMs: number | undefined;
+  let httpRoute: ChildApply | undefined;
   if (podTemplate !== undefined) {
     const net = buildServiceNetworking({
       name: ref.name,
@@ -715,10 +761,14 @@ function serviceChildren(
       taskDefinitionRef: revisionRef,
       serviceConnectDefaultNamespace: cap.cluster?.spec.serviceConnectDefaults?.namespace,
       ...(options.clusterDomain === undefined ? {} : { clusterDomain: options.clusterDomain }),
+      ...(step.shift === undefined ? {} : { traffic: step.shift.traffic }),
+      gatewayApi: observed.gatewayApi ?? options.gatewayApi ?? true,
       child,
     });
     for (const o of net.services) desired.push({ resource: Services, object: withoutServerDroppedDefaults(o) });
     if (net.ingress !== undefined) desired.push({ resource: Ingresses, object: net.ingress });
+    // Not cached (the Gateway API may not be installed): looked up by name each pass it is wanted (Claims).
+    if (net.httpRoute !== undefined) httpRoute = claims.claim(HTTPRoutes, net.httpRoute);
     unsupported.push(...net.unsupported);
   }
   const autoScaling = ref.spec.autoScaling;
@@ -758,6 +808,8 @@ function serviceChildren(
       if (!wanted.some((d) => d.object.metadata?.name === o.metadata?.name)) deletes.push({ resource, namespace: ref.namespace, name: o.metadata?.name ?? "", why: "no longer asked for by the spec" });
     }
   }
+  // After the Services it routes to.
+  if (httpRoute !== undefined) applies.push(httpRoute);
   return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported };
 }
 

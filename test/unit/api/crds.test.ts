@@ -50,7 +50,7 @@ describe("the kinds", () => {
 
   const columns = (kind: string) => (KINDS.find((k) => k.kind === kind)?.printerColumns ?? []).filter((c) => !c.priority).map((c) => c.name);
   it.each([
-    ["Service", ["Desired", "Running", "Pending", "Task Definition", "Rollout", "Age"]],
+    ["Service", ["Desired", "Running", "Pending", "Task Definition", "Rollout", "Stage", "Age"]],
     ["Task", ["Last Status", "Desired Status", "Stop Code", "Age"]],
     ["TaskDefinition", ["Family", "Revision", "Status", "Age"]],
     ["Cluster", ["Status", "Services", "Running", "Pending", "Instances", "Age"]],

@@ -87,7 +87,10 @@ describe("Supported condition", () => {
 
   it.each<[string, Parameters<typeof serviceUnsupportedFields>[0], string[]]>([
     ["a plain service: nothing", { taskDefinition: "web" }, []],
-    ["BLUE_GREEN runs as rolling", { deploymentConfiguration: { strategy: "BLUE_GREEN" } }, ["spec.deploymentConfiguration.strategy"]],
+    ["BLUE_GREEN is mapped (traffic-shift.ts): nothing", { deploymentConfiguration: { strategy: "BLUE_GREEN" } }, []],
+    ["BLUE_GREEN on a DAEMON service rolls", { schedulingStrategy: "DAEMON", deploymentConfiguration: { strategy: "BLUE_GREEN" } }, ["spec.deploymentConfiguration.strategy"]],
+    ["bakeTimeInMinutes with ROLLING: nothing bakes", { deploymentConfiguration: { strategy: "ROLLING", bakeTimeInMinutes: 5 } }, ["spec.deploymentConfiguration.bakeTimeInMinutes"]],
+    ["bakeTimeInMinutes with CANARY is mapped", { deploymentConfiguration: { strategy: "CANARY", bakeTimeInMinutes: 5 } }, []],
     ["ROLLING is mapped", { deploymentConfiguration: { strategy: "ROLLING" } }, []],
     ["alarms enabled are not watched", { deploymentConfiguration: { alarms: { alarmNames: ["a"], enable: true, rollback: true } } }, ["spec.deploymentConfiguration.alarms"]],
     ["awsvpc networkConfiguration is not mapped", { networkConfiguration: { awsvpcConfiguration: { subnets: ["subnet-1"] } } }, ["spec.networkConfiguration"]],
