@@ -478,7 +478,7 @@ function shiftServices(input: ServiceNetworkingInput, mainName: string, services
     apiVersion: "v1",
     kind: "Service",
     metadata: childMetadata(input.child, name),
-    spec: { type: "ClusterIP", selector: { ...selector }, ...(main.spec.ports === undefined ? {} : { ports: main.spec.ports.map((p) => ({ ...p })) }), publishNotReadyAddresses: false },
+    spec: { type: "ClusterIP", selector: { ...selector }, ...(main.spec.ports === undefined ? {} : { ports: main.spec.ports.map((p) => structuredClone(p)) }), publishNotReadyAddresses: false },
   });
   const out: ServiceObject[] = [clusterIp(previewServiceName(mainName), traffic.preview)];
   if (gateway !== undefined && input.gatewayApi !== false) {

@@ -150,10 +150,11 @@ export function stepShift(config: ShiftConfig, previous: ShiftState | undefined,
   const inFlight = previous !== undefined && !FINISHED.includes(previous.status);
 
   // The rollout returned to the revision this deployment shifts away from: the circuit breaker (or a request) rolled back.
-  const returnedToSource = inFlight && previous.source !== undefined && observed.target.id === previous.source.id && previous.target.id !== observed.target.id;
+  const returnedToSource = inFlight && observed.target.id === previous.source?.id && previous.target.id !== observed.target.id;
   // After a rollback the service runs the source again: that is the end of this deployment, not a new one.
-  const backOnSource = previous !== undefined && previous.rollback !== undefined && observed.target.id === previous.source?.id;
-  if (previous !== undefined && previous.target.id !== observed.target.id && !returnedToSource && !backOnSource) {
+  const backOnSource = previous?.rollback !== undefined && observed.target.id === previous.source?.id;
+  const fresh = previous === undefined ? observed.source !== undefined : previous.target.id !== observed.target.id && !returnedToSource && !backOnSource;
+  if (fresh) {
     // A new deployment: the one in flight (if any) is STOPPED, as ECS stops a deployment that a newer one replaces.
     if (inFlight) say("Warning", "DeploymentStopped", `deployment ${previous.target.id} stopped: a newer deployment (${observed.target.taskDefinition}) replaces it.`);
     const source = inFlight ? previous.source : observed.source;
@@ -307,7 +308,7 @@ const ms = (time: string | undefined): number | undefined => {
 
 /** The state remembered in a status.serviceDeployments entry (undefined: not one this machine wrote). */
 export function fromDescription(d: ServiceDeploymentDescription | undefined): ShiftState | undefined {
-  if (d === undefined || d.lifecycleStage === undefined || d.strategy === undefined || d.strategy === "ROLLING") return undefined;
+  if (d?.lifecycleStage === undefined || d.strategy === undefined || d.strategy === "ROLLING") return undefined;
   const target = d.targetServiceRevision;
   const source = d.sourceServiceRevisions?.[0];
   const rev = (r: NonNullable<typeof target>): RevisionOf => ({ id: r.arn, taskDefinition: r.taskDefinition ?? "", ...(r.color === undefined ? {} : { color: r.color }) });

@@ -441,10 +441,11 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
 /** The budget's view of the Deployments (by the provider label of their selector) and of the tasks. */
 function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string): BudgetResult {
   const deployments = owned.filter((o): o is DeploymentObject => o.kind === "Deployment");
+  // By provider and color: a colored Deployment left from a BLUE_GREEN/LINEAR/CANARY deployment has the same provider.
   const byProvider = new Map<string, string>();
   for (const o of deployments) {
     const provider = o.spec?.selector.matchLabels?.[CAPACITY_PROVIDER_LABEL];
-    if (provider !== undefined) byProvider.set(provider, o.metadata?.name ?? "");
+    if (provider !== undefined) byProvider.set(`${provider}/${o.spec?.selector.matchLabels?.[COLOR_LABEL] ?? ""}`, o.metadata?.name ?? "");
   }
   const pods = new Map(observed.pods.map((p) => [p.metadata?.uid ?? "", p]));
   const nodes = new Map(observed.nodes.map((n) => [n.metadata?.name ?? "", n]));
@@ -455,7 +456,7 @@ function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted
     return {
       uid: x.uid,
       name: x.name,
-      workload: byProvider.get(provider) ?? wanted.find((w) => w.provider === provider)?.name ?? "",
+      workload: byProvider.get(`${provider}/${pod?.metadata?.labels?.[COLOR_LABEL] ?? ""}`) ?? wanted.find((w) => w.provider === provider)?.name ?? "",
       deploymentId: x.deploymentId,
       state: x.state,
       onDrainingNode: nodeDraining(node),
@@ -678,7 +679,7 @@ function buildWorkloads(
       provider: p.provider,
       scheduling: p.scheduling,
       replicas: step.budget?.workloads[i]?.replicas ?? step.wanted[i]?.replicas ?? 0,
-      ...(step.wanted[i]?.color === undefined ? {} : { color: step.wanted[i]?.color }),
+      ...(step.wanted[i]?.color === undefined ? {} : { color: step.wanted[i].color }),
       ...(step.budget?.workloads[i] === undefined ? {} : { rollout: step.budget.workloads[i] }),
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },

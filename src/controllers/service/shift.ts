@@ -79,7 +79,6 @@ export interface ShiftPlan {
 export function planShift(input: ShiftInput): ShiftPlan {
   const { service: svc, config, rollout, owned, now } = input;
   const remembered = rememberedShift(svc);
-  const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
   const revisionOf = (id: string, taskDefinition: string, fallbackColor: Color | undefined): RevisionOf => {
     const c = colorOf(owned, id);
     const color = c === null ? undefined : (c ?? fallbackColor);
@@ -90,11 +89,12 @@ export function planShift(input: ShiftInput): ShiftPlan {
   const newest = completed.sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""))[0];
   const source = newest === undefined ? undefined : revisionOf(newest.id, newest.taskDefinition ?? "", undefined);
   const rememberedColor = remembered?.target.id === rollout.target.id ? remembered.target.color : undefined;
-  const target = revisionOf(rollout.target.id, rollout.target.taskDefinition, rememberedColor ?? (source === undefined ? undefined : other(source.color ?? null)));
+  const target = revisionOf(rollout.target.id, rollout.target.taskDefinition, rememberedColor ?? (source === undefined ? "blue" : other(source.color ?? null)));
   const taskCount = (id: string | undefined, f: (t: ObservedTask) => boolean): number => (id === undefined ? 0 : input.tasks.filter((t) => t.deploymentId === id && f(t)).length);
   const shiftTarget = remembered !== undefined && remembered.status !== "SUCCESSFUL" && remembered.target.id !== rollout.target.id && remembered.source?.id === rollout.target.id ? remembered.target : target;
   const sourceId = remembered?.target.id === shiftTarget.id ? remembered.source?.id : source?.id;
-  const cbFailed = primary?.id === shiftTarget.id && primary.rolloutState === "FAILED" ? primary.rolloutStateReason : undefined;
+  // The rollout stopped the target (circuit breaker, a person's request): its reason is the rollback's.
+  const cbFailed = rollout.deployments.find((d) => d.id === shiftTarget.id && d.rolloutState === "FAILED")?.rolloutStateReason;
   const step = stepShift(
     config,
     remembered,
@@ -128,7 +128,7 @@ export function planShift(input: ShiftInput): ShiftPlan {
   const previousList = svc.status?.serviceDeployments ?? [];
   const first = previousList[0];
   // updatedAt moves only when something else did: a resync of an unchanged deployment writes nothing.
-  const current = first !== undefined && first.serviceDeploymentArn === description.serviceDeploymentArn && sameDescription(first, description) ? { ...description, updatedAt: first.updatedAt ?? description.updatedAt } : description;
+  const current = first?.serviceDeploymentArn === description.serviceDeploymentArn && sameDescription(first, description) ? { ...description, updatedAt: first.updatedAt ?? description.updatedAt } : description;
   const history = first === undefined || first.serviceDeploymentArn === current.serviceDeploymentArn ? previousList.slice(1) : previousList.map((d, i) => (i === 0 && !FINISHED_STATUSES.has(d.status) ? { ...d, status: "STOPPED" as const, statusReason: "a newer deployment replaced it", finishedAt: description.createdAt ?? d.updatedAt } : d));
   const request = rollbackRequest(svc);
   return {
@@ -170,7 +170,7 @@ function shiftTraffic(config: ShiftConfig, name: string, s: ShiftState, rolledBa
   // decide the split there: docs/deployments.md); green from 100%. After a rollback: blue.
   let prod: Record<string, string>;
   if (rolledBack) prod = blue;
-  else if (production >= 100 || (finished && !rolledBack)) prod = green;
+  else if (production >= 100 || finished) prod = green;
   else if (production <= 0) prod = blue;
   else prod = base;
   return {
