@@ -77,6 +77,17 @@ export async function buildMetricsServer(log: (line: string) => void = () => und
   return binDir;
 }
 
+/**
+ * Runs test/controlplane/gateway-api-crds.sh (a no-op when its cache is warm) and returns the directory of the Gateway
+ * API standard-channel CRDs it pins, for installCrds: the test control plane serves HTTPRoute like a cluster with
+ * the Gateway API installed.
+ */
+export async function gatewayApiCrdDir(log: (line: string) => void = () => undefined): Promise<string> {
+  const dir = await runBuildScript("gateway-api-crds.sh", log);
+  if (!existsSync(join(dir, "gateway.networking.k8s.io_httproutes.yaml"))) throw new Error(`gateway-api-crds.sh printed no usable directory: ${dir}`);
+  return dir;
+}
+
 async function runBuildScript(script: string, log: (line: string) => void): Promise<string> {
   const child = spawn("bash", [join(here, script)], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";

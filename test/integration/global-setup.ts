@@ -1,13 +1,13 @@
 // Global setup of the integration project: a real control plane for the whole run. With KUBECONFIG set,
 // the suites use that cluster (a kind cluster, say) and nothing is started or stopped. Otherwise the
 // pinned binaries are built (cached) and started on loopback, and stopped at the end. CRDs from crds/
-// are installed either way. A control plane that cannot start fails the run; it is never skipped.
+// are installed either way (and, on the started control plane, the pinned Gateway API CRDs). A control plane that cannot start fails the run; it is never skipped.
 import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { buildBinaries, startControlPlane, stopControlPlane } from "../controlplane/control-plane.ts";
+import { buildBinaries, gatewayApiCrdDir, startControlPlane, stopControlPlane } from "../controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../controlplane/run-dir.ts";
 import { installCrds } from "./support/crds.ts";
 
@@ -37,6 +37,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const state = await startControlPlane({ dir, binDir, log });
   try {
     await installCrds(state.kubeconfig);
+    // The Gateway API's standard CRDs, pinned (test/controlplane/gateway-api): HTTPRoutes of BLUE_GREEN, LINEAR and
+    // CANARY services are checked by the real API server.
+    await installCrds(state.kubeconfig, await gatewayApiCrdDir(log));
   } catch (err) {
     await stopControlPlane(dir);
     throw err;

@@ -1,0 +1,210 @@
+// BLUE_GREEN, LINEAR and CANARY deployments on the real control plane (with the Gateway API CRDs the test control
+// plane installs): the HTTPRoute's weights sampled while a deployment runs, the plain Service's selector flip, and a
+// circuit-breaker rollback. A minute of bake and step time lasts one second here (deploymentMinuteMs).
+import { afterAll, describe, expect, it } from "vitest";
+import { DEPLOYMENT_LABEL } from "../../src/api/keys.ts";
+import { API_GROUP_VERSION } from "../../src/api/common.ts";
+import type { ServiceStatus } from "../../src/api/service.ts";
+import { CapacityContext } from "../../src/controllers/capacity-context.ts";
+import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { registerServiceController } from "../../src/controllers/service/controller.ts";
+import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
+import { TaskDefinitions } from "../../src/controllers/task-definition/resources.ts";
+import { apiRequest } from "../../src/runtime/api-request.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
+import { Manager } from "../../src/runtime/manager.ts";
+import { Deployments, HTTPRoutes, Pods, resourcePath, Services } from "../../src/runtime/resources.ts";
+import type { V1Pod } from "@kubernetes/client-node";
+import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+
+const kc = kubeConfig();
+const managers: Manager[] = [];
+const MINUTE_MS = 1_000;
+
+afterAll(async () => {
+  await Promise.all(managers.map((m) => m.stop()));
+});
+
+async function startControllers(namespace: string): Promise<void> {
+  const mgr = new Manager({ kubeConfig: kc, identity: "strategies-test", logger: createLogger({ level: "error" }) });
+  managers.push(mgr);
+  const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, deploymentMinuteMs: MINUTE_MS });
+  await mgr.start();
+}
+
+const container = (fields: Record<string, unknown> = {}) => ({ name: "app", image: "registry.example.com/web:1.0", portMappings: [{ containerPort: 8080, name: "http" }], ...fields });
+const post = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string, body: Record<string, unknown>): Promise<T> => apiRequest<T>(kc, { method: "POST", path: resourcePath(rt, namespace), body });
+const get = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string, name?: string): Promise<T> => apiRequest<T>(kc, { method: "GET", path: resourcePath(rt, namespace, name) });
+const readService = (ns: string) => get<ServiceObject>(EcsServices, ns, "web");
+
+function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus) => boolean, timeoutMs = 120_000): Promise<ServiceObject> {
+  return eventually(`Service web: ${what}`, async () => {
+    const svc = await readService(ns);
+    return svc.status && svc.status.observedGeneration === svc.metadata.generation && ok(svc.status) ? svc : undefined;
+  }, timeoutMs);
+}
+const ready = (s: ServiceStatus): boolean => s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+const done = (td: string, status = "SUCCESSFUL") => (s: ServiceStatus): boolean =>
+  ready(s) && s.taskDefinition === td && s.serviceDeployments?.[0]?.status === status && s.serviceDeployments[0].targetServiceRevision?.taskDefinition === (status === "SUCCESSFUL" ? td : s.serviceDeployments[0].targetServiceRevision?.taskDefinition);
+
+/** web:1 steady under `deploymentConfiguration`, behind a Gateway unless `plain`. */
+async function steadyService(prefix: string, deploymentConfiguration: Record<string, unknown>, opts: { plain?: boolean } = {}): Promise<string> {
+  const ns = await testNamespace(kc, prefix);
+  await startControllers(ns);
+  await post(TaskDefinitions, ns, { apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", metadata: { name: "web" }, spec: { family: "web", cpu: "256", memory: "512", containerDefinitions: [container()] } });
+  await post(EcsServices, ns, {
+    apiVersion: API_GROUP_VERSION,
+    kind: "Service",
+    metadata: { name: "web" },
+    spec: {
+      taskDefinition: "web",
+      desiredCount: 2,
+      loadBalancers: [{ containerName: "app", containerPort: 8080 }],
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, ...deploymentConfiguration },
+      ...(opts.plain === true ? {} : { kubernetes: { gateway: { parentRefs: [{ name: "public", sectionName: "http" }] } } }),
+    },
+  });
+  await serviceWhen(ns, "steady on web:1", (s) => ready(s) && s.taskDefinition === "web:1");
+  return ns;
+}
+
+const newRevision = (ns: string, fields: Record<string, unknown> = {}) =>
+  apiRequest(kc, { method: "PATCH", path: resourcePath(TaskDefinitions, ns, "web"), contentType: "application/merge-patch+json", body: { spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })], ...fields } } });
+
+interface Sample {
+  readonly stage: string | undefined;
+  readonly status: string | undefined;
+  /** Percent of production / test traffic the HTTPRoute sends to the new revision (undefined: no route). */
+  readonly production: number | undefined;
+  readonly test: number | undefined;
+  /** The deployment label the production and preview Services select. */
+  readonly productionSelects: string | undefined;
+  readonly previewSelects: string | undefined;
+  /** Fewest ready tasks behind a Service the production rule sends traffic to (weight > 0). */
+  readonly productionReady: number;
+  readonly deployments: readonly string[];
+}
+
+type Route = { spec: { rules: { matches?: { headers?: unknown[] }[]; backendRefs: { name: string; weight?: number }[] }[] } };
+type Svc = { metadata: { name: string }; spec: { selector?: Record<string, string> } };
+
+/** Samples the route, Services, Deployments and pods every 100 ms until stopped. */
+function sampler(ns: string): { stop: () => Promise<Sample[]> } {
+  const samples: Sample[] = [];
+  const state = { done: false };
+  const loop = (async () => {
+    while (!state.done) {
+      const [svc, route, services, deployments, pods] = await Promise.all([
+        readService(ns),
+        get<Route>(HTTPRoutes, ns, "web").catch(() => undefined),
+        get<{ items: Svc[] }>(Services, ns),
+        get<{ items: { metadata: { name: string } }[] }>(Deployments, ns),
+        get<{ items: V1Pod[] }>(Pods, ns),
+      ]);
+      const sd = svc.status?.serviceDeployments?.[0];
+      const target = `web-${sd?.targetServiceRevision?.color ?? "green"}`;
+      const share = (rule: Route["spec"]["rules"][number] | undefined): number | undefined => {
+        if (rule === undefined) return undefined;
+        const total = rule.backendRefs.reduce((n, r) => n + (r.weight ?? 1), 0);
+        return ((rule.backendRefs.find((r) => r.name === target)?.weight ?? 0) * 100) / total;
+      };
+      const testRule = route?.spec.rules.find((r) => (r.matches ?? []).some((m) => (m.headers ?? []).length > 0));
+      const prodRule = route?.spec.rules.find((r) => r !== testRule);
+      const selectorOf = (name: string): Record<string, string> | undefined => services.items.find((s) => s.metadata.name === name)?.spec.selector;
+      const readyFor = (selector: Record<string, string> | undefined): number =>
+        selector === undefined ? 0 : pods.items.filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v) && p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true).length;
+      const productionReady = prodRule === undefined ? readyFor(selectorOf("web")) : Math.min(...prodRule.backendRefs.filter((r) => (r.weight ?? 1) > 0).map((r) => readyFor(selectorOf(r.name))));
+      samples.push({
+        stage: sd?.lifecycleStage,
+        status: sd?.status,
+        production: share(prodRule),
+        test: share(testRule),
+        productionSelects: selectorOf("web")?.[DEPLOYMENT_LABEL],
+        previewSelects: selectorOf("web-preview")?.[DEPLOYMENT_LABEL],
+        productionReady,
+        deployments: deployments.items.map((d) => d.metadata.name).sort(),
+      });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return { stop: async () => { state.done = true; await loop; return samples; } };
+}
+
+const changes = <T>(xs: readonly T[]): T[] => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
+const deploymentLabelOf = (svc: ServiceObject, td: string): string | undefined =>
+  svc.status?.deployments?.find((d) => d.taskDefinition === td)?.id.replace(/^ecs-svc\//, "") ?? svc.status?.serviceDeployments?.flatMap((d) => [d.targetServiceRevision, ...(d.sourceServiceRevisions ?? [])]).find((r) => r?.taskDefinition === td)?.arn.replace(/^ecs-svc\//, "");
+
+describe("BLUE_GREEN", () => {
+  it("behind a Gateway: the HTTPRoute goes 100/0 → test traffic on green only → 0/100; blue is removed after the bake time; production never below desiredCount ready tasks", async () => {
+    const ns = await steadyService("bg-route", { strategy: "BLUE_GREEN", bakeTimeInMinutes: 2 });
+    const s = sampler(ns);
+    await newRevision(ns);
+    const svc = await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    const samples = await s.stop();
+    const shifting = samples.filter((x) => x.production !== undefined && x.status === "IN_PROGRESS");
+    expect(changes(shifting.map((x) => x.production))).toEqual([0, 100]);
+    // Test traffic reaches green while production stays on blue.
+    expect(shifting.some((x) => x.test === 100 && x.production === 0)).toBe(true);
+    expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
+    // Blue runs through BAKE_TIME and is gone at the end.
+    const blue = svc.status?.serviceDeployments?.[0]?.sourceServiceRevisions?.[0]?.color ?? "none";
+    const baking = samples.filter((x) => x.stage === "BAKE_TIME");
+    expect(baking.length).toBeGreaterThan(0);
+    expect(baking.every((x) => x.deployments.length === 2)).toBe(true);
+    const deployments = await get<{ items: { metadata: { name: string } }[] }>(Deployments, ns);
+    expect(deployments.items.map((d) => d.metadata.name).filter((n) => n.endsWith(`-${blue}`) || !/-(blue|green)$/.test(n))).toEqual([]);
+    expect(svc.status?.serviceDeployments?.[0]).toMatchObject({ status: "SUCCESSFUL", lifecycleStage: "CLEAN_UP", targetServiceRevision: { taskDefinition: "web:2", requestedProductionTrafficWeight: 100 } });
+  });
+
+  it("through a plain Service: its selector flips from blue to green at PRODUCTION_TRAFFIC_SHIFT; web-preview selects green", async () => {
+    const ns = await steadyService("bg-plain", { strategy: "BLUE_GREEN", bakeTimeInMinutes: 1 }, { plain: true });
+    const s = sampler(ns);
+    await newRevision(ns);
+    const svc = await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    const samples = await s.stop();
+    const blue = deploymentLabelOf(svc, "web:1");
+    const green = deploymentLabelOf(svc, "web:2");
+    expect(blue).toBeDefined();
+    expect(changes(samples.map((x) => x.productionSelects))).toEqual([blue, green]);
+    const flip = samples.findIndex((x) => x.productionSelects === green);
+    expect(["PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]).toContain(samples[flip]?.stage);
+    expect(samples.filter((x) => x.status === "IN_PROGRESS").every((x) => x.previewSelects === green)).toBe(true);
+    expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
+  });
+
+  it("the circuit breaker during blue/green rolls back: the production weight never reached green, green is removed, web:1 serves on", async () => {
+    const ns = await steadyService("bg-breaker", { strategy: "BLUE_GREEN", bakeTimeInMinutes: 1 });
+    const s = sampler(ns);
+    await newRevision(ns, { kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=3", "kwok.ecs-operator.dev/exit-delay": "100ms" } } });
+    const svc = await serviceWhen(ns, "rolled back to web:1", (x) => ready(x) && x.taskDefinition === "web:1" && x.serviceDeployments?.[0]?.status === "ROLLBACK_SUCCESSFUL");
+    const samples = await s.stop();
+    expect(samples.every((x) => (x.production ?? 0) === 0)).toBe(true);
+    expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
+    expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain("circuit breaker");
+    expect(svc.status?.deployments?.find((d) => d.taskDefinition === "web:2")?.rolloutState).toBe("FAILED");
+    const deployments = await get<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>(Deployments, ns);
+    expect(deployments.items.map((d) => d.metadata.annotations?.["ecs.operator.dev/deployment-id"])).toEqual([svc.status?.deployments?.[0]?.id]);
+  });
+});
+
+describe("LINEAR and CANARY behind a Gateway", () => {
+  it("LINEAR stepPercent 25: production weights 25, 50, 75, 100 in order", async () => {
+    const ns = await steadyService("linear", { strategy: "LINEAR", linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 1 } });
+    const s = sampler(ns);
+    await newRevision(ns);
+    await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    const samples = await s.stop();
+    expect(changes(samples.filter((x) => x.status === "IN_PROGRESS" && x.production !== undefined).map((x) => x.production))).toEqual([0, 25, 50, 75, 100]);
+    expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
+  });
+
+  it("CANARY canaryPercent 10: 10, then 100", async () => {
+    const ns = await steadyService("canary", { strategy: "CANARY", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 } });
+    const s = sampler(ns);
+    await newRevision(ns);
+    await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    const samples = await s.stop();
+    expect(changes(samples.filter((x) => x.status === "IN_PROGRESS" && x.production !== undefined).map((x) => x.production))).toEqual([0, 10, 100]);
+  });
+});
