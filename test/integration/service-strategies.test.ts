@@ -73,6 +73,8 @@ const newRevision = (ns: string, fields: Record<string, unknown> = {}) =>
   apiRequest(kc, { method: "PATCH", path: resourcePath(TaskDefinitions, ns, "web"), contentType: "application/merge-patch+json", body: { spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })], ...fields } } });
 
 interface Sample {
+  /** The task definition of the deployment status.serviceDeployments[0] describes. */
+  readonly target: string | undefined;
   readonly stage: string | undefined;
   readonly status: string | undefined;
   /** Percent of production / test traffic the HTTPRoute sends to the new revision (undefined: no route). */
@@ -116,6 +118,7 @@ function sampler(ns: string): { stop: () => Promise<Sample[]> } {
         selector === undefined ? 0 : pods.items.filter((p) => Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v) && p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true).length;
       const productionReady = prodRule === undefined ? readyFor(selectorOf("web")) : Math.min(...prodRule.backendRefs.filter((r) => (r.weight ?? 1) > 0).map((r) => readyFor(selectorOf(r.name))));
       samples.push({
+        target: sd?.targetServiceRevision?.taskDefinition,
         stage: sd?.lifecycleStage,
         status: sd?.status,
         production: share(prodRule),
@@ -167,8 +170,13 @@ describe("BLUE_GREEN", () => {
     const green = deploymentLabelOf(svc, "web:2");
     expect(blue).toBeDefined();
     expect(changes(samples.map((x) => x.productionSelects))).toEqual([blue, green]);
-    const flip = samples.findIndex((x) => x.productionSelects === green);
-    expect(["PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]).toContain(samples[flip]?.stage);
+    // The Services are applied before the status that names the stage is written: a sample may see the new selector
+    // with the stage before it, never the other way round.
+    const order = (stage: string | undefined): number => ["RECONCILE_SERVICE", "PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"].indexOf(stage ?? "");
+    const deploying = samples.filter((x) => x.target === "web:2" && x.status === "IN_PROGRESS");
+    expect(deploying.filter((x) => order(x.stage) < order("POST_TEST_TRAFFIC_SHIFT")).every((x) => x.productionSelects === blue)).toBe(true);
+    expect(deploying.filter((x) => order(x.stage) >= order("PRODUCTION_TRAFFIC_SHIFT")).every((x) => x.productionSelects === green)).toBe(true);
+    expect(deploying.some((x) => x.stage === "PRODUCTION_TRAFFIC_SHIFT")).toBe(true);
     expect(samples.filter((x) => x.status === "IN_PROGRESS").every((x) => x.previewSelects === green)).toBe(true);
     expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
   });
@@ -179,7 +187,10 @@ describe("BLUE_GREEN", () => {
     await newRevision(ns, { kubernetes: { podAnnotations: { "kwok.ecs-operator.dev/exit": "app=3", "kwok.ecs-operator.dev/exit-delay": "100ms" } } });
     const svc = await serviceWhen(ns, "rolled back to web:1", (x) => ready(x) && x.taskDefinition === "web:1" && x.serviceDeployments?.[0]?.status === "ROLLBACK_SUCCESSFUL");
     const samples = await s.stop();
-    expect(samples.every((x) => (x.production ?? 0) === 0)).toBe(true);
+    // Production weight of web:2 (its deployment's target share) never above 0.
+    const green = samples.filter((x) => x.target === "web:2");
+    expect(green.length).toBeGreaterThan(0);
+    expect(green.every((x) => (x.production ?? 0) === 0)).toBe(true);
     expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
     expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain("circuit breaker");
     expect(svc.status?.deployments?.find((d) => d.taskDefinition === "web:2")?.rolloutState).toBe("FAILED");

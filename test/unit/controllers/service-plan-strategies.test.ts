@@ -11,6 +11,8 @@
 // ECS (LinearConfiguration): "stepBakeTimeInMinutes: The amount of time in minutes to wait between each traffic
 // shifting step during a linear deployment ... This bake time is not applied after reaching 100 percent traffic."
 import { describe, expect, it } from "vitest";
+import { KINDS } from "../../../src/api/crds.ts";
+import { luaHealth } from "../../e2e/argocd-health.ts";
 import { COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL, ROLLBACK_ANNOTATION } from "../../../src/api/keys.ts";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import { deploymentLabelValue } from "../../../src/builders/service/deployment.ts";
@@ -41,6 +43,8 @@ interface Sample {
   readonly deployments: Readonly<Record<string, number>>;
   /** Ready tasks of the revisions production traffic goes to. */
   readonly productionReady: number;
+  /** The Ready condition's status (kubectl wait --for=condition=Ready). */
+  readonly ready: string | undefined;
 }
 
 /** The cluster as the plans leave it: children by Kind/name, pods, the service with the status last written. */
@@ -145,7 +149,7 @@ class World {
     } else {
       productionReady = prodSel === undefined ? this.pods.filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true).length : readyOf(prodSel);
     }
-    return { at: this.now.getTime() - NOW.getTime(), stage: sd?.lifecycleStage, status: sd?.status, production, test: route === undefined ? sd?.targetServiceRevision?.requestedTestTrafficWeight : weightOf(0), productionSelects: prodSel, previewSelects: selector("web-preview"), deployments, productionReady };
+    return { at: this.now.getTime() - NOW.getTime(), stage: sd?.lifecycleStage, status: sd?.status, production, test: route === undefined ? sd?.targetServiceRevision?.requestedTestTrafficWeight : weightOf(0), productionSelects: prodSel, previewSelects: selector("web-preview"), deployments, productionReady, ready: this.service.status?.conditions?.find((c) => c.type === "Ready")?.status };
   }
 }
 
@@ -259,6 +263,33 @@ describe("BLUE_GREEN", () => {
     w.runUntil(finished, 60);
     expect(w.samples.at(-1)?.at).toBeLessThan(600 * MINUTE_MS);
     expect(w.service.status?.serviceDeployments?.[0]?.status).toBe("SUCCESSFUL");
+  });
+});
+
+describe("status while a deployment runs", () => {
+  it("Ready stays False through every stage (kubectl wait waits for the whole deployment, bake included) and is True once it is SUCCESSFUL", () => {
+    const w = deploying({ ...lb, kubernetes: gateway, ...strategy({ strategy: "BLUE_GREEN", bakeTimeInMinutes: 2 }) });
+    w.runUntil(finished);
+    const during = w.samples.filter((s) => s.status === "IN_PROGRESS");
+    expect(during.length).toBeGreaterThan(LIFECYCLE_STAGES.length - 1);
+    expect(during.every((s) => s.ready === "False")).toBe(true);
+    expect(w.samples.at(-1)?.ready).toBe("True");
+  });
+
+  it("Argo CD shows Progressing with the stage and weights (the Service health script on the status the plan wrote)", () => {
+    const w = deploying({ ...lb, kubernetes: gateway, ...strategy({ strategy: "CANARY", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 } }) });
+    w.runUntil((x) => x.samples.at(-1)?.production === 10);
+    const hs = luaHealth("Service", w.service);
+    expect(hs.status).toBe("Progressing");
+    expect(hs.message).toContain("PRODUCTION_TRAFFIC_SHIFT: production traffic 10%, test traffic 100%");
+  });
+
+  it("the Stage printer column's path (.status.serviceDeployments[0].lifecycleStage) holds the stage", () => {
+    const column = KINDS.find((k) => k.kind === "Service")?.printerColumns.find((c) => c.name === "Stage");
+    expect(column?.jsonPath).toBe(".status.serviceDeployments[0].lifecycleStage");
+    const w = deploying({ ...lb, ...strategy({ strategy: "BLUE_GREEN" }) });
+    w.runUntil((x) => x.samples.at(-1)?.stage === "SCALE_UP");
+    expect(w.service.status?.serviceDeployments?.[0]?.lifecycleStage).toBe("SCALE_UP");
   });
 });
 
