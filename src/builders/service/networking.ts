@@ -14,7 +14,7 @@ import type { KubeObject, OwnerReference } from "../../runtime/resources.ts";
 import { isDns1035Label, isDnsSubdomain, toDnsLabel } from "../names.ts";
 import type { PodTemplate } from "../pod/template.ts";
 import type { UnsupportedField } from "../pod/report.ts";
-import { buildHttpRoute, type HttpRouteObject } from "./http-route.ts";
+import { buildHttpRoute, DEFAULT_TEST_TRAFFIC_HEADER, WEIGHT_SCALE, type HttpRouteObject } from "./http-route.ts";
 import type { ShiftTraffic } from "./traffic-shift.ts";
 
 export type { UnsupportedField };
@@ -102,6 +102,11 @@ export interface ServiceNetworking {
   readonly services: ServiceObject[];
   /** The Ingress to apply, or undefined: the controller deletes the one it owns. */
   readonly ingress: IngressObject | undefined;
+  /**
+   * The ingress-nginx canary Ingress (`<service>-canary`) of a traffic-shifting service behind an nginx Ingress, while
+   * green takes test or production traffic; undefined otherwise (the controller deletes the one it owns).
+   */
+  readonly canaryIngress?: IngressObject | undefined;
   /** The HTTPRoute of a traffic-shifting service behind a Gateway (spec.kubernetes.gateway), or undefined. */
   readonly httpRoute?: HttpRouteObject | undefined;
   /** The names clients resolve, for docs, events and tests. */
@@ -440,15 +445,22 @@ export function buildServiceNetworking(input: ServiceNetworkingInput): ServiceNe
       ports: [...new Set(planned.ports.map((p) => p.port))],
     });
   }
-  const shifted = traffic === undefined ? { services: [], httpRoute: undefined } : shiftServices(input, mainName, services, unsupported);
+  const shifted = traffic === undefined ? { services: [], httpRoute: undefined, colors: false } : shiftServices(input, mainName, services, unsupported);
   services.push(...shifted.services);
   if (spec.kubernetes?.service !== undefined && !plan.isMain(mainName)) {
     unsupported.push({ field: "spec.kubernetes.service", reason: "there are no loadBalancers or serviceRegistries, so there is no Service to apply these settings to" });
   }
 
+  // ingress-nginx: the main Ingress keeps production on blue's Service while a deployment runs, and a canary Ingress to
+  // green's carries the weights (docs/deployments.md "Traffic").
+  const nginx = traffic !== undefined && ingress !== undefined && shifted.colors && isNginxIngress(ingress);
+  const backend = nginx && traffic.inProgress ? colorServiceName(mainName, traffic.sourceColor) : mainName;
+  const mainIngress = ingress === undefined ? undefined : buildIngress(input, mainName, balanced, lbEntries, backend);
+  const canary = nginx && mainIngress !== undefined && traffic.inProgress && (traffic.testWeight > 0 || traffic.productionWeight > 0) ? nginxCanaryIngress(mainIngress, mainName, traffic, input.spec.kubernetes?.gateway?.testTrafficHeader) : undefined;
   return {
     services,
-    ingress: ingress === undefined ? undefined : buildIngress(input, mainName, balanced, lbEntries),
+    ingress: mainIngress,
+    ...(canary === undefined ? {} : { canaryIngress: canary }),
     ...(shifted.httpRoute === undefined ? {} : { httpRoute: shifted.httpRoute }),
     dnsNames,
     unsupported,
@@ -465,14 +477,14 @@ export const colorServiceName = (mainName: string, color: string): string => toD
  * Service, and with spec.kubernetes.gateway one per color and the HTTPRoute that weights them. What cannot be weighted
  * exactly is reported (docs/deployments.md "Traffic").
  */
-function shiftServices(input: ServiceNetworkingInput, mainName: string, services: readonly ServiceObject[], unsupported: UnsupportedField[]): { services: ServiceObject[]; httpRoute: HttpRouteObject | undefined } {
+function shiftServices(input: ServiceNetworkingInput, mainName: string, services: readonly ServiceObject[], unsupported: UnsupportedField[]): { services: ServiceObject[]; httpRoute: HttpRouteObject | undefined; colors: boolean } {
   const traffic = input.traffic;
   const main = services.find((s) => s.metadata.name === mainName);
   const gateway = input.spec.kubernetes?.gateway;
   const strategyField = "spec.deploymentConfiguration.strategy";
   if (traffic === undefined || main === undefined || (main.spec.ports ?? []).length === 0) {
     if (traffic !== undefined) unsupported.push({ field: strategyField, reason: `${traffic.strategy} shifts no traffic without spec.loadBalancers: the stages, hooks and bake time run, and the new revision replaces the old at CLEAN_UP` });
-    return { services: [], httpRoute: undefined };
+    return { services: [], httpRoute: undefined, colors: false };
   }
   const clusterIp = (name: string, selector: Readonly<Record<string, string>>): ServiceObject => ({
     apiVersion: "v1",
@@ -481,27 +493,58 @@ function shiftServices(input: ServiceNetworkingInput, mainName: string, services
     spec: { type: "ClusterIP", selector: { ...selector }, ...(main.spec.ports === undefined ? {} : { ports: main.spec.ports.map((p) => structuredClone(p)) }), publishNotReadyAddresses: false },
   });
   const out: ServiceObject[] = [clusterIp(previewServiceName(mainName), traffic.preview)];
+  const names = { blue: colorServiceName(mainName, "blue"), green: colorServiceName(mainName, "green") };
+  const ingress = input.spec.kubernetes?.ingress;
+  const nginx = ingress !== undefined && isNginxIngress(ingress);
+  if (nginx || (gateway !== undefined && input.gatewayApi !== false)) out.push(clusterIp(names.blue, traffic.colors.blue), clusterIp(names.green, traffic.colors.green));
   if (gateway !== undefined && input.gatewayApi !== false) {
-    const names = { blue: colorServiceName(mainName, "blue"), green: colorServiceName(mainName, "green") };
-    out.push(clusterIp(names.blue, traffic.colors.blue), clusterIp(names.green, traffic.colors.green));
     const port = main.spec.ports?.find((p) => (p.protocol ?? "TCP") === "TCP")?.port;
     if (port === undefined) {
       unsupported.push({ field: "spec.kubernetes.gateway", reason: "an HTTPRoute needs a TCP port of spec.loadBalancers; traffic shifts through the Service selector" });
-      return { services: out, httpRoute: undefined };
+      return { services: out, httpRoute: undefined, colors: true };
     }
-    return { services: out, httpRoute: buildHttpRoute({ name: mainName, gateway, services: names, port, traffic, child: input.child }) };
+    return { colors: true, services: out, httpRoute: buildHttpRoute({ name: mainName, gateway, services: names, port, traffic, child: input.child }) };
   }
   if (gateway !== undefined) {
     unsupported.push({ field: "spec.kubernetes.gateway", reason: "the Gateway API CRDs (gateway.networking.k8s.io/v1 HTTPRoute) are not installed: traffic shifts through the Service selector instead" });
   }
+  if (nginx) return { services: out, httpRoute: undefined, colors: true };
   if (traffic.strategy !== "BLUE_GREEN") {
-    const how = input.spec.kubernetes?.ingress === undefined ? "" : " (the Ingress routes to that Service)";
+    const how = ingress === undefined ? "" : ` (the Ingress${ingress.className === undefined ? "" : ` of class ${ingress.className}`} routes to that Service; class nginx gets a weighted canary Ingress)`;
     unsupported.push({
       field: strategyField,
       reason: `${traffic.strategy} weights need spec.kubernetes.gateway: through the Kubernetes Service alone${how} production traffic goes to blue, then to both revisions in proportion to their running tasks while the weight is between 0 and 100%, then to green`,
     });
   }
-  return { services: out, httpRoute: undefined };
+  return { services: out, httpRoute: undefined, colors: false };
+}
+
+/** Whether an Ingress is served by ingress-nginx (its class, or the legacy class annotation). */
+export function isNginxIngress(ingress: NonNullable<NonNullable<ServiceNetworkingInput["spec"]["kubernetes"]>["ingress"]>): boolean {
+  return ingress.className === "nginx" || ingress.annotations?.["kubernetes.io/ingress.class"] === "nginx";
+}
+
+/**
+ * ingress-nginx's canary Ingress: the main Ingress's hosts and paths to green's Service, `canary-weight` out of 1000
+ * for production traffic, and the test header (`x-ecs-test-traffic: true` unless the gateway knob names another) to
+ * green while test traffic is shifted. ingress-nginx: "canary-by-header-value ... the request will be routed to the
+ * canary" when the header has that value; other requests follow canary-weight.
+ */
+function nginxCanaryIngress(main: IngressObject, mainName: string, traffic: ShiftTraffic, header: { readonly name: string; readonly value: string } | undefined): IngressObject {
+  const green = colorServiceName(mainName, traffic.targetColor);
+  const test = header ?? DEFAULT_TEST_TRAFFIC_HEADER;
+  const rules = structuredClone(main.spec.rules ?? []);
+  for (const p of rules.flatMap((r) => r.http?.paths ?? [])) p.backend = { service: { name: green, port: p.backend.service?.port ?? {} } };
+  const annotations: Record<string, string> = {
+    ...(main.metadata.annotations ?? {}),
+    "nginx.ingress.kubernetes.io/canary": "true",
+    "nginx.ingress.kubernetes.io/canary-weight": String(Math.round(traffic.productionWeight * WEIGHT_SCALE)),
+    "nginx.ingress.kubernetes.io/canary-weight-total": String(100 * WEIGHT_SCALE),
+    ...(traffic.testWeight > 0 ? { "nginx.ingress.kubernetes.io/canary-by-header": test.name, "nginx.ingress.kubernetes.io/canary-by-header-value": test.value } : {}),
+  };
+  // TLS stays on the main Ingress: ingress-nginx applies it to the host for both.
+  const { tls: _tls, ...spec } = main.spec;
+  return { ...main, metadata: { ...main.metadata, name: toDnsLabel(`${mainName}-canary`), annotations }, spec: { ...spec, rules } };
 }
 
 /** The Cloud Map namespace's name, or undefined for an ARN (it carries only the namespace ID). */
@@ -542,7 +585,7 @@ function aliasServiceName(dnsName: string, field: string, namespace: string, clu
 
 // ------------------------------------------------------------------------------------------------ Ingress
 
-function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanced: readonly Target[], lbEntries: readonly { containerName: string; containerPort: number }[]): IngressObject {
+function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanced: readonly Target[], lbEntries: readonly { containerName: string; containerPort: number }[], backendService = serviceName): IngressObject {
   const ingress = input.spec.kubernetes?.ingress;
   if (ingress === undefined) throw new Error("buildIngress without spec.kubernetes.ingress");
   const named: [field: string, host: string][] = [
@@ -572,7 +615,7 @@ function buildIngress(input: ServiceNetworkingInput, serviceName: string, balanc
         `container ${containerName ?? "?"} port ${containerPort ?? "?"} is not behind a load balancer; an Ingress routes to the TCP ports of spec.loadBalancers (${offered === "" ? "none" : offered})`,
       );
     }
-    return { path: p.path, pathType, backend: { service: { name: serviceName, port: { number: target.containerPort } } } };
+    return { path: p.path, pathType, backend: { service: { name: backendService, port: { number: target.containerPort } } } };
   });
 
   const rules: V1IngressRule[] = hosts.length === 0 ? [{ http: { paths: httpPaths } }] : hosts.map((host) => ({ host, http: { paths: httpPaths } }));

@@ -296,6 +296,8 @@ export interface ShiftTraffic {
   /** The target's share of production and test traffic, percent. */
   readonly productionWeight: number;
   readonly testWeight: number;
+  /** A deployment is under way (not SUCCESSFUL, STOPPED or rolled back): an nginx canary Ingress may exist. */
+  readonly inProgress: boolean;
 }
 
 // ------------------------------------------------------------------------------------------------ status

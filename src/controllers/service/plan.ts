@@ -768,6 +768,7 @@ function serviceChildren(
     });
     for (const o of net.services) desired.push({ resource: Services, object: withoutServerDroppedDefaults(o) });
     if (net.ingress !== undefined) desired.push({ resource: Ingresses, object: net.ingress });
+    if (net.canaryIngress !== undefined) desired.push({ resource: Ingresses, object: net.canaryIngress });
     // Not cached (the Gateway API may not be installed): looked up by name each pass it is wanted (Claims).
     if (net.httpRoute !== undefined) httpRoute = claims.claim(HTTPRoutes, net.httpRoute);
     unsupported.push(...net.unsupported);

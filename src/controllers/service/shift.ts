@@ -182,5 +182,6 @@ function shiftTraffic(config: ShiftConfig, name: string, s: ShiftState, rolledBa
     sourceColor,
     productionWeight: production,
     testWeight: test,
+    inProgress: !finished,
   };
 }

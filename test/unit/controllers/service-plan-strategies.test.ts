@@ -327,6 +327,38 @@ describe("LINEAR and CANARY", () => {
   });
 });
 
+describe("ingress-nginx", () => {
+  const nginx = { ingress: { className: "nginx", host: "web.example.com" } };
+  type Ing = { metadata: { annotations?: Record<string, string> }; spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] } };
+  const backendOf = (i: Ing | undefined): string | undefined => i?.spec.rules[0]?.http.paths[0]?.backend.service.name;
+
+  it("CANARY behind an nginx Ingress: a canary Ingress to green carries canary-weight (out of 1000) and the test header; the main Ingress stays on blue until the end, then the canary Ingress goes", () => {
+    const w = deploying({ ...lb, kubernetes: nginx, ...strategy({ strategy: "CANARY", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 } }) });
+    const seen: { stage: string | undefined; main: string | undefined; canary: string | undefined; weight: string | undefined; header: string | undefined }[] = [];
+    w.runUntil((x) => {
+      const canary = x.children.get("Ingress/web-canary") as Ing | undefined;
+      seen.push({ stage: x.samples.at(-1)?.stage, main: backendOf(x.children.get("Ingress/web") as Ing | undefined), canary: backendOf(canary), weight: canary?.metadata.annotations?.["nginx.ingress.kubernetes.io/canary-weight"], header: canary?.metadata.annotations?.["nginx.ingress.kubernetes.io/canary-by-header"] });
+      return finished(x);
+    });
+    const green = `web-${w.service.status?.serviceDeployments?.[0]?.targetServiceRevision?.color ?? ""}`;
+    const blue = `web-${w.service.status?.serviceDeployments?.[0]?.sourceServiceRevisions?.[0]?.color ?? ""}`;
+    expect(changes(seen.filter((x) => x.canary !== undefined).map((x) => x.weight))).toEqual(["0", "100", "1000"]);
+    expect(seen.filter((x) => x.canary !== undefined).every((x) => x.canary === green && x.header === "x-ecs-test-traffic" && x.main === blue)).toBe(true);
+    expect(seen.find((x) => x.stage === "TEST_TRAFFIC_SHIFT")?.canary).toBe(green);
+    expect(seen.at(-1)).toMatchObject({ main: "web", canary: undefined });
+    expect(w.service.status?.conditions?.find((c) => c.type === "Supported")?.status).toBe("True");
+  });
+
+  it("another Ingress class follows the production Service's selector, and LINEAR's approximation is reported", () => {
+    const w = deploying({ ...lb, kubernetes: { ingress: { className: "alb" } }, ...strategy({ strategy: "LINEAR", linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 } }) });
+    w.runUntil(finished);
+    expect(w.children.has("Ingress/web-canary")).toBe(false);
+    expect(backendOf(w.children.get("Ingress/web") as Ing | undefined)).toBe("web");
+    expect(changes(w.samples.map((s) => s.productionSelects))).toEqual([label(1), undefined, label(2)]);
+    expect(w.service.status?.conditions?.find((c) => c.type === "Supported")?.message).toContain("the Ingress of class alb routes to that Service");
+  });
+});
+
 describe("ROLLING ↔ traffic shifting", () => {
   it("ROLLING → BLUE_GREEN with a new revision: the uncolored Deployment is blue until CLEAN_UP, green is colored; nothing is left behind", () => {
     const w = new World({ revision: 1, ...lb });
