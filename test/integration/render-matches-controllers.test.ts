@@ -11,7 +11,7 @@
 //   creates then, and that Task's pods, are what render printed.
 // Normalised only what render cannot know: the deployment id (from the Service's uid), the applied hash, owner
 // references (uids), quantities' spelling (1024Mi is stored as 1Gi) and the tolerations the API server adds to pods.
-import { APPLIED_HASH_ANNOTATION, DEPLOYMENT_ID_ANNOTATION, SCHEDULED_TASK_LABEL, SERVICE_LABEL } from "../../src/api/keys.ts";
+import { APPLIED_HASH_ANNOTATION, DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL, SCHEDULED_TASK_LABEL, SERVICE_LABEL } from "../../src/api/keys.ts";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ import { isSubset } from "../../src/runtime/apply.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { EcsServices, EcsTasks, ScheduledTasks } from "../../src/controllers/ecs-resources.ts";
-import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../src/runtime/resources.ts";
+import { DaemonSets, Deployments, HorizontalPodAutoscalers, HTTPRoutes, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../src/runtime/resources.ts";
 import { documents, ROOT, type Manifest } from "../e2e/tools.ts";
 import { eventually, kubeConfig, testNamespace, exists as existsAt } from "./support/cluster.ts";
 
@@ -33,7 +33,8 @@ const kc = kubeConfig();
 const managers: Manager[] = [];
 const created = { namespaces: [] as string[], providers: [] as string[] };
 const NAMESPACED_KINDS = ["clusters", "taskdefinitions", "services", "tasks", "scheduledtasks"];
-const CHILD_TYPES: readonly ResourceType[] = [Deployments, DaemonSets, Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets, ServiceAccounts];
+// HTTPRoutes: the blue/green example sits behind a Gateway (the test control plane serves the Gateway API CRDs).
+const CHILD_TYPES: readonly ResourceType[] = [Deployments, DaemonSets, Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets, ServiceAccounts, HTTPRoutes];
 const providerPath = (name: string): string => `/apis/${API_GROUP_VERSION}/capacityproviders/${name}`;
 
 const exists = (path: string): Promise<boolean> => existsAt(kc, path);
@@ -134,7 +135,8 @@ function comparable(o: KubeObject): unknown {
   const id = o.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION] ?? (o as { spec?: { template?: KubeObject } }).spec?.template?.metadata?.annotations?.[DEPLOYMENT_ID_ANNOTATION];
   let text = JSON.stringify({ metadata: { labels: o.metadata?.labels, annotations: o.metadata?.annotations }, spec: (o as { spec?: unknown }).spec, automountServiceAccountToken: (o as { automountServiceAccountToken?: unknown }).automountServiceAccountToken });
   if (id !== undefined) text = text.replaceAll(id, "ID").replaceAll(id.replace(/^ecs-svc\//, ""), "ID");
-  const parsed = JSON.parse(text, (k, v: unknown) => (QUANTITY_KEYS.has(k) && typeof v === "string" ? canonicalQuantity(v) : v)) as { metadata: { annotations?: Record<string, string> } };
+  // A Service of a traffic-shifting deployment selects a revision by its deployment label (the id's digits).
+  const parsed = JSON.parse(text, (k, v: unknown) => (QUANTITY_KEYS.has(k) && typeof v === "string" ? canonicalQuantity(v) : k === DEPLOYMENT_LABEL && typeof v === "string" ? "ID" : v)) as { metadata: { annotations?: Record<string, string> } };
   if (parsed.metadata.annotations !== undefined) Reflect.deleteProperty(parsed.metadata.annotations, APPLIED_HASH_ANNOTATION);
   // A DaemonSet's maxUnavailable is ECS's rounding over the nodes it runs on (desiredNumberScheduled), which only the
   // cluster knows (docs/cli.md, render).

@@ -1,7 +1,9 @@
 // BLUE_GREEN, LINEAR and CANARY deployments on the real control plane (with the Gateway API CRDs the test control
 // plane installs): the HTTPRoute's weights sampled while a deployment runs, the plain Service's selector flip, and a
 // circuit-breaker rollback. A minute of bake and step time lasts one second here (deploymentMinuteMs).
-import { afterAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { DEPLOYMENT_LABEL } from "../../src/api/keys.ts";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
@@ -20,6 +22,7 @@ import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 const kc = kubeConfig();
 const managers: Manager[] = [];
 const MINUTE_MS = 1_000;
+const run = promisify(execFile);
 
 afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
@@ -176,7 +179,7 @@ describe("BLUE_GREEN", () => {
     const deploying = samples.filter((x) => x.target === "web:2" && x.status === "IN_PROGRESS");
     expect(deploying.filter((x) => order(x.stage) < order("POST_TEST_TRAFFIC_SHIFT")).every((x) => x.productionSelects === blue)).toBe(true);
     expect(deploying.filter((x) => order(x.stage) >= order("PRODUCTION_TRAFFIC_SHIFT")).every((x) => x.productionSelects === green)).toBe(true);
-    expect(deploying.some((x) => x.stage === "PRODUCTION_TRAFFIC_SHIFT")).toBe(true);
+    expect(deploying.some((x) => order(x.stage) >= order("PRODUCTION_TRAFFIC_SHIFT"))).toBe(true);
     expect(samples.filter((x) => x.status === "IN_PROGRESS").every((x) => x.previewSelects === green)).toBe(true);
     expect(samples.every((x) => x.productionReady >= 2)).toBe(true);
   });
@@ -195,6 +198,25 @@ describe("BLUE_GREEN", () => {
     expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain("circuit breaker");
     expect(svc.status?.deployments?.find((d) => d.taskDefinition === "web:2")?.rolloutState).toBe("FAILED");
     const deployments = await get<{ items: { metadata: { name: string; annotations?: Record<string, string> } }[] }>(Deployments, ns);
+    expect(deployments.items.map((d) => d.metadata.annotations?.["ecs.operator.dev/deployment-id"])).toEqual([svc.status?.deployments?.[0]?.id]);
+  });
+});
+
+describe("a person's rollback", () => {
+  it("kubectl annotate ecs.operator.dev/rollback during BAKE_TIME: production back to blue at once, green removed, ROLLBACK_SUCCESSFUL", async () => {
+    const ns = await steadyService("bg-request", { strategy: "BLUE_GREEN", bakeTimeInMinutes: 600 });
+    await newRevision(ns);
+    await serviceWhen(ns, "baking web:2", (x) => x.serviceDeployments?.[0]?.lifecycleStage === "BAKE_TIME" && x.serviceDeployments[0].targetServiceRevision?.taskDefinition === "web:2");
+    const s = sampler(ns);
+    await run("kubectl", ["--kubeconfig", inject("kubeconfig"), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", "ecs.operator.dev/rollback=1"]);
+    const svc = await serviceWhen(ns, "rolled back", (x) => ready(x) && x.serviceDeployments?.[0]?.status === "ROLLBACK_SUCCESSFUL");
+    const samples = await s.stop();
+    expect(samples.at(0)?.production).toBe(100);
+    expect(samples.at(-1)?.production).toBe(0);
+    expect(svc.status?.taskDefinition).toBe("web:1");
+    expect(svc.status?.lastRollbackRequest).toBe("1");
+    expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain("ecs.operator.dev/rollback");
+    const deployments = await get<{ items: { metadata: { annotations?: Record<string, string> } }[] }>(Deployments, ns);
     expect(deployments.items.map((d) => d.metadata.annotations?.["ecs.operator.dev/deployment-id"])).toEqual([svc.status?.deployments?.[0]?.id]);
   });
 });
