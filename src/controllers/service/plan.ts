@@ -18,7 +18,7 @@ import { AUTO_SCALING_CONDITION, autoScalingCondition, AutoScalingReason, buildS
 import { buildServiceDaemonSet } from "../../builders/service/daemonset.ts";
 import { buildServiceDeployment, deploymentId, serviceDeploymentName, servicePodSelector, serviceSelectorString, type RevisionRef, type ServiceRef } from "../../builders/service/deployment.ts";
 import { serviceEventMessage, ServiceMessages, taskGroups, type ServiceEvent } from "../../builders/service/events.ts";
-import { buildServiceNetworking, type ServiceChildContext } from "../../builders/service/networking.ts";
+import { buildServiceNetworking, serviceObjectName, type ServiceChildContext } from "../../builders/service/networking.ts";
 import { buildServicePdb } from "../../builders/service/pdb.ts";
 import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
 import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
@@ -61,6 +61,11 @@ export interface ServiceMemory {
    * Undefined (a controller that just started, render): this pass only takes the set, it reports no difference.
    */
   readonly tasks?: Readonly<Record<string, TaskMemo>> | undefined;
+  /**
+   * An HTTPRoute of a service that shifted traffic behind a Gateway is not cached: once it is no longer wanted it is
+   * looked up (and deleted) until a lookup finds none, then this is set and it is not looked up again.
+   */
+  readonly noRoute?: true | undefined;
 }
 
 export interface TaskMemo {
@@ -340,7 +345,7 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     status,
     events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
     next: Action.requeueAfter(Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity)),
-    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks },
+    memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks, ...(extra.noRoute ? { noRoute: true as const } : {}) },
   };
 }
 
@@ -739,7 +744,7 @@ function serviceChildren(
   now: Date,
   options: ServicePlanOptions,
   claims: Claims,
-): { applies: ChildApply[]; deletes: ChildDelete[]; scale?: number; scheduledMs?: number; unsupported: { field: string; reason: string }[] } {
+): { applies: ChildApply[]; deletes: ChildDelete[]; scale?: number; scheduledMs?: number; unsupported: { field: string; reason: string }[]; noRoute: boolean } {
   const { cap, daemon } = r;
   const { desiredCount, revision } = step;
   const revisionRef = step.rollout.target.taskDefinition;
@@ -814,7 +819,27 @@ function serviceChildren(
   }
   // After the Services it routes to.
   if (httpRoute !== undefined) applies.push(httpRoute);
-  return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported };
+  const route = httpRoute === undefined ? staleHttpRoute(observed, ref, claims) : { noRoute: false };
+  if (route.delete !== undefined) deletes.push(route.delete);
+  return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported, noRoute: route.noRoute };
+}
+
+/**
+ * The HTTPRoute a service made while it shifted traffic behind a Gateway and no longer wants (the gateway knob
+ * removed, strategy ROLLING, no loadBalancers): deleted. HTTPRoutes are not cached (the Gateway API may not be
+ * installed), so it is looked up by name, only for services that have shifted traffic and only until none is found.
+ */
+function staleHttpRoute(observed: ObservedService, ref: ServiceRef, claims: Claims): { delete?: ChildDelete; noRoute: boolean } {
+  if (observed.memory.noRoute === true || (observed.service.status?.serviceDeployments ?? []).length === 0 || observed.gatewayApi === false) return { noRoute: observed.memory.noRoute === true };
+  const name = serviceObjectName(ref.name);
+  const others = observed.others;
+  const found = others === "none" ? null : others[`HTTPRoute/${name}`];
+  if (found === undefined) {
+    claims.lookups.push({ resource: HTTPRoutes, namespace: ref.namespace, name });
+    return { noRoute: false };
+  }
+  if (found === null || controllerOf(found)?.uid !== observed.service.metadata.uid) return { noRoute: true };
+  return { delete: { resource: HTTPRoutes, namespace: ref.namespace, name, why: "traffic no longer shifts through a Gateway" }, noRoute: false };
 }
 
 /**

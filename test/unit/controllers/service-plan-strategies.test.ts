@@ -19,7 +19,7 @@ import { deploymentLabelValue } from "../../../src/builders/service/deployment.t
 import { WEIGHT_SCALE } from "../../../src/builders/service/http-route.ts";
 import { LIFECYCLE_STAGES, stepShift, type ShiftConfig, type ShiftObserved, type ShiftState } from "../../../src/builders/service/traffic-shift.ts";
 import type { ServiceObject } from "../../../src/controllers/ecs-resources.ts";
-import { planService, type ServicePlan, type ServicePlanOptions } from "../../../src/controllers/service/plan.ts";
+import { NO_MEMORY, planService, type ObservedService, type ServicePlan, type ServicePlanOptions } from "../../../src/controllers/service/plan.ts";
 import type { PodObject } from "../../../src/controllers/service/resources.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
 import { aPod, aRevision, aService, dep, NOW, observing, settled, type ServiceFixture } from "./service-plan-fixtures.ts";
@@ -356,6 +356,25 @@ describe("ingress-nginx", () => {
     expect(backendOf(w.children.get("Ingress/web") as Ing | undefined)).toBe("web");
     expect(changes(w.samples.map((s) => s.productionSelects))).toEqual([label(1), undefined, label(2)]);
     expect(w.service.status?.conditions?.find((c) => c.type === "Supported")?.message).toContain("the Ingress of class alb routes to that Service");
+  });
+});
+
+describe("the HTTPRoute when the Gateway goes", () => {
+  it("spec.kubernetes.gateway removed: the route the service made is looked up and deleted; once none is found it is not looked up again", () => {
+    const w = deploying({ ...lb, kubernetes: gateway, ...strategy({ strategy: "BLUE_GREEN" }) });
+    w.runUntil(finished);
+    const route = w.children.get("HTTPRoute/web");
+    expect(route).toBeDefined();
+    w.update({ kubernetes: {} });
+    const observe = (others: ObservedService["others"], memory = NO_MEMORY): ServicePlan => planService(observing(w.service, { revisions: REVISIONS, children: [...w.children.values()].filter((c) => c.kind !== "HTTPRoute"), pods: w.pods, others, memory }), w.now, OPTIONS);
+    const asks = observe({});
+    expect(asks.lookups.map((l) => `${l.resource.kind}/${l.name}`)).toContain("HTTPRoute/web");
+    const others = Object.fromEntries(asks.lookups.map((l) => [`${l.resource.kind}/${l.name}`, l.resource.kind === "HTTPRoute" ? (route ?? null) : null]));
+    expect(observe(others).deletes.map((d) => `${d.resource.kind}/${d.name}`)).toContain("HTTPRoute/web");
+    const gone = observe(Object.fromEntries(Object.keys(others).map((k) => [k, null])));
+    expect(gone.deletes.map((d) => d.resource.kind)).not.toContain("HTTPRoute");
+    expect(gone.memory.noRoute).toBe(true);
+    expect(observe({}, gone.memory).lookups.map((l) => l.resource.kind)).not.toContain("HTTPRoute");
   });
 });
 
