@@ -45,6 +45,9 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },
+  // Job lifecycle hooks (docs/lifecycle-hooks.md): the Service controller creates one Job per hook execution, reads
+  // whether it finished, and deletes it with the deployment's other leftovers.
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
 ];
 
 /** Cluster-scoped resources among CLUSTER_RULES: a namespace-scoped install still needs these cluster-wide. */

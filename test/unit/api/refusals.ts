@@ -590,6 +590,26 @@ export const REFUSALS: Refusal[] = [
     message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
   },
   {
+    name: "a lifecycle hook target runs an http endpoint or a job, not both",
+    manifest: aService({
+      kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke", http: { url: "http://smoke.test/hook" }, job: { template: {} } }] },
+    }),
+    path: "spec.kubernetes.lifecycleHookTargets[0]",
+    message: "spec.kubernetes.lifecycleHookTargets[]: set exactly one of http or job",
+  },
+  {
+    name: "a lifecycle hook target runs something",
+    manifest: aService({ kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke" }] } }),
+    path: "spec.kubernetes.lifecycleHookTargets[0]",
+    message: "spec.kubernetes.lifecycleHookTargets[]: set exactly one of http or job",
+  },
+  {
+    name: "a lifecycle hook target's url is http or https",
+    manifest: aService({ kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke", http: { url: "ftp://smoke.test/hook" } }] } }),
+    path: "spec.kubernetes.lifecycleHookTargets[0].http.url",
+    message: "should match",
+  },
+  {
     name: "the ingress class is a DNS subdomain",
     manifest: aService({ kubernetes: { ingress: { className: "Nginx_Public" } } }),
     path: "spec.kubernetes.ingress.className",
