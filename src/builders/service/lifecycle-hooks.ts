@@ -115,8 +115,8 @@ function resolveHook(h: HookSpec, index: number, targets: ReadonlyMap<string, Li
           timeoutSeconds: t.http.timeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS,
           ...(t.http.caBundle === undefined ? {} : { caBundle: t.http.caBundle }),
         }
-      : { kind: "job", template: (t.job?.template ?? {}) as Record<string, unknown> };
-  return { ...common, hookTargetArn: arn, ...(h.hookDetails === undefined ? {} : { hookDetails: h.hookDetails as HookDetails }), target };
+      : { kind: "job", template: (t.job?.template ?? {}) };
+  return { ...common, hookTargetArn: arn, ...(h.hookDetails === undefined ? {} : { hookDetails: h.hookDetails }), target };
 }
 
 /** The hooks that run at `stage`, in spec order. In a rollback, ECS runs only TEST_TRAFFIC_SHIFT and PRODUCTION_TRAFFIC_SHIFT hooks. */
@@ -231,7 +231,7 @@ export function parseHookAnswer(name: string, httpStatus: number, body: string):
   if (hookStatus === "FAILED") return failed(`${name} answered FAILED`);
   return {
     hookStatus,
-    ...(o.callBackDelay === undefined ? {} : { callBackDelay: o.callBackDelay as number }),
+    ...(o.callBackDelay === undefined ? {} : { callBackDelay: o.callBackDelay }),
     ...(o.hookDetails === undefined ? {} : { hookDetails: o.hookDetails as HookDetails }),
   };
 }
@@ -360,7 +360,7 @@ export function planHookGate(input: HookGateInput): HookGate {
         expiresAt: iso(nowMs + hook.timeoutMinutes * 60_000),
         timeoutAction: hook.timeoutAction,
         ...(hook.target.kind === "pause" ? {} : { nextCallAt: iso(nowMs), invocations: 0 }),
-        ...(hook.hookDetails === undefined ? {} : { hookDetails: hook.hookDetails as Record<string, unknown> }),
+        ...(hook.hookDetails === undefined ? {} : { hookDetails: hook.hookDetails }),
       };
       order.push(hookId);
     }
@@ -391,7 +391,7 @@ export function planHookGate(input: HookGateInput): HookGate {
         const due = ms(r.nextCallAt) ?? nowMs;
         waitingOn.push(`${name} at ${stage} is IN_PROGRESS`);
         if (hook.target.kind !== "pause" && due <= nowMs) {
-          calls.push({ hookId, name, stage, target: hook.target, payload: hookPayload(deployment, stage, hookId, r.hookDetails as HookDetails | undefined) });
+          calls.push({ hookId, name, stage, target: hook.target, payload: hookPayload(deployment, stage, hookId, r.hookDetails) });
           waits.push(0);
         } else {
           waits.push(Math.min(due, expires) - nowMs);
