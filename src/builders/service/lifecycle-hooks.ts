@@ -236,11 +236,11 @@ export function parseHookAnswer(name: string, httpStatus: number, body: string):
   };
 }
 
-/** A Job's answer: Complete → SUCCEEDED, Failed → FAILED (with the Job's reason), else IN_PROGRESS. */
-export function jobAnswer(name: string, job: Pick<V1Job, "status"> | undefined): HookAnswer {
+/** A Job's answer (`name` names the hook and the Job): Complete → SUCCEEDED, Failed → FAILED (with the Job's reason), else IN_PROGRESS. */
+export function jobAnswer(name: string, job: { readonly status?: { readonly conditions?: readonly { type: string; status: string; reason?: string; message?: string }[] } } | undefined): HookAnswer {
   const conditions = job?.status?.conditions ?? [];
   const failedCondition = conditions.find((c) => c.type === "Failed" && c.status === "True");
-  if (failedCondition !== undefined) return failed(`${name}: Job failed (${failedCondition.reason ?? "Failed"}${failedCondition.message === undefined ? "" : `: ${failedCondition.message}`})`);
+  if (failedCondition !== undefined) return failed(`${name} failed (${failedCondition.reason ?? "Failed"}${failedCondition.message === undefined ? "" : `: ${failedCondition.message}`})`);
   if (conditions.some((c) => c.type === "Complete" && c.status === "True")) return { hookStatus: "SUCCEEDED" };
   return { hookStatus: "IN_PROGRESS" };
 }
@@ -456,7 +456,8 @@ export function hookJobName(serviceName: string, hookId: string): string {
 /**
  * The Job of a job hook call: the template's JobSpec, owned by the Service (garbage-collected with it), labelled with
  * the service and stage (its pods with HOOK_SERVICE_LABEL, never the task pods' SERVICE_LABEL), the payload in ECS_HOOK_PAYLOAD of every container and in an annotation. Unless the template
- * says otherwise it runs once (backoffLimit 0, restartPolicy Never): a failing hook fails the deployment, as in ECS.
+ * says otherwise it runs once (backoffLimit 0, restartPolicy Never): a failing hook fails the deployment, as in ECS;
+ * and it is deleted a day after it finished (ttlSecondsAfterFinished).
  */
 export function buildHookJob(call: HookCall, owner: HookJobOwner): V1Job {
   if (call.target.kind !== "job") throw new Error(`buildHookJob: ${call.name} is not a job target`);
@@ -481,6 +482,8 @@ export function buildHookJob(call: HookCall, owner: HookJobOwner): V1Job {
     },
     spec: {
       backoffLimit: 0,
+      // Finished hook Jobs go after a day; their answer is in status.lifecycleHooks long before.
+      ttlSecondsAfterFinished: 86_400,
       ...spec,
       template: {
         ...spec.template,

@@ -246,10 +246,10 @@ describe("jobAnswer: a Job answers by finishing (exit 0 = SUCCEEDED)", () => {
     [
       "Failed: FAILED with the Job's reason",
       { status: { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] } },
-      { hookStatus: "FAILED", reason: "hook: Job failed (BackoffLimitExceeded: Job has reached the specified backoff limit)" },
+      { hookStatus: "FAILED", reason: "lifecycleHooks[0] (x): Job web-check failed (BackoffLimitExceeded: Job has reached the specified backoff limit)" },
     ],
   ])("%s", (_name, job, want) => {
-    expect(jobAnswer("hook", job as never)).toEqual(want);
+    expect(jobAnswer("lifecycleHooks[0] (x): Job web-check", job as never)).toEqual(want);
   });
 });
 
@@ -485,6 +485,7 @@ describe("buildHookJob", () => {
     expect(job.metadata?.annotations?.[HOOK_ID_ANNOTATION]).toBe(call.hookId);
     expect(job.spec?.backoffLimit).toBe(0);
     expect(job.spec?.template.spec?.restartPolicy).toBe("Never");
+    expect(job.spec?.ttlSecondsAfterFinished).toBe(86_400);
   });
 
   it("every container gets ECS's payload in ECS_HOOK_PAYLOAD", () => {

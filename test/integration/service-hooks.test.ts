@@ -1,0 +1,201 @@
+// The lifecycle hook executor against the real control plane: the gate (planHookGate) drives it as the Service
+// controller's stage machine does, pass after pass, with the memory read back from the Service's status each time
+// (status.lifecycleHooks, as a restarted controller reads it). An HTTP hook served by this test on 127.0.0.1 answers
+// IN_PROGRESS then SUCCEEDED; one answers FAILED; one never answers; a Job hook is completed (and one failed) by kwok;
+// a PAUSE hook waits until the continue annotation names it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_GROUP_VERSION } from "../../src/api/common.ts";
+import { CONTINUE_DEPLOYMENT_ANNOTATION, HOOK_ID_ANNOTATION } from "../../src/api/keys.ts";
+import {
+  hookJobName,
+  NO_HOOK_MEMORY,
+  planHookGate,
+  resolveLifecycleHooks,
+  serviceArn,
+  serviceRevisionArn,
+  trafficWeights,
+  type HookDeployment,
+  type HookGate,
+  type HookMemory,
+  type LifecycleStage,
+} from "../../src/builders/service/lifecycle-hooks.ts";
+import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { pauseActionOf, runHookCalls } from "../../src/controllers/service/hooks.ts";
+import { apiRequest } from "../../src/runtime/api-request.ts";
+import { KubeClient } from "../../src/runtime/kube-client.ts";
+import { Jobs, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
+import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+
+const kc = kubeConfig();
+const client = new KubeClient(kc);
+let ns = "";
+
+/** The hook endpoint: answers by path, and keeps every payload it was sent. */
+const received = new Map<string, Record<string, unknown>[]>();
+const answers: Record<string, (n: number) => unknown> = {
+  // IN_PROGRESS twice (ECS's callBackDelay in seconds, and hookDetails for the next call), then SUCCEEDED.
+  "/progress": (n) => (n < 2 ? { hookStatus: "IN_PROGRESS", callBackDelay: 1, hookDetails: { checked: n + 1 } } : { hookStatus: "SUCCEEDED" }),
+  "/fail": () => ({ hookStatus: "FAILED" }),
+};
+let server: Server;
+let base = "";
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = req.url ?? "";
+      const seen = received.get(path) ?? [];
+      seen.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+      received.set(path, seen);
+      // "/silent" never answers: the executor's timeout must end the call.
+      if (path === "/silent") return;
+      const answer = answers[path];
+      res.writeHead(answer === undefined ? 404 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer?.(seen.length - 1) ?? {}));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ns = await testNamespace(kc, "svc-hooks");
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+});
+
+const SMOKE = "arn:aws:lambda:us-east-1:123456789012:function:smoke";
+
+/** A Service object with these hooks and targets. No controller runs here: the test is the stage machine. */
+async function aService(name: string, hooks: object[], targets: object[]): Promise<ServiceObject> {
+  return apiRequest<ServiceObject>(kc, {
+    method: "POST",
+    path: resourcePath(EcsServices, ns),
+    body: {
+      apiVersion: API_GROUP_VERSION,
+      kind: "Service",
+      metadata: { name },
+      spec: { taskDefinition: "web", deploymentConfiguration: { strategy: "BLUE_GREEN", lifecycleHooks: hooks }, kubernetes: { lifecycleHookTargets: targets } },
+    },
+  });
+}
+
+const read = (name: string): Promise<ServiceObject> => apiRequest<ServiceObject>(kc, { method: "GET", path: resourcePath(EcsServices, ns, name) });
+
+function deploymentOf(name: string): HookDeployment {
+  const ref = { namespace: ns, cluster: "default", serviceName: name };
+  const blue = serviceRevisionArn(ref, "ecs-svc/1000000000000000001");
+  const green = serviceRevisionArn(ref, "ecs-svc/1000000000000000002");
+  return { deploymentId: "ecs-svc/1000000000000000002", serviceArn: serviceArn(ref), targetServiceRevisionArn: green, testTrafficWeights: trafficWeights(blue, green, 100), productionTrafficWeights: trafficWeights(blue, green, 0) };
+}
+
+/**
+ * Passes of the gate at `stage` until it proceeds or rolls back, as the controller makes them: each pass reads the
+ * Service (its status.lifecycleHooks is the memory, as after a restart), plans, performs the calls (which write the
+ * memory back), and looks again when the gate says.
+ */
+async function driveGate(name: string, stage: LifecycleStage, timeoutMs = 60_000): Promise<{ gate: HookGate; passes: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (let passes = 1; ; passes++) {
+    const svc = await read(name);
+    const memory: HookMemory = svc.status?.lifecycleHooks ?? NO_HOOK_MEMORY;
+    const gate = planHookGate({ hooks: resolveLifecycleHooks(svc.spec), stage, deployment: deploymentOf(name), memory, pauseAction: pauseActionOf(svc), now: new Date() });
+    if (gate.outcome !== "wait") return { gate, passes };
+    if (Date.now() > deadline) throw new Error(`the gate of ${name} at ${stage} still waits: ${gate.reason ?? ""}`);
+    // The plan's status write carries the gate's memory (a hook started, a pause recorded); the calls then write theirs.
+    await client.patch(EcsServices, name, ns, { status: { lifecycleHooks: gate.memory } }, "merge", "status");
+    await runHookCalls(svc, gate.calls, gate.memory, { client, now: () => new Date(), options: { jobPollSeconds: 1 } });
+    await new Promise((r) => setTimeout(r, Math.min(Math.max(gate.requeueAfterMs ?? 0, 100), 1_000)));
+  }
+}
+
+describe("lifecycle hooks on the real control plane", () => {
+  it("an HTTP hook answering IN_PROGRESS is called again after its callBackDelay with the hookDetails it returned, then SUCCEEDED proceeds and is never called again", async () => {
+    await aService("progress", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"], hookDetails: { env: "test" } }], [{ hookTargetArn: SMOKE, http: { url: `${base}/progress` } }]);
+    const { gate } = await driveGate("progress", "POST_TEST_TRAFFIC_SHIFT");
+    expect(gate.outcome).toBe("proceed");
+
+    const calls = received.get("/progress") ?? [];
+    expect(calls.map((p) => p.hookDetails)).toEqual([{ env: "test" }, { env: "test", checked: 1 }, { env: "test", checked: 2 }]);
+    expect(calls[0]).toMatchObject({
+      serviceArn: `arn:aws:ecs:kubernetes:${ns}:service/default/progress`,
+      targetServiceRevisionArn: `arn:aws:ecs:kubernetes:${ns}:service-revision/default/progress/1000000000000000002`,
+      lifecycleStage: "POST_TEST_TRAFFIC_SHIFT",
+      executionId: "http-00000002-post-test-traffic-shift-0",
+    });
+
+    // What a restarted controller reads: the execution SUCCEEDED after three calls.
+    const svc = await read("progress");
+    expect(svc.status?.lifecycleHooks?.lifecycleHookDetails).toEqual([expect.objectContaining({ hookId: "http-00000002-post-test-traffic-shift-0", status: "SUCCEEDED", invocations: 3, targetArn: SMOKE })]);
+    const again = await driveGate("progress", "POST_TEST_TRAFFIC_SHIFT");
+    expect([again.gate.outcome, again.passes]).toEqual(["proceed", 1]);
+    expect(received.get("/progress")).toHaveLength(3);
+  });
+
+  it("an HTTP hook answering FAILED rolls back, naming the hook", async () => {
+    await aService("fails", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }], [{ hookTargetArn: SMOKE, http: { url: `${base}/fail` } }]);
+    const { gate } = await driveGate("fails", "POST_TEST_TRAFFIC_SHIFT");
+    expect(gate).toMatchObject({ outcome: "rollback", reason: `lifecycleHooks[0] (${SMOKE}) answered FAILED` });
+    expect((await read("fails")).status?.lifecycleHooks?.lifecycleHookDetails[0]?.status).toBe("FAILED");
+  });
+
+  it("an HTTP hook that never answers times out after timeoutSeconds and rolls back; one that cannot be reached too", async () => {
+    await aService("silent", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }], [{ hookTargetArn: SMOKE, http: { url: `${base}/silent`, timeoutSeconds: 1 } }]);
+    const silent = await driveGate("silent", "POST_SCALE_UP");
+    expect(silent.gate).toMatchObject({ outcome: "rollback", reason: `lifecycleHooks[0] (${SMOKE}) did not answer within 1 s` });
+
+    await aService("unreachable", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }], [{ hookTargetArn: SMOKE, http: { url: "http://127.0.0.1:1/hook", timeoutSeconds: 5 } }]);
+    const unreachable = await driveGate("unreachable", "POST_SCALE_UP");
+    expect(unreachable.gate.outcome).toBe("rollback");
+    expect(unreachable.gate.reason).toBe(`lifecycleHooks[0] (${SMOKE}): 127.0.0.1:1 could not be reached (ECONNREFUSED)`);
+  });
+
+  it("a Job hook: the Job is created owned by the Service with ECS's payload, and kwok completing its pod (exit 0) is SUCCEEDED", async () => {
+    const svc = await aService("job-ok", [{ hookTargetArn: SMOKE, lifecycleStages: ["PRE_SCALE_UP"] }], [
+      { hookTargetArn: SMOKE, job: { template: { template: { spec: { containers: [{ name: "check", image: "registry.example.com/check:1" }] } } } } },
+    ]);
+    const { gate } = await driveGate("job-ok", "PRE_SCALE_UP");
+    expect(gate.outcome).toBe("proceed");
+    const job = await apiRequest<KubeObject & { spec: { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } } }>(kc, {
+      method: "GET",
+      path: resourcePath(Jobs, ns, hookJobName("job-ok", "job-00000002-pre-scale-up-0")),
+    });
+    expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "Service", name: "job-ok", uid: svc.metadata.uid, controller: true });
+    expect(job.metadata?.annotations?.[HOOK_ID_ANNOTATION]).toBe("job-00000002-pre-scale-up-0");
+    const payload = JSON.parse(job.spec.template.spec.containers[0]?.env?.find((e) => e.name === "ECS_HOOK_PAYLOAD")?.value ?? "{}") as Record<string, unknown>;
+    expect(payload).toMatchObject({ lifecycleStage: "PRE_SCALE_UP", executionId: "job-00000002-pre-scale-up-0", serviceArn: `arn:aws:ecs:kubernetes:${ns}:service/default/job-ok` });
+  });
+
+  it("a Job hook whose pod exits non-zero fails the Job (backoffLimit 0) and rolls back with the Job's reason", async () => {
+    await aService("job-fail", [{ hookTargetArn: SMOKE, lifecycleStages: ["PRE_SCALE_UP"] }], [
+      {
+        hookTargetArn: SMOKE,
+        job: { template: { template: { metadata: { annotations: { "kwok.ecs-operator.dev/exit": "*=1" } }, spec: { containers: [{ name: "check", image: "registry.example.com/check:1" }] } } } },
+      },
+    ]);
+    const { gate } = await driveGate("job-fail", "PRE_SCALE_UP");
+    expect(gate.outcome).toBe("rollback");
+    expect(gate.reason).toMatch(/^lifecycleHooks\[0\] \(arn:aws:lambda:us-east-1:123456789012:function:smoke\): Job job-fail-job-00000002-pre-scale-up-0 failed \(BackoffLimitExceeded/);
+  });
+
+  it("a PAUSE hook waits until a person runs `kubectl annotate ecsservice paused ecs.operator.dev/continue=<hookId>`", async () => {
+    await aService("paused", [{ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }], []);
+    const waiting = await driveGate("paused", "POST_TEST_TRAFFIC_SHIFT", 3_000).catch((err: unknown) => err as Error);
+    expect(waiting).toBeInstanceOf(Error);
+    expect((waiting as Error).message).toContain("is paused; continue it with hookId pause-00000002-post-test-traffic-shift-0");
+    const recorded = (await read("paused")).status?.lifecycleHooks?.lifecycleHookDetails[0];
+    expect(recorded).toMatchObject({ hookId: "pause-00000002-post-test-traffic-shift-0", targetType: "PAUSE", status: "AWAITING_ACTION", timeoutAction: "ROLLBACK" });
+
+    // What `kubectl annotate … --overwrite` sends.
+    await client.patch(EcsServices, "paused", ns, { metadata: { annotations: { [CONTINUE_DEPLOYMENT_ANNOTATION]: "pause-00000002-post-test-traffic-shift-0" } } });
+    const continued = await eventually("the pause continued", async () => {
+      const r = await driveGate("paused", "POST_TEST_TRAFFIC_SHIFT", 5_000);
+      return r.gate.outcome === "proceed" ? r : undefined;
+    });
+    expect(continued.gate.memory.lifecycleHookDetails[0]?.status).toBe("SUCCEEDED");
+  });
+});
