@@ -151,11 +151,13 @@ export function trafficWeights(sourceArn: string | undefined, targetArn: string,
 
 /** What the stage machine knows of the deployment that a hook is told. */
 export interface HookDeployment {
-  /**
-   * What identifies this attempt of the deployment (the deployment id, plus anything that makes a retry of the same
-   * revision distinct): the memory of another value is dropped, so a new attempt calls every hook afresh.
-   */
+  /** The ECS deployment id (`ecs-svc/<digits>`) of the target revision: the hook execution ids carry its digits. */
   readonly deploymentId: string;
+  /**
+   * What makes this attempt of the deployment distinct from an earlier one of the same revision (its start time): the
+   * memory of another deployment or attempt is dropped, so a new attempt calls every hook afresh.
+   */
+  readonly attempt?: string | undefined;
   readonly serviceArn: string;
   readonly targetServiceRevisionArn: string;
   readonly testTrafficWeights: Readonly<Record<string, number>>;
@@ -324,6 +326,9 @@ export function hookExecutionId(hook: Pick<ResolvedHook, "index" | "target">, de
   return `${kind}-${digits}-${kebab(stage)}${step === undefined ? "" : `-s${step}`}${rollback ? "-rb" : ""}-${hook.index}`;
 }
 
+/** What status.lifecycleHooks.deploymentId holds: the deployment id, and `@<attempt>` when the deployment says one. */
+const memoryKey = (d: HookDeployment): string => (d.attempt === undefined ? d.deploymentId : `${d.deploymentId}@${d.attempt}`);
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ms = (t: string | undefined): number | undefined => (t === undefined ? undefined : Date.parse(t));
 
@@ -337,7 +342,8 @@ export function planHookGate(input: HookGateInput): HookGate {
   const { stage, deployment, now } = input;
   const nowMs = now.getTime();
   // A record of another deployment (or attempt) is not this one's: start afresh.
-  const base = input.memory.deploymentId === deployment.deploymentId ? input.memory.lifecycleHookDetails : [];
+  const key = memoryKey(deployment);
+  const base = input.memory.deploymentId === key ? input.memory.lifecycleHookDetails : [];
   const records = new Map(base.map((r) => [r.hookId, r]));
   const order = base.map((r) => r.hookId);
   const calls: HookCall[] = [];
@@ -400,7 +406,7 @@ export function planHookGate(input: HookGateInput): HookGate {
       }
     }
   }
-  const memory: HookMemory = { deploymentId: deployment.deploymentId, lifecycleHookDetails: order.map((id) => records.get(id)).filter((r): r is HookRecord => r !== undefined) };
+  const memory: HookMemory = { deploymentId: key, lifecycleHookDetails: order.map((id) => records.get(id)).filter((r): r is HookRecord => r !== undefined) };
   if (rollbackReason !== undefined) return { outcome: "rollback", calls: [], memory, reason: rollbackReason };
   if (waitingOn.length === 0) return { outcome: "proceed", calls: [], memory };
   return { outcome: "wait", calls, memory, requeueAfterMs: Math.max(0, Math.min(...waits)), reason: waitingOn.join("; ") };
@@ -491,5 +497,63 @@ export function buildHookJob(call: HookCall, owner: HookJobOwner): V1Job {
         spec: podSpec,
       },
     } as unknown as V1Job["spec"],
+  };
+}
+
+// ---------------------------------------------------------------- the stage machine's gate
+
+/** What the stage machine remembers of a deployment that the gate reads (traffic-shift.ts ShiftState has these fields). */
+export interface ShiftStateLike {
+  readonly target: { readonly id: string };
+  readonly source?: { readonly id: string } | undefined;
+  /** Green's share of production and test traffic, percent. */
+  readonly production: number;
+  readonly test: number;
+  /** ms: when this deployment (attempt) began. */
+  readonly createdAt: number;
+}
+
+/** The hooks' view of a deployment: ARNs of the service and revisions, and the weights ECS sends. */
+export function hookDeploymentOf(ref: ServiceArnRef, state: ShiftStateLike): HookDeployment {
+  const target = serviceRevisionArn(ref, state.target.id);
+  const source = state.source === undefined ? undefined : serviceRevisionArn(ref, state.source.id);
+  return {
+    deploymentId: state.target.id,
+    attempt: String(state.createdAt),
+    serviceArn: serviceArn(ref),
+    targetServiceRevisionArn: target,
+    testTrafficWeights: trafficWeights(source, target, state.test),
+    productionTrafficWeights: trafficWeights(source, target, state.production),
+  };
+}
+
+/** The stage machine's gate answer (rollback always says why). */
+export type StageGateAnswer =
+  | { readonly outcome: "proceed" }
+  | { readonly outcome: "wait"; readonly requeueAfterMs?: number | undefined; readonly reason?: string | undefined }
+  | { readonly outcome: "rollback"; readonly reason: string };
+
+/**
+ * One pass's hook gate for the stage machine: `gate(stage, state)` answers "may the deployment leave this stage?",
+ * and the calls and the memory it produced are collected for the apply phase (runHookCalls) and the status
+ * (status.lifecycleHooks = memory, so that a resync of an unchanged service writes nothing).
+ */
+export class HookGateRun {
+  readonly calls: HookCall[] = [];
+  memory: HookMemory;
+  private readonly input: { readonly hooks: readonly ResolvedHook[]; readonly ref: ServiceArnRef; readonly pauseAction?: PauseAction | undefined; readonly now: Date };
+
+  constructor(input: { readonly hooks: readonly ResolvedHook[]; readonly ref: ServiceArnRef; readonly memory: HookMemory; readonly pauseAction?: PauseAction | undefined; readonly now: Date }) {
+    this.input = input;
+    this.memory = input.memory;
+  }
+
+  readonly gate = (stage: LifecycleStage, state: ShiftStateLike, opts: { readonly step?: number; readonly rollback?: boolean } = {}): StageGateAnswer => {
+    const g = planHookGate({ hooks: this.input.hooks, stage, deployment: hookDeploymentOf(this.input.ref, state), memory: this.memory, pauseAction: this.input.pauseAction, now: this.input.now, ...opts });
+    this.memory = g.memory;
+    this.calls.push(...g.calls);
+    if (g.outcome === "rollback") return { outcome: "rollback", reason: g.reason ?? `a lifecycle hook at ${stage} failed` };
+    if (g.outcome === "wait") return { outcome: "wait", requeueAfterMs: g.requeueAfterMs, reason: g.reason };
+    return { outcome: "proceed" };
   };
 }

@@ -10,7 +10,9 @@ import { HOOK_ID_ANNOTATION, HOOK_SERVICE_LABEL, SERVICE_LABEL } from "../../../
 import {
   buildHookJob,
   DEFAULT_CALL_BACK_DELAY_SECONDS,
+  hookDeploymentOf,
   hookExecutionId,
+  HookGateRun,
   hooksAt,
   jobAnswer,
   LIFECYCLE_STAGES,
@@ -506,5 +508,49 @@ describe("buildHookJob", () => {
     const j = buildHookJob(c, { name: "web", namespace: "shop", uid: "u-1" });
     expect([j.spec?.backoffLimit, j.spec?.template.spec?.restartPolicy]).toEqual([2, "OnFailure"]);
     expect((c.target as unknown as { template: { template: { spec: { containers: { env?: unknown }[] } } } }).template.template.spec.containers[0]?.env).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------- the stage machine's gate
+
+describe("HookGateRun: the gate the stage machine calls at each stage boundary", () => {
+  const state = { target: { id: "ecs-svc/2222222222222222222" }, source: { id: "ecs-svc/1111111111111111111" }, production: 0, test: 100, createdAt: T0.getTime() };
+
+  it("hookDeploymentOf: the service's and revisions' ARNs and ECS's weights maps from the stage machine's state", () => {
+    expect(hookDeploymentOf(ref, state)).toEqual({
+      deploymentId: "ecs-svc/2222222222222222222",
+      attempt: String(T0.getTime()),
+      serviceArn: "arn:aws:ecs:kubernetes:shop:service/default/web",
+      targetServiceRevisionArn: GREEN,
+      testTrafficWeights: { [BLUE]: 0, [GREEN]: 100 },
+      productionTrafficWeights: { [BLUE]: 100, [GREEN]: 0 },
+    });
+  });
+
+  it("collects the calls and the memory of a pass; rollback always says why", () => {
+    const hooks = resolveLifecycleHooks(aSpec([lambda(SMOKE, ["POST_TEST_TRAFFIC_SHIFT"])]));
+    const run = new HookGateRun({ hooks, ref, memory: NO_HOOK_MEMORY, now: T0 });
+    expect(run.gate("POST_SCALE_UP", state)).toEqual({ outcome: "proceed" });
+    expect(run.gate("POST_TEST_TRAFFIC_SHIFT", state)).toEqual({ outcome: "wait", requeueAfterMs: 0, reason: `lifecycleHooks[0] (${SMOKE}) at POST_TEST_TRAFFIC_SHIFT is IN_PROGRESS` });
+    expect(run.calls.map((c) => c.hookId)).toEqual(["http-22222222-post-test-traffic-shift-0"]);
+    const [call] = run.calls;
+    if (call === undefined) throw new Error("no call");
+    const answered = recordHookAnswer(run.memory, call, { hookStatus: "FAILED", reason: "smoke test failed" }, at(1));
+    const next = new HookGateRun({ hooks, ref, memory: answered, now: at(2) });
+    expect(next.gate("POST_TEST_TRAFFIC_SHIFT", state)).toEqual({ outcome: "rollback", reason: "smoke test failed" });
+    expect(next.calls).toEqual([]);
+  });
+
+  it("a new attempt of the same revision (another createdAt, after a rollback) calls its hooks afresh", () => {
+    const hooks = resolveLifecycleHooks(aSpec([lambda(SMOKE, ["POST_SCALE_UP"])]));
+    const run = new HookGateRun({ hooks, ref, memory: NO_HOOK_MEMORY, now: T0 });
+    run.gate("POST_SCALE_UP", state);
+    const [call] = run.calls;
+    if (call === undefined) throw new Error("no call");
+    const failedBefore = recordHookAnswer(run.memory, call, { hookStatus: "FAILED", reason: "no" }, T0);
+    const retry = new HookGateRun({ hooks, ref, memory: failedBefore, now: at(600) });
+    expect(retry.gate("POST_SCALE_UP", { ...state, createdAt: at(600).getTime() }).outcome).toBe("wait");
+    expect(retry.calls).toHaveLength(1);
+    expect(retry.memory.deploymentId).toBe(`ecs-svc/2222222222222222222@${at(600).getTime()}`);
   });
 });
