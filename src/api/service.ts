@@ -57,7 +57,7 @@ const SCHEDULE_EXPRESSION_PATTERN =
 const DeploymentLifecycleHook = ecsObject(
   {
     targetType: optional(stringEnum(["AWS_LAMBDA", "PAUSE"], "AWS_LAMBDA runs a function; PAUSE waits until the deployment is resumed.")),
-    hookTargetArn: optional(string("The Lambda function to run (never invoked here; see docs/mapping.md).")),
+    hookTargetArn: optional(string("The Lambda function's ARN: names the spec.kubernetes.lifecycleHookTargets entry (an HTTP endpoint or a Job) that runs in its place (docs/lifecycle-hooks.md).")),
     roleArn: optional(string("The IAM role that invokes the hook.")),
     lifecycleStages: list(
       stringEnum(
@@ -87,6 +87,22 @@ const DeploymentLifecycleHook = ecsObject(
     ),
   },
   "A deployment lifecycle hook.",
+  {
+    rules: [
+      {
+        // ECS DeploymentLifecycleHook.hookTargetArn: "You must provide this parameter when configuring an AWS_LAMBDA lifecycle hook."
+        rule: "(has(self.targetType) && self.targetType == 'PAUSE') || has(self.hookTargetArn)",
+        message: "spec.deploymentConfiguration.lifecycleHooks[].hookTargetArn: required for an AWS_LAMBDA hook (the default targetType); a PAUSE hook sets targetType: PAUSE",
+        fieldPath: ".hookTargetArn",
+      },
+      {
+        // ECS: "PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages."
+        rule: "!has(self.targetType) || self.targetType != 'PAUSE' || self.lifecycleStages.all(s, s != 'TEST_TRAFFIC_SHIFT' && s != 'PRODUCTION_TRAFFIC_SHIFT')",
+        message: "spec.deploymentConfiguration.lifecycleHooks[].lifecycleStages: a PAUSE hook cannot run at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT (ECS)",
+        fieldPath: ".lifecycleStages",
+      },
+    ],
+  },
 );
 
 export const DeploymentConfiguration = ecsObject(
