@@ -3,7 +3,11 @@
 // timeouts roll back, a restart keeps SUCCEEDED, PAUSE waits for the continue annotation). The ECS rules are quoted from
 // the Amazon ECS Developer Guide ("Lifecycle hooks for Amazon ECS service deployments", "Lambda hooks …", "Pause hooks
 // …") and the API reference (DeploymentLifecycleHook, DeploymentLifecycleHookTimeoutConfiguration).
+import { readFileSync } from "node:fs";
+import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { admit } from "../../../src/api/admission.ts";
+import { API_GROUP_VERSION } from "../../../src/api/common.ts";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import { SpecError } from "../../../src/api/spec-error.ts";
 import { HOOK_ID_ANNOTATION, HOOK_SERVICE_LABEL, SERVICE_LABEL } from "../../../src/api/keys.ts";
@@ -552,5 +556,29 @@ describe("HookGateRun: the gate the stage machine calls at each stage boundary",
     expect(retry.gate("POST_SCALE_UP", { ...state, createdAt: at(600).getTime() }).outcome).toBe("wait");
     expect(retry.calls).toHaveLength(1);
     expect(retry.memory.deploymentId).toBe(`ecs-svc/2222222222222222222@${at(600).getTime()}`);
+  });
+});
+
+// ---------------------------------------------------------------- the worked example of docs/lifecycle-hooks.md
+
+describe("docs/lifecycle-hooks.md", () => {
+  const doc = readFileSync(new URL("../../../docs/lifecycle-hooks.md", import.meta.url), "utf8");
+  const example = /```yaml\n(spec:[\s\S]*?)```/.exec(doc)?.[1] ?? "";
+  const spec = { taskDefinition: "web", ...((load(example) as { spec: Record<string, unknown> }).spec) };
+
+  it("its Service example is admitted and its hooks resolve to an http target, a Job and a PAUSE", () => {
+    expect(admit({ apiVersion: API_GROUP_VERSION, kind: "Service", metadata: { name: "web", namespace: "shop" }, spec })).toEqual([]);
+    expect(resolveLifecycleHooks(spec as Parameters<typeof resolveLifecycleHooks>[0]).map((h) => h.target.kind)).toEqual(["http", "job", "pause"]);
+  });
+
+  it("its payload example's executionId is the one the gate makes for that deployment", () => {
+    const hooks = resolveLifecycleHooks(spec as Parameters<typeof resolveLifecycleHooks>[0]);
+    const [smoke] = hooks;
+    if (smoke === undefined) throw new Error("no hook");
+    const id = hookExecutionId(smoke, "ecs-svc/4471236529871234567", "POST_TEST_TRAFFIC_SHIFT");
+    expect(doc).toContain(`"executionId": "${id}"`);
+    const pauseHook = hooks[2];
+    if (pauseHook === undefined) throw new Error("no pause hook");
+    expect(doc).toContain(`ecs.operator.dev/continue=${hookExecutionId(pauseHook, "ecs-svc/4471236529871234567", "POST_PRODUCTION_TRAFFIC_SHIFT")} --overwrite`);
   });
 });
