@@ -22,7 +22,7 @@ import {
   type LifecycleStage,
 } from "../../src/builders/service/lifecycle-hooks.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
-import { pauseActionOf, runHookCalls } from "../../src/controllers/service/hooks.ts";
+import { applyPlannedHooks, pauseActionOf } from "../../src/controllers/service/hooks.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { Jobs, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
@@ -107,8 +107,11 @@ async function driveGate(name: string, stage: LifecycleStage, timeoutMs = 60_000
     if (gate.outcome !== "wait") return { gate, passes };
     if (Date.now() > deadline) throw new Error(`the gate of ${name} at ${stage} still waits: ${gate.reason ?? ""}`);
     // The plan's status write carries the gate's memory (a hook started, a pause recorded); the calls then write theirs.
-    await client.patch(EcsServices, name, ns, { status: { lifecycleHooks: gate.memory } }, "merge", "status");
-    await runHookCalls(svc, gate.calls, gate.memory, { client, now: () => new Date(), options: { jobPollSeconds: 1 } });
+    const planned = { ...svc.status, lifecycleHooks: gate.memory };
+    await client.patch(EcsServices, name, ns, { status: planned }, "merge", "status");
+    const next = await applyPlannedHooks(svc, planned, gate, { client, now: () => new Date(), options: { jobPollSeconds: 1 } });
+    // What the next pass plans from is what the API server now holds.
+    if (gate.calls.length > 0) expect((await read(name)).status?.lifecycleHooks).toEqual(next?.lifecycleHooks);
     await new Promise((r) => setTimeout(r, Math.min(Math.max(gate.requeueAfterMs ?? 0, 100), 1_000)));
   }
 }

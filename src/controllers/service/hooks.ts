@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { V1JobStatus } from "@kubernetes/client-node";
 import { CONTINUE_DEPLOYMENT_ANNOTATION } from "../../api/keys.ts";
+import type { ServiceStatus } from "../../api/service.ts";
 import { buildHookJob, hookJobName, jobAnswer, parseHookAnswer, parsePauseAction, recordHookAnswer, type HookAnswer, type HookCall, type HookGateOptions, type HookJobOwner, type HookMemory, type PauseAction } from "../../builders/service/lifecycle-hooks.ts";
 import { isConflict, type KubeClient } from "../../runtime/kube-client.ts";
 import { Jobs, type KubeObject, type Wire } from "../../runtime/resources.ts";
@@ -46,6 +47,24 @@ export async function runHookCalls(svc: ServiceObject, calls: readonly HookCall[
   for (const { call, answer } of answers) next = recordHookAnswer(next, call, answer, now, io.options);
   await writeHookMemory(svc, next, io.client);
   return next;
+}
+
+/** What a pass planned for the hooks: the calls to make and the memory they start from (HookGateRun's calls and memory). */
+export interface PlannedHooks {
+  readonly calls: readonly HookCall[];
+  readonly memory: HookMemory;
+}
+
+/**
+ * The apply phase's last step: performs the pass's hook calls and returns the status the next pass must plan from —
+ * the planned status with the answers in lifecycleHooks. Hand it to WrittenStatuses.remember in place of plan.status:
+ * the cache may not have caught up with the answers' write, and planning from the status before them would call a
+ * hook again.
+ */
+export async function applyPlannedHooks(svc: ServiceObject, status: ServiceStatus | undefined, hooks: PlannedHooks | undefined, io: HookIo): Promise<ServiceStatus | undefined> {
+  if (hooks === undefined || hooks.calls.length === 0) return status;
+  const memory = await runHookCalls(svc, hooks.calls, hooks.memory, io);
+  return { ...(status ?? svc.status ?? {}), lifecycleHooks: memory };
 }
 
 /**
