@@ -42,12 +42,12 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["deployments", "daemonsets"], verbs: OWN },
   // TaskDefinition revisions: immutable, created once and pruned.
   { apiGroups: ["apps"], resources: ["controllerrevisions"], verbs: [...READ, "create", "delete"] },
+  // Job lifecycle hooks (docs/lifecycle-hooks.md): the Service controller creates one Job per hook execution, reads
+  // whether it finished; finished ones go by their TTL or with the Service.
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },
-  // Job lifecycle hooks (docs/lifecycle-hooks.md): the Service controller creates one Job per hook execution, reads
-  // whether it finished, and deletes it with the deployment's other leftovers.
-  { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
 ];
 
 /** Cluster-scoped resources among CLUSTER_RULES: a namespace-scoped install still needs these cluster-wide. */

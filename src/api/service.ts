@@ -484,6 +484,29 @@ export const LifecycleHookTarget = object(
 );
 export type LifecycleHookTarget = Static<typeof LifecycleHookTarget>;
 
+/**
+ * One hook execution of a deployment, as DescribeServiceDeployments' lifecycleHookDetails shows it (hookId, targetType,
+ * targetArn, status, expiresAt, timeoutAction), plus what the controller must remember across passes and restarts: when
+ * to call again, the hookDetails the last answer returned, and why it failed.
+ */
+export const LifecycleHookDetail = object(
+  {
+    hookId: string("The ID of this hook execution; a PAUSE hook is continued with it (docs/lifecycle-hooks.md)."),
+    targetType: stringEnum(["AWS_LAMBDA", "PAUSE"], "AWS_LAMBDA (an HTTP endpoint or a Job here) or PAUSE."),
+    targetArn: optional(string("The hookTargetArn (not set for PAUSE).")),
+    lifecycleStage: string("The stage the hook runs at."),
+    status: stringEnum(["AWAITING_ACTION", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT"], "The hook's status, as ECS reports it."),
+    startedAt: optional(string("When the hook started.", { format: "date-time" })),
+    expiresAt: optional(string("When the hook times out (timeoutConfiguration.timeoutInMinutes after it started).", { format: "date-time" })),
+    timeoutAction: optional(stringEnum(["CONTINUE", "ROLLBACK"], "What happens when the hook times out.")),
+    nextCallAt: optional(string("When an IN_PROGRESS hook is called again (callBackDelay after its last answer).", { format: "date-time" })),
+    invocations: optional(integer("How often the hook was called.", { minimum: 0 })),
+    hookDetails: optional(opaqueObject("The hookDetails the last IN_PROGRESS answer returned, passed to the next call.")),
+    reason: optional(string("Why the hook FAILED or TIMED_OUT.")),
+  },
+  "A lifecycle hook execution.",
+);
+
 // ---------------------------------------------------------------- Kubernetes-only knobs
 
 export const ServiceKubernetes = object(
@@ -669,42 +692,10 @@ export const ServiceDeployment = object(
   "A deployment of the service, as DescribeServices shows it.",
 );
 
-/**
- * One hook execution of a deployment, as DescribeServiceDeployments' lifecycleHookDetails shows it (hookId, targetType,
- * targetArn, status, expiresAt, timeoutAction), plus what the controller must remember across passes and restarts: when
- * to call again, the hookDetails the last answer returned, and why it failed.
- */
-export const LifecycleHookDetail = object(
-  {
-    hookId: string("The ID of this hook execution; a PAUSE hook is continued with it (docs/lifecycle-hooks.md)."),
-    targetType: stringEnum(["AWS_LAMBDA", "PAUSE"], "AWS_LAMBDA (an HTTP endpoint or a Job here) or PAUSE."),
-    targetArn: optional(string("The hookTargetArn (not set for PAUSE).")),
-    lifecycleStage: string("The stage the hook runs at."),
-    status: stringEnum(["AWAITING_ACTION", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT"], "The hook's status, as ECS reports it."),
-    startedAt: optional(string("When the hook started.", { format: "date-time" })),
-    expiresAt: optional(string("When the hook times out (timeoutConfiguration.timeoutInMinutes after it started).", { format: "date-time" })),
-    timeoutAction: optional(stringEnum(["CONTINUE", "ROLLBACK"], "What happens when the hook times out.")),
-    nextCallAt: optional(string("When an IN_PROGRESS hook is called again (callBackDelay after its last answer).", { format: "date-time" })),
-    invocations: optional(integer("How often the hook was called.", { minimum: 0 })),
-    hookDetails: optional(opaqueObject("The hookDetails the last IN_PROGRESS answer returned, passed to the next call.")),
-    reason: optional(string("Why the hook FAILED or TIMED_OUT.")),
-  },
-  "A lifecycle hook execution.",
-);
-
 export const ServiceStatus = object(
   {
     observedGeneration: optional(observedGeneration),
     conditions: optional(Conditions),
-    serviceName: optional(string("The name of the service.")),
-    cluster: optional(string("The Cluster the service runs in.")),
-    status: optional(stringEnum(["ACTIVE", "DRAINING", "INACTIVE"], "ACTIVE, or DRAINING while being deleted.")),
-    desiredCount: optional(integer("Tasks the service should run (for DAEMON: matching nodes).", { minimum: 0 })),
-    runningCount: optional(integer("Tasks that are RUNNING.", { minimum: 0 })),
-    pendingCount: optional(integer("Tasks that are PENDING.", { minimum: 0 })),
-    taskDefinition: optional(string("The task definition revision of the PRIMARY deployment, family:revision.")),
-    launchType: optional(string("The launch type in use.")),
-    deployments: optional(list(ServiceDeployment, "Deployments, the PRIMARY one first.", { maxItems: 10 })),
     lifecycleHooks: optional(
       object(
         {
@@ -714,6 +705,15 @@ export const ServiceStatus = object(
         "The lifecycle hooks of the latest deployment (docs/lifecycle-hooks.md). Kept here so a restarted controller never calls a SUCCEEDED hook again nor forgets an IN_PROGRESS one.",
       ),
     ),
+    serviceName: optional(string("The name of the service.")),
+    cluster: optional(string("The Cluster the service runs in.")),
+    status: optional(stringEnum(["ACTIVE", "DRAINING", "INACTIVE"], "ACTIVE, or DRAINING while being deleted.")),
+    desiredCount: optional(integer("Tasks the service should run (for DAEMON: matching nodes).", { minimum: 0 })),
+    runningCount: optional(integer("Tasks that are RUNNING.", { minimum: 0 })),
+    pendingCount: optional(integer("Tasks that are PENDING.", { minimum: 0 })),
+    taskDefinition: optional(string("The task definition revision of the PRIMARY deployment, family:revision.")),
+    launchType: optional(string("The launch type in use.")),
+    deployments: optional(list(ServiceDeployment, "Deployments, the PRIMARY one first.", { maxItems: 10 })),
     events: optional(list(ServiceEvent, "The latest events, newest first (at most 100).", { maxItems: 100 })),
     selector: optional(string("The label selector of the service's pods (scale subresource).")),
   },
