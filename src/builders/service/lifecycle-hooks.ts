@@ -3,12 +3,11 @@
 // answer, and the gate the stage machine asks "may the deployment leave this stage?". The executor
 // (src/controllers/service/hooks.ts) performs the calls the gate returns and folds the answers back with
 // recordHookAnswer. docs/lifecycle-hooks.md.
-import type { V1Job } from "@kubernetes/client-node";
 import { HOOK_ID_ANNOTATION, HOOK_PAYLOAD_ANNOTATION, HOOK_SERVICE_LABEL, HOOK_STAGE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import { API_GROUP_VERSION } from "../../api/common.ts";
 import type { LifecycleHookTarget, ServiceSpec, ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
-import { controllerReference } from "../../runtime/resources.ts";
+import { controllerReference, type KubeObject } from "../../runtime/resources.ts";
 import { toDnsLabel, toLabelValue } from "../names.ts";
 import { nameLabelValue } from "../pod/labels.ts";
 
@@ -465,24 +464,25 @@ export function hookJobName(serviceName: string, hookId: string): string {
  * says otherwise it runs once (backoffLimit 0, restartPolicy Never): a failing hook fails the deployment, as in ECS;
  * and it is deleted a day after it finished (ttlSecondsAfterFinished).
  */
-export function buildHookJob(call: HookCall, owner: HookJobOwner): V1Job {
+export function buildHookJob(call: HookCall, owner: HookJobOwner): HookJob {
   if (call.target.kind !== "job") throw new Error(`buildHookJob: ${call.name} is not a job target`);
-  const spec = structuredClone(call.target.template) as Record<string, unknown> & { template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> } };
+  // The template is the user's JobSpec, passed through (the API server validates it); only what is set here is typed.
+  const spec: JobSpecTemplate = structuredClone(call.target.template);
   const payload = JSON.stringify(call.payload);
-  const podSpec = (spec.template?.spec ?? {}) as { containers?: { env?: { name: string; value?: string }[] }[]; initContainers?: { env?: { name: string; value?: string }[] }[]; restartPolicy?: string };
+  const template: PodTemplateLike = spec.template ?? {};
+  const podSpec: PodSpecLike = template.spec ?? {};
   for (const c of [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? [])]) {
     c.env = [...(c.env ?? []).filter((e) => e.name !== "ECS_HOOK_PAYLOAD"), { name: "ECS_HOOK_PAYLOAD", value: payload }];
   }
   podSpec.restartPolicy ??= "Never";
-  const labels = { [SERVICE_LABEL]: nameLabelValue(owner.name), [HOOK_STAGE_LABEL]: toLabelValue(call.stage), [MANAGED_BY_LABEL]: MANAGED_BY };
-  const templateMeta = spec.template?.metadata ?? {};
+  const templateMeta = template.metadata ?? {};
   return {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
       name: hookJobName(owner.name, call.hookId),
       namespace: owner.namespace,
-      labels,
+      labels: { [SERVICE_LABEL]: nameLabelValue(owner.name), [HOOK_STAGE_LABEL]: toLabelValue(call.stage), [MANAGED_BY_LABEL]: MANAGED_BY },
       annotations: { [HOOK_ID_ANNOTATION]: call.hookId, [HOOK_PAYLOAD_ANNOTATION]: payload },
       ownerReferences: [controllerReference({ apiVersion: API_GROUP_VERSION, kind: "Service", name: owner.name, uid: owner.uid })],
     },
@@ -492,13 +492,35 @@ export function buildHookJob(call: HookCall, owner: HookJobOwner): V1Job {
       ttlSecondsAfterFinished: 86_400,
       ...spec,
       template: {
-        ...spec.template,
-        metadata: { ...templateMeta, labels: { ...((templateMeta.labels as Record<string, string> | undefined) ?? {}), [HOOK_SERVICE_LABEL]: nameLabelValue(owner.name), [HOOK_STAGE_LABEL]: toLabelValue(call.stage) } },
+        ...template,
+        metadata: { ...templateMeta, labels: { ...(templateMeta.labels ?? {}), [HOOK_SERVICE_LABEL]: nameLabelValue(owner.name), [HOOK_STAGE_LABEL]: toLabelValue(call.stage) } },
         spec: podSpec,
       },
-    } as unknown as V1Job["spec"],
+    },
   };
 }
+
+interface EnvLike {
+  name: string;
+  value?: string;
+}
+interface PodSpecLike {
+  containers?: ({ env?: EnvLike[] } & Record<string, unknown>)[];
+  initContainers?: ({ env?: EnvLike[] } & Record<string, unknown>)[];
+  restartPolicy?: string;
+  [field: string]: unknown;
+}
+interface PodTemplateLike {
+  metadata?: { labels?: Record<string, string>; [field: string]: unknown };
+  spec?: PodSpecLike;
+  [field: string]: unknown;
+}
+interface JobSpecTemplate {
+  template?: PodTemplateLike;
+  [field: string]: unknown;
+}
+/** A hook Job as written: the user's JobSpec with what the operator sets (the API server checks the rest). */
+export type HookJob = KubeObject & { spec: JobSpecTemplate & { template: PodTemplateLike } };
 
 // ---------------------------------------------------------------- the stage machine's gate
 

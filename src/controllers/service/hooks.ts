@@ -86,7 +86,7 @@ async function runJob(call: HookCall, owner: HookJobOwner, client: Pick<KubeClie
   let job = await client.get<JobObject>(Jobs, name, owner.namespace);
   if (job === undefined) {
     try {
-      job = await client.create<JobObject>(Jobs, buildHookJob(call, owner) as JobObject);
+      job = await client.create<JobObject>(Jobs, buildHookJob(call, owner));
     } catch (err) {
       // Created by an earlier pass whose answer was not recorded (a restart): read it.
       if (!isConflict(err)) return { hookStatus: "FAILED", reason: `${call.name}: the Job ${name} could not be created: ${(err as Error).message}` };

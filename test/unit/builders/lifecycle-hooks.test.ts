@@ -489,19 +489,19 @@ describe("buildHookJob", () => {
     expect(job.metadata?.namespace).toBe("shop");
     expect(job.metadata?.ownerReferences).toEqual([{ apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "u-1", controller: true, blockOwnerDeletion: true }]);
     expect(job.metadata?.annotations?.[HOOK_ID_ANNOTATION]).toBe(call.hookId);
-    expect(job.spec?.backoffLimit).toBe(0);
-    expect(job.spec?.template.spec?.restartPolicy).toBe("Never");
-    expect(job.spec?.ttlSecondsAfterFinished).toBe(86_400);
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.template.spec?.restartPolicy).toBe("Never");
+    expect(job.spec.ttlSecondsAfterFinished).toBe(86_400);
   });
 
   it("every container gets ECS's payload in ECS_HOOK_PAYLOAD", () => {
-    const env = job.spec?.template.spec?.containers[0]?.env ?? [];
+    const env = job.spec.template.spec?.containers?.[0]?.env ?? [];
     expect(JSON.parse(env.find((e) => e.name === "ECS_HOOK_PAYLOAD")?.value ?? "{}")).toEqual(call.payload);
   });
 
   it("its pods never carry the task pods' service label (they must not receive the service's traffic)", () => {
-    expect(job.spec?.template.metadata?.labels?.[SERVICE_LABEL]).toBeUndefined();
-    expect(job.spec?.template.metadata?.labels?.[HOOK_SERVICE_LABEL]).toBe("web");
+    expect(job.spec.template.metadata?.labels?.[SERVICE_LABEL]).toBeUndefined();
+    expect(job.spec.template.metadata?.labels?.[HOOK_SERVICE_LABEL]).toBe("web");
   });
 
   it("the template's own backoffLimit and restartPolicy win; the template is not modified", () => {
@@ -510,7 +510,7 @@ describe("buildHookJob", () => {
     );
     const c = firstCall(gate(own, "PRE_SCALE_UP", NO_HOOK_MEMORY, T0));
     const j = buildHookJob(c, { name: "web", namespace: "shop", uid: "u-1" });
-    expect([j.spec?.backoffLimit, j.spec?.template.spec?.restartPolicy]).toEqual([2, "OnFailure"]);
+    expect([j.spec.backoffLimit, j.spec.template.spec?.restartPolicy]).toEqual([2, "OnFailure"]);
     expect((c.target as unknown as { template: { template: { spec: { containers: { env?: unknown }[] } } } }).template.template.spec.containers[0]?.env).toBeUndefined();
   });
 });
