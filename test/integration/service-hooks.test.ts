@@ -4,6 +4,7 @@
 // IN_PROGRESS then SUCCEEDED; one answers FAILED; one never answers; a Job hook is completed (and one failed) by kwok;
 // a PAUSE hook waits until the continue annotation names it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
@@ -26,6 +27,7 @@ import { applyPlannedHooks, pauseActionOf } from "../../src/controllers/service/
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { Jobs, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
+import { HOOK_TLS_CERT, HOOK_TLS_KEY } from "./fixtures/hook-tls.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
 
 const kc = kubeConfig();
@@ -38,34 +40,46 @@ const answers: Record<string, (n: number) => unknown> = {
   // IN_PROGRESS twice (ECS's callBackDelay in seconds, and hookDetails for the next call), then SUCCEEDED.
   "/progress": (n) => (n < 2 ? { hookStatus: "IN_PROGRESS", callBackDelay: 1, hookDetails: { checked: n + 1 } } : { hookStatus: "SUCCEEDED" }),
   "/fail": () => ({ hookStatus: "FAILED" }),
+  "/tls": () => ({ hookStatus: "SUCCEEDED" }),
 };
 let server: Server;
+let tlsServer: Server;
 let base = "";
+let tlsBase = "";
+
+function serve(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => {
+    chunks.push(c);
+  });
+  req.on("end", () => {
+    const path = req.url ?? "";
+    const seen = received.get(path) ?? [];
+    seen.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+    received.set(path, seen);
+    // "/silent" never answers: the executor's timeout must end the call.
+    if (path === "/silent") return;
+    const answer = answers[path];
+    res.writeHead(answer === undefined ? 404 : 200, { "content-type": "application/json" });
+    res.end(JSON.stringify(answer?.(seen.length - 1) ?? {}));
+  });
+}
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const path = req.url ?? "";
-      const seen = received.get(path) ?? [];
-      seen.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
-      received.set(path, seen);
-      // "/silent" never answers: the executor's timeout must end the call.
-      if (path === "/silent") return;
-      const answer = answers[path];
-      res.writeHead(answer === undefined ? 404 : 200, { "content-type": "application/json" });
-      res.end(JSON.stringify(answer?.(seen.length - 1) ?? {}));
-    });
-  });
+  server = createServer(serve);
+  tlsServer = createHttpsServer({ cert: HOOK_TLS_CERT, key: HOOK_TLS_KEY }, serve);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  tlsBase = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
   ns = await testNamespace(kc, "svc-hooks");
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  for (const s of [server, tlsServer]) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => { resolve(); }));
+  }
 });
 
 const SMOKE = "arn:aws:lambda:us-east-1:123456789012:function:smoke";
@@ -155,6 +169,19 @@ describe("lifecycle hooks on the real control plane", () => {
     const unreachable = await driveGate("unreachable", "POST_SCALE_UP");
     expect(unreachable.gate.outcome).toBe("rollback");
     expect(unreachable.gate.reason).toBe(`lifecycleHooks[0] (${SMOKE}): 127.0.0.1:1 could not be reached (ECONNREFUSED)`);
+  });
+
+  it("an https endpoint is verified: with its CA in caBundle it answers; without, the call fails and rolls back", async () => {
+    const caBundle = Buffer.from(HOOK_TLS_CERT).toString("base64");
+    await aService("tls-ok", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }], [{ hookTargetArn: SMOKE, http: { url: `${tlsBase}/tls`, caBundle } }]);
+    expect((await driveGate("tls-ok", "POST_SCALE_UP")).gate.outcome).toBe("proceed");
+    expect(received.get("/tls")).toHaveLength(1);
+
+    await aService("tls-unknown-ca", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }], [{ hookTargetArn: SMOKE, http: { url: `${tlsBase}/tls` } }]);
+    const refused = await driveGate("tls-unknown-ca", "POST_SCALE_UP");
+    expect(refused.gate.outcome).toBe("rollback");
+    expect(refused.gate.reason).toMatch(/could not be reached \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)$/);
+    expect(received.get("/tls")).toHaveLength(1);
   });
 
   it("a Job hook: the Job is created owned by the Service with ECS's payload, and kwok completing its pod (exit 0) is SUCCEEDED", async () => {
