@@ -23,7 +23,12 @@ import {
   type LifecycleStage,
 } from "../../src/builders/service/lifecycle-hooks.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { applyServicePlan } from "../../src/controllers/service/apply.ts";
 import { applyPlannedHooks, pauseActionOf } from "../../src/controllers/service/hooks.ts";
+import { NO_MEMORY, type ServicePlan } from "../../src/controllers/service/plan.ts";
+import { Action } from "../../src/runtime/controller.ts";
+import { EventRecorder } from "../../src/runtime/events.ts";
+import { createLogger } from "../../src/runtime/logger.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { KubeClient } from "../../src/runtime/kube-client.ts";
 import { Jobs, resourcePath, type KubeObject } from "../../src/runtime/resources.ts";
@@ -210,6 +215,21 @@ describe("lifecycle hooks on the real control plane", () => {
     const { gate } = await driveGate("job-fail", "PRE_SCALE_UP");
     expect(gate.outcome).toBe("rollback");
     expect(gate.reason).toMatch(/^lifecycleHooks\[0\] \(arn:aws:lambda:us-east-1:123456789012:function:smoke\): Job job-fail-job-00000002-pre-scale-up-0 failed \(BackoffLimitExceeded/);
+  });
+
+  it("the Service controller's apply phase writes the planned status, then calls the plan's hooks and returns the status with their answers", async () => {
+    await aService("applied", [{ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }], [{ hookTargetArn: SMOKE, http: { url: `${base}/tls` } }]);
+    const svc = await read("applied");
+    const gate = planHookGate({ hooks: resolveLifecycleHooks(svc.spec), stage: "POST_SCALE_UP", deployment: deploymentOf("applied"), memory: NO_HOOK_MEMORY, now: new Date() });
+    const status = { ...svc.status, serviceName: "applied", lifecycleHooks: gate.memory };
+    const plan: ServicePlan = { lookups: [], applies: [], patches: [], deletes: [], events: [], next: Action.done(), memory: NO_MEMORY, status, hooks: gate };
+    const io = { client, events: new EventRecorder(client, { instance: "hooks-test" }), now: () => new Date() };
+    const remembered = await applyServicePlan(svc, plan, io, { log: createLogger({ level: "error" }), reconcileId: "t" });
+    expect(remembered?.serviceName).toBe("applied");
+    expect(remembered?.lifecycleHooks?.lifecycleHookDetails[0]).toMatchObject({ status: "SUCCEEDED", invocations: 1 });
+    const stored = (await read("applied")).status;
+    expect(stored?.serviceName).toBe("applied");
+    expect(stored?.lifecycleHooks).toEqual(remembered?.lifecycleHooks);
   });
 
   it("a PAUSE hook waits until a person runs `kubectl annotate ecsservice paused ecs.operator.dev/continue=<hookId>`", async () => {
