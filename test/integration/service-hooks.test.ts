@@ -236,7 +236,7 @@ describe("lifecycle hooks on the real control plane", () => {
     await aService("paused", [{ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }], []);
     const waiting = await driveGate("paused", "POST_TEST_TRAFFIC_SHIFT", 3_000).catch((err: unknown) => err as Error);
     expect(waiting).toBeInstanceOf(Error);
-    expect((waiting as Error).message).toContain("is paused; continue it with hookId pause-00000002-post-test-traffic-shift-0");
+    expect((waiting as Error).message).toContain("is paused: continue with the annotation ecs.operator.dev/continue=pause-00000002-post-test-traffic-shift-0 (or pause-00000002-post-test-traffic-shift-0:ROLLBACK)");
     const recorded = (await read("paused")).status?.lifecycleHooks?.lifecycleHookDetails[0];
     expect(recorded).toMatchObject({ hookId: "pause-00000002-post-test-traffic-shift-0", targetType: "PAUSE", status: "AWAITING_ACTION", timeoutAction: "ROLLBACK" });
 

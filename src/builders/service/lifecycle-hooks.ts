@@ -3,7 +3,7 @@
 // answer, and the gate the stage machine asks "may the deployment leave this stage?". The executor
 // (src/controllers/service/hooks.ts) performs the calls the gate returns and folds the answers back with
 // recordHookAnswer. docs/lifecycle-hooks.md.
-import { HOOK_ID_ANNOTATION, HOOK_PAYLOAD_ANNOTATION, HOOK_SERVICE_LABEL, HOOK_STAGE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
+import { CONTINUE_DEPLOYMENT_ANNOTATION, HOOK_ID_ANNOTATION, HOOK_PAYLOAD_ANNOTATION, HOOK_SERVICE_LABEL, HOOK_STAGE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import { API_GROUP_VERSION } from "../../api/common.ts";
 import type { LifecycleHookTarget, ServiceSpec, ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
@@ -389,7 +389,7 @@ export function planHookGate(input: HookGateInput): HookGate {
         if (r.timeoutAction !== "CONTINUE") rollbackReason ??= r.reason;
         break;
       case "AWAITING_ACTION":
-        waitingOn.push(`${name} at ${stage} is paused; continue it with hookId ${hookId}`);
+        waitingOn.push(`${name} at ${stage} is paused: continue with the annotation ${CONTINUE_DEPLOYMENT_ANNOTATION}=${hookId} (or ${hookId}:ROLLBACK)`);
         waits.push(expires - nowMs);
         break;
       case "IN_PROGRESS": {

@@ -429,7 +429,7 @@ describe("PAUSE: waits until a person continues or rolls back", () => {
   it("ECS: \"The deployment remains paused until you call ContinueServiceDeployment with the hookId\": AWAITING_ACTION, nothing to call, wake at the timeout", () => {
     const g = gate(hooks, "POST_TEST_TRAFFIC_SHIFT", NO_HOOK_MEMORY, T0);
     expect(g).toMatchObject({ outcome: "wait", calls: [], requeueAfterMs: 600_000 });
-    expect(g.reason).toContain(HOOK_ID);
+    expect(g.reason).toBe(`lifecycleHooks[0] (PAUSE) at POST_TEST_TRAFFIC_SHIFT is paused: continue with the annotation ecs.operator.dev/continue=${HOOK_ID} (or ${HOOK_ID}:ROLLBACK)`);
     expect(g.memory.lifecycleHookDetails[0]).toMatchObject({ hookId: HOOK_ID, targetType: "PAUSE", status: "AWAITING_ACTION", expiresAt: "2026-12-05T12:10:00.000Z", timeoutAction: "ROLLBACK" });
     expect(g.memory.lifecycleHookDetails[0]?.targetArn).toBeUndefined();
   });
