@@ -17,6 +17,7 @@ import {
   hookDeploymentOf,
   hookExecutionId,
   HookGateRun,
+  hookJobName,
   hooksAt,
   jobAnswer,
   LIFECYCLE_STAGES,
@@ -176,6 +177,11 @@ describe("resolveLifecycleHooks: what a hookTargetArn runs here", () => {
     expect(err).toBeInstanceOf(SpecError);
     expect((err as SpecError).field).toBe(field);
     expect((err as SpecError).reason).toContain(reason);
+  });
+
+  it("an https target keeps its caBundle and timeoutSeconds", () => {
+    const [h] = resolveLifecycleHooks(aSpec([lambda(SMOKE, ["POST_SCALE_UP"])], [{ hookTargetArn: SMOKE, http: { url: "https://smoke.shop.svc/hook", timeoutSeconds: 5, caBundle: "LS0t" } }]));
+    expect(h?.target).toEqual({ kind: "http", url: "https://smoke.shop.svc/hook", timeoutSeconds: 5, caBundle: "LS0t" });
   });
 
   it("no lifecycleHooks: no hooks", () => {
@@ -492,6 +498,15 @@ describe("buildHookJob", () => {
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.template.spec?.restartPolicy).toBe("Never");
     expect(job.spec.ttlSecondsAfterFinished).toBe(86_400);
+  });
+
+  it("a long service name still makes a Job name of at most 63 characters (its pods' job-name label), distinct per execution", () => {
+    const long = "a-service-with-a-name-long-enough-to-overflow-a-dns-label";
+    const a = hookJobName(long, "job-22222222-post-production-traffic-shift-s3-0");
+    const b = hookJobName(long, "job-22222222-post-production-traffic-shift-s4-0");
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(a).not.toBe(b);
   });
 
   it("every container gets ECS's payload in ECS_HOOK_PAYLOAD", () => {
