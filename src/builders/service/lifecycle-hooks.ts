@@ -541,7 +541,8 @@ export function hookDeploymentOf(ref: ServiceArnRef, state: ShiftStateLike): Hoo
   const source = state.source === undefined ? undefined : serviceRevisionArn(ref, state.source.id);
   return {
     deploymentId: state.target.id,
-    attempt: String(state.createdAt),
+    // Whole seconds: the status keeps createdAt to the second, and the pass that began the deployment had milliseconds.
+    attempt: String(Math.floor(state.createdAt / 1000)),
     serviceArn: serviceArn(ref),
     targetServiceRevisionArn: target,
     testTrafficWeights: trafficWeights(source, target, state.test),

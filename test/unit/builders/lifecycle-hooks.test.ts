@@ -538,7 +538,7 @@ describe("HookGateRun: the gate the stage machine calls at each stage boundary",
   it("hookDeploymentOf: the service's and revisions' ARNs and ECS's weights maps from the stage machine's state", () => {
     expect(hookDeploymentOf(ref, state)).toEqual({
       deploymentId: "ecs-svc/2222222222222222222",
-      attempt: String(T0.getTime()),
+      attempt: String(T0.getTime() / 1000),
       serviceArn: "arn:aws:ecs:kubernetes:shop:service/default/web",
       targetServiceRevisionArn: GREEN,
       testTrafficWeights: { [BLUE]: 0, [GREEN]: 100 },
@@ -560,6 +560,19 @@ describe("HookGateRun: the gate the stage machine calls at each stage boundary",
     expect(next.calls).toEqual([]);
   });
 
+  it("the attempt is the second the deployment began: the pass that began it (milliseconds) and the next ones (createdAt read back from the status, whole seconds) share the memory", () => {
+    const hooks = resolveLifecycleHooks(aSpec([lambda(SMOKE, ["POST_SCALE_UP"])]));
+    const run = new HookGateRun({ hooks, ref, memory: NO_HOOK_MEMORY, now: T0 });
+    run.gate("POST_SCALE_UP", { ...state, createdAt: T0.getTime() + 345 });
+    const [call] = run.calls;
+    if (call === undefined) throw new Error("no call");
+    const answered = recordHookAnswer(run.memory, call, { hookStatus: "IN_PROGRESS" }, T0);
+    const next = new HookGateRun({ hooks, ref, memory: answered, now: at(1) });
+    expect(next.gate("POST_SCALE_UP", state).outcome).toBe("wait");
+    expect(next.calls).toEqual([]);
+    expect(next.memory).toEqual(answered);
+  });
+
   it("a new attempt of the same revision (another createdAt, after a rollback) calls its hooks afresh", () => {
     const hooks = resolveLifecycleHooks(aSpec([lambda(SMOKE, ["POST_SCALE_UP"])]));
     const run = new HookGateRun({ hooks, ref, memory: NO_HOOK_MEMORY, now: T0 });
@@ -570,7 +583,7 @@ describe("HookGateRun: the gate the stage machine calls at each stage boundary",
     const retry = new HookGateRun({ hooks, ref, memory: failedBefore, now: at(600) });
     expect(retry.gate("POST_SCALE_UP", { ...state, createdAt: at(600).getTime() }).outcome).toBe("wait");
     expect(retry.calls).toHaveLength(1);
-    expect(retry.memory.deploymentId).toBe(`ecs-svc/2222222222222222222@${at(600).getTime()}`);
+    expect(retry.memory.deploymentId).toBe(`ecs-svc/2222222222222222222@${at(600).getTime() / 1000}`);
   });
 });
 
