@@ -311,6 +311,14 @@ export interface HookGate {
   readonly requeueAfterMs?: number | undefined;
   /** Why it rolls back or waits, naming the hook. */
   readonly reason?: string | undefined;
+  /** What a person should hear of this pass: a pause that began (with the command that continues it), a person's answer. */
+  readonly events: readonly HookEvent[];
+}
+
+export interface HookEvent {
+  readonly type: "Normal" | "Warning";
+  readonly reason: "LifecycleHookPaused" | "LifecycleHookContinued" | "LifecycleHookRolledBack";
+  readonly message: string;
 }
 
 const kebab = (stage: string): string => stage.toLowerCase().replaceAll("_", "-");
@@ -349,6 +357,7 @@ export function planHookGate(input: HookGateInput): HookGate {
   const waits: number[] = [];
   const waitingOn: string[] = [];
   let rollbackReason: string | undefined;
+  const events: HookEvent[] = [];
 
   for (const hook of hooksAt(input.hooks, stage, input.rollback === true)) {
     const hookId = hookExecutionId(hook, deployment.deploymentId, stage, input.step, input.rollback === true);
@@ -368,10 +377,19 @@ export function planHookGate(input: HookGateInput): HookGate {
         ...(hook.hookDetails === undefined ? {} : { hookDetails: hook.hookDetails }),
       };
       order.push(hookId);
+      if (r.status === "AWAITING_ACTION" && input.pauseAction?.hookId !== hookId) {
+        events.push({ type: "Normal", reason: "LifecycleHookPaused", message: `${name} paused the deployment at ${stage}: continue with the annotation ${CONTINUE_DEPLOYMENT_ANNOTATION}=${hookId}, or roll back with ${hookId}:ROLLBACK` });
+      }
     }
     // A person's answer to a PAUSE hook.
     if (r.status === "AWAITING_ACTION" && input.pauseAction?.hookId === hookId) {
-      r = input.pauseAction.action === "CONTINUE" ? { ...r, status: "SUCCEEDED" } : { ...r, status: "FAILED", reason: `${name} at ${stage}: rolled back by a person (${input.pauseAction.hookId}:ROLLBACK)` };
+      if (input.pauseAction.action === "CONTINUE") {
+        r = { ...r, status: "SUCCEEDED" };
+        events.push({ type: "Normal", reason: "LifecycleHookContinued", message: `${name} at ${stage}: continued (${hookId})` });
+      } else {
+        r = { ...r, status: "FAILED", reason: `${name} at ${stage}: rolled back by a person (${hookId}:ROLLBACK)` };
+        events.push({ type: "Warning", reason: "LifecycleHookRolledBack", message: `${name} at ${stage}: a person asked to roll back (${hookId}:ROLLBACK)` });
+      }
     }
     // Out of time: ECS takes the timeout action.
     const expires = ms(r.expiresAt) ?? Number.POSITIVE_INFINITY;
@@ -406,9 +424,9 @@ export function planHookGate(input: HookGateInput): HookGate {
     }
   }
   const memory: HookMemory = { deploymentId: key, lifecycleHookDetails: order.map((id) => records.get(id)).filter((r): r is HookRecord => r !== undefined) };
-  if (rollbackReason !== undefined) return { outcome: "rollback", calls: [], memory, reason: rollbackReason };
-  if (waitingOn.length === 0) return { outcome: "proceed", calls: [], memory };
-  return { outcome: "wait", calls, memory, requeueAfterMs: Math.max(0, Math.min(...waits)), reason: waitingOn.join("; ") };
+  if (rollbackReason !== undefined) return { outcome: "rollback", calls: [], memory, reason: rollbackReason, events };
+  if (waitingOn.length === 0) return { outcome: "proceed", calls: [], memory, events };
+  return { outcome: "wait", calls, memory, requeueAfterMs: Math.max(0, Math.min(...waits)), reason: waitingOn.join("; "), events };
 }
 
 /**
@@ -563,6 +581,8 @@ export type StageGateAnswer =
  */
 export class HookGateRun {
   readonly calls: HookCall[] = [];
+  /** Events for the Service (a pause began, a person answered one): the plan adds them to its events. */
+  readonly events: HookEvent[] = [];
   memory: HookMemory;
   private readonly input: { readonly hooks: readonly ResolvedHook[]; readonly ref: ServiceArnRef; readonly pauseAction?: PauseAction | undefined; readonly now: Date };
 
@@ -575,6 +595,7 @@ export class HookGateRun {
     const g = planHookGate({ hooks: this.input.hooks, stage, deployment: hookDeploymentOf(this.input.ref, state), memory: this.memory, pauseAction: this.input.pauseAction, now: this.input.now, ...opts });
     this.memory = g.memory;
     this.calls.push(...g.calls);
+    this.events.push(...g.events);
     if (g.outcome === "rollback") return { outcome: "rollback", reason: g.reason ?? `a lifecycle hook at ${stage} failed` };
     if (g.outcome === "wait") return { outcome: "wait", requeueAfterMs: g.requeueAfterMs, reason: g.reason };
     return { outcome: "proceed" };

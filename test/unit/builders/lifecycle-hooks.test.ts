@@ -272,7 +272,7 @@ describe("planHookGate: may the deployment leave this stage?", () => {
 
   it("a stage without hooks proceeds at once and remembers nothing", () => {
     const g = gate(smokeAt("POST_SCALE_UP"), "BAKE_TIME", NO_HOOK_MEMORY, T0);
-    expect(g).toEqual({ outcome: "proceed", calls: [], memory: { deploymentId: "ecs-svc/2222222222222222222", lifecycleHookDetails: [] } });
+    expect(g).toEqual({ outcome: "proceed", calls: [], memory: { deploymentId: "ecs-svc/2222222222222222222", lifecycleHookDetails: [] }, events: [] });
   });
 
   it("the first pass at a stage calls its hook and waits for the answer, recording the execution as ECS's lifecycleHookDetails", () => {
@@ -438,6 +438,15 @@ describe("PAUSE: waits until a person continues or rolls back", () => {
     expect(g.reason).toBe(`lifecycleHooks[0] (PAUSE) at POST_TEST_TRAFFIC_SHIFT is paused: continue with the annotation ecs.operator.dev/continue=${HOOK_ID} (or ${HOOK_ID}:ROLLBACK)`);
     expect(g.memory.lifecycleHookDetails[0]).toMatchObject({ hookId: HOOK_ID, targetType: "PAUSE", status: "AWAITING_ACTION", expiresAt: "2026-12-05T12:10:00.000Z", timeoutAction: "ROLLBACK" });
     expect(g.memory.lifecycleHookDetails[0]?.targetArn).toBeUndefined();
+    expect(g.events).toEqual([
+      {
+        type: "Normal",
+        reason: "LifecycleHookPaused",
+        message: `lifecycleHooks[0] (PAUSE) paused the deployment at POST_TEST_TRAFFIC_SHIFT: continue with the annotation ecs.operator.dev/continue=${HOOK_ID}, or roll back with ${HOOK_ID}:ROLLBACK`,
+      },
+    ]);
+    // Said once, when the pause begins.
+    expect(gate(hooks, "POST_TEST_TRAFFIC_SHIFT", g.memory, at(30)).events).toEqual([]);
   });
 
   it("still waiting while the annotation names another hookId (a stale continue of an earlier deployment)", () => {
@@ -450,6 +459,7 @@ describe("PAUSE: waits until a person continues or rolls back", () => {
     const first = gate(hooks, "POST_TEST_TRAFFIC_SHIFT", NO_HOOK_MEMORY, T0);
     const g = gate(hooks, "POST_TEST_TRAFFIC_SHIFT", first.memory, at(60), { pauseAction: parsePauseAction(HOOK_ID) });
     expect(g.outcome).toBe("proceed");
+    expect(g.events.map((e) => e.reason)).toEqual(["LifecycleHookContinued"]);
     expect(gate(hooks, "POST_TEST_TRAFFIC_SHIFT", g.memory, at(61)).outcome).toBe("proceed");
   });
 
@@ -458,6 +468,7 @@ describe("PAUSE: waits until a person continues or rolls back", () => {
     const g = gate(hooks, "POST_TEST_TRAFFIC_SHIFT", first.memory, at(60), { pauseAction: parsePauseAction(`${HOOK_ID}:ROLLBACK`) });
     expect(g.outcome).toBe("rollback");
     expect(g.reason).toContain("rolled back by a person");
+    expect(g.events.map((e) => [e.type, e.reason])).toEqual([["Warning", "LifecycleHookRolledBack"]]);
   });
 
   it("ECS: \"or until the configured timeout is reached\": the timeout action (default ROLLBACK) is taken", () => {
