@@ -86,6 +86,27 @@ export const STOP_REASON_ANNOTATION = `${API_GROUP}/stop-reason`;
 /** The hash of the desired object last applied to a child: a resync of an unchanged child writes nothing. */
 export const APPLIED_HASH_ANNOTATION = `${API_GROUP}/applied-hash`;
 
+// ---------------------------------------------------------------- lifecycle hooks (docs/lifecycle-hooks.md)
+
+/**
+ * ContinueServiceDeployment, declaratively: a person sets it on the Service to the hookId of a paused PAUSE hook
+ * (`<hookId>`, or `<hookId>:ROLLBACK` to roll back), e.g. `kubectl annotate ecsservice web
+ * ecs.operator.dev/continue=pause-12345678-post-test-traffic-shift-0 --overwrite`. The hookId is in the pause event
+ * and in status.lifecycleHooks; a stale value never continues a later pause, whose hookId differs.
+ */
+export const CONTINUE_DEPLOYMENT_ANNOTATION = `${API_GROUP}/continue`;
+/** The hook execution (hookId) a hook Job runs for. */
+export const HOOK_ID_ANNOTATION = `${API_GROUP}/hook-id`;
+/** The JSON payload a hook Job was created with (also in its containers' ECS_HOOK_PAYLOAD). */
+export const HOOK_PAYLOAD_ANNOTATION = `${API_GROUP}/hook-payload`;
+/** The lifecycle stage a hook Job (and its pods) runs at. */
+export const HOOK_STAGE_LABEL = `${API_GROUP}/hook-stage`;
+/**
+ * The ECS Service (metadata.name) a hook Job's pods run for. Not SERVICE_LABEL: that label selects the service's task
+ * pods (Kubernetes Services, PDBs), and a hook pod must never receive the service's traffic.
+ */
+export const HOOK_SERVICE_LABEL = `${API_GROUP}/hook-service`;
+
 // ---------------------------------------------------------------- finalizers
 
 /** Holds a Service's deletion until its tasks have stopped (ECS DRAINING). */

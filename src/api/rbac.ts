@@ -42,6 +42,9 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ["apps"], resources: ["deployments", "daemonsets"], verbs: OWN },
   // TaskDefinition revisions: immutable, created once and pruned.
   { apiGroups: ["apps"], resources: ["controllerrevisions"], verbs: [...READ, "create", "delete"] },
+  // Job lifecycle hooks (docs/lifecycle-hooks.md): the Service controller creates one Job per hook execution, reads
+  // whether it finished; finished ones go by their TTL or with the Service.
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: [...READ, "create", "delete"] },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: OWN },
   { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: OWN },
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: OWN },

@@ -57,7 +57,7 @@ const SCHEDULE_EXPRESSION_PATTERN =
 const DeploymentLifecycleHook = ecsObject(
   {
     targetType: optional(stringEnum(["AWS_LAMBDA", "PAUSE"], "AWS_LAMBDA runs a function; PAUSE waits until the deployment is resumed.")),
-    hookTargetArn: optional(string("The Lambda function to run (never invoked here; see docs/mapping.md).")),
+    hookTargetArn: optional(string("The Lambda function's ARN: names the spec.kubernetes.lifecycleHookTargets entry (an HTTP endpoint or a Job) that runs in its place (docs/lifecycle-hooks.md).")),
     roleArn: optional(string("The IAM role that invokes the hook.")),
     lifecycleStages: list(
       stringEnum(
@@ -87,6 +87,22 @@ const DeploymentLifecycleHook = ecsObject(
     ),
   },
   "A deployment lifecycle hook.",
+  {
+    rules: [
+      {
+        // ECS DeploymentLifecycleHook.hookTargetArn: "You must provide this parameter when configuring an AWS_LAMBDA lifecycle hook."
+        rule: "(has(self.targetType) && self.targetType == 'PAUSE') || has(self.hookTargetArn)",
+        message: "spec.deploymentConfiguration.lifecycleHooks[].hookTargetArn: required for an AWS_LAMBDA hook (the default targetType); a PAUSE hook sets targetType: PAUSE",
+        fieldPath: ".hookTargetArn",
+      },
+      {
+        // ECS: "PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages."
+        rule: "!has(self.targetType) || self.targetType != 'PAUSE' || self.lifecycleStages.all(s, s != 'TEST_TRAFFIC_SHIFT' && s != 'PRODUCTION_TRAFFIC_SHIFT')",
+        message: "spec.deploymentConfiguration.lifecycleHooks[].lifecycleStages: a PAUSE hook cannot run at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT (ECS)",
+        fieldPath: ".lifecycleStages",
+      },
+    ],
+  },
 );
 
 export const DeploymentConfiguration = ecsObject(
@@ -424,6 +440,73 @@ export const AutoScaling = ecsObject(
 );
 export type AutoScaling = Static<typeof AutoScaling>;
 
+// ---------------------------------------------------------------- lifecycle hook targets (docs/lifecycle-hooks.md)
+
+/**
+ * What an AWS_LAMBDA hook's hookTargetArn runs here: an HTTP(S) endpoint that receives ECS's payload and answers as a
+ * Lambda hook does, or a Kubernetes Job (exit 0 = SUCCEEDED). Matched by hookTargetArn; PAUSE hooks need none.
+ */
+export const LifecycleHookTarget = object(
+  {
+    hookTargetArn: string("The hookTargetArn of spec.deploymentConfiguration.lifecycleHooks[] this target runs for.", { maxLength: 2048 }),
+    http: optional(
+      object(
+        {
+          url: string("The endpoint: ECS's payload is POSTed to it as JSON, the answer is ECS's ({hookStatus, callBackDelay, hookDetails}).", { maxLength: 2048, pattern: "^https?://" }),
+          timeoutSeconds: optional(integer("Seconds one call may take before it counts as no answer (the deployment rolls back). Default 30.", { minimum: 1, maximum: 900 })),
+          caBundle: optional(
+            string("The PEM CA bundle, base64-encoded (as in a webhook's clientConfig.caBundle), that signs an https endpoint's certificate. Default: the system's CAs.", {
+              maxLength: 65_536,
+            }),
+          ),
+        },
+        "Call an HTTP(S) endpoint as ECS calls a Lambda function.",
+      ),
+    ),
+    job: optional(
+      object(
+        {
+          template: opaqueObject("A batch/v1 JobSpec (template.spec with the containers, backoffLimit, activeDeadlineSeconds ...). Every container gets the payload in ECS_HOOK_PAYLOAD. Default backoffLimit 0, restartPolicy Never."),
+        },
+        "Run a Kubernetes Job: it SUCCEEDED when it completes, FAILED when it fails.",
+      ),
+    ),
+  },
+  "A hook target: exactly one of http or job.",
+  {
+    rules: [
+      {
+        rule: "has(self.http) != has(self.job)",
+        message: "spec.kubernetes.lifecycleHookTargets[]: set exactly one of http or job",
+      },
+    ],
+  },
+);
+export type LifecycleHookTarget = Static<typeof LifecycleHookTarget>;
+
+/**
+ * One hook execution of a deployment, as DescribeServiceDeployments' lifecycleHookDetails shows it (hookId, targetType,
+ * targetArn, status, expiresAt, timeoutAction), plus what the controller must remember across passes and restarts: when
+ * to call again, the hookDetails the last answer returned, and why it failed.
+ */
+export const LifecycleHookDetail = object(
+  {
+    hookId: string("The ID of this hook execution; a PAUSE hook is continued with it (docs/lifecycle-hooks.md)."),
+    targetType: stringEnum(["AWS_LAMBDA", "PAUSE"], "AWS_LAMBDA (an HTTP endpoint or a Job here) or PAUSE."),
+    targetArn: optional(string("The hookTargetArn (not set for PAUSE).")),
+    lifecycleStage: string("The stage the hook runs at."),
+    status: stringEnum(["AWAITING_ACTION", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT"], "The hook's status, as ECS reports it."),
+    startedAt: optional(string("When the hook started.", { format: "date-time" })),
+    expiresAt: optional(string("When the hook times out (timeoutConfiguration.timeoutInMinutes after it started).", { format: "date-time" })),
+    timeoutAction: optional(stringEnum(["CONTINUE", "ROLLBACK"], "What happens when the hook times out.")),
+    nextCallAt: optional(string("When an IN_PROGRESS hook is called again (callBackDelay after its last answer).", { format: "date-time" })),
+    invocations: optional(integer("How often the hook was called.", { minimum: 0 })),
+    hookDetails: optional(opaqueObject("The hookDetails the last IN_PROGRESS answer returned, passed to the next call.")),
+    reason: optional(string("Why the hook FAILED or TIMED_OUT.")),
+  },
+  "A lifecycle hook execution.",
+);
+
 // ---------------------------------------------------------------- Kubernetes-only knobs
 
 export const ServiceKubernetes = object(
@@ -504,6 +587,9 @@ export const ServiceKubernetes = object(
         },
         "An Ingress in front of the service (what an ALB listener rule is in ECS).",
       ),
+    ),
+    lifecycleHookTargets: optional(
+      list(LifecycleHookTarget, "What each AWS_LAMBDA lifecycle hook's hookTargetArn runs: an HTTP(S) endpoint or a Job (docs/lifecycle-hooks.md).", { maxItems: 10, listMapKeys: ["hookTargetArn"] }),
     ),
   },
   "Kubernetes-only settings of the service.",
@@ -695,6 +781,15 @@ export const ServiceStatus = object(
   {
     observedGeneration: optional(observedGeneration),
     conditions: optional(Conditions),
+    lifecycleHooks: optional(
+      object(
+        {
+          deploymentId: string("The deployment the hook executions belong to (a new deployment starts afresh)."),
+          lifecycleHookDetails: list(LifecycleHookDetail, "The hook executions of that deployment, in the order they started.", { maxItems: 500 }),
+        },
+        "The lifecycle hooks of the latest deployment (docs/lifecycle-hooks.md). Kept here so a restarted controller never calls a SUCCEEDED hook again nor forgets an IN_PROGRESS one.",
+      ),
+    ),
     serviceName: optional(string("The name of the service.")),
     cluster: optional(string("The Cluster the service runs in.")),
     status: optional(stringEnum(["ACTIVE", "DRAINING", "INACTIVE"], "ACTIVE, or DRAINING while being deleted.")),

@@ -10,14 +10,21 @@ import { errorText } from "../../runtime/logger.ts";
 import { Pods } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
+import type { ServiceStatus } from "../../api/service.ts";
+import type { HookGateOptions } from "../../builders/service/lifecycle-hooks.ts";
+import { applyPlannedHooks } from "./hooks.ts";
 import { type ServicePlan } from "./plan.ts";
 
 export interface ApplyIo {
   readonly client: KubeClient;
   readonly events: Pick<EventRecorder, "record">;
+  /** The clock the lifecycle hooks' answers are recorded with, and the hooks' default delays. */
+  readonly now?: (() => Date) | undefined;
+  readonly hookOptions?: HookGateOptions | undefined;
 }
 
-export async function applyServicePlan(svc: ServiceObject, plan: ServicePlan, io: ApplyIo, ctx: ReconcileContext): Promise<void> {
+/** Applies the plan; returns the status the next pass must plan from (the plan's, with the answers of its hook calls). */
+export async function applyServicePlan(svc: ServiceObject, plan: ServicePlan, io: ApplyIo, ctx: ReconcileContext): Promise<ServiceStatus | undefined> {
   const { client } = io;
   if (plan.lookups.length > 0) throw new Error(`the plan still needs ${plan.lookups.map((l) => `${l.resource.kind} ${l.name}`).join(", ")} observed`);
   if (plan.finalizer === "add") await ensureFinalizer(client, EcsServices, svc, SERVICE_FINALIZER);
@@ -33,6 +40,8 @@ export async function applyServicePlan(svc: ServiceObject, plan: ServicePlan, io
     ctx.log.info("deleted child", { kind: d.resource.kind, name: d.name, why: d.why });
   }
   if (plan.status !== undefined) await writeStatus(svc, plan, io);
+  // Lifecycle hooks are called once the status that records their start is written (hooks.ts).
+  const status = await applyPlannedHooks(svc, plan.status, plan.hooks, { client, now: io.now ?? (() => new Date()), options: io.hookOptions });
   for (const d of plan.deletes.filter((x) => x.resource === Pods)) {
     try {
       await client.delete(Pods, d.name, d.namespace, { preconditionUid: d.uid ?? "", ...(d.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: d.gracePeriodSeconds }) });
@@ -49,6 +58,7 @@ export async function applyServicePlan(svc: ServiceObject, plan: ServicePlan, io
       if (!isNotFound(err)) throw err;
     }
   }
+  return status;
 }
 
 async function writeStatus(svc: ServiceObject, plan: ServicePlan, io: ApplyIo): Promise<void> {

@@ -9,6 +9,7 @@ import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
 import { nodeLabelValues } from "../../builders/placement/placement.ts";
 import type { buildServiceAutoscaling } from "../../builders/service/autoscaling.ts";
+import type { HookGateOptions } from "../../builders/service/lifecycle-hooks.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
 import { byOwnerUid } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
@@ -54,6 +55,8 @@ export interface ServiceControllerOptions {
   taskStableSeconds?: number;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
+  /** Lifecycle hooks: the default callBackDelay and how often a Job hook is looked at (docs/lifecycle-hooks.md). */
+  lifecycleHooks?: HookGateOptions;
   /** How soon to look again while a deployment is in progress (timed rules: unready tasks). */
   progressRecheckMs?: number;
   /** Safety-net resync of a steady service. */
@@ -98,9 +101,9 @@ export async function reconcileService(key: string, ctx: ReconcileContext, deps:
   const now = deps.now();
   let plan = planService(observed, now, deps.options);
   if (plan.lookups.length > 0) plan = planService({ ...observed, others: await lookUp(plan.lookups, deps.caches, deps.client) }, now, deps.options);
-  await applyServicePlan(observed.service, plan, deps, ctx);
+  const status = await applyServicePlan(observed.service, plan, deps, ctx);
   deps.memory.set(key, plan.memory);
-  if (plan.status !== undefined) deps.written.remember(observed.service, plan.status);
+  if (status !== undefined) deps.written.remember(observed.service, status);
   return plan.next;
 }
 
@@ -172,6 +175,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     client: mgr.client,
     events: mgr.events,
     now: mgr.now,
+    hookOptions: opts.lifecycleHooks,
     options: {
       binpackSchedulerName: opts.binpackSchedulerName ?? null,
       taskStableSeconds: opts.taskStableSeconds,

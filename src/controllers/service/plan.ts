@@ -36,6 +36,7 @@ import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalP
 import type { ServiceObject } from "../ecs-resources.ts";
 import type { ResolveResult } from "../task-definition/resolver.ts";
 import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
+import type { PlannedHooks } from "./hooks.ts";
 
 /** How long a counted failed pod is remembered (it is deleted at once; this only bridges the cache catching up). */
 export const COUNTED_TTL_MS = 10 * 60_000;
@@ -165,6 +166,8 @@ export interface ServicePlan {
   readonly stalled?: SpecError | undefined;
   readonly next: Action;
   readonly memory: ServiceMemory;
+  /** Lifecycle hook calls to make after the status is written, and the memory they start from (hooks.ts). */
+  readonly hooks?: PlannedHooks | undefined;
 }
 
 const nothing = (memory: ServiceMemory): ServicePlan => ({ lookups: [], applies: [], patches: [], deletes: [], events: [], next: Action.done(), memory });

@@ -590,6 +590,38 @@ export const REFUSALS: Refusal[] = [
     message: "spec.kubernetes.ingress.paths: each containerName must be the containerName of a loadBalancers entry",
   },
   {
+    name: "ECS: an AWS_LAMBDA lifecycle hook needs a hookTargetArn (\"You must provide this parameter when configuring an AWS_LAMBDA lifecycle hook\")",
+    manifest: aService({ deploymentConfiguration: { strategy: "BLUE_GREEN", lifecycleHooks: [{ lifecycleStages: ["POST_SCALE_UP"] }] } }),
+    path: "spec.deploymentConfiguration.lifecycleHooks[0].hookTargetArn",
+    message: "spec.deploymentConfiguration.lifecycleHooks[].hookTargetArn: required for an AWS_LAMBDA hook",
+  },
+  {
+    name: "ECS: \"PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages\"",
+    manifest: aService({ deploymentConfiguration: { strategy: "BLUE_GREEN", lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["POST_SCALE_UP", "TEST_TRAFFIC_SHIFT"] }] } }),
+    path: "spec.deploymentConfiguration.lifecycleHooks[0].lifecycleStages",
+    message: "a PAUSE hook cannot run at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT",
+  },
+  {
+    name: "a lifecycle hook target runs an http endpoint or a job, not both",
+    manifest: aService({
+      kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke", http: { url: "http://smoke.test/hook" }, job: { template: {} } }] },
+    }),
+    path: "spec.kubernetes.lifecycleHookTargets[0]",
+    message: "spec.kubernetes.lifecycleHookTargets[]: set exactly one of http or job",
+  },
+  {
+    name: "a lifecycle hook target runs something",
+    manifest: aService({ kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke" }] } }),
+    path: "spec.kubernetes.lifecycleHookTargets[0]",
+    message: "spec.kubernetes.lifecycleHookTargets[]: set exactly one of http or job",
+  },
+  {
+    name: "a lifecycle hook target's url is http or https",
+    manifest: aService({ kubernetes: { lifecycleHookTargets: [{ hookTargetArn: "arn:aws:lambda:us-east-1:123456789012:function:smoke", http: { url: "ftp://smoke.test/hook" } }] } }),
+    path: "spec.kubernetes.lifecycleHookTargets[0].http.url",
+    message: "should match",
+  },
+  {
     name: "the ingress class is a DNS subdomain",
     manifest: aService({ kubernetes: { ingress: { className: "Nginx_Public" } } }),
     path: "spec.kubernetes.ingress.className",

@@ -87,10 +87,15 @@ describe("RBAC source", () => {
     expect(LEADER_ELECTION_RULES).toEqual([{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
   });
 
-  it("nothing on replicasets, jobs or cronjobs (Deployments own ReplicaSets; scheduled runs are Tasks)", () => {
+  it("nothing on replicasets or cronjobs (Deployments own ReplicaSets; scheduled runs are Tasks)", () => {
     expect(allowed("apps", "replicasets", "list")).toBe(false);
-    expect(allowed("batch", "jobs", "create")).toBe(false);
     expect(allowed("batch", "cronjobs", "list")).toBe(false);
+  });
+
+  it("jobs: created, read and deleted for Job lifecycle hooks (docs/lifecycle-hooks.md), never updated or patched", () => {
+    for (const verb of ["create", "get", "list", "watch", "delete"]) expect(allowed("batch", "jobs", verb)).toBe(true);
+    expect(allowed("batch", "jobs", "update")).toBe(false);
+    expect(allowed("batch", "jobs", "patch")).toBe(false);
   });
 
   it("config/rbac binds the ServiceAccount to both roles", () => {
