@@ -32,6 +32,8 @@ export interface ServiceStatusInput {
   readonly serviceDeployments?: readonly ServiceDeploymentDescription[] | undefined;
   /** The ecs.operator.dev/rollback value acted on (or recorded). */
   readonly lastRollbackRequest?: string | undefined;
+  /** status.lifecycleHooks: the hook executions of the latest deployment (lifecycle-hooks.ts). */
+  readonly lifecycleHooks?: ServiceStatus["lifecycleHooks"] | undefined;
   /** The AutoScaling condition (autoScalingCondition of the HPA); undefined: the service has no HPA, no condition. */
   readonly autoScaling?: AutoScalingCondition | undefined;
   readonly now: Date;
@@ -48,7 +50,7 @@ export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; re
   if (shifting && spec.schedulingStrategy === "DAEMON") out.push({ field: "spec.deploymentConfiguration.strategy", reason: `${dc.strategy ?? ""} needs a REPLICA service: a DAEMON service rolls` });
   if (!shifting && dc?.bakeTimeInMinutes !== undefined) out.push({ field: "spec.deploymentConfiguration.bakeTimeInMinutes", reason: "only BLUE_GREEN, LINEAR and CANARY bake: a ROLLING deployment stops old tasks as soon as the new ones are ready" });
   if (dc?.alarms?.enable === true) out.push({ field: "spec.deploymentConfiguration.alarms", reason: "CloudWatch alarms are not watched" });
-  if ((dc?.lifecycleHooks ?? []).length > 0) out.push({ field: "spec.deploymentConfiguration.lifecycleHooks", reason: "deployment lifecycle hooks are not run" });
+  if ((dc?.lifecycleHooks ?? []).length > 0 && (!shifting || spec.schedulingStrategy === "DAEMON")) out.push({ field: "spec.deploymentConfiguration.lifecycleHooks", reason: "lifecycle hooks run only in BLUE_GREEN, LINEAR and CANARY deployments of a REPLICA service" });
   if (spec.schedulingStrategy !== "DAEMON") {
     // Where Kubernetes cannot hold ECS's limits exactly (docs/services.md, "Progress" and "Gap").
     const { maximumPercent, minimumHealthyPercent } = effectivePercents(dc);
@@ -136,6 +138,7 @@ export function computeServiceStatus(input: ServiceStatusInput): ServiceStatus {
     deployments,
     ...(input.serviceDeployments === undefined ? (prev.serviceDeployments === undefined ? {} : { serviceDeployments: prev.serviceDeployments }) : { serviceDeployments: [...input.serviceDeployments] }),
     ...(input.lastRollbackRequest === undefined ? {} : { lastRollbackRequest: input.lastRollbackRequest }),
+    ...(input.lifecycleHooks === undefined ? {} : { lifecycleHooks: input.lifecycleHooks }),
     events,
     selector: input.selector,
   };

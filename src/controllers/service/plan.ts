@@ -29,6 +29,8 @@ import { truncateText } from "../../runtime/apply.ts";
 import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELETION_COST_ANNOTATION, type BudgetResult, type BudgetTask } from "../../builders/service/budget.ts";
 import { toLabelValue } from "../../builders/names.ts";
 import { shiftConfig } from "../../builders/service/traffic-shift.ts";
+import { HookGateRun, NO_HOOK_MEMORY, resolveLifecycleHooks } from "../../builders/service/lifecycle-hooks.ts";
+import { pauseActionOf } from "./hooks.ts";
 import { abortReason, planShift, rememberedShift, rollbackRequest, type ShiftPlan } from "./shift.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
@@ -331,6 +333,8 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
     extraMessages: [...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events].map((e) => e.message),
     ...(step.shift === undefined ? {} : { shift: step.shift.step.state, serviceDeployments: step.shift.serviceDeployments }),
+    // A pass without a gate carries the remembered hook executions forward (the answers are patched in apart).
+    lifecycleHooks: step.hooks?.memory ?? svc.status?.lifecycleHooks,
     lastRollbackRequest: step.shift?.lastRollbackRequest ?? rollbackRequest(svc).value ?? svc.status?.lastRollbackRequest,
     unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
     unplaceable,
@@ -346,8 +350,10 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     deletes: [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))],
     ...(extra.scale === undefined ? {} : { scale: extra.scale }),
     status,
-    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling)],
-    next: Action.requeueAfter(Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity)),
+    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling), ...(step.hooks?.events ?? [])],
+    // A pass that calls hooks looks again at once, to plan from their answers.
+    next: Action.requeueAfter((step.hooks?.calls.length ?? 0) > 0 ? 0 : Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity)),
+    ...(step.hooks === undefined ? {} : { hooks: { calls: step.hooks.calls, memory: step.hooks.memory } }),
     memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks, ...(extra.noRoute ? { noRoute: true as const } : {}) },
   };
 }
@@ -369,6 +375,8 @@ interface Step {
   readonly budget: BudgetResult | undefined;
   /** BLUE_GREEN, LINEAR, CANARY: the deployment's stage, weights, the Deployments kept (blue), status (shift.ts). */
   readonly shift?: ShiftPlan | undefined;
+  /** The lifecycle hooks' gate of this pass: the calls it asks for, their memory, its events. */
+  readonly hooks?: HookGateRun | undefined;
 }
 
 /**
@@ -437,10 +445,13 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
   if (shift !== undefined) {
-    const planned = planShift({ service: svc, serviceName, config: shift, rollout, owned, tasks: t.tasks, desiredCount, healthy: (x) => healthyTask(x, options.taskStableSeconds), now });
+    // Lifecycle hooks answer at each stage boundary (lifecycle-hooks.ts); their memory is status.lifecycleHooks.
+    const hooks = resolveLifecycleHooks(spec);
+    const run = hooks.length === 0 ? undefined : new HookGateRun({ hooks, ref: { namespace: svc.metadata.namespace ?? "", cluster: cap.clusterName, serviceName }, memory: svc.status?.lifecycleHooks ?? NO_HOOK_MEMORY, pauseAction: pauseActionOf(svc), now });
+    const planned = planShift({ service: svc, serviceName, config: shift, rollout, owned, tasks: t.tasks, desiredCount, healthy: (x) => healthyTask(x, options.taskStableSeconds), gate: run?.gate, now });
     const split = splitDesiredCount(planned.running.replicas, providers.map((p) => p.item), "spec.capacityProviderStrategy").map((x) => x.count);
     const colored = providers.map((p, i) => ({ kind: "Deployment" as const, name: serviceDeploymentName(name, p.provider.name, planned.running.color), replicas: split[i] ?? 0, provider: toLabelValue(p.provider.name), color: planned.running.color }));
-    return { name, serviceName, desiredCount, launchType, wanted: colored, owned, rollout, primary, revision, budget: undefined, shift: planned };
+    return { name, serviceName, desiredCount, launchType, wanted: colored, owned, rollout, primary, revision, budget: undefined, shift: planned, ...(run === undefined ? {} : { hooks: run }) };
   }
   const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id);
   return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };

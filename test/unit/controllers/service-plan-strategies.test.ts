@@ -13,10 +13,11 @@
 import { describe, expect, it } from "vitest";
 import { KINDS } from "../../../src/api/crds.ts";
 import { luaHealth } from "../../e2e/argocd-health.ts";
-import { COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL, ROLLBACK_ANNOTATION } from "../../../src/api/keys.ts";
+import { CONTINUE_DEPLOYMENT_ANNOTATION, COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL, ROLLBACK_ANNOTATION } from "../../../src/api/keys.ts";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import { deploymentLabelValue } from "../../../src/builders/service/deployment.ts";
 import { WEIGHT_SCALE } from "../../../src/builders/service/http-route.ts";
+import { recordHookAnswer, type HookAnswer, type HookCall } from "../../../src/builders/service/lifecycle-hooks.ts";
 import { LIFECYCLE_STAGES, stepShift, type ShiftConfig, type ShiftObserved, type ShiftState } from "../../../src/builders/service/traffic-shift.ts";
 import type { ServiceObject } from "../../../src/controllers/ecs-resources.ts";
 import { NO_MEMORY, planService, type ObservedService, type ServicePlan, type ServicePlanOptions } from "../../../src/controllers/service/plan.ts";
@@ -55,6 +56,10 @@ class World {
   pods: PodObject[] = [];
   /** Deployment ids whose tasks crash as soon as they start. */
   crashing = new Set<string>();
+  /** How the hook endpoints answer their n-th call (the apply phase's executor, hooks.ts, as the plan sees it). */
+  hookAnswer: (call: HookCall, n: number) => HookAnswer = () => ({ hookStatus: "SUCCEEDED" });
+  /** The calls made, in order. */
+  hookCalls: HookCall[] = [];
   samples: Sample[] = [];
   plans: ServicePlan[] = [];
   private seq = 0;
@@ -83,6 +88,14 @@ class World {
       else this.children.delete(`${d.resource.kind}/${d.name}`);
     }
     if (plan.status !== undefined) this.service = { ...this.service, status: plan.status };
+    if (plan.hooks !== undefined && plan.hooks.calls.length > 0) {
+      let memory = plan.hooks.memory;
+      for (const call of plan.hooks.calls) {
+        memory = recordHookAnswer(memory, call, this.hookAnswer(call, this.hookCalls.filter((c) => c.hookId === call.hookId).length), this.now);
+        this.hookCalls.push(call);
+      }
+      this.service = { ...this.service, status: { ...this.service.status, lifecycleHooks: memory } };
+    }
     this.followDeployments();
     this.samples.push(this.sample());
     this.now = new Date(this.now.getTime() + Math.min(plan.next.requeueAfterMs ?? 60_000, 60_000));
@@ -356,6 +369,51 @@ describe("ingress-nginx", () => {
     expect(backendOf(w.children.get("Ingress/web") as Ing | undefined)).toBe("web");
     expect(changes(w.samples.map((s) => s.productionSelects))).toEqual([label(1), undefined, label(2)]);
     expect(w.service.status?.conditions?.find((c) => c.type === "Supported")?.message).toContain("the Ingress of class alb routes to that Service");
+  });
+});
+
+describe("lifecycle hooks at the stage boundaries", () => {
+  const SMOKE = "arn:aws:lambda:us-east-1:123456789012:function:smoke";
+  const withHook = (hook: Record<string, unknown>, more: Record<string, unknown> = {}): ServiceFixture => ({
+    ...lb,
+    kubernetes: { ...gateway, lifecycleHookTargets: [{ hookTargetArn: SMOKE, http: { url: "http://smoke.shop.svc:8080/" } }] },
+    ...strategy({ strategy: "BLUE_GREEN", lifecycleHooks: [hook], ...more }),
+  });
+
+  it("a hook answering FAILED at POST_TEST_TRAFFIC_SHIFT rolls back: production weight never reached green", () => {
+    const w = deploying(withHook({ hookTargetArn: SMOKE, lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }));
+    w.hookAnswer = () => ({ hookStatus: "FAILED", reason: "smoke test failed" });
+    w.runUntil(finished);
+    expect(w.hookCalls.map((c) => c.stage)).toEqual(["POST_TEST_TRAFFIC_SHIFT"]);
+    // ECS's payload: the test weights already on green, production still on blue.
+    expect(Object.values(w.hookCalls[0]?.payload.productionTrafficWeights ?? {})).toEqual([100, 0]);
+    expect(w.samples.filter((x) => x.stage !== undefined).every((x) => (x.production ?? 0) === 0)).toBe(true);
+    expect(w.service.status?.serviceDeployments?.[0]).toMatchObject({ status: "ROLLBACK_SUCCESSFUL" });
+    expect(w.service.status?.taskDefinition).toBe("web:1");
+  });
+
+  it("an IN_PROGRESS hook is called again (with its hookDetails) and the deployment goes on once it SUCCEEDED", () => {
+    const w = deploying(withHook({ hookTargetArn: SMOKE, lifecycleStages: ["POST_SCALE_UP"] }));
+    w.hookAnswer = (_c, n) => (n < 2 ? { hookStatus: "IN_PROGRESS", callBackDelay: 1, hookDetails: { round: n + 1 } } : { hookStatus: "SUCCEEDED" });
+    w.runUntil(finished);
+    expect(w.hookCalls.map((c) => c.stage)).toEqual(["POST_SCALE_UP", "POST_SCALE_UP", "POST_SCALE_UP"]);
+    expect(w.hookCalls[2]?.payload.hookDetails).toEqual({ round: 2 });
+    // Test traffic waited for the hook.
+    const lastCall = w.samples.findIndex((x) => x.test === 100);
+    expect(lastCall).toBeGreaterThan(0);
+    expect(w.service.status?.serviceDeployments?.[0]?.status).toBe("SUCCESSFUL");
+  });
+
+  it("a PAUSE hook holds the deployment until a person continues it by annotation", () => {
+    const w = deploying(withHook({ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }));
+    w.runUntil((x) => x.samples.at(-1)?.stage === "POST_TEST_TRAFFIC_SHIFT");
+    for (let i = 0; i < 20; i++) w.pass();
+    expect(w.samples.at(-1)).toMatchObject({ stage: "POST_TEST_TRAFFIC_SHIFT", production: 0 });
+    const paused = w.service.status?.lifecycleHooks?.lifecycleHookDetails.find((d) => d.targetType === "PAUSE");
+    expect(paused?.status).toBe("AWAITING_ACTION");
+    w.update({}, { [CONTINUE_DEPLOYMENT_ANNOTATION]: paused?.hookId ?? "" });
+    w.runUntil(finished);
+    expect(w.service.status?.serviceDeployments?.[0]?.status).toBe("SUCCESSFUL");
   });
 });
 
