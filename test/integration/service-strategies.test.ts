@@ -3,7 +3,9 @@
 // circuit-breaker rollback. A minute of bake and step time lasts one second here (deploymentMinuteMs).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEPLOYMENT_LABEL } from "../../src/api/keys.ts";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
@@ -52,7 +54,7 @@ const done = (td: string, status = "SUCCESSFUL") => (s: ServiceStatus): boolean 
   ready(s) && s.taskDefinition === td && s.serviceDeployments?.[0]?.status === status && s.serviceDeployments[0].targetServiceRevision?.taskDefinition === (status === "SUCCESSFUL" ? td : s.serviceDeployments[0].targetServiceRevision?.taskDefinition);
 
 /** web:1 steady under `deploymentConfiguration`, behind a Gateway unless `plain`. */
-async function steadyService(prefix: string, deploymentConfiguration: Record<string, unknown>, opts: { plain?: boolean } = {}): Promise<string> {
+async function steadyService(prefix: string, deploymentConfiguration: Record<string, unknown>, opts: { plain?: boolean; kubernetes?: Record<string, unknown> } = {}): Promise<string> {
   const ns = await testNamespace(kc, prefix);
   await startControllers(ns);
   await post(TaskDefinitions, ns, { apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", metadata: { name: "web" }, spec: { family: "web", cpu: "256", memory: "512", containerDefinitions: [container()] } });
@@ -65,7 +67,7 @@ async function steadyService(prefix: string, deploymentConfiguration: Record<str
       desiredCount: 2,
       loadBalancers: [{ containerName: "app", containerPort: 8080 }],
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, ...deploymentConfiguration },
-      ...(opts.plain === true ? {} : { kubernetes: { gateway: { parentRefs: [{ name: "public", sectionName: "http" }] } } }),
+      kubernetes: { ...(opts.plain === true ? {} : { gateway: { parentRefs: [{ name: "public", sectionName: "http" }] } }), ...opts.kubernetes },
     },
   });
   await serviceWhen(ns, "steady on web:1", (s) => ready(s) && s.taskDefinition === "web:1");
@@ -218,6 +220,84 @@ describe("a person's rollback", () => {
     expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain("ecs.operator.dev/rollback");
     const deployments = await get<{ items: { metadata: { annotations?: Record<string, string> } }[] }>(Deployments, ns);
     expect(deployments.items.map((d) => d.metadata.annotations?.["ecs.operator.dev/deployment-id"])).toEqual([svc.status?.deployments?.[0]?.id]);
+  });
+});
+
+describe("lifecycle hooks in a BLUE_GREEN deployment", () => {
+  /** The hook endpoint, served by this test: answers by path, keeps every payload it was sent. */
+  const received = new Map<string, Record<string, unknown>[]>();
+  const answers: Record<string, (n: number) => unknown> = {
+    "/fail": () => ({ hookStatus: "FAILED" }),
+    "/progress": (n) => (n < 2 ? { hookStatus: "IN_PROGRESS", callBackDelay: 1, hookDetails: { round: n + 1 } } : { hookStatus: "SUCCEEDED" }),
+  };
+  let server: Server;
+  let base = "";
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => { chunks.push(c); });
+      req.on("end", () => {
+        const path = req.url ?? "";
+        const seen = received.get(path) ?? [];
+        seen.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>);
+        received.set(path, seen);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(answers[path]?.(seen.length - 1) ?? {}));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  });
+  const SMOKE = "arn:aws:lambda:us-east-1:123456789012:function:smoke";
+  const hooked = (stage: string, path: string) => ({
+    config: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 1, lifecycleHooks: [{ hookTargetArn: SMOKE, lifecycleStages: [stage], hookDetails: { suite: "strategies" } }] },
+    kubernetes: { lifecycleHookTargets: [{ hookTargetArn: SMOKE, http: { url: `${base}${path}` } }] },
+  });
+
+  it("a hook answering FAILED at POST_TEST_TRAFFIC_SHIFT rolls back, and production weight never reached green", async () => {
+    const h = hooked("POST_TEST_TRAFFIC_SHIFT", "/fail");
+    const ns = await steadyService("hook-fail", h.config, { kubernetes: h.kubernetes });
+    const s = sampler(ns);
+    await newRevision(ns);
+    const svc = await serviceWhen(ns, "rolled back", (x) => ready(x) && x.serviceDeployments?.[0]?.status === "ROLLBACK_SUCCESSFUL");
+    const samples = await s.stop();
+    expect(received.get("/fail")).toHaveLength(1);
+    expect(received.get("/fail")?.[0]).toMatchObject({ lifecycleStage: "POST_TEST_TRAFFIC_SHIFT", hookDetails: { suite: "strategies" } });
+    const green = samples.filter((x) => x.target === "web:2");
+    expect(green.some((x) => x.test === 100)).toBe(true);
+    expect(green.every((x) => (x.production ?? 0) === 0)).toBe(true);
+    expect(svc.status?.taskDefinition).toBe("web:1");
+    expect(svc.status?.serviceDeployments?.[0]?.rollback?.reason).toContain(SMOKE);
+  });
+
+  it("an IN_PROGRESS hook is called again after its callBackDelay with the hookDetails it returned, then SUCCEEDED lets the deployment finish", async () => {
+    const h = hooked("POST_SCALE_UP", "/progress");
+    const ns = await steadyService("hook-progress", h.config, { kubernetes: h.kubernetes });
+    await newRevision(ns);
+    const svc = await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    expect(received.get("/progress")?.map((p) => p.hookDetails)).toEqual([{ suite: "strategies" }, { suite: "strategies", round: 1 }, { suite: "strategies", round: 2 }]);
+    expect(svc.status?.lifecycleHooks?.lifecycleHookDetails).toEqual([expect.objectContaining({ status: "SUCCEEDED", invocations: 3, lifecycleStage: "POST_SCALE_UP" })]);
+  });
+
+  it("a PAUSE hook holds the deployment (production on blue) until kubectl annotate ecs.operator.dev/continue names it", async () => {
+    const ns = await steadyService("hook-pause", { strategy: "BLUE_GREEN", bakeTimeInMinutes: 1, lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }] });
+    await newRevision(ns);
+    const paused = await serviceWhen(ns, "paused", (x) => x.lifecycleHooks?.lifecycleHookDetails.some((d) => d.targetType === "PAUSE" && d.status === "AWAITING_ACTION") === true);
+    const s = sampler(ns);
+    // Held: later reads still show the pause and production on blue (the sampler runs meanwhile).
+    await eventually("a few samples while paused", async () => (await readService(ns)).status?.serviceDeployments?.[0]?.lifecycleStage === "POST_TEST_TRAFFIC_SHIFT" ? true : undefined, 10_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const hookId = paused.status?.lifecycleHooks?.lifecycleHookDetails.find((d) => d.targetType === "PAUSE")?.hookId ?? "";
+    await run("kubectl", ["--kubeconfig", inject("kubeconfig"), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", `ecs.operator.dev/continue=${hookId}`]);
+    await serviceWhen(ns, "web:2 deployed", done("web:2"));
+    const samples = await s.stop();
+    const before = samples.slice(0, samples.findIndex((x) => x.stage !== "POST_TEST_TRAFFIC_SHIFT"));
+    expect(before.length).toBeGreaterThan(3);
+    expect(before.every((x) => x.production === 0 && x.test === 100)).toBe(true);
   });
 });
 
