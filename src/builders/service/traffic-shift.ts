@@ -97,7 +97,8 @@ export type GateAnswer =
   | { readonly outcome: "proceed" }
   | { readonly outcome: "wait"; readonly requeueAfterMs?: number | undefined; readonly reason?: string | undefined }
   | { readonly outcome: "rollback"; readonly reason: string };
-export type StageGate = (stage: LifecycleStage, state: ShiftState) => GateAnswer;
+/** `step`: LINEAR and CANARY pass PRODUCTION_TRAFFIC_SHIFT once per traffic step, each its own hook execution (1, 2, ...). */
+export type StageGate = (stage: LifecycleStage, state: ShiftState, opts?: { readonly step?: number }) => GateAnswer;
 const PROCEED: GateAnswer = { outcome: "proceed" };
 
 export interface ShiftObserved {
@@ -211,7 +212,15 @@ export function stepShift(config: ShiftConfig, previous: ShiftState | undefined,
   }
 
   // May the deployment leave its stage? The stage's own condition first, then the hooks' gate.
-  const gate = (): GateAnswer => observed.gate?.(s.stage, s) ?? PROCEED;
+  const stepOf = (state: ShiftState): number | undefined => {
+    if (state.stage !== "PRODUCTION_TRAFFIC_SHIFT" || config.strategy === "BLUE_GREEN" || noBlue) return undefined;
+    if (config.strategy === "CANARY") return state.production >= 100 ? 2 : 1;
+    return state.production >= 100 ? Math.ceil(100 / config.stepPercent - 1e-9) : Math.round(state.production / config.stepPercent);
+  };
+  const gate = (): GateAnswer => {
+    const step = stepOf(s);
+    return observed.gate?.(s.stage, s, step === undefined ? {} : { step }) ?? PROCEED;
+  };
   const noBlue = s.source === undefined;
   const greenFor = (stage: LifecycleStage): number => (LIFECYCLE_STAGES.indexOf(stage) >= LIFECYCLE_STAGES.indexOf("SCALE_UP") ? full : 0);
   const leave = (next: () => ShiftStep, waitMs?: number): ShiftStep => {
@@ -251,9 +260,11 @@ export function stepShift(config: ShiftConfig, previous: ShiftState | undefined,
         // LINEAR: "the amount of time in minutes to wait between each traffic shifting step"; CANARY: the canary bake.
         const bake = config.strategy === "LINEAR" ? config.stepBakeMs : config.canaryBakeMs;
         const waited = t - (s.shiftedAt ?? s.stageStartedAt);
-        if (waited < bake) return step(s, full, true, bake - waited);
-        const production = config.strategy === "LINEAR" ? Math.min(100, round1(s.production + config.stepPercent)) : 100;
-        return step({ ...s, production, shiftedAt: t }, full, true, STAGE_RECHECK_MS);
+        // Each step's hooks answer before the next step (the bake first, then the gate).
+        return leave(() => {
+          const production = config.strategy === "LINEAR" ? Math.min(100, round1(s.production + config.stepPercent)) : 100;
+          return step({ ...s, production, shiftedAt: t }, full, true, STAGE_RECHECK_MS);
+        }, bake - waited);
       }
       return leave(() => go("POST_PRODUCTION_TRAFFIC_SHIFT"));
     }

@@ -404,6 +404,15 @@ describe("lifecycle hooks at the stage boundaries", () => {
     expect(w.service.status?.serviceDeployments?.[0]?.status).toBe("SUCCESSFUL");
   });
 
+  it("LINEAR: a PRODUCTION_TRAFFIC_SHIFT hook answers once per step (its own execution each), before the next step; FAILED at step 2 returns production to blue", () => {
+    const w = deploying(withHook({ hookTargetArn: SMOKE, lifecycleStages: ["PRODUCTION_TRAFFIC_SHIFT"] }, { strategy: "LINEAR", linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 } }));
+    w.hookAnswer = (c) => (c.hookId.includes("-s2-") ? { hookStatus: "FAILED" } : { hookStatus: "SUCCEEDED" });
+    w.runUntil(finished);
+    expect(w.hookCalls.map((c) => c.hookId.replace(/^http-\d+-/, ""))).toEqual(["production-traffic-shift-s1-0", "production-traffic-shift-s2-0"]);
+    expect(changes(w.samples.filter((x) => x.stage !== undefined).map((x) => x.production))).toEqual([0, 50, 100, 0]);
+    expect(w.service.status?.serviceDeployments?.[0]?.status).toBe("ROLLBACK_SUCCESSFUL");
+  });
+
   it("a PAUSE hook holds the deployment until a person continues it by annotation", () => {
     const w = deploying(withHook({ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }));
     w.runUntil((x) => x.samples.at(-1)?.stage === "POST_TEST_TRAFFIC_SHIFT");
