@@ -70,6 +70,16 @@ const ContainerOverride = ecsObject(
     ),
   },
   "Overrides of one container.",
+  {
+    rules: [
+      {
+        // ECS (ContainerDefinition.memoryReservation): "If you specify both, memory must be greater than memoryReservation."
+        rule: "!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation < self.memory",
+        message: "containerOverrides: memory must be greater than memoryReservation",
+        fieldPath: ".memoryReservation",
+      },
+    ],
+  },
 );
 
 export const TaskOverride = ecsObject(

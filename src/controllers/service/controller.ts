@@ -52,6 +52,10 @@ export interface ServiceControllerOptions {
   binpackSchedulerName?: string | null;
   /** How long every task of a deployment must have been Ready before it is COMPLETED (DEFAULT_TASK_STABLE_SECONDS). */
   taskStableSeconds?: number;
+  /** false: the task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  podLevelResources?: boolean | undefined;
+  /** The storage class of each EBS volume type of volumeConfigurations (gp3 → "ebs-gp3" ...). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** How soon to look again while a deployment is in progress (timed rules: unready tasks). */
@@ -175,6 +179,8 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       steadyRecheckMs: opts.steadyRecheckMs,
       requestCountMetric: opts.requestCountMetric,
       clusterDomain: opts.clusterDomain,
+      podLevelResources: opts.podLevelResources,
+      ebsStorageClasses: opts.ebsStorageClasses,
     },
   };
 

@@ -6,7 +6,7 @@ import { ServiceReason } from "../../api/service.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
-import type { ServiceStatus } from "../../api/service.ts";
+import type { ServiceSpec, ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
 import { splitDesiredCount } from "../../builders/capacity/split.ts";
@@ -104,6 +104,10 @@ export interface ServicePlanOptions {
   readonly steadyRecheckMs?: number | undefined;
   readonly requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
   readonly clusterDomain?: string | undefined;
+  /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
+  readonly podLevelResources?: boolean | undefined;
+  /** The storage class of each EBS volume type of spec.volumeConfigurations. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface ChildApply {
@@ -397,12 +401,32 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
-  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id);
+  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id, minimumHealthyWaitSeconds(revision.spec, spec));
   return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };
 }
 
 /** The budget's view of the Deployments (by the provider label of their selector) and of the tasks. */
-function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string): BudgetResult {
+/**
+ * ECS's 40-second rule (Developer Guide, "Deploy Amazon ECS services by replacing tasks"): "If a task has no essential
+ * containers with a health check defined, the service scheduler will wait for 40 seconds after a task reaches a
+ * RUNNING state before the task is counted towards the minimum healthy percent total." Kubernetes holds it per
+ * Deployment and DaemonSet as minReadySeconds; the service's budget across providers counts a task that has run for
+ * less as not yet healthy. spec.kubernetes.minReadySeconds overrides it either way.
+ */
+export const NO_HEALTH_CHECK_WAIT_SECONDS = 40;
+export function minimumHealthyWaitSeconds(revision: Pick<RevisionRef["spec"], "containerDefinitions">, spec: Pick<ServiceSpec, "kubernetes">): number {
+  const override = spec.kubernetes?.minReadySeconds;
+  if (override !== undefined) return override;
+  const checked = revision.containerDefinitions.some((c) => c.essential !== false && c.healthCheck !== undefined);
+  return checked ? 0 : NO_HEALTH_CHECK_WAIT_SECONDS;
+}
+
+/** A RUNNING task counts toward minimum healthy once it has run for `waitSeconds` (minimumHealthyWaitSeconds). */
+function countedRunning(task: ObservedTask, waitSeconds: number): boolean {
+  return task.state === "running" && (waitSeconds === 0 || task.readyForSeconds === undefined || task.readyForSeconds >= waitSeconds);
+}
+
+function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string, waitSeconds: number): BudgetResult {
   const deployments = owned.filter((o): o is DeploymentObject => o.kind === "Deployment");
   const byProvider = new Map<string, string>();
   for (const o of deployments) {
@@ -420,7 +444,9 @@ function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted
       name: x.name,
       workload: byProvider.get(provider) ?? wanted.find((w) => w.provider === provider)?.name ?? "",
       deploymentId: x.deploymentId,
-      state: x.state,
+      // Not yet counted (the 40-second rule) is not yet running for the limits; on a draining node a RUNNING task stays
+      // RUNNING (ECS stops only PENDING ones at once).
+      state: x.state === "running" && !countedRunning(x, waitSeconds) && !nodeDraining(node) ? "pending" : x.state,
       onDrainingNode: nodeDraining(node),
       markedForRemoval: pod?.metadata?.annotations?.[POD_DELETION_COST_ANNOTATION] === DRAINING_TASK_DELETION_COST,
     };
@@ -637,12 +663,15 @@ function buildWorkloads(
       ...(step.budget?.workloads[i] === undefined ? {} : { rollout: step.budget.workloads[i] }),
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
+      ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
+      ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
+      minReadySeconds: minimumHealthyWaitSeconds(step.revision.spec, service.spec),
     };
     const cachedDaemonSet = step.owned.find((o): o is DaemonSetObject => o.kind === "DaemonSet" && o.metadata?.name === step.wanted[i]?.name);
     const built = buildChild(() => (r.daemon ? buildServiceDaemonSet({ ...input, eligibleNodes: cachedDaemonSet?.status?.desiredNumberScheduled }) : buildServiceDeployment(input)));
     for (const l of built.placement.dependsOnLabels) dependsOnLabels.add(l);
     // buildPlacement reports "field: reason"; the field is below spec.
-    if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));
+    if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })), ...built.notes);
     podTemplate ??= built.podTemplate;
     const a = claims.claim(r.daemon ? DaemonSets : Deployments, built.object);
     if (a !== undefined) applies.push(a);
@@ -650,12 +679,12 @@ function buildWorkloads(
   return { applies, podTemplate, unsupported, dependsOnLabels };
 }
 
-function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate }): { object: KubeObject; placement: Placement; podTemplate: PodTemplate } {
+function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate; notes: { field: string; reason: string }[] }): { object: KubeObject; placement: Placement; podTemplate: PodTemplate; notes: { field: string; reason: string }[] } {
   try {
     const r = build();
     const object = r.deployment ?? r.daemonSet;
     if (object === undefined) throw new Error("the workload builder returned no object");
-    return { object, placement: r.placement, podTemplate: r.podTemplate };
+    return { object, placement: r.placement, podTemplate: r.podTemplate, notes: r.notes };
   } catch (e) {
     if (!(e instanceof SpecError) || e.conditionReason === ServiceReason.InvalidPlacement) throw e;
     throw new SpecError(e.field, `${e.reason} (the task definition cannot run here)`, e.conditionReason);
