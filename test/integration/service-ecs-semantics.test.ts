@@ -39,6 +39,8 @@ async function startControllers(namespace: string): Promise<void> {
   await mgr.start();
 }
 
+/** An essential container health check (kwok runs no probes: the container is healthy once it runs). */
+const healthCheck = { command: ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"], interval: 5, timeout: 2, retries: 3 };
 const container = (fields: Record<string, unknown> = {}) => ({ name: "app", image: "registry.example.com/web:1.0", portMappings: [{ containerPort: 8080, name: "http" }], ...fields });
 const post = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, body: Record<string, unknown>): Promise<T> => apiRequest<T>(kc, { method: "POST", path: resourcePath(rt, namespace), body });
 const mergePatch = <T>(rt: Parameters<typeof resourcePath>[0], namespace: string | undefined, name: string, body: unknown): Promise<T> =>
@@ -155,12 +157,13 @@ describe("Service: deployment limits bound the whole service across providers", 
     const zones = { "svcsem-a": "us-east-1a", "svcsem-b": "us-east-1b", "svcsem-c": "us-east-1a" };
     for (const [name, zone] of Object.entries(zones)) await clusterScoped.capacityProvider(name, roomyPool(zone));
     await startControllers(ns);
-    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
+    // An essential health check: the tasks count toward minimum healthy once healthy, not 40 s after RUNNING.
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container({ healthCheck })] });
     const strategy = Object.keys(zones).map((capacityProvider) => ({ capacityProvider, weight: 1 }));
     await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: strategy, deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } });
     await serviceWhen(ns, "3 running on web:1", steady(3, "web:1"));
 
-    await mergePatch(TaskDefinitions, ns, "web", { spec: { containerDefinitions: [container({ environment: [{ name: "V", value: "2" }] })] } });
+    await mergePatch(TaskDefinitions, ns, "web", { spec: { containerDefinitions: [container({ healthCheck, environment: [{ name: "V", value: "2" }] })] } });
     const rollout = await sample(ns, async () => steady(3, "web:2")((await readService(ns)).status ?? {}));
     expect(rollout.most).toBeLessThanOrEqual(3);
     expect(rollout.fewestRunning).toBeGreaterThanOrEqual(2);
@@ -182,7 +185,7 @@ describe("Service: node drains do not hang", () => {
     const ns = await testNamespace(kc, "svc-drain");
     await clusterScoped.capacityProvider("svcsem-drain", roomyPool());
     await startControllers(ns);
-    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container({ healthCheck })] });
     // A name no other test's service has: kubectl drain's pod selector spans every namespace.
     const name = "drained";
     await createService(ns, { taskDefinition: "web", desiredCount: 3, capacityProviderStrategy: [{ capacityProvider: "svcsem-drain", weight: 1 }] }, name);
@@ -216,4 +219,51 @@ describe("Service: node drains do not hang", () => {
       await mergePatch(Nodes, undefined, node, { spec: { unschedulable: null } });
     }
   }, 240_000);
+});
+
+describe("Service: the 40-second rule", () => {
+  // ECS Developer Guide ("Deploy Amazon ECS services by replacing tasks"): "If a task has no essential containers with a
+  // health check defined, the service scheduler will wait for 40 seconds after a task reaches a RUNNING state before
+  // the task is counted towards the minimum healthy percent total."
+  it("a task without an essential health check is not counted toward minimum healthy at once: the old task keeps running beside the new Ready one until the wait is over", async () => {
+    const ns = await testNamespace(kc, "svc-forty");
+    await startControllers(ns);
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container()] });
+    await createTaskDefinition(ns, { family: "checked", containerDefinitions: [container({ healthCheck })] }, "checked");
+    // The default is ECS's 40 s, and none with an essential health check.
+    await createService(ns, { taskDefinition: "web", desiredCount: 1 });
+    await createService(ns, { taskDefinition: "checked", desiredCount: 1 }, "checked");
+    // A shorter wait through spec.kubernetes.minReadySeconds keeps the test short; the rule is the same.
+    await createService(ns, { taskDefinition: "web", desiredCount: 1, kubernetes: { minReadySeconds: 8 } }, "short");
+    type Deployment = { spec: { minReadySeconds?: number }; status?: { readyReplicas?: number; availableReplicas?: number } };
+    const deploymentOf = async (name: string): Promise<Deployment> => {
+      const list = await apiRequest<{ items: Deployment[] }>(kc, { method: "GET", path: `/apis/apps/v1/namespaces/${ns}/deployments`, query: { labelSelector: `ecs.operator.dev/service=${name}` } });
+      const [only, ...more] = list.items;
+      if (only === undefined || more.length > 0) throw new Error(`Service ${name}: ${list.items.length} Deployments, want 1`);
+      return only;
+    };
+    await serviceWhen(ns, "web running", steady(1), 90_000);
+    await serviceWhen(ns, "checked running", steady(1), 90_000, "checked");
+    await serviceWhen(ns, "short running", steady(1), 90_000, "short");
+    expect((await deploymentOf("web")).spec.minReadySeconds).toBe(40);
+    expect((await deploymentOf("checked")).spec.minReadySeconds).toBeUndefined();
+    expect((await deploymentOf("short")).spec.minReadySeconds).toBe(8);
+
+    // A rollout at 100 / 200: the new task is Ready while not yet available, so the old one is not stopped yet.
+    const [old] = (await podsOf(ns, "short")).map((p) => p.metadata?.uid);
+    await mergePatch(EcsServices, ns, "short", { metadata: { annotations: { "ecs.operator.dev/force-new-deployment": "1" } } });
+    let sawNewUncounted = false;
+    let fewestRunning = Infinity;
+    await eventually("the rollout of short to finish", async () => {
+      const pods = await podsOf(ns, "short");
+      fewestRunning = Math.min(fewestRunning, pods.filter(isReady).length);
+      const d = await deploymentOf("short");
+      const newReady = pods.some((p) => p.metadata?.uid !== old && isReady(p));
+      if (newReady && pods.some((p) => p.metadata?.uid === old) && (d.status?.readyReplicas ?? 0) === 2 && (d.status?.availableReplicas ?? 0) === 1) sawNewUncounted = true;
+      const svc = await readService(ns, "short");
+      return svc.status?.deployments?.length === 1 && svc.status.deployments[0]?.rolloutState === "COMPLETED" && pods.length === 1 && pods[0]?.metadata?.uid !== old;
+    }, 90_000, 200);
+    expect(sawNewUncounted).toBe(true);
+    expect(fewestRunning).toBeGreaterThanOrEqual(1);
+  }, 200_000);
 });

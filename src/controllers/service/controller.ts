@@ -56,6 +56,11 @@ export interface ServiceControllerOptions {
   podLevelResources?: boolean | undefined;
   /** The storage class of each EBS volume type of volumeConfigurations (gp3 → "ebs-gp3" ...). */
   ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
+  /**
+   * How long a task without an essential health check runs before it counts toward minimumHealthyPercent when the
+   * service sets no spec.kubernetes.minReadySeconds: ECS's 40 s unless set (test suites about other rules set 0).
+   */
+  noHealthCheckWaitSeconds?: number | undefined;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** How soon to look again while a deployment is in progress (timed rules: unready tasks). */
@@ -181,6 +186,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       clusterDomain: opts.clusterDomain,
       podLevelResources: opts.podLevelResources,
       ebsStorageClasses: opts.ebsStorageClasses,
+      noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
     },
   };
 

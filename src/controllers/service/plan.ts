@@ -3,7 +3,7 @@
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
 import { ServiceReason } from "../../api/service.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SCHEDULED_ACTIONS_SEEN_ANNOTATION, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
 import type { ServiceSpec, ServiceStatus } from "../../api/service.ts";
@@ -108,6 +108,8 @@ export interface ServicePlanOptions {
   readonly podLevelResources?: boolean | undefined;
   /** The storage class of each EBS volume type of spec.volumeConfigurations. */
   readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
+  /** The wait of a task without an essential health check (NO_HEALTH_CHECK_WAIT_SECONDS, ECS's 40 s, unless set). */
+  readonly noHealthCheckWaitSeconds?: number | undefined;
 }
 
 export interface ChildApply {
@@ -401,7 +403,7 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
-  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id, minimumHealthyWaitSeconds(revision.spec, spec));
+  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id, minimumHealthyWaitSeconds(revision.spec, spec, options.noHealthCheckWaitSeconds));
   return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };
 }
 
@@ -414,11 +416,11 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
  * less as not yet healthy. spec.kubernetes.minReadySeconds overrides it either way.
  */
 export const NO_HEALTH_CHECK_WAIT_SECONDS = 40;
-export function minimumHealthyWaitSeconds(revision: Pick<RevisionRef["spec"], "containerDefinitions">, spec: Pick<ServiceSpec, "kubernetes">): number {
+export function minimumHealthyWaitSeconds(revision: Pick<RevisionRef["spec"], "containerDefinitions">, spec: Pick<ServiceSpec, "kubernetes">, noHealthCheckWait = NO_HEALTH_CHECK_WAIT_SECONDS): number {
   const override = spec.kubernetes?.minReadySeconds;
   if (override !== undefined) return override;
   const checked = revision.containerDefinitions.some((c) => c.essential !== false && c.healthCheck !== undefined);
-  return checked ? 0 : NO_HEALTH_CHECK_WAIT_SECONDS;
+  return checked ? 0 : noHealthCheckWait;
 }
 
 /** A RUNNING task counts toward minimum healthy once it has run for `waitSeconds` (minimumHealthyWaitSeconds). */
@@ -665,7 +667,7 @@ function buildWorkloads(
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
       ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
       ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
-      minReadySeconds: minimumHealthyWaitSeconds(step.revision.spec, service.spec),
+      minReadySeconds: minimumHealthyWaitSeconds(step.revision.spec, service.spec, options.noHealthCheckWaitSeconds),
     };
     const cachedDaemonSet = step.owned.find((o): o is DaemonSetObject => o.kind === "DaemonSet" && o.metadata?.name === step.wanted[i]?.name);
     const built = buildChild(() => (r.daemon ? buildServiceDaemonSet({ ...input, eligibleNodes: cachedDaemonSet?.status?.desiredNumberScheduled }) : buildServiceDeployment(input)));
@@ -754,7 +756,7 @@ function serviceChildren(
   if (autoScaling !== undefined && !daemon) {
     const svc = observed.service;
     const created = svc.metadata.creationTimestamp === undefined ? now : new Date(svc.metadata.creationTimestamp);
-    const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created }) : undefined;
+    const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created, actionsSeenAt: actionsSeenAt(observed, ref.name, autoScaling) }) : undefined;
     if (limits !== undefined) {
       scheduledMs = scheduledRequeueAfterMs(limits, now);
       unsupported.push(...limits.unsupported);
@@ -767,7 +769,7 @@ function serviceChildren(
       requestCountMetric: options.requestCountMetric,
       child,
     });
-    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: scaling.hpa });
+    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: withActionsSeen(scaling.hpa, limits?.actionsSeenAt) });
     unsupported.push(...scaling.unsupported);
     // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
     scale = scaling.desiredCount;
@@ -788,6 +790,35 @@ function serviceChildren(
     }
   }
   return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported };
+}
+
+/**
+ * When the service's scheduled actions were first seen, from the record on its HPA (scheduled-scaling.ts: an action
+ * acts only after it exists). An HPA without a record (made before the record existed) and a service without scaling
+ * policies (no HPA to hold one) count every action from the Service's creation; an HPA about to be created starts an
+ * empty record, so actions added to an old service count from now.
+ */
+function actionsSeenAt(observed: ObservedService, name: string, autoScaling: NonNullable<ServiceSpec["autoScaling"]>): Record<string, string> | undefined {
+  const hpa = observed.children.find((c) => c.kind === HorizontalPodAutoscalers.kind && c.metadata?.name === name);
+  const raw = hpa?.metadata?.annotations?.[SCHEDULED_ACTIONS_SEEN_ANNOTATION];
+  if (hpa !== undefined) {
+    if (raw === undefined) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== "object" || parsed === null) return undefined;
+      return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string" && !Number.isNaN(Date.parse(e[1]))));
+    } catch {
+      return undefined;
+    }
+  }
+  const policies = (autoScaling.targetTrackingScalingPolicies ?? []).length + (autoScaling.stepScalingPolicies ?? []).length;
+  return policies > 0 ? {} : undefined;
+}
+
+function withActionsSeen(hpa: KubeObject, seen: Record<string, string> | undefined): KubeObject {
+  if (seen === undefined || Object.keys(seen).length === 0) return hpa;
+  const sorted = Object.fromEntries(Object.entries(seen).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...hpa, metadata: { ...hpa.metadata, annotations: { ...(hpa.metadata?.annotations ?? {}), [SCHEDULED_ACTIONS_SEEN_ANNOTATION]: JSON.stringify(sorted) } } };
 }
 
 /**

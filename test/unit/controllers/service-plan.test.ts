@@ -694,3 +694,31 @@ describe("the 40-second rule: minimumHealthyWaitSeconds → the workloads' minRe
     expect(ds?.spec?.minReadySeconds).toBe(40);
   });
 });
+
+describe("scheduled scaling acts at the scheduled time, never retroactively (the HPA keeps when each action was first seen)", () => {
+  // NOW is 2026-03-01T12:00Z; the service exists since 11:00Z; `morning` last ran at 11:30Z.
+  const morning = { scheduledActionName: "morning", schedule: "cron(30 11 * * ? *)", scalableTargetAction: { minCapacity: 4 } };
+  const scaling = { ...cpuScaling, scheduledActions: [morning] };
+  const hpaOf = (plan: ServicePlan) => plan.applies.find((a) => a.resource.kind === "HorizontalPodAutoscaler")?.object;
+  const minOf = (plan: ServicePlan) => (hpaOf(plan) as { spec?: { minReplicas?: number } } | undefined)?.spec?.minReplicas;
+  const SEEN = "ecs.operator.dev/scheduled-actions-seen";
+
+  it("an action added to a running service (its HPA records no such action) does not apply its 11:30 run at 12:00; the HPA records it as seen now", () => {
+    const first = planService(observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), NOW);
+    const hpa = hpaOf(first);
+    expect(hpa).toBeDefined();
+    const withRecord = { ...hpa, metadata: { ...hpa?.metadata, annotations: { [SEEN]: "{}" } } } as KubeObject;
+    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), withRecord] }), NOW);
+    expect(minOf(plan)).toBe(2);
+    expect(Object.values(JSON.parse(hpaOf(plan)?.metadata?.annotations?.[SEEN] ?? "{}") as Record<string, string>)).toEqual(["2026-03-01T12:00:00Z"]);
+  });
+
+  it("an action recorded as seen before its run applies it (a restart of the controller loses nothing)", () => {
+    const added = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), new Date("2026-03-01T11:10:00Z"));
+    const recorded = hpaOf(added);
+    if (recorded === undefined) throw new Error("no HPA applied");
+    expect(recorded.metadata?.annotations?.[SEEN]).toContain("2026-03-01T11:10:00Z");
+    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), recorded] }), NOW);
+    expect(minOf(plan)).toBe(4);
+  });
+});
