@@ -5,7 +5,8 @@
 import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Tag } from "../../api/common.ts";
 import type { TaskDefinitionSpec } from "../../api/task-definition.ts";
-import type { TaskSpec } from "../../api/task.ts";
+import { TaskSpec } from "../../api/task.ts";
+import { findUnknownFields } from "../../api/unknown-fields.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "../capacity/provider.ts";
 import { toDnsSubdomain } from "../names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "../placement/placement.ts";
@@ -103,6 +104,8 @@ export function acceptedUnusedNotes(spec: RunTaskInput): string[] {
   if (spec.platformVersion !== undefined) out.push("spec.platformVersion: Fargate platform versions have no counterpart; the pod runs on the provider's nodes");
   if (spec.enableExecuteCommand !== undefined) out.push("spec.enableExecuteCommand: ECS Exec is not used; kubectl exec works whatever its value");
   if (spec.clientToken !== undefined) out.push("spec.clientToken: not needed: the Task object itself makes the run idempotent");
+  // A field a newer RunTask API added is accepted (the manifest applies) and named, as the task definition's are.
+  for (const field of findUnknownFields(spec, TaskSpec, "spec")) out.push(`${field}: not a RunTask field this version of the operator knows; ignored`);
   return out;
 }
 

@@ -22,6 +22,7 @@ import { buildServiceNetworking, type ServiceChildContext } from "../../builders
 import { buildServicePdb } from "../../builders/service/pdb.ts";
 import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
 import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
+import { serviceAcceptedUnusedFields } from "../../builders/service/accepted-fields.ts";
 import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
@@ -317,7 +318,7 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     selector: serviceSelectorString(step.name),
     ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
     extraMessages: [...taskSet.events, ...stops.events].map((e) => e.message),
-    unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
+    unsupported: [...serviceUnsupportedFields(svc.spec), ...serviceAcceptedUnusedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
     unplaceable,
     autoScaling: scaling,
     now,
