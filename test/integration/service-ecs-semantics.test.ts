@@ -2,7 +2,9 @@
 // non-essential container's exits do not fail a task, resetOnHealthyTask keeps a deployment whose tasks become healthy
 // from tripping the circuit breaker, maximumPercent/minimumHealthyPercent bound the whole service across its providers'
 // Deployments (sampled through a rollout and a strategy change), and `kubectl drain` of a node running tasks of a
-// 100/200 service completes while the running count never drops below desiredCount.
+// 100/200 service completes while the running count never drops below desiredCount; the task size is the pod's
+// boundary (and the fallback split), a task without an essential health check counts toward minimum healthy only
+// after the 40-second wait, and an EBS volumeConfiguration is a claim per task.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
@@ -11,7 +13,7 @@ import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
-import { registerServiceController } from "../../src/controllers/service/controller.ts";
+import { registerServiceController, type ServiceControllerOptions } from "../../src/controllers/service/controller.ts";
 import { registerTaskDefinitionController } from "../../src/controllers/task-definition/controller.ts";
 import { TaskDefinitions } from "../../src/controllers/task-definition/resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
@@ -31,11 +33,11 @@ afterAll(async () => {
   await clusterScoped.cleanup();
 });
 
-async function startControllers(namespace: string): Promise<void> {
+async function startControllers(namespace: string, opts: Pick<ServiceControllerOptions, "podLevelResources" | "ebsStorageClasses"> = {}): Promise<void> {
   const mgr = new Manager({ kubeConfig: kc, identity: "svc-semantics-test", logger: createLogger({ level: "error" }) });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
-  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 1_000 });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 1_000, ...opts });
   await mgr.start();
 }
 
@@ -266,4 +268,75 @@ describe("Service: the 40-second rule", () => {
     expect(sawNewUncounted).toBe(true);
     expect(fewestRunning).toBeGreaterThanOrEqual(1);
   }, 200_000);
+});
+
+describe("Service: the task size is the task's boundary", () => {
+  // ECS (task definition parameters, task size): the task-level cpu and memory are "the total amount" for the task;
+  // container cpu is a relative share and memoryReservation a soft limit inside it.
+  const sized = {
+    family: "sized",
+    cpu: "1024",
+    memory: "2048",
+    containerDefinitions: [container({ cpu: 512, memoryReservation: 1024 }), { name: "envoy", image: "registry.example.com/envoy:1", essential: false, memoryReservation: 128 }],
+  };
+  const podOf = async (ns: string): Promise<V1Pod> => eventually("a running task", async () => (await podsOf(ns)).find(isReady));
+
+  it("task cpu/memory → the pod's resources on the real API server; container cpu and memoryReservation → requests only", async () => {
+    const ns = await testNamespace(kc, "svc-size-pod");
+    await startControllers(ns);
+    await createTaskDefinition(ns, sized);
+    await createService(ns, { taskDefinition: "sized", desiredCount: 1 });
+    await serviceWhen(ns, "1 running", steady(1));
+    // Read back from the API server: a cluster without PodLevelResources would drop spec.resources silently.
+    const pod = await podOf(ns);
+    expect(pod.spec?.resources).toEqual({ requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } });
+    expect(pod.spec?.containers.map((c) => [c.name, c.resources])).toEqual([
+      ["app", { requests: { cpu: "500m", memory: "1Gi" } }],
+      ["envoy", { requests: { memory: "128Mi" } }],
+    ]);
+  });
+
+  it("--pod-level-resources=false (the documented fallback): the task size is split into per-container limits", async () => {
+    const ns = await testNamespace(kc, "svc-size-split");
+    await startControllers(ns, { podLevelResources: false });
+    await createTaskDefinition(ns, sized);
+    await createService(ns, { taskDefinition: "sized", desiredCount: 1 });
+    await serviceWhen(ns, "1 running", steady(1));
+    const pod = await podOf(ns);
+    expect(pod.spec?.resources).toBeUndefined();
+    expect(pod.spec?.containers.map((c) => [c.name, c.resources?.limits])).toEqual([
+      ["app", { cpu: "500m", memory: "1Gi" }],
+      ["envoy", { cpu: "500m", memory: "1Gi" }],
+    ]);
+  });
+});
+
+describe("Service: EBS volumeConfigurations", () => {
+  it("managedEBSVolume → a claim per task from the pod's claim template, with the storage class configured for the volume type", async () => {
+    const ns = await testNamespace(kc, "svc-ebs");
+    await startControllers(ns, { ebsStorageClasses: { io2: "ebs-io2" } });
+    await createTaskDefinition(ns, {
+      family: "web",
+      volumes: [{ name: "data", configuredAtLaunch: true }],
+      containerDefinitions: [container({ mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] })],
+    });
+    await createService(ns, { taskDefinition: "web", desiredCount: 2, volumeConfigurations: [{ name: "data", managedEBSVolume: { sizeInGiB: 20, volumeType: "io2" } }] });
+    // Kubernetes's ephemeral volume controller makes one claim per pod (<pod>-data), owned by the pod: ECS's volume per task.
+    const claims = await eventually("a claim for each of the 2 tasks", async () => {
+      const pods = await podsOf(ns);
+      const list = await apiRequest<{ items: { metadata: { name: string; ownerReferences?: { kind: string; name: string }[] }; spec: { storageClassName?: string; resources: { requests: { storage: string } } } }[] }>(kc, {
+        method: "GET",
+        path: `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+      });
+      return pods.length === 2 && list.items.length === 2 ? { pods, claims: list.items } : undefined;
+    }, 60_000);
+    expect(claims.claims.map((c) => c.metadata.name).sort()).toEqual(claims.pods.map((p) => `${p.metadata?.name ?? ""}-data`).sort());
+    for (const c of claims.claims) {
+      expect(c.spec.storageClassName).toBe("ebs-io2");
+      expect(c.spec.resources.requests.storage).toBe("20Gi");
+      expect(c.metadata.ownerReferences?.map((o) => o.kind)).toEqual(["Pod"]);
+    }
+    const svc = await readService(ns);
+    expect(svc.status?.conditions?.find((c) => c.type === "Supported")?.message ?? "").not.toContain("volumeConfigurations");
+  });
 });
