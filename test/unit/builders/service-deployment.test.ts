@@ -238,7 +238,10 @@ describe("ECS semantics of a service's tasks", () => {
   });
 
   const ebsTd = td({ volumes: [{ name: "data", configuredAtLaunch: true }], containerDefinitions: [{ name: "app", image: "app:1", mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] }] });
-  it("volumeConfigurations managedEBSVolume → a generic ephemeral volume per task, storage class by volume type (ECS creates an EBS volume for each task of the service)", () => {
+  // ECS (Developer Guide, "Use Amazon EBS volumes with Amazon ECS"): "During service creation or update, you can provide
+  // the configuration that will be used to attach one EBS volume per task to each task managed by the Amazon ECS
+  // service", and such a volume is "Ephemeral when attached to a task maintained by a service".
+  it("volumeConfigurations managedEBSVolume → a generic ephemeral volume: one claim per task, storage class by volume type", () => {
     const r = buildServiceDeployment(aService(
       { volumeConfigurations: [{ name: "data", managedEBSVolume: { sizeInGiB: 20, volumeType: "io2", iops: 3000 } }] },
       { revision: { family: "web", revision: 3, spec: ebsTd }, ebsStorageClasses: { io2: "ebs-io2" } },
