@@ -340,3 +340,24 @@ describe("Service: EBS volumeConfigurations", () => {
     expect(svc.status?.conditions?.find((c) => c.type === "Supported")?.message ?? "").not.toContain("volumeConfigurations");
   });
 });
+
+describe("Service: health checks by ECS's rules", () => {
+  // ECS (HealthCheck): "The container health check status of nonessential containers do not have an effect on the
+  // health status of a task"; "For tasks that are part of a service, if the task reports as unhealthy then the task
+  // will be stopped and the service scheduler will replace it."
+  it("the essential container's check becomes liveness and readiness probes on the stored pods; a non-essential sidecar's check none, so it never takes the task out of traffic", async () => {
+    const ns = await testNamespace(kc, "svc-health");
+    await startControllers(ns);
+    await createTaskDefinition(ns, {
+      family: "web",
+      containerDefinitions: [container({ healthCheck }), { name: "metrics", image: "registry.example.com/metrics:1", essential: false, healthCheck: { command: ["CMD", "/bin/check"] } }],
+    });
+    await createService(ns, { taskDefinition: "web", desiredCount: 1 });
+    await serviceWhen(ns, "1 running", steady(1));
+    const [pod] = await podsOf(ns);
+    const byName = Object.fromEntries((pod?.spec?.containers ?? []).map((c) => [c.name, c]));
+    expect(byName.app?.livenessProbe?.exec?.command).toEqual(["/bin/sh", "-c", "curl -f http://localhost:8080/ || exit 1"]);
+    expect(byName.app?.readinessProbe?.exec?.command).toEqual(["/bin/sh", "-c", "curl -f http://localhost:8080/ || exit 1"]);
+    expect([byName.metrics?.livenessProbe, byName.metrics?.readinessProbe, byName.metrics?.startupProbe]).toEqual([undefined, undefined, undefined]);
+  });
+});
