@@ -19,6 +19,7 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["./test/integration/global-setup.ts"],
+          setupFiles: ["./test/integration/setup-file.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // The suites share one control plane; running files one at a time keeps 2-core machines calm.

@@ -9,6 +9,9 @@ import {
   ServiceSpec,
   TaskDefinitionSpec,
   TaskSpec,
+  type CapacityProviderSpec,
+  type ClusterSpec,
+  type ScheduledTaskSpec,
 } from "../api/index.ts";
 import { toDnsLabel } from "../builders/names.ts";
 import { checkTaskDefinitionSpec } from "../builders/task-definition/checks.ts";
@@ -26,7 +29,7 @@ export class CliError extends Error {
 
 export interface Manifest {
   apiVersion: string;
-  kind: "TaskDefinition" | "Service" | "Task";
+  kind: keyof SpecOfKind;
   metadata: { name: string; namespace?: string };
   spec: Record<string, unknown>;
 }
@@ -114,6 +117,35 @@ export function admitted(m: Manifest, file: string): Manifest {
     const lines = errors.map((e) => `${file}: ${e.path}: ${e.message}`);
     throw new CliError([...lines, `${file}: ${m.kind} ${m.metadata.name} would be refused by the API server`].join("\n"));
   }
+  return m;
+}
+
+/** The spec each kind a manifest may hold has once the API server's schema admits it. */
+export interface SpecOfKind {
+  TaskDefinition: TaskDefinitionSpec;
+  Service: ServiceSpec;
+  Task: TaskSpec;
+  ScheduledTask: ScheduledTaskSpec;
+  CapacityProvider: CapacityProviderSpec;
+  Cluster: ClusterSpec;
+}
+
+/** Every kind a manifest may be, in the order `render` reads them. */
+export const MANIFEST_KINDS = ["TaskDefinition", "CapacityProvider", "Cluster", "Service", "Task", "ScheduledTask"] as const satisfies readonly (keyof SpecOfKind)[];
+
+export const isManifestKind = (kind: unknown): kind is keyof SpecOfKind => (MANIFEST_KINDS as readonly unknown[]).includes(kind);
+
+/** A manifest of kind K that the schema admitted: its spec is that kind's spec type. */
+export type AdmittedManifest<K extends keyof SpecOfKind> = Omit<Manifest, "apiVersion" | "kind" | "spec"> & { apiVersion: typeof API_GROUP_VERSION; kind: K; spec: SpecOfKind[K] };
+
+function isAdmittedAs<K extends keyof SpecOfKind>(m: Manifest, kind: K): m is Manifest & AdmittedManifest<K> {
+  return m.apiVersion === API_GROUP_VERSION && m.kind === kind && admit({ ...m }).length === 0;
+}
+
+/** `m` as the kind K it must be, once admitted (the CliError of `admitted` names every refused field). */
+export function admittedAs<K extends keyof SpecOfKind>(m: Manifest, file: string, kind: K): AdmittedManifest<K> {
+  admitted(m, file);
+  if (!isAdmittedAs(m, kind)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a ${kind}`);
   return m;
 }
 

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { dump } from "js-yaml";
 import type { V1Node } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../api/index.ts";
-import { CliError, convertEcsDocument, type Manifest } from "./convert.ts";
+import { CliError, convertEcsDocument, isManifestKind, MANIFEST_KINDS, type Manifest } from "./convert.ts";
 import { clip, firstLine, parseJsonInput, parseYamlInput, readInput } from "./input.ts";
 import { renderAll } from "./render.ts";
 
@@ -145,7 +145,9 @@ function manifestsOf(file: string, namespace: string | undefined, stderr: (line:
     if (!isObject(meta) || typeof meta.name !== "string" || meta.name === "") throw new CliError(`${where}: metadata.name: Required value`);
     if (meta.namespace !== undefined && typeof meta.namespace !== "string") throw new CliError(`${where}: metadata.namespace: must be a string`);
     if (!isObject(doc.spec)) throw new CliError(`${where}: spec: Required value (an object)`);
-    return doc as unknown as Manifest;
+    const kind = doc.kind;
+    if (!isManifestKind(kind)) throw new CliError(`${where}: kind: ${clip(String(kind), 60)} is not an ${API_GROUP_VERSION} kind (${MANIFEST_KINDS.join(", ")})`);
+    return { ...doc, apiVersion: API_GROUP_VERSION, kind, metadata: { ...meta, name: meta.name, ...(meta.namespace === undefined ? {} : { namespace: meta.namespace }) }, spec: doc.spec };
   };
   for (const [i, doc] of docs.entries()) {
     if (doc === null || doc === undefined) continue;

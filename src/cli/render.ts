@@ -8,7 +8,7 @@
 import { formatTaskDefinitionRef, parseTaskDefinitionRef } from "../builders/task-definition/ref.ts";
 import type { V1Node } from "@kubernetes/client-node";
 import { CLUSTER_DEFAULTS, clusterNameOf } from "../api/cluster.ts";
-import { resolveFamily, type TaskDefinitionSpec } from "../api/index.ts";
+import { API_GROUP_VERSION, resolveFamily } from "../api/index.ts";
 import type { CapacityProvider } from "../api/objects.ts";
 import { controllerRevisionName, normalizeRevisionSpec } from "../builders/task-definition/revision.ts";
 import { buildPodTemplate, type PodTemplate, type SecretReference } from "../builders/pod/template.ts";
@@ -21,13 +21,14 @@ import { planService, type ServicePlan } from "../controllers/service/plan.ts";
 import { renderTask, type RenderTaskContext } from "../controllers/task/plan.ts";
 import type { ResolveResult } from "../controllers/task-definition/resolver.ts";
 import type { TaskDefinitionObject } from "../controllers/task-definition/resources.ts";
-import { admitted, CliError, registrable, type Manifest } from "./convert.ts";
+import { admitted, admittedAs, CliError, registrable, type AdmittedManifest, type Manifest } from "./convert.ts";
+import type { KubeObject, Wire } from "../runtime/resources.ts";
 
 export type BuildPodTemplate = typeof buildPodTemplate;
 
 export interface Rendered {
   /** Objects to print, in order; a string is a YAML comment block. */
-  objects: (Record<string, unknown> | string)[];
+  objects: (KubeObject | string)[];
   notes: string[];
 }
 
@@ -54,15 +55,16 @@ export function renderTaskDefinition(m: Manifest, file: string, opts: { namespac
     throw new CliError(`${file}: ${(err as Error).message}\n${who} cannot become a pod template`);
   }
   const notes = result.unsupported.map((u) => `${who}: ${u.field} is not mapped to Kubernetes (the Supported condition lists it): ${u.reason}`);
-  const objects: (Record<string, unknown> | string)[] = [];
+  const objects: Rendered["objects"] = [];
   const metadata = { name: controllerRevisionName(m.metadata.name, revision), ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) };
-  objects.push({ apiVersion: "v1", kind: "PodTemplate", metadata, template: result.template });
+  const podTemplate: KubeObject & Pick<PodTemplate, "template"> = { apiVersion: "v1", kind: "PodTemplate", metadata, template: result.template };
+  objects.push(podTemplate);
   if (result.serviceAccount) {
     // The object the Service and Task controllers apply (without the owner reference: a manifest has no uid), in the
     // manifest's namespace only when it names one, like the PodTemplate, so that `kubectl apply -n NS` takes it.
     const sa = buildTaskRoleServiceAccount(result.serviceAccount, undefined);
     if (!metadata.namespace) Reflect.deleteProperty(sa.metadata, "namespace");
-    objects.push(sa as unknown as Record<string, unknown>);
+    objects.push(sa);
   }
   // What the pods need and nobody creates for them (the operator never reads AWS): listed, as comments.
   const needs = [
@@ -92,14 +94,14 @@ export interface RenderOptions {
   /** How many next run times a ScheduledTask lists (default 5). */
   readonly runTimes?: number | undefined;
   /** The nodes memberOf `=~` patterns and wildcards compile against (--nodes; default none). */
-  readonly nodes?: readonly V1Node[] | undefined;
+  readonly nodes?: readonly Wire<V1Node>[] | undefined;
 }
 
 /** What the files define that other kinds resolve against. */
 export interface RenderWorld {
-  readonly taskDefinitions: readonly Sourced[];
+  readonly taskDefinitions: readonly { readonly file: string; readonly manifest: AdmittedManifest<"TaskDefinition"> }[];
   readonly capacityProviders: readonly CapacityProvider[];
-  readonly clusters: readonly Sourced[];
+  readonly clusters: readonly { readonly file: string; readonly manifest: AdmittedManifest<"Cluster"> }[];
 }
 
 type KindRenderer = (m: Manifest, file: string, world: RenderWorld, opts: RenderOptions) => Rendered;
@@ -108,7 +110,7 @@ type KindRenderer = (m: Manifest, file: string, world: RenderWorld, opts: Render
  * How each kind is printed: by the same plan functions the controllers run. CapacityProviders and Clusters make no
  * Kubernetes objects of their own: they are read, not printed.
  */
-const RENDERERS: Readonly<Record<string, KindRenderer | "input">> = {
+const RENDERERS: Readonly<Record<Manifest["kind"], KindRenderer | "input">> = {
   TaskDefinition: (m, file, _world, opts) => renderTaskDefinition(m, file, opts),
   Service: renderService,
   Task: renderTaskManifest,
@@ -121,12 +123,12 @@ const namespaceOf = (m: Manifest, opts: Pick<RenderOptions, "namespace">): strin
 
 /** Every manifest of every file, each printed by its kind's function; notes (stderr) say what was assumed. */
 export function renderAll(inputs: readonly Sourced[], opts: RenderOptions): Rendered {
-  const withNs = inputs.map((s) => (opts.namespace !== undefined && (s.manifest.kind as string) !== "CapacityProvider" ? { ...s, manifest: { ...s.manifest, metadata: { ...s.manifest.metadata, namespace: opts.namespace } } } : s));
-  const ofKind = (kind: string): Sourced[] => withNs.filter((s) => (s.manifest.kind as string) === kind);
+  const withNs = inputs.map((s) => (opts.namespace !== undefined && s.manifest.kind !== "CapacityProvider" ? { ...s, manifest: { ...s.manifest, metadata: { ...s.manifest.metadata, namespace: opts.namespace } } } : s));
+  const ofKind = (kind: Manifest["kind"]): Sourced[] => withNs.filter((s) => s.manifest.kind === kind);
   const world: RenderWorld = {
-    taskDefinitions: ofKind("TaskDefinition"),
-    capacityProviders: ofKind("CapacityProvider").map((s) => admitted(s.manifest, s.file) as unknown as CapacityProvider),
-    clusters: ofKind("Cluster").map((s) => ({ ...s, manifest: admitted(s.manifest, s.file) })),
+    taskDefinitions: ofKind("TaskDefinition").map((s) => ({ ...s, manifest: admittedAs(s.manifest, s.file, "TaskDefinition") })),
+    capacityProviders: ofKind("CapacityProvider").map((s) => admittedAs(s.manifest, s.file, "CapacityProvider")),
+    clusters: ofKind("Cluster").map((s) => ({ ...s, manifest: admittedAs(s.manifest, s.file, "Cluster") })),
   };
   const notes: string[] = [];
   const objects: Rendered["objects"] = [];
@@ -139,10 +141,9 @@ export function renderAll(inputs: readonly Sourced[], opts: RenderOptions): Rend
     else notes.push(`render: Clusters from the files: ${world.clusters.map((c) => c.manifest.metadata.name).join(", ")}`);
   }
   for (const { file, manifest } of withNs) {
-    const renderer = RENDERERS[manifest.kind as string];
-    if (renderer === "input") continue;
     // Every ecs.operator.dev kind has a renderer; the files' reader refuses anything else before this.
-    if (renderer === undefined) throw new CliError(`${file}: ${manifest.kind} ${manifest.metadata.name}: render has no renderer for kind ${manifest.kind}`);
+    const renderer = RENDERERS[manifest.kind];
+    if (renderer === "input") continue;
     let res: Rendered;
     try {
       res = renderer(manifest, file, world, opts);
@@ -163,24 +164,18 @@ export function renderAll(inputs: readonly Sourced[], opts: RenderOptions): Rend
   return { objects, notes };
 }
 
-const identity = (o: Record<string, unknown>): string => {
-  const meta = (o.metadata ?? {}) as { name?: string };
-  return `${String(o.kind)}/${meta.name ?? ""}`;
-};
+const identity = (o: KubeObject): string => `${o.kind ?? ""}/${o.metadata?.name ?? ""}`;
 
 /** The revision of the files' TaskDefinition that `ref` names, as the resolver would return it, or why not. */
 function resolveFromFiles(ref: string, namespace: string, world: RenderWorld, revision: number): ResolveResult {
   const parsed = parseTaskDefinitionRef(ref);
   if (!parsed.ok) return { ok: false, reason: "InvalidReference", message: `taskDefinition ${parsed.message}` };
-  const found = world.taskDefinitions.find((s) => {
-    const spec = s.manifest.spec as unknown as TaskDefinitionSpec;
-    return resolveFamily(spec, s.manifest.metadata.name) === parsed.ref.family && (s.manifest.metadata.namespace ?? namespace) === namespace;
-  });
+  const found = world.taskDefinitions.find((s) => resolveFamily(s.manifest.spec, s.manifest.metadata.name) === parsed.ref.family && (s.manifest.metadata.namespace ?? namespace) === namespace);
   if (found === undefined || (parsed.ref.revision !== undefined && parsed.ref.revision !== revision)) {
     return { ok: false, reason: "NotFound", message: `taskDefinition ${JSON.stringify(ref)} is not in the files given` };
   }
   const family = parsed.ref.family;
-  const spec = normalizeRevisionSpec(found.manifest.spec as unknown as TaskDefinitionSpec, family);
+  const spec = normalizeRevisionSpec(found.manifest.spec, family);
   const taskDefinition = { apiVersion: found.manifest.apiVersion, kind: "TaskDefinition", metadata: { name: found.manifest.metadata.name, namespace }, spec } as TaskDefinitionObject;
   return {
     ok: true,
@@ -195,10 +190,9 @@ function resolveFromFiles(ref: string, namespace: string, world: RenderWorld, re
  */
 export function renderService(m: Manifest, file: string, world: RenderWorld, opts: RenderOptions): Rendered {
   const who = `${file}: Service ${m.metadata.name}`;
-  admitted(m, file);
+  const spec = admittedAs(m, file, "Service").spec;
   const namespace = namespaceOf(m, opts);
   const revision = opts.revision ?? 1;
-  const spec = m.spec as unknown as ServiceObject["spec"];
   const ref = spec.taskDefinition ?? "";
   const resolved = resolveFromFilesOrRefuse(who, "spec.taskDefinition", ref, namespace, world, revision);
   const cluster = clusterFromFiles(spec.cluster, namespace, world);
@@ -230,7 +224,7 @@ export function renderService(m: Manifest, file: string, world: RenderWorld, opt
   }
   const supported = p.status?.conditions?.find((c) => c.type === "Supported");
   if (supported?.status === "False") notes.push(`${who}: ${supported.message}`);
-  return { objects: p.applies.map((a) => withoutOwnerReferences(a.object as unknown as Record<string, unknown>)), notes };
+  return { objects: p.applies.map((a) => withoutOwnerReferences(a.object)), notes };
 }
 
 /** The files' revision `ref` names, or the CliError that says it is not there (naming `field`). */
@@ -253,7 +247,7 @@ function taskContext(cluster: string | undefined, namespace: string, world: Rend
   return {
     taskDefinitions: world.taskDefinitions
       .filter((s) => (s.manifest.metadata.namespace ?? namespace) === namespace)
-      .map((s) => ({ apiVersion: s.manifest.apiVersion, kind: "TaskDefinition", metadata: { name: s.manifest.metadata.name, namespace }, spec: s.manifest.spec }) as unknown as TaskDefinitionObject),
+      .map((s): TaskDefinitionObject => ({ apiVersion: API_GROUP_VERSION, kind: "TaskDefinition", metadata: { name: s.manifest.metadata.name, namespace }, spec: s.manifest.spec })),
     revision: opts.revision ?? 1,
     capacityProviders: world.capacityProviders,
     ...(found === undefined ? {} : { cluster: found }),
@@ -272,14 +266,13 @@ function refused(who: string, err: unknown): unknown {
  */
 export function renderTaskManifest(m: Manifest, file: string, world: RenderWorld, opts: RenderOptions): Rendered {
   const who = `${file}: Task ${m.metadata.name}`;
-  admitted(m, file);
+  const spec = admittedAs(m, file, "Task").spec;
   const namespace = namespaceOf(m, opts);
-  const spec = m.spec as unknown as TaskObject["spec"];
   resolveFromFilesOrRefuse(who, "spec.taskDefinition", spec.taskDefinition, namespace, world, opts.revision ?? 1);
   const task = { apiVersion: m.apiVersion, kind: "Task", metadata: { name: m.metadata.name, namespace, generation: 1 }, spec } as TaskObject;
   try {
     const r = renderTask(task, taskContext(spec.cluster, namespace, world, opts));
-    return { objects: r.objects as unknown as Record<string, unknown>[], notes: r.notes.map((n) => `${who}: ${n}`) };
+    return { objects: r.objects, notes: r.notes.map((n) => `${who}: ${n}`) };
   } catch (err) {
     throw refused(who, err);
   }
@@ -291,9 +284,9 @@ export function renderTaskManifest(m: Manifest, file: string, world: RenderWorld
  */
 export function renderScheduledTaskManifest(m: Manifest, file: string, world: RenderWorld, opts: RenderOptions): Rendered {
   const who = `${file}: ScheduledTask ${m.metadata.name}`;
-  admitted(m, file);
+  const spec = admittedAs(m, file, "ScheduledTask").spec;
   const namespace = namespaceOf(m, opts);
-  const st = { apiVersion: m.apiVersion, kind: "ScheduledTask", metadata: { name: m.metadata.name, namespace, generation: 1 }, spec: m.spec } as unknown as ScheduledTaskObject;
+  const st: ScheduledTaskObject = { apiVersion: API_GROUP_VERSION, kind: "ScheduledTask", metadata: { name: m.metadata.name, namespace, generation: 1 }, spec };
   const taskSpec = st.spec.task;
   resolveFromFilesOrRefuse(who, "spec.task.taskDefinition", taskSpec.taskDefinition, namespace, world, opts.revision ?? 1);
   let r: ReturnType<typeof renderScheduledTask>;
@@ -311,7 +304,7 @@ export function renderScheduledTaskManifest(m: Manifest, file: string, world: Re
     const { ownerReferences: _owners, ...metadata } = r.task.metadata;
     objects.push({ ...r.task, metadata });
   }
-  objects.push(...((r.rendered?.objects ?? []) as unknown as Record<string, unknown>[]));
+  objects.push(...(r.rendered?.objects ?? []));
   notes.push(...(r.rendered?.notes ?? []).map((n) => `${who}: ${n}`));
   return { objects, notes };
 }
@@ -321,7 +314,7 @@ function parsedRevisionHint(ref: string, revision: number): string {
   return parsed.ok && parsed.ref.revision !== undefined && parsed.ref.revision !== revision ? ` (its TaskDefinition is rendered as revision ${revision}; pass --revision ${parsed.ref.revision})` : "";
 }
 
-function withoutOwnerReferences(obj: Record<string, unknown>): Record<string, unknown> {
-  const { ownerReferences: _owners, ...metadata } = obj.metadata as Record<string, unknown>;
+function withoutOwnerReferences(obj: KubeObject): KubeObject {
+  const { ownerReferences: _owners, ...metadata } = obj.metadata ?? {};
   return { ...obj, metadata };
 }

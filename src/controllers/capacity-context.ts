@@ -9,10 +9,10 @@ import { providerOf, type ResolvedProvider } from "../builders/capacity/provider
 import { resolveCapacity, type CapacityInput, type CapacityResolution } from "../builders/capacity/resolution.ts";
 import type { Informer } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
-import { objectKey, type KubeObject } from "../runtime/resources.ts";
+import { objectKey, type KubeObject, type Wire } from "../runtime/resources.ts";
 import { CapacityProviders, Clusters, Nodes, type CapacityProviderObject, type ClusterObject } from "./ecs-resources.ts";
 
-export type NodeObject = KubeObject & Omit<V1Node, "metadata">;
+export type NodeObject = KubeObject & Wire<V1Node>;
 
 export class CapacityContext {
   readonly clusters: Informer<ClusterObject>;
@@ -23,16 +23,16 @@ export class CapacityContext {
   constructor(mgr: Manager, namespace?: string) {
     this.clusters = mgr.informer<ClusterObject>(Clusters, namespace === undefined ? {} : { namespace });
     this.capacityProviders = mgr.informer<CapacityProviderObject>(CapacityProviders);
-    this.nodes = mgr.informer(Nodes);
+    this.nodes = mgr.informer<NodeObject>(Nodes);
   }
 
   /** The nodes as the pure builders take them (cached JSON: timestamps are strings, which they do not read). */
-  nodeList(): V1Node[] {
-    return this.nodes.list() as unknown as V1Node[];
+  nodeList(): NodeObject[] {
+    return this.nodes.list();
   }
 
-  node(name: string): V1Node | undefined {
-    return this.nodes.get(name) as unknown as V1Node | undefined;
+  node(name: string): NodeObject | undefined {
+    return this.nodes.get(name);
   }
 
   cluster(namespace: string, name: string | undefined): ClusterObject | undefined {

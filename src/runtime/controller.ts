@@ -13,7 +13,7 @@ import type { UpdatePredicate } from "./predicates.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
-import { controllerOf, objectKey, type KubeObject } from "./resources.ts";
+import { controllerOf, objectKey, type KubeObject, type ResourceType } from "./resources.ts";
 import { getCondition, type Health } from "./conditions.ts";
 import { statusWithHealth, writeStatusIfChanged, type StatusWithConditions } from "./status.ts";
 import { WorkQueue } from "./work-queue.ts";
@@ -47,13 +47,17 @@ export interface WatchOptions<T extends KubeObject> {
   when?: UpdatePredicate<T>;
 }
 
-interface Watch {
-  informer: Informer<KubeObject>;
-  when: UpdatePredicate | undefined;
-}
+/**
+ * A source of keys for a controller's queue: an owned or watched informer with its mapping and filter, bound to
+ * the informer's own object type when `owns`/`watches` is called, so no informer is ever seen under another type.
+ */
+type Source = (enqueue: (key: string) => void, owner: ResourceType) => void;
 
-interface MappedWatch extends Watch {
-  map: (obj: KubeObject) => string[];
+/** What the manager runs: every controller, whatever kind it reconciles. */
+export interface RunnableController {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export interface ControllerOptions {
@@ -73,18 +77,17 @@ function primaryChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
     (o.generation === undefined && o.resourceVersion !== n.resourceVersion);
 }
 
-export class Controller<T extends KubeObject> {
+export class Controller<T extends KubeObject> implements RunnableController {
   readonly name: string;
   readonly queue: WorkQueue;
   private readonly primary: Informer<T>;
   private readonly reconciler: Reconciler;
   private readonly rt: Runtime;
   private readonly drainTimeoutMs: number;
-  private readonly informers: Informer<KubeObject>[] = [];
   /** The Stalled or Ready=False each key last reported (the cache can lag behind our own status write). */
   private readonly reported = new Map<string, string>();
 
-  constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, owns: Watch[], watches: MappedWatch[]) {
+  constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, sources: readonly Source[]) {
     this.name = name;
     this.primary = primary;
     this.reconciler = reconciler;
@@ -97,32 +100,7 @@ export class Controller<T extends KubeObject> {
       update: (o, n, resync) => { if (resync || primaryChanged(o, n)) enqueue(objectKey(n)); },
       delete: (o) => { enqueue(objectKey(o)); },
     });
-    const kind = primary.resource;
-    const ownerKey = (child: KubeObject): void => {
-      const ref = controllerOf(child);
-      if (ref?.kind !== kind.kind || ref.apiVersion.split("/")[0] !== kind.apiVersion.split("/")[0]) return;
-      enqueue(kind.namespaced ? `${child.metadata?.namespace ?? ""}/${ref.name}` : ref.name);
-    };
-    for (const { informer, when } of owns) {
-      this.informers.push(informer);
-      informer.addHandler({
-        add: ownerKey,
-        update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { ownerKey(o); ownerKey(n); } },
-        delete: ownerKey,
-      });
-    }
-    for (const { informer, when, map } of watches) {
-      this.informers.push(informer);
-      const mapped = (o: KubeObject): void => { for (const k of map(o)) enqueue(k); };
-      // An update maps the old object too (as controller-runtime does): what it named before (a Cluster a Service left)
-      // is woken as well as what it names now. The queue merges the keys both name.
-      informer.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { mapped(o); mapped(n); } }, delete: mapped });
-    }
-  }
-
-  /** Every informer this controller needs synced before it may run. */
-  get allInformers(): Informer<KubeObject>[] {
-    return [this.primary as unknown as Informer<KubeObject>, ...this.informers];
+    for (const source of sources) source(enqueue, primary.resource);
   }
 
   start(): void {
@@ -209,14 +187,13 @@ function statusMessage(health: Health): string {
 /** Builder: `new ControllerBuilder(name, rt).for(informer).owns(child).watches(other, map).reconcile(fn)`. */
 export class ControllerBuilder<T extends KubeObject> {
   private primary: Informer<T> | undefined;
-  private readonly owned: Watch[] = [];
-  private readonly watched: MappedWatch[] = [];
+  private readonly sources: Source[] = [];
   private readonly name: string;
   private readonly rt: Runtime;
   private readonly opts: ControllerOptions;
-  private readonly register: (c: Controller<KubeObject>) => void;
+  private readonly register: (c: RunnableController) => void;
 
-  constructor(name: string, rt: Runtime, opts: ControllerOptions, register: (c: Controller<KubeObject>) => void) {
+  constructor(name: string, rt: Runtime, opts: ControllerOptions, register: (c: RunnableController) => void) {
     this.name = name;
     this.rt = rt;
     this.opts = opts;
@@ -230,20 +207,38 @@ export class ControllerBuilder<T extends KubeObject> {
 
   /** Children this controller controls (owner reference): their changes requeue the owner, filtered by `when`. */
   owns<C extends KubeObject>(informer: Informer<C>, opts: WatchOptions<C> = {}): this {
-    this.owned.push({ informer: informer as unknown as Informer<KubeObject>, when: opts.when as UpdatePredicate | undefined });
+    const when = opts.when;
+    this.sources.push((enqueue, kind) => {
+      const ownerKey = (child: C): void => {
+        const ref = controllerOf(child);
+        if (ref?.kind !== kind.kind || ref.apiVersion.split("/")[0] !== kind.apiVersion.split("/")[0]) return;
+        enqueue(kind.namespaced ? `${child.metadata?.namespace ?? ""}/${ref.name}` : ref.name);
+      };
+      informer.addHandler({
+        add: ownerKey,
+        update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { ownerKey(o); ownerKey(n); } },
+        delete: ownerKey,
+      });
+    });
     return this;
   }
 
   /** Anything else the reconcile reads: `mapToKeys` names the objects to requeue, `when` filters updates. */
   watches<C extends KubeObject>(informer: Informer<C>, mapToKeys: (obj: C) => string[], opts: WatchOptions<C> = {}): this {
-    this.watched.push({ informer: informer as unknown as Informer<KubeObject>, map: mapToKeys as (obj: KubeObject) => string[], when: opts.when as UpdatePredicate | undefined });
+    const when = opts.when;
+    this.sources.push((enqueue) => {
+      const mapped = (o: C): void => { for (const k of mapToKeys(o)) enqueue(k); };
+      // An update maps the old object too (as controller-runtime does): what it named before (a Cluster a Service left)
+      // is woken as well as what it names now. The queue merges the keys both name.
+      informer.addHandler({ add: mapped, update: (o, n, resync) => { if (!resync && (when === undefined || when(o, n))) { mapped(o); mapped(n); } }, delete: mapped });
+    });
     return this;
   }
 
   reconcile(reconciler: Reconciler): Controller<T> {
     if (!this.primary) throw new Error(`controller ${this.name}: call for(informer) before reconcile()`);
-    const c = new Controller<T>(this.name, this.primary, reconciler, this.rt, this.opts, this.owned, this.watched);
-    this.register(c as unknown as Controller<KubeObject>);
+    const c = new Controller<T>(this.name, this.primary, reconciler, this.rt, this.opts, this.sources);
+    this.register(c);
     return c;
   }
 }

@@ -5,7 +5,7 @@
 // at once and, by default, exits 1 so Kubernetes restarts the pod; SIGTERM drains in-flight reconciles
 // (bounded), releases the lease and stops.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ControllerBuilder, type Controller, type ControllerOptions } from "./controller.ts";
+import { ControllerBuilder, type ControllerOptions, type RunnableController } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { startHttpServer } from "./http-server.ts";
 import { functionName, Informer, leanEcsObject, OPERATOR_API_GROUP, type InformerOptions } from "./informer.ts";
@@ -46,8 +46,12 @@ export class Manager {
   readonly events: EventRecorder;
   readonly now: () => Date;
   private readonly opts: ManagerOptions;
-  private readonly informers = new Map<string, { informer: Informer<KubeObject>; transform: ((obj: never) => unknown) | undefined }>();
-  private readonly controllers: Controller<KubeObject>[] = [];
+  /**
+   * The shared informers by key. `typed` is the informer under the type its first caller gave; `run` is what the
+   * manager itself needs of it, whatever that type is.
+   */
+  private readonly informers = new Map<string, { typed: unknown; run: Pick<Informer<KubeObject>, "start" | "stop" | "hasSynced" | "waitForSync">; transform: ((obj: never) => unknown) | undefined }>();
+  private readonly controllers: RunnableController[] = [];
   private elector: LeaderElector | undefined;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   private controllersRunning = false;
@@ -89,22 +93,25 @@ export class Manager {
           `Manager.informer: the informer of ${where} caches objects transformed by ${functionName(existing.transform)}, and a second caller asks for transform ${functionName(opts.transform)}; one cache has one transform: pass the same transform, or select other objects`,
         );
       }
-      existing.informer.addIndexers((opts.indexers ?? {}) as Record<string, (obj: KubeObject) => string[]>);
-      return existing.informer as unknown as Informer<T>;
+      // One key caches one selection of one resource under one transform (checked above), so every caller of
+      // the key reads the same objects: the type a caller names for them is the one place the runtime trusts it.
+      const shared = existing.typed as Informer<T>;
+      shared.addIndexers(opts.indexers ?? {});
+      return shared;
     }
     // The operator's own kinds are cached lean unless the caller shapes them itself (docs/operations.md, memory).
     const ownKind = resource.apiVersion.split("/")[0] === OPERATOR_API_GROUP;
-    const inf = new Informer<KubeObject>({
+    const inf = new Informer<T>({
       resyncMs: this.opts.resyncMs ?? 10 * 60_000,
-      ...(ownKind ? { transform: leanEcsObject } : {}),
+      ...(ownKind ? { transform: leanEcsObject<T> } : {}),
       logger: this.logger,
       onRestart: () => { this.metrics.informerRestarts.inc({ resource: resource.plural }); },
-      ...(opts as Omit<InformerOptions<KubeObject>, "client" | "resource">),
+      ...opts,
       client: this.client,
       resource,
     });
-    this.informers.set(key, { informer: inf, transform: opts.transform });
-    return inf as unknown as Informer<T>;
+    this.informers.set(key, { typed: inf, run: inf, transform: opts.transform });
+    return inf;
   }
 
   controller<T extends KubeObject>(name: string, opts: ControllerOptions = {}): ControllerBuilder<T> {
@@ -112,7 +119,7 @@ export class Manager {
   }
 
   get ready(): boolean {
-    return [...this.informers.values()].every((i) => i.informer.hasSynced());
+    return [...this.informers.values()].every((i) => i.run.hasSynced());
   }
 
   get isLeader(): boolean {
@@ -131,8 +138,8 @@ export class Manager {
   /** Starts informers and the HTTP server, waits for the caches, then runs controllers (when leader). */
   async start(): Promise<void> {
     if (this.opts.http) this.http = await startHttpServer({ ...this.opts.http, registry: this.metrics.registry, ready: () => this.ready });
-    for (const { informer } of this.informers.values()) informer.start();
-    await Promise.all([...this.informers.values()].map((i) => i.informer.waitForSync()));
+    for (const { run } of this.informers.values()) run.start();
+    await Promise.all([...this.informers.values()].map((i) => i.run.waitForSync()));
     this.logger.info("informer caches synced", { informers: this.informers.size });
     const le = this.opts.leaderElection;
     if (!le) {
@@ -171,7 +178,7 @@ export class Manager {
     this.stopping ??= (async () => {
       await Promise.all(this.controllers.map((c) => c.stop()));
       await this.elector?.release();
-      for (const { informer } of this.informers.values()) informer.stop();
+      for (const { run } of this.informers.values()) run.stop();
       await this.http?.close();
       this.logger.info("stopped");
     })();

@@ -12,6 +12,7 @@ import { nameLabelValue } from "../pod/labels.ts";
 import { kubeTime } from "../../api/time.ts";
 import { SCHEDULED_AT_ANNOTATION, SCHEDULED_TASK_LABEL } from "../../api/keys.ts";
 import { controllerReference, type ControllerReference } from "../../runtime/resources.ts";
+import { API_GROUP_VERSION } from "../../api/common.ts";
 const MINUTE = 60_000;
 /** How many scheduled times are walked to find the latest due one; beyond it only the last day is looked at. */
 const MAX_WALK = 2000;
@@ -79,7 +80,7 @@ export interface RunOwner {
 }
 
 export interface RunTaskObject {
-  apiVersion: string;
+  apiVersion: typeof API_GROUP_VERSION;
   kind: "Task";
   metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string>; ownerReferences: ControllerReference[] };
   spec: TaskSpec;
@@ -89,7 +90,7 @@ export interface RunTaskObject {
  * The Task of the run at `at`: the schedule's RunTask input, startedBy `events-rule/<name>` unless it sets one (as
  * tasks started by an EventBridge rule show), the schedule's spec.kubernetes labels and annotations.
  */
-export function buildRunTask(owner: RunOwner, spec: ScheduledTaskSpec, at: Date, taskApiVersion: string): RunTaskObject {
+export function buildRunTask(owner: RunOwner, spec: ScheduledTaskSpec, at: Date): RunTaskObject {
   const k = spec.kubernetes;
   const taskSpec: TaskSpec = { ...(structuredClone(spec.task) as TaskSpec), startedBy: spec.task.startedBy ?? `events-rule/${owner.name}`.slice(0, 128) };
   const knobs: NonNullable<TaskSpec["kubernetes"]> = {};
@@ -99,7 +100,7 @@ export function buildRunTask(owner: RunOwner, spec: ScheduledTaskSpec, at: Date,
   if (k?.podAnnotations !== undefined) knobs.podAnnotations = { ...k.podAnnotations };
   if (Object.keys(knobs).length > 0) taskSpec.kubernetes = knobs;
   return {
-    apiVersion: taskApiVersion,
+    apiVersion: API_GROUP_VERSION,
     kind: "Task",
     metadata: {
       name: scheduledRunName(owner.name, at),

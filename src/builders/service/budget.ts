@@ -15,6 +15,7 @@
 // existing tasks until the replacement tasks are considered healthy"; "Any tasks that are part of a service that are
 // in a PENDING state are stopped immediately."
 import type { V1Node } from "@kubernetes/client-node";
+import type { Wire } from "../../runtime/resources.ts";
 import { effectivePercents, maximumTasks, minimumHealthyTasks, type DeploymentPercents } from "./deployment-config.ts";
 import type { TaskState } from "./rollout.ts";
 
@@ -29,7 +30,7 @@ export const DRAINING_TASK_DELETION_COST = "-1000";
 const DRAINING_TAINTS: readonly string[] = ["node.kubernetes.io/unschedulable", "karpenter.sh/disrupted", "karpenter.sh/disruption", "ToBeDeletedByClusterAutoscaler"];
 
 /** Whether no new task may be placed on the node: cordoned (kubectl cordon/drain) or tainted by a node lifecycle tool. */
-export function nodeDraining(node: V1Node | undefined): boolean {
+export function nodeDraining(node: Wire<V1Node> | undefined): boolean {
   if (node === undefined) return false;
   return node.spec?.unschedulable === true || (node.spec?.taints ?? []).some((t) => DRAINING_TAINTS.includes(t.key) && t.effect !== "PreferNoSchedule");
 }

@@ -3,6 +3,7 @@
 // managed-by so that a ServiceAccount of that name the user made is recognised as theirs and left alone. Pure.
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../../api/keys.ts";
 import type { V1ServiceAccount } from "@kubernetes/client-node";
+import type { Wire } from "../../runtime/resources.ts";
 import { API_GROUP_VERSION } from "../../api/index.ts";
 import type { ServiceAccountSpec } from "../pod/template.ts";
 
@@ -14,10 +15,10 @@ export interface TaskDefinitionOwner {
   readonly uid: string;
 }
 
-export type TaskRoleServiceAccount = V1ServiceAccount & {
+export type TaskRoleServiceAccount = Omit<Wire<V1ServiceAccount>, "metadata"> & {
   apiVersion: "v1";
   kind: "ServiceAccount";
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: TaskDefinitionOwner[] };
 };
 
 /** The owner of a TaskDefinition object's ServiceAccount; none without a uid (render's manifests: nothing to point at). */

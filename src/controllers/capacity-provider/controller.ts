@@ -4,7 +4,6 @@
 // (status-throttle.ts). Observe (the caches) → planCapacityProviderStatus (pure) → write; the decisions are
 // builders/capacity/provider-status.ts's.
 import { CAPACITY_PROVIDER_LABEL } from "../../api/keys.ts";
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
 import { computeCapacityProviderStatus } from "../../builders/capacity/provider-status.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
@@ -64,8 +63,8 @@ export function planCapacityProviderStatus(observed: ObservedCapacityProvider, n
   const cp = observed.capacityProvider;
   const status = computeCapacityProviderStatus(cp, {
     providers: observed.providers,
-    nodes: observed.nodes as unknown as V1Node[],
-    pods: observed.pods as unknown as V1Pod[],
+    nodes: observed.nodes,
+    pods: observed.pods,
     now,
     ...(options.maxInstances === undefined ? {} : { maxInstances: options.maxInstances }),
   });

@@ -2,10 +2,10 @@
 // reads (labels of ours, node, phase, resource requests), so a cache of thousands of pods stays small. Their
 // watches pass only lifecycle changes (podLifecycleChanged), so pod status noise does not wake the controllers.
 import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
-import type { KubeObject } from "../../runtime/resources.ts";
+import type { KubeObject, Wire } from "../../runtime/resources.ts";
 
-export type TaskPodObject = KubeObject & Pick<V1Pod, "spec" | "status">;
-export type NodeLike = KubeObject & Pick<V1Node, "spec" | "status">;
+export type TaskPodObject = KubeObject & Pick<Wire<V1Pod>, "metadata" | "spec" | "status">;
+export type NodeLike = KubeObject & Pick<Wire<V1Node>, "metadata" | "spec" | "status">;
 
 const OUR_LABELS = "ecs.operator.dev/";
 

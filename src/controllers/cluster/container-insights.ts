@@ -3,6 +3,7 @@
 // setting off, or deleting the Cluster, removes the Cluster's series. See docs/clusters.md.
 import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Pod } from "@kubernetes/client-node";
+import type { Wire } from "../../runtime/resources.ts";
 import { Gauge, type Registry } from "prom-client";
 import { ecsCpuUnits, ecsMemoryMiB, podRequests } from "../../builders/capacity/container-instances.ts";
 import { taskPodState } from "../../builders/capacity/provider-status.ts";
@@ -32,7 +33,7 @@ export class ContainerInsights {
    * Sets the series of one Cluster from its task pods and active services, removing those that no longer exist;
    * `setting` disabled removes them all.
    */
-  update(key: string, setting: "enabled" | "disabled" | "enhanced", cluster: string, namespace: string, pods: readonly V1Pod[], services: readonly string[]): void {
+  update(key: string, setting: "enabled" | "disabled" | "enhanced", cluster: string, namespace: string, pods: readonly Wire<V1Pod>[], services: readonly string[]): void {
     if (setting === "disabled") {
       this.remove(key);
       return;

@@ -6,7 +6,6 @@
 // so a Cluster's status is written at most once per minimum interval under churn) → apply. The status decisions
 // are builders/cluster/status.ts's.
 import { CLUSTER_FINALIZER, CLUSTER_LABEL } from "../../api/keys.ts";
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { clusterNameOf } from "../../api/cluster.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
 import { computeClusterStatus, type ClusterContents, type ServiceRef } from "../../builders/cluster/status.ts";
@@ -75,8 +74,8 @@ export function planCluster(observed: ObservedCluster, now: Date, options: { min
   const cluster = observed.cluster;
   const { status, contents } = computeClusterStatus(cluster, {
     providers: observed.providers,
-    nodes: observed.nodes as unknown as V1Node[],
-    pods: observed.pods as unknown as V1Pod[],
+    nodes: observed.nodes,
+    pods: observed.pods,
     services: observed.services,
     now,
   });
@@ -177,7 +176,7 @@ export async function reconcileCluster(key: string, ctx: ReconcileContext, deps:
     lastWrite.set(key, now.getTime());
   }
 
-  const own = (pods as unknown as V1Pod[]).filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
+  const own = pods.filter((p) => p.metadata?.namespace === ns && p.metadata.labels?.[CLUSTER_LABEL] === nameLabelValue(cluster.metadata.name ?? ""));
   insights.update(key, plan.status.containerInsights ?? "disabled", cluster.metadata.name ?? "", ns, own, plan.contents.services);
   return plan.next;
 }

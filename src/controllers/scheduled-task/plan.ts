@@ -10,7 +10,7 @@ import { SpecError } from "../../api/spec-error.ts";
 import { buildRunTask, computeScheduledTaskStatus, dueRun, isFinished, runsToDelete, type RunTaskObject, type RunView } from "../../builders/schedule/scheduled-task.ts";
 import { nextRunAfter, translateSchedule } from "../../builders/schedule/expression.ts";
 import { Action } from "../../runtime/controller.ts";
-import { EcsTasks, type ScheduledTaskObject, type TaskObject } from "../ecs-resources.ts";
+import type { ScheduledTaskObject, TaskObject } from "../ecs-resources.ts";
 import { renderTask, type RenderedTask, type RenderTaskContext } from "../task/plan.ts";
 
 /** What the reconcile read for one ScheduledTask. */
@@ -99,7 +99,7 @@ export function planScheduledTask(observed: ObservedScheduledTask, now: Date, op
           });
         }
       }
-      const run = buildRunTask({ apiVersion: st.apiVersion, kind: st.kind, name, namespace, uid }, spec, at, EcsTasks.apiVersion);
+      const run = buildRunTask({ apiVersion: st.apiVersion, kind: st.kind, name, namespace, uid }, spec, at);
       creates.push(run);
       events.push({
         type: "Normal",
@@ -168,10 +168,10 @@ export function renderScheduledTask(st: ScheduledTaskObject, ctx: RenderTaskCont
   if (first === undefined) return { runTimes, timeZone: translation.timeZone };
   const namespace = st.metadata.namespace ?? "default";
   const uid = st.metadata.uid ?? "";
-  const task = buildRunTask({ apiVersion: st.apiVersion, kind: st.kind, name: st.metadata.name ?? "", namespace, uid }, st.spec, first, EcsTasks.apiVersion);
+  const task = buildRunTask({ apiVersion: st.apiVersion, kind: st.kind, name: st.metadata.name ?? "", namespace, uid }, st.spec, first);
   // A manifest has no uid: the run is shown without the owner reference the controller gives it.
   if (uid === "") task.metadata.ownerReferences = [];
-  const rendered = renderTask(task as unknown as TaskObject, ctx);
+  const rendered = renderTask(task, ctx);
   return { runTimes, timeZone: translation.timeZone, task, rendered };
 }
 

@@ -3,7 +3,6 @@
 // decides from this alone.
 import type { WrittenStatuses } from "../../runtime/status.ts";
 import type { ServiceStatus } from "../../api/service.ts";
-import type { CapacityProvider } from "../../api/objects.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { KubeClient } from "../../runtime/kube-client.ts";
@@ -46,7 +45,7 @@ export function observeService(key: string, caches: ServiceCaches, memory: Servi
   return {
     service,
     cluster: caches.capacity.cluster(namespace, service.spec.cluster),
-    capacityProviders: caches.capacity.capacityProviders.list() as unknown as CapacityProvider[],
+    capacityProviders: caches.capacity.capacityProviders.list(),
     taskDefinitions,
     children,
     pods: caches.pods.byIndex(POD_SERVICE_INDEX, `${namespace}/${nameLabelValue(service.metadata.name ?? "")}`).filter((p) => podIsOurs(p, uid, caches)),

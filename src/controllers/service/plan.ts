@@ -31,7 +31,7 @@ import { DRAINING_TASK_DELETION_COST, nodeDraining, planServiceBudget, POD_DELET
 import { toLabelValue } from "../../builders/names.ts";
 import { Action } from "../../runtime/controller.ts";
 import { hasFinalizer } from "../../runtime/finalizers.ts";
-import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, type ResourceType } from "../../runtime/resources.ts";
+import { controllerOf, controllerReference, DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject, timeMs, type ResourceType, type Wire } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 import type { ResolveResult } from "../task-definition/resolver.ts";
 import type { DaemonSetObject, DeploymentObject, PodObject } from "./resources.ts";
@@ -82,7 +82,7 @@ export interface ObservedService {
   readonly children: readonly KubeObject[];
   /** The service's pods (of its ReplicaSets and DaemonSets). */
   readonly pods: readonly PodObject[];
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** The namespace's ServiceAccounts (a task role's may be the user's own). */
   readonly serviceAccounts: readonly KubeObject[];
   /**
@@ -240,7 +240,7 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
       interrupted.push({ pod: p, reason: intr.reason, stopCode: intr.stopCode });
       continue;
     }
-    tasks.push(observeTask(p as V1Pod, now, { healthCheckGracePeriodSeconds: grace, ...(options.unhealthyAfterSeconds === undefined ? {} : { unhealthyAfterSeconds: options.unhealthyAfterSeconds }) }, DEPLOYMENT_ID_ANNOTATION));
+    tasks.push(observeTask(p, now, { healthCheckGracePeriodSeconds: grace, ...(options.unhealthyAfterSeconds === undefined ? {} : { unhealthyAfterSeconds: options.unhealthyAfterSeconds }) }, DEPLOYMENT_ID_ANNOTATION));
   }
   const nowMs = now.getTime();
   // A Ready time in the future of `now` (an injected clock behind the kubelet's, or clock skew between machines) would
@@ -249,8 +249,8 @@ function observeTasks(observed: ObservedService, r: Resolved, now: Date, options
   for (const [i, task] of tasks.entries()) {
     if (task.state !== "running") continue;
     const pod = observed.pods.find((p) => p.metadata?.uid === task.uid);
-    const since = pod?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime as unknown as string | undefined;
-    if (since === undefined || Date.parse(since) <= nowMs) continue;
+    const since = timeMs(pod?.status?.conditions?.find((c) => c.type === "Ready")?.lastTransitionTime);
+    if (since === undefined || since <= nowMs) continue;
     const seen = observed.memory.tasks?.[task.uid]?.readySeenAt ?? nowMs;
     tasks[i] = { ...task, readyForSeconds: Math.max(0, (nowMs - seen) / 1000) };
   }
@@ -603,9 +603,11 @@ function autoScalingEvents(svc: ServiceObject, next: AutoScalingCondition | unde
   return [];
 }
 
+const isNodeList = (nodes: readonly Wire<V1Node>[] | Record<string, string[]>): nodes is readonly Wire<V1Node>[] => Array.isArray(nodes);
+
 /** The values the nodes have for the label keys memberOf was compiled against (compared to requeue on a change). */
-export function labelFingerprint(keys: readonly string[], nodes: readonly V1Node[] | Record<string, string[]>): string {
-  const values = Array.isArray(nodes) ? nodeLabelValues(nodes as V1Node[]) : (nodes as Record<string, string[]>);
+export function labelFingerprint(keys: readonly string[], nodes: readonly Wire<V1Node>[] | Record<string, string[]>): string {
+  const values = isNodeList(nodes) ? nodeLabelValues(nodes) : nodes;
   return JSON.stringify(keys.map((k) => values[k] ?? []));
 }
 
@@ -704,7 +706,7 @@ function taskRoleServiceAccount(podTemplate: PodTemplate | undefined, td: KubeOb
   if (sa === undefined) return undefined;
   const cached = serviceAccounts.find((o) => o.metadata?.name === sa.name && o.metadata.namespace === sa.namespace);
   if (!mayWriteTaskRoleServiceAccount(cached)) return undefined;
-  return { resource: ServiceAccounts, object: buildTaskRoleServiceAccount(sa, taskDefinitionOwner(td)) as unknown as KubeObject, cached };
+  return { resource: ServiceAccounts, object: buildTaskRoleServiceAccount(sa, taskDefinitionOwner(td)), cached };
 }
 
 const CHILD_RESOURCES: readonly ResourceType[] = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets];
@@ -855,7 +857,7 @@ function planDrain(observed: ObservedService, now: Date): ServicePlan {
     serviceName,
     previous: svc.status?.deployments,
     desired: { id: previousPrimary?.id ?? deploymentId(uid, svc.spec.taskDefinition ?? ""), taskDefinition: previousPrimary?.taskDefinition ?? svc.spec.taskDefinition ?? "", desiredCount: 0 },
-    tasks: observed.pods.map((p) => observeTask(p as V1Pod, now, {}, DEPLOYMENT_ID_ANNOTATION)),
+    tasks: observed.pods.map((p) => observeTask(p, now, {}, DEPLOYMENT_ID_ANNOTATION)),
     newFailures: {},
     threshold: 1,
     settled: false,

@@ -7,10 +7,10 @@ import { nameLabelValue } from "../../builders/pod/labels.ts";
 import { CONTAINERS_ANNOTATION as ANNOTATION_CONTAINERS } from "../../api/keys.ts";
 import { POD_DELETION_COST_ANNOTATION } from "../../builders/service/budget.ts";
 import { stripManagedFields } from "../../runtime/informer.ts";
-import type { KubeObject } from "../../runtime/resources.ts";
+import type { KubeObject, Wire } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 
-export type PodObject = KubeObject & Omit<V1Pod, "metadata">;
+export type PodObject = KubeObject & Wire<V1Pod>;
 export type DeploymentObject = KubeObject & Omit<V1Deployment, "metadata">;
 export type DaemonSetObject = KubeObject & Omit<V1DaemonSet, "metadata">;
 

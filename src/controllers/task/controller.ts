@@ -190,7 +190,7 @@ async function applyTaskPods(mgr: Manager, task: TaskObject, plan: TaskPlan, cac
   const namespace = task.metadata.namespace ?? "";
   const done = new Set<string>();
   const refused: Record<string, string> = {};
-  for (const sa of plan.serviceAccounts) await applyIfChanged(mgr.client, ServiceAccounts, sa as KubeObject, caches.serviceAccounts.get(`${sa.metadata.namespace}/${sa.metadata.name}`));
+  for (const sa of plan.serviceAccounts) await applyIfChanged(mgr.client, ServiceAccounts, sa, caches.serviceAccounts.get(`${sa.metadata.namespace}/${sa.metadata.name}`));
   for (const create of plan.creates) {
     const podName = create.pod.metadata.name;
     try {

@@ -5,7 +5,7 @@
 // renderTask is the same plan against an empty cluster, for `ecs-operator render`. See docs/tasks.md.
 import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import { CAPACITY_PROVIDER_LABEL, SCHEDULED_TASK_LABEL, STOP_REASON_ANNOTATION } from "../../api/keys.ts";
-import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { V1Node } from "@kubernetes/client-node";
 import { TASK_DEFAULTS, TaskReason, type TaskStatus } from "../../api/task.ts";
 import { normalizedTaskSize, resolveFamily } from "../../api/task-definition.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
@@ -20,7 +20,7 @@ import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefini
 import { computeTaskInstance, computeTaskStatus, podWaitingReason, taskPodAction, type TaskInstanceStatus } from "../../builders/task/status.ts";
 import { stableStringify } from "../../runtime/apply.ts";
 import { Action } from "../../runtime/controller.ts";
-import { controllerOf, type KubeObject } from "../../runtime/resources.ts";
+import { controllerOf, type KubeObject, type Wire } from "../../runtime/resources.ts";
 import { EcsTasks, TaskDefinitions, type TaskObject } from "../ecs-resources.ts";
 import { lookupOf, resolveTaskDefinitionRef, type ResolvedTaskDefinition, type ResolveResult } from "../task-definition/resolver.ts";
 import type { TaskDefinitionObject } from "../task-definition/resources.ts";
@@ -41,7 +41,7 @@ export interface ObservedTask {
   /** The cached pods named after the Task's tasks (taskPodName(name, i), i < count); others are ignored. */
   readonly pods: readonly PodObject[];
   /** The nodes (a pod's node, and memberOf's label values). */
-  readonly nodes: readonly V1Node[];
+  readonly nodes: readonly Wire<V1Node>[];
   /** The cached ServiceAccount named after the task role, when there is one. */
   readonly taskRoleServiceAccount?: KubeObject | undefined;
   /**
@@ -176,7 +176,7 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     instances.push(
       computeTaskInstance({
         podName,
-        pod: pod as V1Pod | undefined,
+        pod,
         node,
         spot: placement?.provider.spot ?? false,
         capacityProviderName: providerName,
@@ -207,7 +207,7 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     desiredStatus,
     waiting: Object.fromEntries(
       tasks.flatMap(({ pod }, i) => {
-        const why = podWaitingReason(pod as V1Pod | undefined);
+        const why = podWaitingReason(pod);
         return why === undefined ? [] : [[instances[i]?.podName ?? "", why]];
       }),
     ),
@@ -247,7 +247,7 @@ function podWrites(
   let requeueMs: number | undefined;
   for (const [index, instance] of instances.entries()) {
     const { pod, built } = tasks[index] ?? { pod: undefined, built: undefined };
-    const action = taskPodAction(instance, pod as V1Pod | undefined, now, ttl);
+    const action = taskPodAction(instance, pod, now, ttl);
     switch (action.type) {
       case "create":
         if (built === undefined) break;
@@ -289,7 +289,7 @@ export interface RenderTaskContext {
   /** The Task's Cluster (spec.cluster, else `default`), when the manifests hold it. */
   readonly cluster?: ClusterLike;
   /** Nodes for memberOf expressions that match label values (none offline). */
-  readonly nodes?: readonly V1Node[];
+  readonly nodes?: readonly Wire<V1Node>[];
   readonly binpackSchedulerName?: string | null;
 }
 

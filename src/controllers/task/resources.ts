@@ -2,11 +2,11 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
-import { ControllerRevisions, type KubeObject } from "../../runtime/resources.ts";
+import { ControllerRevisions, type KubeObject, type Wire } from "../../runtime/resources.ts";
 import { REVISION_SELECTOR, TaskDefinitions, type ControllerRevisionObject, type TaskDefinitionObject } from "../task-definition/resources.ts";
 
 /** A pod as cached (plain JSON: timestamps are strings, which the status builder reads as such). */
-export type PodObject = KubeObject & Omit<V1Pod, "metadata">;
+export type PodObject = KubeObject & Wire<V1Pod>;
 
 /**
  * The TaskDefinition controller's informers (the same shared caches: same resource, namespace and selector), so that

@@ -32,13 +32,34 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
+/** The namespaces this test file made, deleted when it ends (test/integration/setup-file.ts). */
+const made: { kc: KubeConfig; name: string }[] = [];
+
 /** Creates a namespace with a unique name and waits until pods can be created in it. */
 export async function testNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await core.createNamespace({ body: { metadata: { name, labels: { "testenv.ecs-operator.dev/test": prefix } } } });
+  made.push({ kc, name });
   await eventually(`ServiceAccount default in ${name}`, () => core.readNamespacedServiceAccount({ name: "default", namespace: name }));
   return name;
+}
+
+/**
+ * Deletes the namespaces this file made and waits (at most 60 s each) until their pods are gone: the files share one
+ * control plane, and pods a finished file leaves on the kwok nodes take room a later file's placement tests need.
+ * Objects held by an operator finalizer may stay Terminating (the file's controllers have stopped); their pods do not.
+ */
+export async function deleteTestNamespaces(): Promise<void> {
+  const gone = made.splice(0);
+  await Promise.all(gone.map(({ kc, name }) => apiRequest(kc, { method: "DELETE", path: `/api/v1/namespaces/${name}` }).catch((err: unknown) => {
+    if (!(err instanceof ApiRequestError && err.code === 404)) throw err;
+  })));
+  for (const { kc, name } of gone) {
+    // Best effort: cleanup is not what the file tests, so a pod that outlives the wait is reported, not failed on.
+    await eventually(`the pods of namespace ${name} deleted`, async () => (await apiRequest<{ items: unknown[] }>(kc, { method: "GET", path: `/api/v1/namespaces/${name}/pods` })).items.length === 0, 60_000, 500)
+      .catch((err: unknown) => { console.warn(`[integration] ${(err as Error).message}`); });
+  }
 }
 
 /** Whether the object at this API path exists (404: no; any other error is thrown). */

@@ -79,7 +79,7 @@ const SPEC: ScheduledTaskSpec = {
 const OWNER = { apiVersion: "ecs.operator.dev/v1alpha1", kind: "ScheduledTask", name: "nightly", namespace: "jobs", uid: "uid-9" };
 
 describe("buildRunTask", () => {
-  const run = buildRunTask(OWNER, SPEC, at("2026-11-22T10:07:00Z"), "ecs.operator.dev/v1alpha1");
+  const run = buildRunTask(OWNER, SPEC, at("2026-11-22T10:07:00Z"));
   it("the run is a Task named after the scheduled time, owned by the ScheduledTask (controller)", () => {
     expect(run.metadata).toMatchObject({ name: "nightly-29922367", namespace: "jobs" });
     expect(run.metadata.ownerReferences).toEqual([{ apiVersion: "ecs.operator.dev/v1alpha1", kind: "ScheduledTask", name: "nightly", uid: "uid-9", controller: true, blockOwnerDeletion: true }]);
@@ -95,7 +95,7 @@ describe("buildRunTask", () => {
     expect(run.spec.kubernetes).toEqual({ labels: { tier: "batch" }, podAnnotations: { team: "data" } });
   });
   it("a startedBy of the task is kept", () => {
-    expect(buildRunTask(OWNER, { ...SPEC, task: { ...SPEC.task, startedBy: "reports" } }, CREATED, "v").spec.startedBy).toBe("reports");
+    expect(buildRunTask(OWNER, { ...SPEC, task: { ...SPEC.task, startedBy: "reports" } }, CREATED).spec.startedBy).toBe("reports");
   });
 });
 

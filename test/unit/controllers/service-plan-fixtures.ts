@@ -137,7 +137,7 @@ export function aPod(f: PodFixture = {}): PodObject {
           }
         : {}),
     },
-  } as unknown as PodObject;
+  };
 }
 
 export const aNode = (name: string, labels: Record<string, string> = {}): V1Node => ({ metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } } });

@@ -39,7 +39,7 @@ function fromTask(existing?: KubeObject): KubeObject | undefined {
     nodes: [],
     taskRoleServiceAccount: existing,
   }, NOW, { ttlSecondsAfterStopped: 3600, recheckMs: 30_000 });
-  return plan.serviceAccounts[0] as unknown as KubeObject | undefined;
+  return plan.serviceAccounts[0];
 }
 
 /** What render prints as the ServiceAccount for the files holding `kinds` (a TaskDefinition first). */
