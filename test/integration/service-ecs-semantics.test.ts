@@ -361,3 +361,38 @@ describe("Service: health checks by ECS's rules", () => {
     expect([byName.metrics?.livenessProbe, byName.metrics?.readinessProbe, byName.metrics?.startupProbe]).toEqual([undefined, undefined, undefined]);
   });
 });
+
+describe("Service: scheduled scaling is never retroactive", () => {
+  // Application Auto Scaling runs a scheduled action at its scheduled time; an action put after that time does not
+  // run for it (issue 13: "an action whose time passed before the Service or the action existed does not apply").
+  it("an at() action added after its time, though after the Service was created, never runs; the HPA records when the action was first seen", async () => {
+    const ns = await testNamespace(kc, "svc-sched-late");
+    await startControllers(ns);
+    await createTaskDefinition(ns, { family: "web", containerDefinitions: [container({ healthCheck })] });
+    const cpu = { policyName: "cpu", targetTrackingScalingPolicyConfiguration: { targetValue: 60, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } };
+    const created = await createService(ns, { taskDefinition: "web", desiredCount: 1, autoScaling: { minCapacity: 1, maxCapacity: 10, targetTrackingScalingPolicies: [cpu] } });
+    type Hpa = { metadata: { annotations?: Record<string, string> }; spec: { minReplicas: number; maxReplicas: number } };
+    const hpa = () => apiRequest<Hpa>(kc, { method: "GET", path: `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/web` });
+    await eventually("the HPA at 1..10", async () => {
+      const h = await hpa().catch(() => undefined);
+      return h?.spec.minReplicas === 1 && h.spec.maxReplicas === 10;
+    });
+    // A time after the Service was created (its creationTimestamp, to the second) and already past when the action is put.
+    const at = new Date(Date.parse(created.metadata.creationTimestamp ?? "") + 1_000);
+    await eventually("the clock past the action's time", () => Promise.resolve(Date.now() > at.getTime() + 1_000), 10_000, 250);
+    await mergePatch(EcsServices, ns, "web", {
+      spec: { autoScaling: { minCapacity: 1, maxCapacity: 10, targetTrackingScalingPolicies: [cpu], scheduledActions: [{ scheduledActionName: "late", schedule: `at(${at.toISOString().slice(0, 19)})`, scalableTargetAction: { minCapacity: 3 } }] } },
+    });
+    const svc = await readService(ns);
+    const recorded = await eventually("the HPA records the action as seen", async () => {
+      const h = await hpa();
+      const seen = h.metadata.annotations?.["ecs.operator.dev/scheduled-actions-seen"];
+      return seen === undefined ? undefined : { h, seen: JSON.parse(seen) as Record<string, string> };
+    });
+    await serviceWhen(ns, "the change observed", (s) => s.observedGeneration === svc.metadata.generation);
+    expect(Object.keys(recorded.seen).map((k) => k.split("/")[0])).toEqual(["late"]);
+    expect(Date.parse(Object.values(recorded.seen)[0] ?? "")).toBeGreaterThan(at.getTime());
+    expect((await hpa()).spec.minReplicas).toBe(1);
+    expect((await readService(ns)).spec.desiredCount).toBe(1);
+  });
+});
