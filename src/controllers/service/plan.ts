@@ -772,7 +772,7 @@ function serviceChildren(
       requestCountMetric: options.requestCountMetric,
       child,
     });
-    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: withActionsSeen(scaling.hpa, limits?.actionsSeenAt) });
+    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: withActionsSeen(scaling.hpa, limits?.actionsSeenAt ?? {}) });
     unsupported.push(...scaling.unsupported);
     // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
     scale = scaling.desiredCount;
@@ -797,9 +797,10 @@ function serviceChildren(
 
 /**
  * When the service's scheduled actions were first seen, from the record on its HPA (scheduled-scaling.ts: an action
- * acts only after it exists). An HPA without a record (made before the record existed) and a service without scaling
- * policies (no HPA to hold one) count every action from the Service's creation; an HPA about to be created starts an
- * empty record, so actions added to an old service count from now.
+ * acts only after it exists; every HPA the plan writes carries a record, empty without actions). An HPA without a
+ * record (made by a version before records) and a service without scaling policies (no HPA to hold one) count every
+ * action from the Service's creation; an HPA about to be created starts an empty record, so actions added to an old
+ * service count from now.
  */
 function actionsSeenAt(observed: ObservedService, name: string, autoScaling: NonNullable<ServiceSpec["autoScaling"]>): Record<string, string> | undefined {
   const hpa = observed.children.find((c) => c.kind === HorizontalPodAutoscalers.kind && c.metadata?.name === name);
@@ -818,8 +819,11 @@ function actionsSeenAt(observed: ObservedService, name: string, autoScaling: Non
   return policies > 0 ? {} : undefined;
 }
 
-function withActionsSeen(hpa: KubeObject, seen: Record<string, string> | undefined): KubeObject {
-  if (seen === undefined || Object.keys(seen).length === 0) return hpa;
+/**
+ * The HPA with the record of when each scheduled action was first seen. Written also when empty, so that an HPA
+ * without it is known to predate the record (and an action added later counts from when it is first seen).
+ */
+function withActionsSeen(hpa: KubeObject, seen: Record<string, string>): KubeObject {
   const sorted = Object.fromEntries(Object.entries(seen).sort(([a], [b]) => a.localeCompare(b)));
   return { ...hpa, metadata: { ...hpa.metadata, annotations: { ...(hpa.metadata?.annotations ?? {}), [SCHEDULED_ACTIONS_SEEN_ANNOTATION]: JSON.stringify(sorted) } } };
 }

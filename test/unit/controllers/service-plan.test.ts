@@ -706,11 +706,19 @@ describe("scheduled scaling acts at the scheduled time, never retroactively (the
   it("an action added to a running service (its HPA records no such action) does not apply its 11:30 run at 12:00; the HPA records it as seen now", () => {
     const first = planService(observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), NOW);
     const hpa = hpaOf(first);
-    expect(hpa).toBeDefined();
-    const withRecord = { ...hpa, metadata: { ...hpa?.metadata, annotations: { [SEEN]: "{}" } } } as KubeObject;
-    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), withRecord] }), NOW);
+    if (hpa === undefined) throw new Error("no HPA applied");
+    // Every HPA carries the record, empty while the service has no scheduled action.
+    expect(hpa.metadata?.annotations?.[SEEN]).toBe("{}");
+    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), hpa] }), NOW);
     expect(minOf(plan)).toBe(2);
     expect(Object.values(JSON.parse(hpaOf(plan)?.metadata?.annotations?.[SEEN] ?? "{}") as Record<string, string>)).toEqual(["2026-03-01T12:00:00Z"]);
+  });
+
+  it("an HPA without any record (made by a version before records): actions count from the Service's creation, so nothing applied before is undone", () => {
+    const first = hpaOf(planService(observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), NOW));
+    if (first === undefined) throw new Error("no HPA applied");
+    const old = { ...first, metadata: { ...first.metadata, annotations: {} } };
+    expect(minOf(planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), old] }), NOW))).toBe(4);
   });
 
   it("an action recorded as seen before its run applies it (a restart of the controller loses nothing)", () => {
