@@ -2,6 +2,7 @@
 // becomes one Event whose series count grows, instead of a new object each time. Recording never fails a
 // reconcile: errors are logged and dropped.
 import { randomBytes } from "node:crypto";
+import { ApiRequestError } from "./api-request.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { errorText, type Logger } from "./logger.ts";
 import { Events, type KubeObject } from "./resources.ts";
@@ -68,7 +69,18 @@ export class EventRecorder {
       if (this.seen.size >= MAX_TRACKED) this.seen.delete(this.seen.keys().next().value ?? "");
       this.seen.set(key, { name, namespace, count: 1, first: now.getTime() });
     } catch (err) {
-      this.log?.warn("could not record event", { reason, error: errorText(err) });
+      // A namespace being deleted refuses new content (an object's last passes, a drain, run there): nobody will
+      // read the event, so this is no warning.
+      if (namespaceTerminating(err)) this.log?.debug("event not recorded: its namespace is being deleted", { reason });
+      else this.log?.warn("could not record event", { reason, error: errorText(err) });
     }
   }
+}
+
+/** The API server's refusal of new objects in a namespace being deleted (the NamespaceTerminating cause). */
+export function namespaceTerminating(err: unknown): boolean {
+  if (!(err instanceof ApiRequestError) || err.code !== 403) return false;
+  // metav1.StatusCause serialises its type as `reason`.
+  const causes = (err.body as { details?: { causes?: { reason?: string }[] } } | undefined)?.details?.causes ?? [];
+  return causes.some((c) => c.reason === "NamespaceTerminating");
 }

@@ -90,8 +90,9 @@ describe("runtime: metrics endpoint", () => {
       "ecs_operator_workqueue_queue_duration_seconds_bucket", "ecs_operator_workqueue_work_duration_seconds_bucket",
       "ecs_operator_informer_restarts_total", "ecs_operator_api_writes_total", "ecs_operator_leader",
     ]) expect(text, name).toMatch(new RegExp(`^# TYPE ${name.replace(/_bucket$/, "")} `, "m"));
-    expect(text).toMatch(/^ecs_operator_reconcile_total\{controller="widget",result="success"\} [1-9]/m);
-    expect(text).toMatch(/^ecs_operator_api_writes_total\{verb="apply",kind="ConfigMap"\} 1$/m);
+    // The ConfigMap is written before the reconcile that wrote it ends and is counted: wait for the count.
+    await eventually("a successful widget reconcile counted", async () => /^ecs_operator_reconcile_total\{controller="widget",result="success"\} [1-9]/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^ecs_operator_api_writes_total\{verb="apply",kind="ConfigMap"\} 1$/m);
   });
 });
 
@@ -272,6 +273,19 @@ describe("runtime: events and finalizers", () => {
     expect(failed?.note).toBe("image busybox:nope could not be pulled");
     expect(failed?.reportingController).toBe("ecs.operator.dev/ecs-operator");
     await expect(recorder.record(regarding, "Normal", "not camel", "x")).rejects.toThrow(/CamelCase/);
+  });
+
+  it("an event about an object whose namespace is being deleted is not recorded, and is no warning", async () => {
+    const ns = await testNamespace(kc, "rt-ev-term");
+    // A finalizer of nobody's keeps the namespace Terminating while the test records.
+    const cm = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "held", finalizers: ["example.com/hold"] } } });
+    await core.deleteNamespace({ name: ns });
+    await eventually("namespace Terminating", async () => (await core.readNamespace({ name: ns })).status?.phase === "Terminating");
+    const lines: string[] = [];
+    const recorder = new EventRecorder(new KubeClient(kc), { instance: "test", logger: createLogger({ level: "debug", write: (l) => lines.push(l) }) });
+    await recorder.record({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", namespace: ns, uid: cm.metadata?.uid } }, "Normal", "Draining", "going");
+    expect(lines.map((l) => (JSON.parse(l) as { level: string; msg: string })).map((l) => `${l.level} ${l.msg}`)).toEqual(["debug event not recorded: its namespace is being deleted"]);
+    await core.patchNamespacedConfigMap({ name: "held", namespace: ns, body: [{ op: "remove", path: "/metadata/finalizers" }] });
   });
 
   it("adds and removes a finalizer without touching other finalizers", async () => {

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
+import { API_GROUP_VERSION } from "../../../src/api/common.ts";
 import { apiRequest, ApiRequestError } from "../../../src/runtime/api-request.ts";
 
 export function kubeConfig(): KubeConfig {
@@ -48,13 +49,23 @@ export async function testNamespace(kc: KubeConfig, prefix: string): Promise<str
 /**
  * Deletes the namespaces this file made and waits (at most 60 s each) until their pods are gone: the files share one
  * control plane, and pods a finished file leaves on the kwok nodes take room a later file's placement tests need.
- * Objects held by an operator finalizer may stay Terminating (the file's controllers have stopped); their pods do not.
  */
 export async function deleteTestNamespaces(): Promise<void> {
   const gone = made.splice(0);
   await Promise.all(gone.map(({ kc, name }) => apiRequest(kc, { method: "DELETE", path: `/api/v1/namespaces/${name}` }).catch((err: unknown) => {
     if (!(err instanceof ApiRequestError && err.code === 404)) throw err;
   })));
+  // The file's controllers have stopped: nobody drains its Services or empties its Clusters any more, so their
+  // finalizers are taken off here, or the namespaces would stay Terminating for the next operator run to find.
+  for (const { kc, name } of gone) {
+    for (const plural of ["services", "clusters", "tasks"]) {
+      const path = `/apis/${API_GROUP_VERSION}/namespaces/${name}/${plural}`;
+      const list = await apiRequest<{ items: { metadata: { name: string; finalizers?: string[] } }[] }>(kc, { method: "GET", path }).catch(() => ({ items: [] }));
+      for (const o of list.items.filter((i) => (i.metadata.finalizers ?? []).length > 0)) {
+        await apiRequest(kc, { method: "PATCH", path: `${path}/${o.metadata.name}`, contentType: "application/merge-patch+json", body: { metadata: { finalizers: null } } }).catch(() => undefined);
+      }
+    }
+  }
   for (const { kc, name } of gone) {
     // Best effort: cleanup is not what the file tests, so a pod that outlives the wait is reported, not failed on.
     await eventually(`the pods of namespace ${name} deleted`, async () => (await apiRequest<{ items: unknown[] }>(kc, { method: "GET", path: `/api/v1/namespaces/${name}/pods` })).items.length === 0, 60_000, 500)
