@@ -34,7 +34,7 @@ async function startControllers(namespace: string): Promise<void> {
   const mgr = new Manager({ kubeConfig: kc, identity: "strategies-test", logger: createLogger({ level: "error" }) });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
-  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, deploymentMinuteMs: MINUTE_MS });
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, deploymentMinuteMs: MINUTE_MS, noHealthCheckWaitSeconds: 0 });
   await mgr.start();
 }
 
