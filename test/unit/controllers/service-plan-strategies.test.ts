@@ -16,12 +16,14 @@ import { luaHealth } from "../../e2e/argocd-health.ts";
 import { CONTINUE_DEPLOYMENT_ANNOTATION, COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, DEPLOYMENT_LABEL, ROLLBACK_ANNOTATION } from "../../../src/api/keys.ts";
 import type { ServiceSpec } from "../../../src/api/service.ts";
 import { deploymentLabelValue } from "../../../src/builders/service/deployment.ts";
-import { WEIGHT_SCALE } from "../../../src/builders/service/http-route.ts";
+import { buildHttpRoute, WEIGHT_SCALE } from "../../../src/builders/service/http-route.ts";
 import { recordHookAnswer, type HookAnswer, type HookCall } from "../../../src/builders/service/lifecycle-hooks.ts";
 import { LIFECYCLE_STAGES, stepShift, type ShiftConfig, type ShiftObserved, type ShiftState } from "../../../src/builders/service/traffic-shift.ts";
 import type { ServiceObject } from "../../../src/controllers/ecs-resources.ts";
 import { NO_MEMORY, planService, type ObservedService, type ServicePlan, type ServicePlanOptions } from "../../../src/controllers/service/plan.ts";
 import type { PodObject } from "../../../src/controllers/service/resources.ts";
+import { GatewayApiProbe } from "../../../src/controllers/service/observe.ts";
+import { ApiRequestError } from "../../../src/runtime/api-request.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
 import { aPod, aRevision, aService, dep, NOW, observing, settled, type ServiceFixture } from "./service-plan-fixtures.ts";
 
@@ -442,6 +444,63 @@ describe("the HTTPRoute when the Gateway goes", () => {
     expect(gone.deletes.map((d) => d.resource.kind)).not.toContain("HTTPRoute");
     expect(gone.memory.noRoute).toBe(true);
     expect(observe({}, gone.memory).lookups.map((l) => l.resource.kind)).not.toContain("HTTPRoute");
+  });
+});
+
+describe("without the Gateway API", () => {
+  it("spec.kubernetes.gateway on a cluster that does not serve HTTPRoute: no route, the selector flips instead, and Supported names the field", () => {
+    const w = deploying({ ...lb, kubernetes: gateway, ...strategy({ strategy: "BLUE_GREEN" }) });
+    const original = OPTIONS;
+    const plain: ServicePlanOptions = { ...original, gatewayApi: false };
+    const planned = planService(observing(w.service, { revisions: REVISIONS, children: [...w.children.values()], pods: w.pods }), w.now, plain);
+    expect(planned.applies.map((a) => a.resource.kind)).not.toContain("HTTPRoute");
+    expect(planned.applies.map((a) => a.object.metadata?.name)).not.toContain("web-blue");
+    expect(planned.status?.conditions?.find((c) => c.type === "Supported")?.message).toContain("spec.kubernetes.gateway (the Gateway API CRDs");
+  });
+});
+
+describe("GatewayApiProbe", () => {
+  const client = (answer: () => unknown) => {
+    const calls: string[] = [];
+    return { calls, request: <T>(opts: { path: string }): Promise<T> => { calls.push(opts.path); return Promise.resolve().then(() => answer() as T); } };
+  };
+  it("HTTPRoute served: true; asked again only after the ttl", async () => {
+    const c = client(() => ({ resources: [{ name: "httproutes" }, { name: "gateways" }] }));
+    const probe = new GatewayApiProbe(30_000);
+    expect(await probe.available(c, NOW)).toBe(true);
+    expect(await probe.available(c, later(29_000))).toBe(true);
+    expect(c.calls).toEqual(["/apis/gateway.networking.k8s.io/v1"]);
+    await probe.available(c, later(30_000));
+    expect(c.calls).toHaveLength(2);
+  });
+  it("the group not served (404): false, no error; another error is thrown (retried by the runtime)", async () => {
+    const missing = client(() => { throw new ApiRequestError(404, "NotFound", "the server could not find the requested resource", {}); });
+    expect(await new GatewayApiProbe().available(missing, NOW)).toBe(false);
+    const broken = client(() => { throw new ApiRequestError(500, "InternalError", "boom", {}); });
+    await expect(new GatewayApiProbe().available(broken, NOW)).rejects.toThrow();
+  });
+});
+
+describe("buildHttpRoute", () => {
+  const child = { namespace: "shop", ownerReference: { apiVersion: "ecs.operator.dev/v1alpha1", kind: "Service", name: "web", uid: "u", controller: true, blockOwnerDeletion: true }, labels: { "ecs.operator.dev/service": "web" } };
+  const route = (gw: Parameters<typeof buildHttpRoute>[0]["gateway"], traffic: { production: number; test: number; target?: "blue" | "green" }) =>
+    buildHttpRoute({ name: "web", gateway: gw, services: { blue: "web-blue", green: "web-green" }, port: 80, traffic: { targetColor: traffic.target ?? "green", sourceColor: traffic.target === "blue" ? "green" : "blue", productionWeight: traffic.production, testWeight: traffic.test }, child });
+  type Spec = { parentRefs: Record<string, unknown>[]; hostnames?: string[]; rules: { matches: { headers?: { name: string; value: string }[] }[]; backendRefs: { name: string; weight: number }[] }[] };
+  it.each([
+    { name: "parentRefs as given (group and kind Gateway), hostnames, weights out of 1000: canary 5% → 950/50", gw: { parentRefs: [{ name: "public", namespace: "infra", sectionName: "https", port: 443 }], hostnames: ["web.example.com"] }, traffic: { production: 5, test: 100 }, wantProduction: [["web-blue", 950], ["web-green", 50]], wantTest: [["web-blue", 0], ["web-green", 1000]] },
+    { name: "a decimal step (33.3%) is exact: 667/333", gw: { parentRefs: [{ name: "public" }] }, traffic: { production: 33.3, test: 100 }, wantProduction: [["web-blue", 667], ["web-green", 333]], wantTest: [["web-blue", 0], ["web-green", 1000]] },
+    { name: "the target may be blue (colors alternate): its Service gets the target's weight", gw: { parentRefs: [{ name: "public" }] }, traffic: { production: 0, test: 0, target: "blue" as const }, wantProduction: [["web-green", 1000], ["web-blue", 0]], wantTest: [["web-green", 1000], ["web-blue", 0]] },
+  ])("$name", ({ gw, traffic, wantProduction, wantTest }) => {
+    const spec = route(gw, traffic).spec as Spec;
+    expect(spec.parentRefs[0]).toMatchObject({ group: "gateway.networking.k8s.io", kind: "Gateway", ...gw.parentRefs[0] });
+    expect(spec.hostnames).toEqual(gw.hostnames);
+    expect(spec.rules[1]?.backendRefs.map((r) => [r.name, r.weight])).toEqual(wantProduction);
+    expect(spec.rules[0]?.backendRefs.map((r) => [r.name, r.weight])).toEqual(wantTest);
+  });
+
+  it("the test rule comes first and matches x-ecs-test-traffic: true, or the header spec.kubernetes.gateway.testTrafficHeader names", () => {
+    expect((route({ parentRefs: [{ name: "p" }] }, { production: 0, test: 100 }).spec as Spec).rules[0]?.matches[0]?.headers).toEqual([{ type: "Exact", name: "x-ecs-test-traffic", value: "true" }]);
+    expect((route({ parentRefs: [{ name: "p" }], testTrafficHeader: { name: "x-canary", value: "yes" } }, { production: 0, test: 100 }).spec as Spec).rules[0]?.matches[0]?.headers).toEqual([{ type: "Exact", name: "x-canary", value: "yes" }]);
   });
 });
 
