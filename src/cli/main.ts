@@ -49,7 +49,9 @@ Flags (environment variable in brackets):
   --pod-level-resources true|false    task cpu/memory as the pod's resources (PodLevelResources); false on clusters
                                       without it: the task size is split into per-container limits; default true
   --ebs-storage-classes TYPE=CLASS,...  storage class of each EBS volume type of volumeConfigurations (gp3=ebs-gp3);
-                                      default none: the cluster's default storage class`,
+                                      default none: the cluster's default storage class
+  --deployment-minute-seconds N       how long a minute of bakeTimeInMinutes, stepBakeTimeInMinutes and
+                                      canaryBakeTimeInMinutes lasts (demos, tests); default 60`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -213,6 +215,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     parseClusterDomain,
     parsePodLevelResources,
     parseEbsStorageClasses,
+    parseDeploymentMinuteSeconds,
     parseStoppedTaskRetention,
     runController,
   } = await import("./run.ts");
@@ -231,6 +234,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     "cluster-domain": { type: "string" },
     "pod-level-resources": { type: "string" },
     "ebs-storage-classes": { type: "string" },
+    "deployment-minute-seconds": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -244,6 +248,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
   const clusterDomain = parseClusterDomain(values["cluster-domain"]);
   const podLevelResources = parsePodLevelResources(values["pod-level-resources"]);
   const ebsStorageClasses = parseEbsStorageClasses(values["ebs-storage-classes"]);
+  const deploymentMinuteSeconds = parseDeploymentMinuteSeconds(values["deployment-minute-seconds"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -259,6 +264,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
     ...(podLevelResources === undefined ? {} : { podLevelResources }),
     ...(ebsStorageClasses === undefined ? {} : { ebsStorageClasses }),
+    ...(deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteSeconds }),
   });
 }
 

@@ -32,6 +32,8 @@ export interface RunOptions {
   podLevelResources?: boolean;
   /** --ebs-storage-classes: the storage class for each EBS volume type. */
   ebsStorageClasses?: Record<string, string>;
+  /** --deployment-minute-seconds: how long a minute of the bake and step times of BLUE_GREEN, LINEAR, CANARY lasts. */
+  deploymentMinuteSeconds?: number;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -101,6 +103,14 @@ export function parseEbsStorageClasses(text: string | undefined): Record<string,
   return out;
 }
 
+/** --deployment-minute-seconds: whole seconds from 1 to 60 (docs/deployments.md: demos and tests shorten bake times). */
+export function parseDeploymentMinuteSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new CliError(`run: --deployment-minute-seconds "${text}" is not a whole number of seconds from 1 to 60`);
+  return seconds;
+}
+
 /** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -143,6 +153,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     clusterDomain: opts.clusterDomain,
     podLevelResources: opts.podLevelResources,
     ebsStorageClasses: opts.ebsStorageClasses,
+    ...(opts.deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteSeconds * 1000 }),
   });
   mgr.handleSignals();
   logger.info("starting", {

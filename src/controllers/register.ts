@@ -20,6 +20,8 @@ export interface OperatorOptions {
    * binpack becomes a preferred pod affinity, since pods naming a scheduler the cluster does not run stay Pending.
    */
   binpackSchedulerName?: string | null | undefined;
+  /** How long a minute of the bake and step times of BLUE_GREEN, LINEAR and CANARY lasts, in ms (default 60 000). */
+  deploymentMinuteMs?: number | undefined;
   /** Seconds a stopped Task (and its pods) is kept when spec.kubernetes.ttlSecondsAfterStopped is not set (3600). */
   stoppedTaskRetentionSeconds?: number | undefined;
   /**
@@ -67,6 +69,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
     ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
     ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
+    ...(opts.deploymentMinuteMs === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteMs }),
     onReconcile: opts.onServiceReconcile,
   });
   users.push(services.revisionInUse);

@@ -13,6 +13,7 @@ import {
   parsePodLevelResources,
   parseEbsStorageClasses,
   parseStoppedTaskRetention,
+  parseDeploymentMinuteSeconds,
 } from "../../../src/cli/run.ts";
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
@@ -75,6 +76,18 @@ describe("controller flags", () => {
 
   it.each(["-1", "1.5", "1h", "", "99999999999999999999"])("--stopped-task-retention %j is refused, naming the flag", (text) => {
     expect(() => parseStoppedTaskRetention(text)).toThrow(`run: --stopped-task-retention "${text}" is not a whole number of seconds (0 or more)`);
+  });
+
+  it.each([
+    [undefined, undefined],
+    ["1", 1],
+    ["60", 60],
+  ])("--deployment-minute-seconds %j → %j", (text, expected) => {
+    expect(parseDeploymentMinuteSeconds(text)).toBe(expected);
+  });
+
+  it.each(["0", "61", "1.5", "1m", ""])("--deployment-minute-seconds %j is refused, naming the flag", (text) => {
+    expect(() => parseDeploymentMinuteSeconds(text)).toThrow(`run: --deployment-minute-seconds "${text}" is not a whole number of seconds from 1 to 60`);
   });
 
   it.each([
