@@ -18,7 +18,10 @@ export const serviceName = (i: number): string => `svc-${String(i).padStart(5, "
 
 function container(image: string): Record<string, unknown> {
   // memoryReservation gives every pod a request, as real services have; no cpu, so CPU never limits the pod count.
-  return { name: "app", image, memoryReservation: 64, portMappings: [{ containerPort: 8080, name: "http" }] };
+  // A health check, as real services have: without one ECS (and the operator) counts a new task toward minimum healthy
+  // only 40 s after it runs, and the rollouts would measure that wait instead of the operator (both sides get the
+  // same probes from the rendered pod spec; kwok runs none).
+  return { name: "app", image, memoryReservation: 64, portMappings: [{ containerPort: 8080, name: "http" }], healthCheck: { command: ["CMD-SHELL", "true"], interval: 10, timeout: 5, retries: 3 } };
 }
 
 export function taskDefinition(ns: string, name: string, image: string): Manifest {

@@ -66,6 +66,11 @@ export const DEPLOYMENT_ID_ANNOTATION = `${API_GROUP}/deployment-id`;
  * deployment of the same revision (like `kubectl rollout restart`'s restartedAt).
  */
 export const FORCE_NEW_DEPLOYMENT_ANNOTATION = `${API_GROUP}/force-new-deployment`;
+/**
+ * On a Service's HPA: when the controller first saw each scheduled action (JSON, action key → RFC 3339), so that an
+ * action acts only at times after it existed, across controller restarts (scheduled-scaling.ts).
+ */
+export const SCHEDULED_ACTIONS_SEEN_ANNOTATION = `${API_GROUP}/scheduled-actions-seen`;
 /** The scheduled time (RFC 3339) a ScheduledTask run's Task was created for. */
 export const SCHEDULED_AT_ANNOTATION = `${API_GROUP}/scheduled-at`;
 /** StopTask's `reason` on a Task: set it, then spec.desiredStatus STOPPED; it becomes the stoppedReason. */

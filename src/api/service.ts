@@ -561,6 +561,12 @@ export const ServiceKubernetes = object(
     lifecycleHookTargets: optional(
       list(LifecycleHookTarget, "What each AWS_LAMBDA lifecycle hook's hookTargetArn runs: an HTTP(S) endpoint or a Job (docs/lifecycle-hooks.md).", { maxItems: 10, listMapKeys: ["hookTargetArn"] }),
     ),
+    minReadySeconds: optional(
+      integer(
+        "Seconds a new task must have been running before it counts toward minimumHealthyPercent (the Deployment's minReadySeconds). Default: 40 when no essential container of the task definition has a healthCheck (ECS's 40-second rule), else 0.",
+        { minimum: 0, maximum: 3600 },
+      ),
+    ),
   },
   "Kubernetes-only settings of the service.",
 );
@@ -581,6 +587,17 @@ const SERVICE_RULES: CelRule[] = [
     rule: `!(${DAEMON}) || !has(self.launchType) || self.launchType != 'FARGATE'`,
     message: "spec.schedulingStrategy: FARGATE does not support the DAEMON scheduling strategy",
     fieldPath: ".schedulingStrategy",
+  },
+  {
+    // ECS: "Task placement strategies and constraints aren't supported for tasks using the Fargate launch type."
+    rule: "!has(self.launchType) || self.launchType != 'FARGATE' || !has(self.placementConstraints) || self.placementConstraints.size() == 0",
+    message: "spec.placementConstraints: FARGATE services take no placement constraints",
+    fieldPath: ".placementConstraints",
+  },
+  {
+    rule: "!has(self.launchType) || self.launchType != 'FARGATE' || !has(self.placementStrategy) || self.placementStrategy.size() == 0",
+    message: "spec.placementStrategy: FARGATE services take no placement strategy",
+    fieldPath: ".placementStrategy",
   },
   {
     rule: `!(${DAEMON}) || !has(self.deploymentController) || self.deploymentController.type == 'ECS'`,

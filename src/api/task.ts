@@ -70,6 +70,16 @@ const ContainerOverride = ecsObject(
     ),
   },
   "Overrides of one container.",
+  {
+    rules: [
+      {
+        // ECS (ContainerDefinition.memoryReservation): "If you specify both, memory must be greater than memoryReservation."
+        rule: "!has(self.memory) || !has(self.memoryReservation) || self.memoryReservation < self.memory",
+        message: "containerOverrides: memory must be greater than memoryReservation",
+        fieldPath: ".memoryReservation",
+      },
+    ],
+  },
 );
 
 export const TaskOverride = ecsObject(
@@ -192,7 +202,7 @@ const ContainerStatus = object(
     lastStatus: optional(string("PENDING, RUNNING or STOPPED.")),
     exitCode: optional(integer("The exit code, once stopped.", { format: "int32" })),
     reason: optional(string("Why the container stopped or failed to start.")),
-    healthStatus: optional(stringEnum(HEALTH_STATUSES, "The health check result.")),
+    healthStatus: optional(stringEnum(HEALTH_STATUSES, "The health check result: HEALTHY, UNHEALTHY, or UNKNOWN (being evaluated, or no health check).")),
   },
   "A container of a task, as DescribeTasks shows it.",
 );
@@ -202,7 +212,7 @@ const taskFacts = {
   desiredStatus: optional(stringEnum(TASK_DESIRED_STATUSES, "RUNNING or STOPPED.")),
   stopCode: optional(stringEnum(STOP_CODES, "Why the task stopped, as an ECS stop code.")),
   stoppedReason: optional(string("Why the task stopped, in words.")),
-  healthStatus: optional(stringEnum(HEALTH_STATUSES, "HEALTHY when every essential container with a health check is healthy.")),
+  healthStatus: optional(stringEnum(HEALTH_STATUSES, "From the essential containers: UNHEALTHY if one is, else UNKNOWN if one is (no check, or not evaluated yet), else HEALTHY.")),
   capacityProviderName: optional(string("The CapacityProvider the task runs on.")),
   availabilityZone: optional(string("The zone of the node.")),
   createdAt: optional(string("When the task was created.", { format: "date-time" })),

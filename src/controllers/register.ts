@@ -64,6 +64,8 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     taskDefinitions,
     capacity,
     binpackSchedulerName,
+    ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
     ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
     onReconcile: opts.onServiceReconcile,
   });

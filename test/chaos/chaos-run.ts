@@ -82,7 +82,9 @@ const taskDefinition = (family: string, version: number): Record<string, unknown
   networkMode: "awsvpc",
   cpu: "256",
   memory: "512",
-  containerDefinitions: [{ name: "main", image: `registry.example.com/${family}:1.0`, environment: [{ name: "VERSION", value: String(version) }] }],
+  // A health check: tasks count toward minimum healthy once healthy, not after ECS's 40-second wait for tasks without
+  // one, so the end state converges within the settle time (kwok runs no probes: healthy once running).
+  containerDefinitions: [{ name: "main", image: `registry.example.com/${family}:1.0`, environment: [{ name: "VERSION", value: String(version) }], healthCheck: { command: ["CMD-SHELL", "true"] } }],
 });
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {

@@ -38,7 +38,8 @@ async function startControllers(namespace: string, opts: { steadyRecheckMs?: num
   const mgr = new Manager({ kubeConfig: kc, identity: "svc-test", logger: createLogger({ level: "error" }), ...(now === undefined ? {} : { now }) });
   managers.push(mgr);
   const taskDefinitions = registerTaskDefinitionController(mgr, { namespace });
-  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, ...serviceOpts });
+  // These tests are about other rules: no 40-second wait for tasks without a health check (service-ecs-semantics pins it).
+  registerServiceController(mgr, { namespace, taskDefinitions, capacity: new CapacityContext(mgr, namespace), progressRecheckMs: 2_000, noHealthCheckWaitSeconds: 0, ...serviceOpts });
   await mgr.start();
   return mgr;
 }

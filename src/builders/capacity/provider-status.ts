@@ -5,6 +5,7 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { CapacityProviderReason, type CapacityProviderStatus, type ContainerInstance, MAX_LISTED_CONTAINER_INSTANCES } from "../../api/capacity-provider.ts";
 import type { CapacityProvider } from "../../api/objects.ts";
 import { setHealthConditions, type Health } from "../../runtime/conditions.ts";
+import { capacityProviderAcceptedUnusedFields, setSupportedCondition } from "./accepted-fields.ts";
 import { BUILTIN_PROVIDERS, providerName, providerOf, schedulingFor, type Scheduling } from "./provider.ts";
 import { capacitySummary, containerInstanceView, nodesOfProvider } from "./container-instances.ts";
 import { nameLabelValue } from "../pod/labels.ts";
@@ -119,7 +120,7 @@ export function computeCapacityProviderStatus(cp: CapacityProvider, input: Capac
   const generation = cp.metadata.generation;
   return {
     observedGeneration: generation,
-    conditions: setHealthConditions(cp.status?.conditions, health, generation, input.now),
+    conditions: setSupportedCondition(setHealthConditions(cp.status?.conditions, health, generation, input.now), capacityProviderAcceptedUnusedFields(cp.spec), generation, input.now),
     name,
     status: cp.metadata.deletionTimestamp === undefined ? "ACTIVE" : "INACTIVE",
     type: provider.type,

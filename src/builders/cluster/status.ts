@@ -5,6 +5,7 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { type ClusterCapacityProvider, clusterNameOf, ClusterReason, type ClusterStatus } from "../../api/cluster.ts";
 import type { CapacityProvider, EcsCluster } from "../../api/objects.ts";
 import { setHealthConditions, type Health } from "../../runtime/conditions.ts";
+import { clusterAcceptedUnusedFields, setSupportedCondition } from "../capacity/accepted-fields.ts";
 import { BUILTIN_PROVIDERS, LAUNCH_TYPE_EC2_PROVIDER, providerName, resolveProvider, schedulingFor, type ResolvedProvider } from "../capacity/provider.ts";
 import { capacitySummary, nodesOfProvider } from "../capacity/container-instances.ts";
 import { countTasks, taskPodState } from "../capacity/provider-status.ts";
@@ -162,7 +163,7 @@ export function computeClusterStatus(cluster: EcsCluster, input: ClusterStatusIn
   const generation = cluster.metadata.generation;
   const status: ClusterStatus = {
     observedGeneration: generation,
-    conditions: setHealthConditions(cluster.status?.conditions, health, generation, input.now),
+    conditions: setSupportedCondition(setHealthConditions(cluster.status?.conditions, health, generation, input.now), clusterAcceptedUnusedFields(cluster.spec), generation, input.now),
     clusterName: cluster.spec.clusterName ?? name,
     status: deleting ? "DEPROVISIONING" : "ACTIVE",
     registeredContainerInstancesCount: instances.size,

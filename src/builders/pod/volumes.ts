@@ -260,3 +260,38 @@ export function buildEbsVolume(field: string, ebs: ManagedEbsVolume, storageClas
     notes,
   };
 }
+
+/** A volumeConfigurations entry of RunTask or CreateService. */
+export interface LaunchVolumeConfiguration {
+  readonly name: string;
+  readonly managedEBSVolume?: ManagedEbsVolume | undefined;
+}
+
+/**
+ * volumeConfigurations of a Task or a Service: each names a task definition volume with configuredAtLaunch, whose
+ * emptyDir placeholder in the pod becomes the task's EBS volume (a generic ephemeral volume, buildEbsVolume): ECS
+ * creates one EBS volume per task, for a service's tasks as for a standalone task's. Replaces the volumes in `volumes`
+ * and returns what could not be mapped. Throws SpecError for a name the task definition does not configure at launch.
+ */
+export function applyLaunchVolumes(
+  volumes: V1Volume[] | undefined,
+  configuredAtLaunch: readonly { readonly volume: string; readonly podVolume: string }[],
+  configurations: readonly LaunchVolumeConfiguration[] | undefined,
+  storageClasses: Readonly<Record<string, string>>,
+): { volumes: V1Volume[] | undefined; notes: string[] } {
+  const notes: string[] = [];
+  let out = volumes;
+  (configurations ?? []).forEach((vc, i) => {
+    const field = `spec.volumeConfigurations[${i}]`;
+    const target = configuredAtLaunch.find((v) => v.volume === vc.name);
+    if (target === undefined) throw new SpecError(`${field}.name`, `the task definition has no volume ${JSON.stringify(vc.name)} with configuredAtLaunch: true`);
+    if (vc.managedEBSVolume === undefined) {
+      notes.push(`${field}: no managedEBSVolume; the volume ${JSON.stringify(vc.name)} is an emptyDir`);
+      return;
+    }
+    const { source, notes: ebsNotes } = buildEbsVolume(`${field}.managedEBSVolume`, vc.managedEBSVolume, storageClasses);
+    out = (out ?? []).map((v) => (v.name === target.podVolume ? { name: v.name, ...source } : v));
+    notes.push(...ebsNotes);
+  });
+  return { volumes: out, notes };
+}

@@ -23,10 +23,10 @@ export function daemonRollingUpdate(config: ServiceDeploymentInput["service"]["s
   return { maxUnavailable: Math.max(1, down), maxSurge: 0 };
 }
 
-export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "replicas"> & { readonly eligibleNodes?: number | undefined }): { daemonSet: KubeObject & { spec: Record<string, unknown> }; podTemplate: PodTemplate; placement: Placement } {
+export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "replicas"> & { readonly eligibleNodes?: number | undefined }): { daemonSet: KubeObject & { spec: Record<string, unknown> }; podTemplate: PodTemplate; placement: Placement; notes: { field: string; reason: string }[] } {
   const { service, provider } = input;
   const spec = service.spec;
-  const { template, podTemplate, placement } = buildServicePodTemplate(input);
+  const { template, podTemplate, placement, notes } = buildServicePodTemplate(input);
   const selector = { ...servicePodSelector(service.name), [CAPACITY_PROVIDER_LABEL]: toLabelValue(provider.name) };
   const daemonSet = {
     apiVersion: "apps/v1",
@@ -41,9 +41,10 @@ export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "repli
     spec: {
       selector: { matchLabels: selector },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: daemonRollingUpdate(spec.deploymentConfiguration, input.eligibleNodes) },
+      ...(input.minReadySeconds === undefined || input.minReadySeconds === 0 ? {} : { minReadySeconds: input.minReadySeconds }),
       revisionHistoryLimit: 3,
       template,
     },
   };
-  return { daemonSet, podTemplate, placement };
+  return { daemonSet, podTemplate, placement, notes };
 }

@@ -12,6 +12,9 @@ import { rollingUpdate } from "./deployment-config.ts";
 import { toDnsLabel, toLabelValue } from "../names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type Placement } from "../placement/placement.ts";
 import { buildPodTemplate, type PodTemplate } from "../pod/template.ts";
+import { applyLaunchVolumes } from "../pod/volumes.ts";
+import { checkPlacementLimits } from "../placement/limits.ts";
+import { ConditionReason } from "../../api/conditions.ts";
 import type { QueryCompileContext } from "../placement/query-language.ts";
 import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue, type TaskTag } from "../pod/labels.ts";
 import {
@@ -108,6 +111,15 @@ export interface ServiceDeploymentInput {
   /** The current nodes: memberOf `=~` and wildcards are compiled against their label values. */
   readonly nodes: readonly Wire<V1Node>[];
   readonly placement?: Omit<QueryCompileContext, "nodeLabelValues"> & { readonly binpackSchedulerName?: string | null };
+  /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
+  readonly podLevelResources?: boolean | undefined;
+  /** The storage class of each EBS volume type of spec.volumeConfigurations; unlisted types get the default class. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Seconds a new task must have been running before it counts toward minimumHealthyPercent (the Deployment's and
+   * DaemonSet's minReadySeconds): ECS's 40-second rule for tasks without an essential health check (plan.ts).
+   */
+  readonly minReadySeconds?: number | undefined;
 }
 
 export interface ServiceDeploymentResult {
@@ -115,6 +127,8 @@ export interface ServiceDeploymentResult {
   deployment: KubeObject & { spec: Record<string, unknown> };
   podTemplate: PodTemplate;
   placement: Placement;
+  /** What the Service's own pod settings could not map (volumeConfigurations), for the Supported condition. */
+  notes: { field: string; reason: string }[];
 }
 
 /** The pod labels of one provider's pods (without the deployment label: the Deployment's selector cannot change). */
@@ -127,10 +141,16 @@ function selectorLabels(serviceMetaName: string, provider: string): Record<strin
  * FARGATE-type providers), the task labels, the provider's scheduling and the placement. Throws SpecError
  * (placement errors with `field` below spec, e.g. spec.placementConstraints[0].expression).
  */
-export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "replicas">): { template: V1PodTemplateSpec; podTemplate: PodTemplate; placement: Placement } {
+export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "replicas">): { template: V1PodTemplateSpec; podTemplate: PodTemplate; placement: Placement; notes: { field: string; reason: string }[] } {
   const { service, serviceName, provider, scheduling, revision } = input;
   const spec = service.spec;
-  const podTemplate = buildPodTemplate(revision.spec, { namespace: service.namespace, family: revision.family, revision: revision.revision, ...podTemplateCapacity(provider) });
+  const podTemplate = buildPodTemplate(revision.spec, {
+    namespace: service.namespace,
+    family: revision.family,
+    revision: revision.revision,
+    ...podTemplateCapacity(provider),
+    ...(input.podLevelResources === undefined ? {} : { podLevelResources: input.podLevelResources }),
+  });
   const base = podTemplate.template;
   const tdKnobs = revision.spec.kubernetes;
   const podLabels = podMetadata({
@@ -161,6 +181,11 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
 
   // Placement: the service's constraints plus the task definition's (ECS applies both), the service's strategies.
   // Spread and distinctInstance count the pods of the whole service, across providers.
+  try {
+    checkPlacementLimits(podTemplate.placementConstraints.length, { kind: "service", placementConstraints: spec.placementConstraints, placementStrategy: spec.placementStrategy }, [provider]);
+  } catch (e) {
+    throw e instanceof SpecError ? e.with({ conditionReason: ConditionReason.InvalidPlacement }) : e;
+  }
   const constraints = [...(spec.placementConstraints ?? []), ...podTemplate.placementConstraints];
   let placement: Placement;
   try {
@@ -185,8 +210,12 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
   applyScheduling(podSpec, scheduling, placement);
   const grace = spec.healthCheckGracePeriodSeconds ?? 0;
   if (grace > 0) podSpec.containers = podSpec.containers.map((c) => withGracePeriod(c, grace));
+  // ECS creates an EBS volume for each task of a service, as for a standalone task: a claim template per pod.
+  const launched = applyLaunchVolumes(podSpec.volumes, podTemplate.configuredAtLaunchVolumes, spec.volumeConfigurations, input.ebsStorageClasses ?? {});
+  if (launched.volumes !== undefined) podSpec.volumes = launched.volumes;
+  const notes = launched.notes.map((n) => ({ field: n.slice(0, Math.max(0, n.indexOf(": "))), reason: n.slice(n.indexOf(": ") + 2) }));
 
-  return { template: { metadata: { labels: podLabels, annotations }, spec: podSpec }, podTemplate, placement };
+  return { template: { metadata: { labels: podLabels, annotations }, spec: podSpec }, podTemplate, placement, notes };
 }
 
 /**
@@ -217,7 +246,7 @@ function withGracePeriod(c: V1Container, grace: number): V1Container {
 export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDeploymentResult {
   const { service, provider, replicas } = input;
   const spec = service.spec;
-  const { template, podTemplate, placement } = buildServicePodTemplate(input);
+  const { template, podTemplate, placement, notes } = buildServicePodTemplate(input);
   // The controller passes `rollout`: the service's limits shared out over its providers' Deployments (service/budget.ts).
   const ru = input.rollout ?? rollingUpdate(replicas, spec.deploymentConfiguration);
   const deployment = {
@@ -237,6 +266,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
     spec: {
       replicas,
       ...(input.rollout?.paused === true ? { paused: true } : {}),
+      ...(input.minReadySeconds === undefined || input.minReadySeconds === 0 ? {} : { minReadySeconds: input.minReadySeconds }),
       selector: { matchLabels: selectorLabels(service.name, provider.name) },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: ru.maxSurge, maxUnavailable: ru.maxUnavailable } },
       // Old ReplicaSets are how Kubernetes returns to a template quickly; the rollback itself is ours.
@@ -244,5 +274,5 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
       template,
     },
   };
-  return { deployment, podTemplate, placement };
+  return { deployment, podTemplate, placement, notes };
 }

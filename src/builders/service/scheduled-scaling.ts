@@ -7,18 +7,24 @@
 // MaxCapacity, and they stay so until something sets them again. So the minCapacity in force is the one of the
 // latest run, at or before now, of an action that sets minCapacity (likewise maxCapacity, independently); before
 // any such run it is spec.autoScaling.minCapacity. Runs happen only within [startTime, endTime], and only once the
-// Service exists (createdAt): a scheduled action acts at its time, never retroactively.
+// Service and the action exist (createdAt, actionsSeenAt): a scheduled action acts at its time, never retroactively.
 import { SpecError } from "../../api/spec-error.ts";
 import type { AutoScaling } from "../../api/service.ts";
 import { nextRunAfter, parseScheduleExpression, type ScheduleExpression } from "../schedule/expression.ts";
 import type { UnsupportedField } from "../pod/report.ts";
 import { kubeTime } from "../../api/time.ts";
+import { createHash } from "node:crypto";
 
 export interface ScheduledCapacityInput {
   readonly autoScaling: AutoScaling;
   readonly now: Date;
   /** Where rate(...) schedules without startTime count their periods from: the ECS Service's creationTimestamp. */
   readonly createdAt: Date;
+  /**
+   * When each action (by scheduledActionKey) was first seen, as recorded last time. Undefined: nothing was recorded
+   * (every action counts from createdAt). An action missing from a record is new: it counts from `now`.
+   */
+  readonly actionsSeenAt?: Readonly<Record<string, string>> | undefined;
 }
 
 /** A run of a scheduled action that set a limit. */
@@ -39,6 +45,18 @@ export interface ScheduledCapacity {
   readonly nextChangeAt: Date | undefined;
   /** Limits adjusted because a run made minCapacity exceed maxCapacity (listed in status/events). */
   readonly unsupported: UnsupportedField[];
+  /** When each current action was first seen (scheduledActionKey → RFC 3339): the record to keep for the next pass. */
+  readonly actionsSeenAt: Record<string, string>;
+}
+
+/**
+ * An action's identity for "when did it start to exist": its name and what it does. PutScheduledAction with the same
+ * name and a new schedule or capacity replaces the action, so the new one counts from when it was put.
+ */
+export function scheduledActionKey(action: NonNullable<AutoScaling["scheduledActions"]>[number]): string {
+  const { scheduledActionName, schedule, timezone, startTime, endTime, scalableTargetAction } = action;
+  const digest = createHash("sha256").update(JSON.stringify([schedule, timezone ?? null, startTime ?? null, endTime ?? null, scalableTargetAction.minCapacity ?? null, scalableTargetAction.maxCapacity ?? null])).digest("hex").slice(0, 12);
+  return `${scheduledActionName}/${digest}`;
 }
 
 /** A scheduled action the controller cannot evaluate: `field: reason` (Stalled, like a bad memberOf expression). */
@@ -62,6 +80,7 @@ export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapac
   let min: { value: number; run: ActionRun | undefined } = { value: autoScaling.minCapacity, run: undefined };
   let max: { value: number; run: ActionRun | undefined } = { value: autoScaling.maxCapacity, run: undefined };
   let nextChange: number | undefined;
+  const seenAt: Record<string, string> = {};
 
   const actions = autoScaling.suspendedState?.scheduledScalingSuspended === true ? [] : (autoScaling.scheduledActions ?? []);
   actions.forEach((action, i) => {
@@ -74,10 +93,15 @@ export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapac
     const until = end ?? Infinity;
     const expression = parse(action.schedule, action.timezone, start ?? input.createdAt.getTime(), field);
 
-    // An action acts at its scheduled time, never retroactively: a run before the Service existed did not happen (a
-    // cron(0 8 * * ? *) created at 09:00 waits for tomorrow's 08:00; an at() in the past never runs).
+    // An action acts at its scheduled time, never retroactively: a run before the Service or the action existed did
+    // not happen (a cron(0 8 * * ? *) created or added at 09:00 waits for tomorrow's 08:00; an at() in the past never
+    // runs).
+    const key = scheduledActionKey(action);
+    const recorded = input.actionsSeenAt === undefined ? kubeTime(input.createdAt) : (input.actionsSeenAt[key] ?? kubeTime(input.now));
+    seenAt[key] = recorded;
+    const existsFrom = Math.max(input.createdAt.getTime(), Date.parse(recorded));
     const last = lastRunAtOrBefore(expression, Math.min(now, until));
-    if (last !== undefined && last >= from && last >= input.createdAt.getTime()) {
+    if (last !== undefined && last >= from && last >= existsFrom) {
       const run: ActionRun = { scheduledActionName: action.scheduledActionName, field, at: new Date(last) };
       // Later runs win; of two runs at one instant, the later action in the list.
       if (action.scalableTargetAction.minCapacity !== undefined && (min.run === undefined || last >= min.run.at.getTime())) min = { value: action.scalableTargetAction.minCapacity, run };
@@ -102,7 +126,7 @@ export function scheduledCapacity(input: ScheduledCapacityInput): ScheduledCapac
     else min = { value: max.value, run: min.run };
   }
 
-  return { minCapacity: min.value, maxCapacity: max.value, minCapacitySetBy: min.run, maxCapacitySetBy: max.run, nextChangeAt: nextChange === undefined ? undefined : new Date(nextChange), unsupported };
+  return { minCapacity: min.value, maxCapacity: max.value, minCapacitySetBy: min.run, maxCapacitySetBy: max.run, nextChangeAt: nextChange === undefined ? undefined : new Date(nextChange), unsupported, actionsSeenAt: seenAt };
 }
 
 /**

@@ -53,7 +53,6 @@ export function serviceUnsupportedFields(spec: ServiceSpec): { field: string; re
     }
   }
   if (spec.networkConfiguration !== undefined) out.push({ field: "spec.networkConfiguration", reason: "subnets, security groups and public IPs are not mapped: pods use the cluster network (use NetworkPolicies)" });
-  if ((spec.volumeConfigurations ?? []).length > 0) out.push({ field: "spec.volumeConfigurations", reason: "volumes configured at launch are not created by the Service controller yet" });
   if ((spec.vpcLatticeConfigurations ?? []).length > 0) out.push({ field: "spec.vpcLatticeConfigurations", reason: "VPC Lattice has no Kubernetes counterpart" });
   return out;
 }

@@ -45,8 +45,9 @@ export function applyTaskOverrides(revision: TaskDefinitionSpec, overrides: Task
     if (o.memory !== undefined) container.memory = o.memory;
     if (o.memoryReservation !== undefined) container.memoryReservation = o.memoryReservation;
     if (o.resourceRequirements !== undefined) container.resourceRequirements = o.resourceRequirements.map((r) => ({ ...r }));
-    if (container.memory !== undefined && container.memoryReservation !== undefined && container.memoryReservation > container.memory) {
-      throw overrideError(field, `container ${JSON.stringify(o.name)} would get memoryReservation ${container.memoryReservation} above its memory ${container.memory}`);
+    // ECS (ContainerDefinition.memoryReservation): "If you specify both, memory must be greater than memoryReservation."
+    if (container.memory !== undefined && container.memoryReservation !== undefined && container.memoryReservation >= container.memory) {
+      throw overrideError(field, `container ${JSON.stringify(o.name)} would get memoryReservation ${container.memoryReservation}, not below its memory ${container.memory}: memory must be greater than memoryReservation`);
     }
   });
   if (overrides.cpu !== undefined) out.cpu = overrides.cpu;

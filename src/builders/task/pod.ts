@@ -4,15 +4,16 @@
 // second one). Pure: no client, no clock, no environment.
 import type { V1Container, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Tag } from "../../api/common.ts";
-import { SpecError } from "../../api/spec-error.ts";
 import type { TaskDefinitionSpec } from "../../api/task-definition.ts";
-import type { TaskSpec } from "../../api/task.ts";
+import { TaskSpec } from "../../api/task.ts";
+import { findUnknownFields } from "../../api/unknown-fields.ts";
 import { podTemplateCapacity, type ResolvedProvider, type Scheduling } from "../capacity/provider.ts";
 import { toDnsSubdomain } from "../names.ts";
 import { applyScheduling, buildPlacement, nodeLabelValues, type PlacementContext } from "../placement/placement.ts";
 import { buildPodTemplate, type ContainerMapping, type PodTemplate, type ServiceAccountSpec } from "../pod/template.ts";
 import { applyTaskOverrides } from "./overrides.ts";
-import { buildEbsVolume } from "../pod/volumes.ts";
+import { checkPlacementLimits } from "../placement/limits.ts";
+import { applyLaunchVolumes } from "../pod/volumes.ts";
 import { nameLabelValue, operatorEntries, podMetadata, tagAnnotations, taskGroupLabelValue } from "../pod/labels.ts";
 import {
   CAPACITY_PROVIDER_LABEL,
@@ -96,27 +97,6 @@ export function containerRestart(mapping: ContainerMapping): Pick<V1Container, "
   return { restartPolicy: "Never", restartPolicyRules: [{ action: "Restart", exitCodes: { operator: "NotIn", values: [...ignored] } }] };
 }
 
-/**
- * volumeConfigurations: each names a task definition volume with configuredAtLaunch, whose emptyDir placeholder
- * becomes the task's EBS volume (a generic ephemeral volume, buildEbsVolume). Returns what could not be mapped.
- */
-function launchVolumes(podSpec: NonNullable<V1Pod["spec"]>, template: PodTemplate, spec: RunTaskInput, storageClasses: Readonly<Record<string, string>>): string[] {
-  const notes: string[] = [];
-  (spec.volumeConfigurations ?? []).forEach((vc, i) => {
-    const field = `spec.volumeConfigurations[${i}]`;
-    const target = template.configuredAtLaunchVolumes.find((v) => v.volume === vc.name);
-    if (target === undefined) throw new SpecError(`${field}.name`, `the task definition has no volume ${JSON.stringify(vc.name)} with configuredAtLaunch: true`);
-    if (vc.managedEBSVolume === undefined) {
-      notes.push(`${field}: no managedEBSVolume; the volume ${JSON.stringify(vc.name)} is an emptyDir`);
-      return;
-    }
-    const { source, notes: ebsNotes } = buildEbsVolume(`${field}.managedEBSVolume`, vc.managedEBSVolume, storageClasses);
-    podSpec.volumes = (podSpec.volumes ?? []).map((v) => (v.name === target.podVolume ? { name: v.name, ...source } : v));
-    notes.push(...ebsNotes);
-  });
-  return notes;
-}
-
 /** RunTask fields accepted for compatibility that change nothing here: named, never dropped silently. */
 export function acceptedUnusedNotes(spec: RunTaskInput): string[] {
   const out: string[] = [];
@@ -124,22 +104,9 @@ export function acceptedUnusedNotes(spec: RunTaskInput): string[] {
   if (spec.platformVersion !== undefined) out.push("spec.platformVersion: Fargate platform versions have no counterpart; the pod runs on the provider's nodes");
   if (spec.enableExecuteCommand !== undefined) out.push("spec.enableExecuteCommand: ECS Exec is not used; kubectl exec works whatever its value");
   if (spec.clientToken !== undefined) out.push("spec.clientToken: not needed: the Task object itself makes the run idempotent");
+  // A field a newer RunTask API added is accepted (the manifest applies) and named, as the task definition's are.
+  for (const field of findUnknownFields(spec, TaskSpec, "spec")) out.push(`${field}: not a RunTask field this version of the operator knows; ignored`);
   return out;
-}
-
-/** ECS's placement limits for RunTask that need the task definition or the resolved provider (refused as SpecError). */
-function checkPlacementLimits(taskDefinitionConstraints: number, spec: RunTaskInput, provider: ResolvedProvider): void {
-  const own = spec.placementConstraints?.length ?? 0;
-  // ECS (RunTask placementConstraints): "You can specify up to 10 constraints for each task (including constraints
-  // in the task definition and those specified at runtime)."
-  if (taskDefinitionConstraints + own > 10) {
-    throw new SpecError("spec.placementConstraints", `the task definition has ${taskDefinitionConstraints} placement constraints and the task ${own}: at most 10 in all`);
-  }
-  // ECS: task placement constraints and strategies are not supported for tasks on Fargate.
-  if (provider.type === "FARGATE") {
-    if (own > 0) throw new SpecError("spec.placementConstraints", `FARGATE tasks take no placement constraints (capacity provider ${provider.name})`);
-    if ((spec.placementStrategy?.length ?? 0) > 0) throw new SpecError("spec.placementStrategy", `FARGATE tasks take no placement strategy (capacity provider ${provider.name})`);
-  }
 }
 
 /** Throws SpecError for what cannot run; the caller reports them. */
@@ -164,7 +131,9 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
     return restart === undefined ? c : Object.assign({}, c, restart);
   });
 
-  const volumeNotes = launchVolumes(podSpec, template, spec, input.ebsStorageClasses ?? {});
+  const launched = applyLaunchVolumes(podSpec.volumes, template.configuredAtLaunchVolumes, spec.volumeConfigurations, input.ebsStorageClasses ?? {});
+  if (launched.volumes !== undefined) podSpec.volumes = launched.volumes;
+  const volumeNotes = launched.notes;
   const group = taskGroup(spec, td.family);
   const taskLabel = nameLabelValue(input.owner.name);
   const labels = podMetadata({
@@ -198,7 +167,7 @@ export function buildTaskPod(input: TaskPodInput): TaskPod {
   });
 
   // Where it runs: the provider's pool, then the placement constraints of the task definition and the run.
-  checkPlacementLimits(template.placementConstraints.length, spec, provider);
+  checkPlacementLimits(template.placementConstraints.length, { kind: "task", placementConstraints: spec.placementConstraints, placementStrategy: spec.placementStrategy }, [provider]);
   // ECS: "All tasks with the same task group name are considered as a set when performing spread placement", and
   // distinctInstance places "each task in the group" on a different instance: spread and distinctInstance count the
   // pods of the task group, across Task objects, not only this Task's.

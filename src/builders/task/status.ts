@@ -126,7 +126,9 @@ function containerStatus(v: ContainerView, pod: Wire<V1Pod> | undefined): TaskCo
     if (failure !== undefined) out.reason = failure;
   }
   const spec = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].find((c) => c.name === v.mapping.container);
-  if (spec?.readinessProbe !== undefined) out.healthStatus = st?.ready === true && v.running ? "HEALTHY" : v.running && st?.started === true ? "UNHEALTHY" : "UNKNOWN";
+  // ECS (HealthCheck): a container is UNKNOWN while "the container health check is being evaluated, there's no
+  // container health check defined, or Amazon ECS doesn't have the health status of the container".
+  out.healthStatus = spec?.readinessProbe === undefined ? "UNKNOWN" : st?.ready === true && v.running ? "HEALTHY" : v.running && st?.started === true ? "UNHEALTHY" : "UNKNOWN";
   return out;
 }
 
@@ -231,10 +233,14 @@ export function computeTaskInstance(input: TaskInstanceInput): TaskInstanceStatu
       return { ...rest, lastStatus: "STOPPED" };
     });
   }
+  // ECS (Task.healthStatus): "It's determined by the health of the essential containers in the task. If all essential
+  // containers in the task are reporting as HEALTHY, the task status also reports as HEALTHY. If any essential
+  // containers in the task are reporting as UNHEALTHY or UNKNOWN, the task status also reports as UNHEALTHY or
+  // UNKNOWN." Non-essential containers do not count.
   const essentialNames = new Set(mappings.filter((m) => m.essential).map((m) => m.name));
-  const checked = containers.filter((c) => essentialNames.has(c.name) && c.healthStatus !== undefined);
+  const essentialHealth = containers.filter((c) => essentialNames.has(c.name)).map((c) => c.healthStatus ?? "UNKNOWN");
   const healthStatus =
-    lastStatus === "STOPPED" || checked.length === 0 ? "UNKNOWN" : checked.some((c) => c.healthStatus === "UNHEALTHY") ? "UNHEALTHY" : checked.every((c) => c.healthStatus === "HEALTHY") ? "HEALTHY" : "UNKNOWN";
+    lastStatus === "STOPPED" || essentialHealth.length === 0 ? "UNKNOWN" : essentialHealth.includes("UNHEALTHY") ? "UNHEALTHY" : essentialHealth.every((h) => h === "HEALTHY") ? "HEALTHY" : "UNKNOWN";
 
   // ---------------------------------------------------------------- timestamps (first observation wins)
   const started = views.flatMap((v) => [asTime(v.status?.state?.running?.startedAt), asTime(v.status?.state?.terminated?.startedAt)]).filter((t): t is string => t !== undefined).sort();

@@ -53,6 +53,15 @@ export interface ServiceControllerOptions {
   binpackSchedulerName?: string | null;
   /** How long every task of a deployment must have been Ready before it is COMPLETED (DEFAULT_TASK_STABLE_SECONDS). */
   taskStableSeconds?: number;
+  /** false: the task size split into per-container limits, for clusters without PodLevelResources (default true). */
+  podLevelResources?: boolean | undefined;
+  /** The storage class of each EBS volume type of volumeConfigurations (gp3 → "ebs-gp3" ...). */
+  ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
+  /**
+   * How long a task without an essential health check runs before it counts toward minimumHealthyPercent when the
+   * service sets no spec.kubernetes.minReadySeconds: ECS's 40 s unless set (test suites about other rules set 0).
+   */
+  noHealthCheckWaitSeconds?: number | undefined;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** Lifecycle hooks: the default callBackDelay and how often a Job hook is looked at (docs/lifecycle-hooks.md). */
@@ -179,6 +188,9 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       steadyRecheckMs: opts.steadyRecheckMs,
       requestCountMetric: opts.requestCountMetric,
       clusterDomain: opts.clusterDomain,
+      podLevelResources: opts.podLevelResources,
+      ebsStorageClasses: opts.ebsStorageClasses,
+      noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
     },
   };
 

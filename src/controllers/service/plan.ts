@@ -3,10 +3,10 @@
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
 import { ServiceReason } from "../../api/service.ts";
-import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
+import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SCHEDULED_ACTIONS_SEEN_ANNOTATION, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { CapacityProvider } from "../../api/objects.ts";
-import type { ServiceStatus } from "../../api/service.ts";
+import type { ServiceSpec, ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { resolveCapacity, type CapacityResolution, type ClusterLike, type ProviderPlacement } from "../../builders/capacity/resolution.ts";
 import { splitDesiredCount } from "../../builders/capacity/split.ts";
@@ -22,6 +22,7 @@ import { buildServiceNetworking, type ServiceChildContext } from "../../builders
 import { buildServicePdb } from "../../builders/service/pdb.ts";
 import { childrenSettled, computeDeployments, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
 import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
+import { serviceAcceptedUnusedFields } from "../../builders/service/accepted-fields.ts";
 import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
@@ -105,6 +106,12 @@ export interface ServicePlanOptions {
   readonly steadyRecheckMs?: number | undefined;
   readonly requestCountMetric?: Parameters<typeof buildServiceAutoscaling>[0]["requestCountMetric"];
   readonly clusterDomain?: string | undefined;
+  /** false: the task size split into per-container limits (clusters without PodLevelResources). Default true. */
+  readonly podLevelResources?: boolean | undefined;
+  /** The storage class of each EBS volume type of spec.volumeConfigurations. */
+  readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
+  /** The wait of a task without an essential health check (NO_HEALTH_CHECK_WAIT_SECONDS, ECS's 40 s, unless set). */
+  readonly noHealthCheckWaitSeconds?: number | undefined;
 }
 
 export interface ChildApply {
@@ -314,7 +321,7 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
     selector: serviceSelectorString(step.name),
     ...(step.launchType === undefined ? {} : { launchType: step.launchType }),
     extraMessages: [...taskSet.events, ...stops.events].map((e) => e.message),
-    unsupported: [...serviceUnsupportedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
+    unsupported: [...serviceUnsupportedFields(svc.spec), ...serviceAcceptedUnusedFields(svc.spec), ...workloads.unsupported, ...extra.unsupported],
     unplaceable,
     autoScaling: scaling,
     now,
@@ -400,12 +407,32 @@ function stepDeployments(observed: ObservedService, r: Resolved, t: Tasks, now: 
     revision = { family: back.value.family, revision: back.value.revision, spec: back.value.spec };
   }
   const primary = rollout.deployments.find((d) => d.status === "PRIMARY");
-  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id);
+  const budget = daemon ? undefined : serviceBudget(observed, t, wanted, owned, desiredCount, rollout.target.id, minimumHealthyWaitSeconds(revision.spec, spec, options.noHealthCheckWaitSeconds));
   return { name, serviceName, desiredCount, launchType, wanted, owned, rollout, primary, revision, budget };
 }
 
 /** The budget's view of the Deployments (by the provider label of their selector) and of the tasks. */
-function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string): BudgetResult {
+/**
+ * ECS's 40-second rule (Developer Guide, "Deploy Amazon ECS services by replacing tasks"): "If a task has no essential
+ * containers with a health check defined, the service scheduler will wait for 40 seconds after a task reaches a
+ * RUNNING state before the task is counted towards the minimum healthy percent total." Kubernetes holds it per
+ * Deployment and DaemonSet as minReadySeconds; the service's budget across providers counts a task that has run for
+ * less as not yet healthy. spec.kubernetes.minReadySeconds overrides it either way.
+ */
+export const NO_HEALTH_CHECK_WAIT_SECONDS = 40;
+export function minimumHealthyWaitSeconds(revision: Pick<RevisionRef["spec"], "containerDefinitions">, spec: Pick<ServiceSpec, "kubernetes">, noHealthCheckWait = NO_HEALTH_CHECK_WAIT_SECONDS): number {
+  const override = spec.kubernetes?.minReadySeconds;
+  if (override !== undefined) return override;
+  const checked = revision.containerDefinitions.some((c) => c.essential !== false && c.healthCheck !== undefined);
+  return checked ? 0 : noHealthCheckWait;
+}
+
+/** A RUNNING task counts toward minimum healthy once it has run for `waitSeconds` (minimumHealthyWaitSeconds). */
+function countedRunning(task: ObservedTask, waitSeconds: number): boolean {
+  return task.state === "running" && (waitSeconds === 0 || task.readyForSeconds === undefined || task.readyForSeconds >= waitSeconds);
+}
+
+function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted"], owned: Step["owned"], desiredCount: number, targetId: string, waitSeconds: number): BudgetResult {
   const deployments = owned.filter((o): o is DeploymentObject => o.kind === "Deployment");
   const byProvider = new Map<string, string>();
   for (const o of deployments) {
@@ -423,7 +450,9 @@ function serviceBudget(observed: ObservedService, t: Tasks, wanted: Step["wanted
       name: x.name,
       workload: byProvider.get(provider) ?? wanted.find((w) => w.provider === provider)?.name ?? "",
       deploymentId: x.deploymentId,
-      state: x.state,
+      // Not yet counted (the 40-second rule) is not yet running for the limits; on a draining node a RUNNING task stays
+      // RUNNING (ECS stops only PENDING ones at once).
+      state: x.state === "running" && !countedRunning(x, waitSeconds) && !nodeDraining(node) ? "pending" : x.state,
       onDrainingNode: nodeDraining(node),
       markedForRemoval: pod?.metadata?.annotations?.[POD_DELETION_COST_ANNOTATION] === DRAINING_TASK_DELETION_COST,
     };
@@ -642,12 +671,15 @@ function buildWorkloads(
       ...(step.budget?.workloads[i] === undefined ? {} : { rollout: step.budget.workloads[i] }),
       nodes: observed.nodes,
       placement: { binpackSchedulerName: options.binpackSchedulerName ?? null },
+      ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
+      ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
+      minReadySeconds: minimumHealthyWaitSeconds(step.revision.spec, service.spec, options.noHealthCheckWaitSeconds),
     };
     const cachedDaemonSet = step.owned.find((o): o is DaemonSetObject => o.kind === "DaemonSet" && o.metadata?.name === step.wanted[i]?.name);
     const built = buildChild(() => (r.daemon ? buildServiceDaemonSet({ ...input, eligibleNodes: cachedDaemonSet?.status?.desiredNumberScheduled }) : buildServiceDeployment(input)));
     for (const l of built.placement.dependsOnLabels) dependsOnLabels.add(l);
     // buildPlacement reports "field: reason"; the field is below spec.
-    if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })));
+    if (podTemplate === undefined) unsupported.push(...built.placement.unsupported.map((u) => ({ field: `spec.${u.slice(0, Math.max(0, u.indexOf(": ")))}`, reason: u.slice(u.indexOf(": ") + 2) })), ...built.notes);
     podTemplate ??= built.podTemplate;
     const a = claims.claim(r.daemon ? DaemonSets : Deployments, built.object);
     if (a !== undefined) applies.push(a);
@@ -655,12 +687,12 @@ function buildWorkloads(
   return { applies, podTemplate, unsupported, dependsOnLabels };
 }
 
-function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate }): { object: KubeObject; placement: Placement; podTemplate: PodTemplate } {
+function buildChild(build: () => { deployment?: KubeObject; daemonSet?: KubeObject; placement: Placement; podTemplate: PodTemplate; notes: { field: string; reason: string }[] }): { object: KubeObject; placement: Placement; podTemplate: PodTemplate; notes: { field: string; reason: string }[] } {
   try {
     const r = build();
     const object = r.deployment ?? r.daemonSet;
     if (object === undefined) throw new Error("the workload builder returned no object");
-    return { object, placement: r.placement, podTemplate: r.podTemplate };
+    return { object, placement: r.placement, podTemplate: r.podTemplate, notes: r.notes };
   } catch (e) {
     if (!(e instanceof SpecError) || e.conditionReason === ServiceReason.InvalidPlacement) throw e;
     throw new SpecError(e.field, `${e.reason} (the task definition cannot run here)`, e.conditionReason);
@@ -730,7 +762,7 @@ function serviceChildren(
   if (autoScaling !== undefined && !daemon) {
     const svc = observed.service;
     const created = svc.metadata.creationTimestamp === undefined ? now : new Date(svc.metadata.creationTimestamp);
-    const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created }) : undefined;
+    const limits = (autoScaling.scheduledActions ?? []).length > 0 ? scheduledCapacity({ autoScaling, now, createdAt: created, actionsSeenAt: actionsSeenAt(observed, ref.name, autoScaling) }) : undefined;
     if (limits !== undefined) {
       scheduledMs = scheduledRequeueAfterMs(limits, now);
       unsupported.push(...limits.unsupported);
@@ -743,7 +775,7 @@ function serviceChildren(
       requestCountMetric: options.requestCountMetric,
       child,
     });
-    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: scaling.hpa });
+    if (scaling.hpa !== undefined) desired.push({ resource: HorizontalPodAutoscalers, object: withActionsSeen(scaling.hpa, limits?.actionsSeenAt ?? {}) });
     unsupported.push(...scaling.unsupported);
     // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
     scale = scaling.desiredCount;
@@ -764,6 +796,39 @@ function serviceChildren(
     }
   }
   return { applies, deletes, ...(scale === undefined ? {} : { scale }), ...(scheduledMs === undefined ? {} : { scheduledMs }), unsupported };
+}
+
+/**
+ * When the service's scheduled actions were first seen, from the record on its HPA (scheduled-scaling.ts: an action
+ * acts only after it exists; every HPA the plan writes carries a record, empty without actions). An HPA without a
+ * record (made by a version before records) and a service without scaling policies (no HPA to hold one) count every
+ * action from the Service's creation; an HPA about to be created starts an empty record, so actions added to an old
+ * service count from now.
+ */
+function actionsSeenAt(observed: ObservedService, name: string, autoScaling: NonNullable<ServiceSpec["autoScaling"]>): Record<string, string> | undefined {
+  const hpa = observed.children.find((c) => c.kind === HorizontalPodAutoscalers.kind && c.metadata?.name === name);
+  const raw = hpa?.metadata?.annotations?.[SCHEDULED_ACTIONS_SEEN_ANNOTATION];
+  if (hpa !== undefined) {
+    if (raw === undefined) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== "object" || parsed === null) return undefined;
+      return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string" && !Number.isNaN(Date.parse(e[1]))));
+    } catch {
+      return undefined;
+    }
+  }
+  const policies = (autoScaling.targetTrackingScalingPolicies ?? []).length + (autoScaling.stepScalingPolicies ?? []).length;
+  return policies > 0 ? {} : undefined;
+}
+
+/**
+ * The HPA with the record of when each scheduled action was first seen. Written also when empty, so that an HPA
+ * without it is known to predate the record (and an action added later counts from when it is first seen).
+ */
+function withActionsSeen(hpa: KubeObject, seen: Record<string, string>): KubeObject {
+  const sorted = Object.fromEntries(Object.entries(seen).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...hpa, metadata: { ...hpa.metadata, annotations: { ...(hpa.metadata?.annotations ?? {}), [SCHEDULED_ACTIONS_SEEN_ANNOTATION]: JSON.stringify(sorted) } } };
 }
 
 /**

@@ -529,6 +529,18 @@ export const REFUSALS: Refusal[] = [
     message: "must have at most 5 items",
   },
   {
+    name: "launchType FARGATE refuses a service's placement constraints (ECS: \"Task placement strategies and constraints aren't supported for tasks using the Fargate launch type.\")",
+    manifest: aService({ launchType: "FARGATE", placementConstraints: [{ type: "distinctInstance" }] }),
+    path: "spec.placementConstraints",
+    message: "spec.placementConstraints: FARGATE services take no placement constraints",
+  },
+  {
+    name: "launchType FARGATE refuses a service's placement strategy",
+    manifest: aService({ launchType: "FARGATE", placementStrategy: [{ type: "spread", field: "attribute:ecs.availability-zone" }] }),
+    path: "spec.placementStrategy",
+    message: "spec.placementStrategy: FARGATE services take no placement strategy",
+  },
+  {
     name: "DAEMON does not run on FARGATE",
     manifest: aService({ schedulingStrategy: "DAEMON", launchType: "FARGATE", desiredCount: undefined }),
     path: "spec.schedulingStrategy",
@@ -753,6 +765,12 @@ export const REFUSALS: Refusal[] = [
     manifest: aTask({ overrides: { containerOverrides: [{ name: "app", command: ["a"] }, { name: "app", command: ["b"] }] } }),
     path: "spec.overrides",
     message: "spec.overrides.containerOverrides: each container may be overridden once",
+  },
+  {
+    name: "a container override's memory is greater than its memoryReservation (ECS: \"If you specify both, memory must be greater than memoryReservation.\")",
+    manifest: aTask({ overrides: { containerOverrides: [{ name: "app", memory: 256, memoryReservation: 256 }] } }),
+    path: "spec.overrides.containerOverrides[0].memoryReservation",
+    message: "containerOverrides: memory must be greater than memoryReservation",
   },
   {
     name: "launchType FARGATE refuses placement constraints (ECS: not supported for tasks on Fargate)",

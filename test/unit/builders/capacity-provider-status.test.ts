@@ -126,3 +126,20 @@ describe("status size bounds", () => {
     expect(attrs[4]?.name).toBe("a.example.com/l000");
   });
 });
+
+// Issue 13: nothing accepted is silently ignored.
+describe("CapacityProvider Supported condition", () => {
+  it.each<[string, CapacityProviderSpec, string | undefined]>([
+    ["a plain EC2 pool: every field mapped", { type: "EC2", kubernetes: { nodeSelector: { pool: "general" } } }, undefined],
+    ["autoScalingGroupProvider: the cluster's autoscaler scales nodes", { autoScalingGroupProvider: { autoScalingGroupArn: "arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:x", managedScaling: { status: "ENABLED", targetCapacity: 90 } } }, "spec.autoScalingGroupProvider (the Auto Scaling group and its managed scaling are not used"],
+    ["managedInstancesProvider (ECS Managed Instances)", { managedInstancesProvider: { infrastructureRoleArn: "arn:aws:iam::111122223333:role/x" } }, "spec.managedInstancesProvider (ECS Managed Instances settings are not used"],
+    ["a field a newer CreateCapacityProvider API added", { ...({ futureKnob: 1 } as Record<string, unknown>) }, "spec.futureKnob (not a CreateCapacityProvider field"],
+  ])("%s", (_n, spec, message) => {
+    const supported = status(aProvider("pool", spec)).conditions?.find((c) => c.type === "Supported");
+    if (message === undefined) expect(supported).toMatchObject({ status: "True", reason: "AllFieldsSupported", observedGeneration: 1 });
+    else {
+      expect(supported).toMatchObject({ status: "False", reason: "UnsupportedFields" });
+      expect(supported?.message).toContain(message);
+    }
+  });
+});

@@ -141,3 +141,17 @@ describe("status size bounds", () => {
     expect(status.capacityProviderDetails).toHaveLength(100);
   });
 });
+
+// Issue 13: nothing accepted is silently ignored.
+describe("Cluster Supported condition", () => {
+  it.each<[string, ClusterSpec, string[]]>([
+    ["a plain cluster: every field mapped", { clusterName: "prod", settings: [{ name: "containerInsights", value: "enabled" }] }, []],
+    ["ECS Exec configuration", { configuration: { executeCommandConfiguration: { logging: "DEFAULT" } } }, ["spec.configuration.executeCommandConfiguration"]],
+    ["managed storage encryption", { configuration: { managedStorageConfiguration: { kmsKeyId: "k" } } }, ["spec.configuration.managedStorageConfiguration"]],
+    ["a field a newer CreateCluster API added", { ...({ futureKnob: "x" } as Record<string, unknown>) }, ["spec.futureKnob"]],
+  ])("%s", (_n, spec, fields) => {
+    const supported = cond(compute(aCluster("prod", spec)).status, "Supported") as { status: string; reason?: string; message?: string } | undefined;
+    expect(supported?.status).toBe(fields.length === 0 ? "True" : "False");
+    for (const f of fields) expect(supported?.message).toContain(`${f} (`);
+  });
+});

@@ -5,7 +5,7 @@ import { SpecError } from "../../../src/api/spec-error.ts";
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
 import { parseScheduleExpression } from "../../../src/builders/schedule/expression.ts";
-import { lastRunAtOrBefore, scheduledCapacity, scheduledRequeueAfterMs } from "../../../src/builders/service/scheduled-scaling.ts";
+import { lastRunAtOrBefore, scheduledActionKey, scheduledCapacity, scheduledRequeueAfterMs } from "../../../src/builders/service/scheduled-scaling.ts";
 
 type Action = NonNullable<AutoScaling["scheduledActions"]>[number];
 
@@ -40,6 +40,34 @@ describe("scheduledCapacity: never retroactive", () => {
   it("a run at the very second the Service was created counts (it is not before it)", () => {
     const r = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T13:00:30Z"), createdAt: new Date("2026-01-14T13:00:00Z") });
     expect(r.minCapacity).toBe(10);
+  });
+  // The case the other way round: the Service is old, the action is added at 09:00.
+  it("cron(0 8 …) added at 09:00 to a Service of last year does not raise the minimum at once: it counts from when it was first seen", () => {
+    const added = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T14:00:00Z"), createdAt: CREATED, actionsSeenAt: {} });
+    expect(added.minCapacity).toBe(1);
+    const key = scheduledActionKey(morning);
+    expect(added.actionsSeenAt).toEqual({ [key]: "2026-01-14T14:00:00Z" });
+    // A later pass reads the record back: still not retroactive, and the next morning it runs.
+    const later = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T15:00:00Z"), createdAt: CREATED, actionsSeenAt: added.actionsSeenAt });
+    expect([later.minCapacity, later.actionsSeenAt[key]]).toEqual([1, "2026-01-14T14:00:00Z"]);
+    const tomorrow = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-15T13:01:00Z"), createdAt: CREATED, actionsSeenAt: added.actionsSeenAt });
+    expect(tomorrow.minCapacity).toBe(10);
+  });
+  it("an action seen long ago keeps its runs; a changed schedule is a new action (PutScheduledAction replaces it) and counts from now", () => {
+    const seen = { [scheduledActionKey(morning)]: "2026-01-02T00:00:00Z" };
+    expect(scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T14:00:00Z"), createdAt: CREATED, actionsSeenAt: seen }).minCapacity).toBe(10);
+    const changed = action("morning", "cron(0 7 ? * MON-FRI *)", { minCapacity: 10 }, { timezone: NY });
+    expect(scheduledActionKey(changed)).not.toBe(scheduledActionKey(morning));
+    expect(scheduledCapacity({ autoScaling: withActions(changed), now: new Date("2026-01-14T14:00:00Z"), createdAt: CREATED, actionsSeenAt: seen }).minCapacity).toBe(1);
+  });
+  it("no record at all (an HPA made before records were kept): actions count from the Service's creation, as before", () => {
+    const r = scheduledCapacity({ autoScaling: withActions(morning), now: new Date("2026-01-14T14:00:00Z"), createdAt: CREATED });
+    expect(r.minCapacity).toBe(10);
+    expect(r.actionsSeenAt).toEqual({ [scheduledActionKey(morning)]: "2026-01-01T00:00:00Z" });
+  });
+  it("at() in the past added to an old Service never runs", () => {
+    const r = scheduledCapacity({ autoScaling: withActions(action("launch", "at(2026-01-10T09:00:00)", { minCapacity: 5 })), now: new Date("2026-01-14T14:00:00Z"), createdAt: CREATED, actionsSeenAt: {} });
+    expect([r.minCapacity, r.nextChangeAt]).toEqual([1, undefined]);
   });
 });
 

@@ -202,3 +202,92 @@ describe("propagatedTagAnnotations", () => {
     expect(build({ propagateTags: "SERVICE", tags: svcTags }).spec.template.metadata.annotations["tag.ecs.operator.dev/team"]).toBe("payments");
   });
 });
+
+// Issue 13 items 3, 10, 11 and 12 for a Service's tasks, which the Task builder pins for standalone tasks.
+describe("ECS semantics of a service's tasks", () => {
+  // app + a sidecar on a 1 vCPU / 2 GB task: the sidecar's cpu share and 128 MiB reservation are soft inside the task.
+  const sized = td({
+    cpu: "1024",
+    memory: "2048",
+    containerDefinitions: [
+      { name: "app", image: "app:1", cpu: 512 },
+      { name: "envoy", image: "envoy:1", essential: false, cpu: 128, memoryReservation: 128 },
+    ],
+  });
+  const containers = (spec: PodSpec) => Object.fromEntries(spec.containers.map((c) => [(c as { name?: string }).name ?? "", c.resources]));
+
+  it('task size is the pod\'s boundary (ECS: "the total amount of CPU and memory ... the task" uses; container cpu is a share, memoryReservation soft): pod-level resources, container requests only', () => {
+    const spec = build({}, { revision: { family: "web", revision: 3, spec: sized } }).spec.template.spec;
+    expect(spec.resources).toEqual({ requests: { cpu: "1", memory: "2048Mi" }, limits: { cpu: "1", memory: "2048Mi" } });
+    expect(containers(spec)).toEqual({ app: { requests: { cpu: "500m" } }, envoy: { requests: { cpu: "125m", memory: "128Mi" } } });
+  });
+
+  it("--pod-level-resources=false (clusters without PodLevelResources): the documented fallback splits the task size into per-container limits", () => {
+    const spec = build({}, { revision: { family: "web", revision: 3, spec: sized }, podLevelResources: false }).spec.template.spec;
+    expect(spec.resources).toBeUndefined();
+    expect(containers(spec)).toEqual({
+      app: { requests: { cpu: "875m", memory: "1024Mi" }, limits: { cpu: "875m", memory: "1024Mi" } },
+      envoy: { requests: { cpu: "125m", memory: "128Mi" }, limits: { cpu: "125m", memory: "1024Mi" } },
+    });
+  });
+
+  it("minReadySeconds (the 40-second rule, computed by the plan) is the Deployment's; 0 leaves it unset", () => {
+    const withWait = buildServiceDeployment(aService({}, { minReadySeconds: 40 })).deployment.spec;
+    expect(withWait.minReadySeconds).toBe(40);
+    expect(buildServiceDeployment(aService({}, { minReadySeconds: 0 })).deployment.spec.minReadySeconds).toBeUndefined();
+  });
+
+  const ebsTd = td({ volumes: [{ name: "data", configuredAtLaunch: true }], containerDefinitions: [{ name: "app", image: "app:1", mountPoints: [{ sourceVolume: "data", containerPath: "/data" }] }] });
+  // ECS (Developer Guide, "Use Amazon EBS volumes with Amazon ECS"): "During service creation or update, you can provide
+  // the configuration that will be used to attach one EBS volume per task to each task managed by the Amazon ECS
+  // service", and such a volume is "Ephemeral when attached to a task maintained by a service".
+  it("volumeConfigurations managedEBSVolume → a generic ephemeral volume: one claim per task, storage class by volume type", () => {
+    const r = buildServiceDeployment(aService(
+      { volumeConfigurations: [{ name: "data", managedEBSVolume: { sizeInGiB: 20, volumeType: "io2", iops: 3000 } }] },
+      { revision: { family: "web", revision: 3, spec: ebsTd }, ebsStorageClasses: { io2: "ebs-io2" } },
+    ));
+    const volumes = (r.deployment.spec.template as { spec: V1PodSpec }).spec.volumes ?? [];
+    expect(volumes.find((v) => v.name === "data")).toEqual({
+      name: "data",
+      ephemeral: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } }, storageClassName: "ebs-io2" } } },
+    });
+    expect(r.notes).toEqual([{ field: "spec.volumeConfigurations[0].managedEBSVolume.iops", reason: "set by the storage class ebs-io2, not per volume" }]);
+  });
+
+  it("volumeConfigurations naming a volume the task definition does not configure at launch is a SpecError naming the field", () => {
+    expect(() => buildServiceDeployment(aService({ volumeConfigurations: [{ name: "logs", managedEBSVolume: { sizeInGiB: 1 } }] }, { revision: { family: "web", revision: 3, spec: ebsTd } })))
+      .toThrow(/spec\.volumeConfigurations\[0\]\.name: the task definition has no volume "logs" with configuredAtLaunch: true/);
+  });
+
+  const memberOf = (i: number) => ({ type: "memberOf" as const, expression: `attribute:ecs.instance-type == t${i}.large` });
+  it.each<[string, ServiceSpec, Partial<ServiceDeploymentInput>, RegExp]>([
+    [
+      'at most 10 placement constraints, the task definition\'s and the service\'s together (ECS: "up to 10 constraints for each task (including constraints in the task definition and those specified at runtime)")',
+      { placementConstraints: Array.from({ length: 4 }, (_, i) => memberOf(i)) },
+      { revision: { family: "web", revision: 3, spec: td({ placementConstraints: Array.from({ length: 7 }, (_, i) => memberOf(10 + i)) }) } },
+      /spec\.placementConstraints: the task definition has 7 placement constraints and the service 4: at most 10 in all/,
+    ],
+    [
+      'placement constraints on a FARGATE-type provider reached through a strategy (ECS: "Task placement strategies and constraints aren\'t supported for tasks using the Fargate launch type.")',
+      { placementConstraints: [{ type: "distinctInstance" }] },
+      { provider: FARGATE },
+      /spec\.placementConstraints: FARGATE services take no placement constraints \(capacity provider FARGATE is FARGATE\)/,
+    ],
+    ["a placement strategy on a FARGATE-type provider", { placementStrategy: [{ type: "spread", field: "instanceId" }] }, { provider: FARGATE_SPOT }, /spec\.placementStrategy: FARGATE services take no placement strategy/],
+  ])("refused: %s", (_n, spec, over, message) => {
+    let caught: unknown;
+    try {
+      buildServiceDeployment(aService(spec, over));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    expect((caught as SpecError).conditionReason).toBe("InvalidPlacement");
+    expect((caught as SpecError).message).toMatch(message);
+  });
+
+  it("10 constraints in all, or none on FARGATE with the default zone spread, are accepted", () => {
+    expect(() => buildServiceDeployment(aService({ placementConstraints: Array.from({ length: 3 }, (_, i) => memberOf(i)) }, { revision: { family: "web", revision: 3, spec: td({ placementConstraints: Array.from({ length: 7 }, (_, i) => memberOf(10 + i)) }) } }))).not.toThrow();
+    expect(() => buildServiceDeployment(aService({}, { provider: FARGATE }))).not.toThrow();
+  });
+});

@@ -77,6 +77,11 @@ describe("applyTaskOverrides", () => {
   });
 
   it("a memoryReservation above the (overridden) memory is refused", () => {
-    expect(() => applyTaskOverrides(aTaskDefinition(), override({ memory: 100, memoryReservation: 200 }))).toThrow(/containerOverrides\[0\]: container "app" would get memoryReservation 200 above its memory 100/);
+    expect(() => applyTaskOverrides(aTaskDefinition(), override({ memory: 100, memoryReservation: 200 }))).toThrow(/containerOverrides\[0\]: container "app" would get memoryReservation 200, not below its memory 100/);
+  });
+
+  it('a memoryReservation equal to memory is refused (ECS: "If you specify both, memory must be greater than memoryReservation.")', () => {
+    expect(() => applyTaskOverrides(aTaskDefinition(), override({ memory: 256 }), "spec.overrides")).not.toThrow();
+    expect(() => applyTaskOverrides(aTaskDefinition(), override({ memory: 128, memoryReservation: 128 }))).toThrow(/memory must be greater than memoryReservation/);
   });
 });

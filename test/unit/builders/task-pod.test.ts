@@ -288,6 +288,11 @@ describe("buildTaskPod", () => {
     expect(aTaskPod({}).notes).toEqual([]);
   });
 
+  it("a field a newer RunTask API added is accepted and named in the notes", () => {
+    const { notes } = aTaskPod({ ...({ futureKnob: true } as Record<string, unknown>) });
+    expect(notes).toEqual(["spec.futureKnob: not a RunTask field this version of the operator knows; ignored"]);
+  });
+
   it("a memberOf expression that does not parse throws SpecError naming the field", () => {
     expect(() => aTaskPod({ placementConstraints: [{ type: "memberOf", expression: "attribute:ecs.instance-type ==" }] })).toThrow(SpecError);
   });

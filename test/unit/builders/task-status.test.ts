@@ -186,8 +186,8 @@ describe("computeTaskInstance: containers, health and timestamps", () => {
   it("containers by ECS name with lastStatus, exitCode, image digest and runtime id", () => {
     const t = instance({ pod: aPod({ containers: { app: "running", "log-router": "exit:2" } }) });
     expect(t.containers).toEqual([
-      { name: "app", image: "registry.example.com/app:1", imageDigest: "sha256:abc", runtimeId: "app-id", lastStatus: "RUNNING" },
-      { name: "log_router", image: "registry.example.com/log-router:1", imageDigest: "sha256:abc", runtimeId: "log-router-id", lastStatus: "STOPPED", exitCode: 2 },
+      { name: "app", image: "registry.example.com/app:1", imageDigest: "sha256:abc", runtimeId: "app-id", lastStatus: "RUNNING", healthStatus: "UNKNOWN" },
+      { name: "log_router", image: "registry.example.com/log-router:1", imageDigest: "sha256:abc", runtimeId: "log-router-id", lastStatus: "STOPPED", exitCode: 2, healthStatus: "UNKNOWN" },
     ]);
   });
 
@@ -203,8 +203,26 @@ describe("computeTaskInstance: containers, health and timestamps", () => {
     ["the essential container's health check fails → UNHEALTHY", { probes: ["app"], containers: { app: "unready", "log-router": "running" } }, "UNHEALTHY"],
     ["only a non-essential container is unhealthy → not counted (UNKNOWN)", { probes: ["log-router"], containers: { app: "running", "log-router": "unready" } }, "UNKNOWN"],
     ["an essential container not yet started → UNKNOWN", { probes: ["app"], containers: { app: "starting", "log-router": "running" } }, "UNKNOWN"],
+    // ECS (Task.healthStatus): "If any essential containers in the task are reporting as UNHEALTHY or UNKNOWN, the task
+    // status also reports as UNHEALTHY or UNKNOWN." An essential container without a check is UNKNOWN.
+    [
+      "one essential container HEALTHY, another essential one without a check (UNKNOWN) → UNKNOWN",
+      { probes: ["app"], containers: { app: "running", "log-router": "running" }, mappings: [essential("app"), essential("log_router")] },
+      "UNKNOWN",
+    ],
+    [
+      "both essential containers checked and HEALTHY → HEALTHY",
+      { probes: ["app", "log-router"], containers: { app: "running", "log-router": "running" }, mappings: [essential("app"), essential("log_router")] },
+      "HEALTHY",
+    ],
+    ["UNHEALTHY wins over UNKNOWN", { probes: ["app"], containers: { app: "unready", "log-router": "running" }, mappings: [essential("app"), essential("log_router")] }, "UNHEALTHY"],
   ])("healthStatus: %s", (_n, shape, want) => {
     expect(instance({ pod: aPod(shape) }).healthStatus).toBe(want);
+  });
+
+  it('per container: HEALTHY / UNHEALTHY from its check, UNKNOWN without one (ECS: "there\'s no container health check defined")', () => {
+    const t = instance({ pod: aPod({ probes: ["app"], containers: { app: "unready", "log-router": "running" } }) });
+    expect(t.containers?.map((c) => [c.name, c.healthStatus])).toEqual([["app", "UNHEALTHY"], ["log_router", "UNKNOWN"]]);
   });
 
   it("timestamps: createdAt from the pod, pull start/stop from kubelet, startedAt when RUNNING, zone from the node", () => {

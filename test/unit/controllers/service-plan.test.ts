@@ -4,7 +4,7 @@
 import { DEPLOYMENT_ID_ANNOTATION } from "../../../src/api/keys.ts";
 import { describe, expect, it } from "vitest";
 import type { AutoScaling } from "../../../src/api/service.ts";
-import { planService, type ObservedService, type ServiceMemory, type ServicePlan } from "../../../src/controllers/service/plan.ts";
+import { minimumHealthyWaitSeconds, planService, type ObservedService, type ServiceMemory, type ServicePlan } from "../../../src/controllers/service/plan.ts";
 import { needsApply, withAppliedHash } from "../../../src/runtime/apply.ts";
 import type { KubeObject } from "../../../src/runtime/resources.ts";
 import { aDeployment, aNode, aPod, aRevision, aService, dep, fargate, NOW, observing, settled, spot, type ServiceFixture } from "./service-plan-fixtures.ts";
@@ -283,6 +283,25 @@ const rows: Row[] = [
     wantPatches: ["Deployment/web-fargate replicas 0"],
     wantDeletes: [],
   },
+  // ECS Developer Guide ("Deploy Amazon ECS services by replacing tasks"): "If a task has no essential containers with a
+  // health check defined, the service scheduler will wait for 40 seconds after a task reaches a RUNNING state before
+  // the task is counted towards the minimum healthy percent total."
+  ...([
+    ["no essential health check, the new tasks RUNNING 10 s: not counted yet, the old provider keeps its 2 tasks", 10, {}, {}, []],
+    ["no essential health check, the new tasks RUNNING 41 s: counted, the old provider's Deployment goes to 0", 41, {}, {}, ["Deployment/web-fargate replicas 0"]],
+    ["an essential container's health check: a task counts once it is healthy (RUNNING 10 s), no 40-second wait", 10, { containerDefinitions: [{ name: "app", image: "nginx:1.1", healthCheck: { command: ["CMD-SHELL", "true"] } }] }, {}, ["Deployment/web-fargate replicas 0"]],
+    ["spec.kubernetes.minReadySeconds 5 overrides the 40-second rule (RUNNING 10 s counts)", 10, {}, { kubernetes: { minReadySeconds: 5 } }, ["Deployment/web-fargate replicas 0"]],
+  ] satisfies [string, number, Parameters<typeof aRevision>[1], ServiceFixture, string[]][]).map(([name, readyFor, td, more, patches]): Row => ({
+    name: `40-second rule: ${name}`,
+    observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")], ...more }), {
+      revisions: [aRevision(1, td), aRevision(2)],
+      children: [...workloadsOf({ strategy: [fargate()] }), ...workloadsOf({ strategy: [spot()] })],
+      pods: [aPod({ ready: true }), aPod({ ready: true }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true, readyFor }), aPod({ provider: "FARGATE_SPOT", node: "spot-1", ready: true, readyFor })],
+      nodes: fargateNodes,
+    }),
+    wantPatches: patches,
+    wantDeletes: [],
+  })),
   {
     name: "obsolete children: an old provider's Deployment with no replica and no task left is deleted",
     observed: observing(aService({ strategy: [spot()], deployments: [aDeployment(1, "PRIMARY", "COMPLETED")] }), {
@@ -650,5 +669,64 @@ describe("planService", () => {
     expect(plan.memory.labelDeps?.keys).toEqual(["zone"]);
     const relabelled = planService({ ...observed, nodes: [aNode("n1", { zone: "eu-1" }), aNode("n2", { zone: "eu-2" })] }, NOW);
     expect(relabelled.memory.labelDeps?.fingerprint).not.toBe(plan.memory.labelDeps?.fingerprint);
+  });
+});
+
+describe("the 40-second rule: minimumHealthyWaitSeconds → the workloads' minReadySeconds", () => {
+  const checked = { containerDefinitions: [{ name: "app", image: "app:1", healthCheck: { command: ["CMD-SHELL", "true"] } }] };
+  const sidecarChecked = { containerDefinitions: [{ name: "app", image: "app:1" }, { name: "envoy", image: "envoy:1", essential: false, healthCheck: { command: ["CMD-SHELL", "true"] } }] };
+  it.each<[string, { containerDefinitions: { name: string; image: string; essential?: boolean; healthCheck?: { command: string[] } }[] }, ServiceFixture, number | undefined]>([
+    ["no health check at all: 40 s (ECS waits 40 seconds after RUNNING)", { containerDefinitions: [{ name: "app", image: "app:1" }] }, {}, 40],
+    ["only a non-essential container has a health check: still 40 s (the rule asks for an essential container's)", sidecarChecked, {}, 40],
+    ["an essential container has a health check: none (the task counts when healthy)", checked, {}, undefined],
+    ["spec.kubernetes.minReadySeconds overrides: 0", { containerDefinitions: [{ name: "app", image: "app:1" }] }, { kubernetes: { minReadySeconds: 0 } }, undefined],
+    ["spec.kubernetes.minReadySeconds overrides: 90 with a health check", checked, { kubernetes: { minReadySeconds: 90 } }, 90],
+  ])("%s", (_n, td, f, want) => {
+    expect(minimumHealthyWaitSeconds(td, f)).toBe(want ?? 0);
+    const plan = planService(observing(aService(f), { revisions: [aRevision(1, td)] }), NOW);
+    const deployment = plan.applies.find((a) => a.resource.kind === "Deployment")?.object as { spec?: { minReadySeconds?: number } } | undefined;
+    expect(deployment?.spec?.minReadySeconds).toBe(want);
+  });
+
+  it("DAEMON: the DaemonSet gets the same minReadySeconds", () => {
+    const plan = planService(observing(aService({ schedulingStrategy: "DAEMON", launchType: "EC2" })), NOW);
+    const ds = plan.applies.find((a) => a.resource.kind === "DaemonSet")?.object as { spec?: { minReadySeconds?: number } } | undefined;
+    expect(ds?.spec?.minReadySeconds).toBe(40);
+  });
+});
+
+describe("scheduled scaling acts at the scheduled time, never retroactively (the HPA keeps when each action was first seen)", () => {
+  // NOW is 2026-03-01T12:00Z; the service exists since 11:00Z; `morning` last ran at 11:30Z.
+  const morning = { scheduledActionName: "morning", schedule: "cron(30 11 * * ? *)", scalableTargetAction: { minCapacity: 4 } };
+  const scaling = { ...cpuScaling, scheduledActions: [morning] };
+  const hpaOf = (plan: ServicePlan) => plan.applies.find((a) => a.resource.kind === "HorizontalPodAutoscaler")?.object;
+  const minOf = (plan: ServicePlan) => (hpaOf(plan) as { spec?: { minReplicas?: number } } | undefined)?.spec?.minReplicas;
+  const SEEN = "ecs.operator.dev/scheduled-actions-seen";
+
+  it("an action added to a running service (its HPA records no such action) does not apply its 11:30 run at 12:00; the HPA records it as seen now", () => {
+    const first = planService(observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), NOW);
+    const hpa = hpaOf(first);
+    if (hpa === undefined) throw new Error("no HPA applied");
+    // Every HPA carries the record, empty while the service has no scheduled action.
+    expect(hpa.metadata?.annotations?.[SEEN]).toBe("{}");
+    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), hpa] }), NOW);
+    expect(minOf(plan)).toBe(2);
+    expect(Object.values(JSON.parse(hpaOf(plan)?.metadata?.annotations?.[SEEN] ?? "{}") as Record<string, string>)).toEqual(["2026-03-01T12:00:00Z"]);
+  });
+
+  it("an HPA without any record (made by a version before records): actions count from the Service's creation, so nothing applied before is undone", () => {
+    const first = hpaOf(planService(observing(aService({ ...steadyWeb, autoScaling: cpuScaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), NOW));
+    if (first === undefined) throw new Error("no HPA applied");
+    const old = { ...first, metadata: { ...first.metadata, annotations: {} } };
+    expect(minOf(planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), old] }), NOW))).toBe(4);
+  });
+
+  it("an action recorded as seen before its run applies it (a restart of the controller loses nothing)", () => {
+    const added = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: workloadsOf({ autoScaling: cpuScaling }) }), new Date("2026-03-01T11:10:00Z"));
+    const recorded = hpaOf(added);
+    if (recorded === undefined) throw new Error("no HPA applied");
+    expect(recorded.metadata?.annotations?.[SEEN]).toContain("2026-03-01T11:10:00Z");
+    const plan = planService(observing(aService({ ...steadyWeb, autoScaling: scaling }), { children: [...workloadsOf({ autoScaling: cpuScaling }), recorded] }), NOW);
+    expect(minOf(plan)).toBe(4);
   });
 });
