@@ -45,13 +45,18 @@ interface Runtime {
 /** How a watch filters updates (see predicates.ts): creations and deletions always pass. */
 export interface WatchOptions<T extends KubeObject> {
   when?: UpdatePredicate<T>;
+  /**
+   * Wake the mapped objects at most once per this many milliseconds: changes inside the window are one pass at its
+   * end. For roll-ups (a Cluster's counts over every task pod) that need not follow each event, only the last.
+   */
+  coalesceMs?: number;
 }
 
 /**
  * A source of keys for a controller's queue: an owned or watched informer with its mapping and filter, bound to
  * the informer's own object type when `owns`/`watches` is called, so no informer is ever seen under another type.
  */
-type Source = (enqueue: (key: string) => void, owner: ResourceType) => void;
+type Source = (queue: Pick<WorkQueue, "add" | "addAfter">, owner: ResourceType) => void;
 
 /** What the manager runs: every controller, whatever kind it reconciles. */
 export interface RunnableController {
@@ -100,7 +105,7 @@ export class Controller<T extends KubeObject> implements RunnableController {
       update: (o, n, resync) => { if (resync || primaryChanged(o, n)) enqueue(objectKey(n)); },
       delete: (o) => { enqueue(objectKey(o)); },
     });
-    for (const source of sources) source(enqueue, primary.resource);
+    for (const source of sources) source(this.queue, primary.resource);
   }
 
   start(): void {
@@ -184,6 +189,12 @@ function statusMessage(health: Health): string {
   return statusWithHealth({ metadata: {} }, health, new Date(0)).conditions?.find((c) => c.type === "Ready")?.message ?? "";
 }
 
+/** How a source wakes a key: at once, or coalesced (a delayed add that later changes inside the window join). */
+function waker(queue: Pick<WorkQueue, "add" | "addAfter">, coalesceMs: number | undefined): (key: string) => void {
+  if (coalesceMs === undefined || coalesceMs <= 0) return (key) => { queue.add(key); };
+  return (key) => { queue.addAfter(key, coalesceMs); };
+}
+
 /** Builder: `new ControllerBuilder(name, rt).for(informer).owns(child).watches(other, map).reconcile(fn)`. */
 export class ControllerBuilder<T extends KubeObject> {
   private primary: Informer<T> | undefined;
@@ -208,7 +219,8 @@ export class ControllerBuilder<T extends KubeObject> {
   /** Children this controller controls (owner reference): their changes requeue the owner, filtered by `when`. */
   owns<C extends KubeObject>(informer: Informer<C>, opts: WatchOptions<C> = {}): this {
     const when = opts.when;
-    this.sources.push((enqueue, kind) => {
+    this.sources.push((queue, kind) => {
+      const enqueue = waker(queue, opts.coalesceMs);
       const ownerKey = (child: C): void => {
         const ref = controllerOf(child);
         if (ref?.kind !== kind.kind || ref.apiVersion.split("/")[0] !== kind.apiVersion.split("/")[0]) return;
@@ -226,7 +238,8 @@ export class ControllerBuilder<T extends KubeObject> {
   /** Anything else the reconcile reads: `mapToKeys` names the objects to requeue, `when` filters updates. */
   watches<C extends KubeObject>(informer: Informer<C>, mapToKeys: (obj: C) => string[], opts: WatchOptions<C> = {}): this {
     const when = opts.when;
-    this.sources.push((enqueue) => {
+    this.sources.push((queue) => {
+      const enqueue = waker(queue, opts.coalesceMs);
       const mapped = (o: C): void => { for (const k of mapToKeys(o)) enqueue(k); };
       // An update maps the old object too (as controller-runtime does): what it named before (a Cluster a Service left)
       // is woken as well as what it names now. The queue merges the keys both name.

@@ -110,7 +110,9 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
     .controller<ClusterObject>(CONTROLLER_NAME, { workers: opts.workers ?? 1 })
     .for(clusters)
     .watches(capacity.nodes, () => allKeys(), { when: nodeSchedulingChanged })
-    .watches(taskPods, () => allKeys(), { when: podLifecycleChanged })
+    // Every task pod's transition concerns every roll-up: one pass per status interval takes them all (a 300-service
+    // rollout woke the Clusters 8,607 times without it).
+    .watches(taskPods, () => allKeys(), { when: podLifecycleChanged, coalesceMs: minStatusIntervalMs })
     .watches(capacity.capacityProviders, () => allKeys(), { when: anyOf(specChanged, deletionChanged) })
     // A service counts for the cluster it names; one that moves changes two clusters' counts (the update maps the old
     // object too). Its status (rewritten on every rollout step) is not read here.
