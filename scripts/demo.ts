@@ -136,8 +136,25 @@ export function whereToLookNext(opts: { kubeconfig: string; namespace: string; c
     `  kubectl get ecstask -n ${opts.namespace} -L ${SCHEDULED_TASK_LABEL}    # one-off Tasks, and a Task per ScheduledTask run`,
     "  kubectl get nodes -L karpenter.sh/capacity-type,eks.amazonaws.com/compute-type    # the kwok node pools",
     ...(opts.localControlPlane === true ? scaleOutLines(opts.namespace) : []),
+    ...blueGreenLines(opts.namespace, opts.localControlPlane === true),
     ...(opts.controllerLog === undefined ? [] : [`  less ${opts.controllerLog}    # the controller's log (JSON lines)`]),
     "  docs: README.md, docs/api.md, docs/mapping.md, docs/autoscaling.md, docs/argocd.md",
+  ];
+}
+
+/** The service the demo deploys BLUE_GREEN (examples/70-web-blue-green.yaml: bakeTimeInMinutes 10). */
+export const BLUE_GREEN_DEMO_SERVICE = "checkout-web";
+
+/** On the local control plane a deployment "minute" (bake and step times) lasts this many seconds, so the demo's blue/green ends in about a minute. */
+export const LOCAL_DEPLOYMENT_MINUTE_SECONDS = 6;
+
+/** How to watch a blue/green deployment of checkout-web go through ECS's lifecycle stages (docs/deployments.md). */
+export function blueGreenLines(namespace: string, localControlPlane: boolean): string[] {
+  const image = "ghcr.io/example/checkout-web:2.5.0";
+  return [
+    `  kubectl patch td ${BLUE_GREEN_DEMO_SERVICE} -n ${namespace} --type json -p '[{"op":"replace","path":"/spec/containerDefinitions/0/image","value":"${image}"}]'    # a new revision: ${BLUE_GREEN_DEMO_SERVICE} deploys it BLUE_GREEN`,
+    `  kubectl get ecsservice ${BLUE_GREEN_DEMO_SERVICE} -n ${namespace} -w    # the Stage column: green scales up, takes test then production traffic, bakes ${localControlPlane ? `(10 minutes of ${LOCAL_DEPLOYMENT_MINUTE_SECONDS} s here)` : "10 minutes"}, blue goes`,
+    `  kubectl annotate --overwrite ecsservice ${BLUE_GREEN_DEMO_SERVICE} -n ${namespace} ecs.operator.dev/rollback="$(date +%s)"    # during the bake: traffic back to blue at once`,
   ];
 }
 
@@ -270,7 +287,7 @@ export function controllerArgs(opts: { kubeconfig: string; namespace: string; lo
     "--metrics-bind-address",
     "127.0.0.1:0",
     // Only where the profile is known to exist: pods naming a scheduler the cluster does not run stay Pending.
-    ...(opts.localControlPlane ? ["--binpack-scheduler-name", LOCAL_BINPACK_SCHEDULER] : []),
+    ...(opts.localControlPlane ? ["--binpack-scheduler-name", LOCAL_BINPACK_SCHEDULER, "--deployment-minute-seconds", String(LOCAL_DEPLOYMENT_MINUTE_SECONDS)] : []),
   ];
 }
 

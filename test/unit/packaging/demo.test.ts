@@ -94,6 +94,12 @@ describe("where to look next", () => {
     // Elsewhere the annotation means nothing: kwok is not the kubelet there.
     expect(lines.join("\n")).not.toContain("cpu-utilization");
   });
+  it("tells how to deploy a new revision of checkout-web BLUE_GREEN, watch its stages and roll it back", () => {
+    const text = lines.join("\n");
+    expect(text).toContain(`kubectl patch td checkout-web -n ecs-demo --type json -p '[{"op":"replace","path":"/spec/containerDefinitions/0/image","value":"ghcr.io/example/checkout-web:2.5.0"}]'`);
+    expect(text).toContain("kubectl get ecsservice checkout-web -n ecs-demo -w");
+    expect(text).toContain("ecs.operator.dev/rollback=");
+  });
   it("names the controller log only when the demo started the controller", () => {
     expect(lines.join("\n")).toContain("less /tmp/controller.log");
     expect(whereToLookNext({ kubeconfig: "/tmp/k", namespace: "ecs-demo" }).join("\n")).not.toContain("controller.log");
@@ -108,5 +114,10 @@ describe("the demo's controller", () => {
   });
   it("names no scheduler on a cluster of KUBECONFIG (binpack becomes a preferred affinity there)", () => {
     expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: false })).not.toContain("--binpack-scheduler-name");
+  });
+  it("shortens a deployment minute on the local control plane only, so the blue/green bake ends within the demo", () => {
+    const args = controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: true });
+    expect(args[args.indexOf("--deployment-minute-seconds") + 1]).toBe("6");
+    expect(controllerArgs({ kubeconfig: "/k", namespace: "ecs-demo", localControlPlane: false })).not.toContain("--deployment-minute-seconds");
   });
 });
