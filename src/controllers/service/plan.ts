@@ -970,6 +970,9 @@ function planDrain(observed: ObservedService, now: Date): ServicePlan {
     rollout,
     selector: serviceSelectorString(name),
     draining: true,
+    // Kept as they were: a drain runs no hooks, and the status it writes must not lose their record.
+    lifecycleHooks: svc.status?.lifecycleHooks,
+    lastRollbackRequest: svc.status?.lastRollbackRequest,
     now,
   });
   const left = observed.pods.length;

@@ -379,6 +379,14 @@ const rows: Row[] = [
     wantNext: 2_000,
   },
   {
+    name: "draining: the status keeps the record of hook executions and the last rollback request (a drain runs no hooks)",
+    observed: observing(aService({ deleting: true, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")], status: { status: "DRAINING", lifecycleHooks: { deploymentId: "d-1", lifecycleHookDetails: [] }, lastRollbackRequest: "1764900000" } }), {
+      children: workloadsOf({}),
+      pods: [aPod({ ready: true })],
+    }),
+    wantStatus: { status: "DRAINING", lifecycleHooks: { deploymentId: "d-1", lifecycleHookDetails: [] }, lastRollbackRequest: "1764900000" },
+  },
+  {
     name: "draining: once no task is left the finalizer goes",
     observed: observing(aService({ deleting: true, deployments: [aDeployment(1, "PRIMARY", "COMPLETED")], status: { status: "DRAINING" } }), {
       children: workloadsOf({}).map((d) => ({ ...d, spec: { ...(d as { spec: object }).spec, replicas: 0 } })),
