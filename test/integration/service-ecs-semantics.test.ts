@@ -386,8 +386,9 @@ describe("Service: scheduled scaling is never retroactive", () => {
     const svc = await readService(ns);
     const recorded = await eventually("the HPA records the action as seen", async () => {
       const h = await hpa();
-      const seen = h.metadata.annotations?.["ecs.operator.dev/scheduled-actions-seen"];
-      return seen === undefined ? undefined : { h, seen: JSON.parse(seen) as Record<string, string> };
+      // Every HPA carries the record ({} before the action): wait for the one that names it.
+      const seen = JSON.parse(h.metadata.annotations?.["ecs.operator.dev/scheduled-actions-seen"] ?? "{}") as Record<string, string>;
+      return Object.keys(seen).length === 0 ? undefined : { h, seen };
     });
     await serviceWhen(ns, "the change observed", (s) => s.observedGeneration === svc.metadata.generation);
     expect(Object.keys(recorded.seen).map((k) => k.split("/")[0])).toEqual(["late"]);
