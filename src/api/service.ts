@@ -740,7 +740,8 @@ export const ServiceDeployment = object(
 );
 
 const SERVICE_DEPLOYMENT_STATUSES = ["PENDING", "SUCCESSFUL", "STOPPED", "STOP_REQUESTED", "IN_PROGRESS", "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"] as const;
-const LIFECYCLE_STAGES = [
+/** ECS's lifecycle stages of a BLUE_GREEN, LINEAR or CANARY deployment, in the order a deployment passes them. */
+export const LIFECYCLE_STAGES = [
   "RECONCILE_SERVICE",
   "PRE_SCALE_UP",
   "SCALE_UP",
@@ -752,6 +753,7 @@ const LIFECYCLE_STAGES = [
   "BAKE_TIME",
   "CLEAN_UP",
 ] as const;
+export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 const ServiceRevisionSummary = object(
   {

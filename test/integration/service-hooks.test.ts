@@ -20,8 +20,8 @@ import {
   type HookDeployment,
   type HookGate,
   type HookMemory,
-  type LifecycleStage,
 } from "../../src/builders/service/lifecycle-hooks.ts";
+import type { LifecycleStage } from "../../src/api/service.ts";
 import { EcsServices, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
 import { applyServicePlan } from "../../src/controllers/service/apply.ts";
 import { applyPlannedHooks, pauseActionOf } from "../../src/controllers/service/hooks.ts";

@@ -5,26 +5,12 @@
 // recordHookAnswer. docs/lifecycle-hooks.md.
 import { CONTINUE_DEPLOYMENT_ANNOTATION, HOOK_ID_ANNOTATION, HOOK_PAYLOAD_ANNOTATION, HOOK_SERVICE_LABEL, HOOK_STAGE_LABEL, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_LABEL } from "../../api/keys.ts";
 import { API_GROUP_VERSION } from "../../api/common.ts";
-import type { LifecycleHookTarget, ServiceSpec, ServiceStatus } from "../../api/service.ts";
+import type { LifecycleHookTarget, LifecycleStage, ServiceSpec, ServiceStatus } from "../../api/service.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { controllerReference, type KubeObject } from "../../runtime/resources.ts";
 import { toDnsLabel, toLabelValue } from "../names.ts";
 import { nameLabelValue } from "../pod/labels.ts";
 
-/** ECS's lifecycle stages of a BLUE_GREEN, LINEAR or CANARY deployment, in the order a deployment passes them. */
-export const LIFECYCLE_STAGES = [
-  "RECONCILE_SERVICE",
-  "PRE_SCALE_UP",
-  "SCALE_UP",
-  "POST_SCALE_UP",
-  "TEST_TRAFFIC_SHIFT",
-  "POST_TEST_TRAFFIC_SHIFT",
-  "PRODUCTION_TRAFFIC_SHIFT",
-  "POST_PRODUCTION_TRAFFIC_SHIFT",
-  "BAKE_TIME",
-  "CLEAN_UP",
-] as const;
-export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /**
  * ECS: "PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages. These stages are

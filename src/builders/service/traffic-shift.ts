@@ -5,26 +5,12 @@
 //
 // One stage transition per pass: the pass that enters a stage applies that stage's objects (weights, workloads)
 // before the next pass may leave it, so every stage's traffic is really in place for at least one pass.
-import type { DeploymentConfiguration, ServiceDeploymentDescription } from "../../api/service.ts";
+import { LIFECYCLE_STAGES, type DeploymentConfiguration, type LifecycleStage, type ServiceDeploymentDescription } from "../../api/service.ts";
 import { kubeTime } from "../../api/time.ts";
 
 export const SHIFT_STRATEGIES = ["BLUE_GREEN", "LINEAR", "CANARY"] as const;
 export type ShiftStrategy = (typeof SHIFT_STRATEGIES)[number];
 
-/** ECS's lifecycle stages, in the order a deployment goes through them. */
-export const LIFECYCLE_STAGES = [
-  "RECONCILE_SERVICE",
-  "PRE_SCALE_UP",
-  "SCALE_UP",
-  "POST_SCALE_UP",
-  "TEST_TRAFFIC_SHIFT",
-  "POST_TEST_TRAFFIC_SHIFT",
-  "PRODUCTION_TRAFFIC_SHIFT",
-  "POST_PRODUCTION_TRAFFIC_SHIFT",
-  "BAKE_TIME",
-  "CLEAN_UP",
-] as const;
-export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 export type ServiceDeploymentStatusName = ServiceDeploymentDescription["status"];
 export type Color = "blue" | "green";

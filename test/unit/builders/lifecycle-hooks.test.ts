@@ -20,7 +20,6 @@ import {
   hookJobName,
   hooksAt,
   jobAnswer,
-  LIFECYCLE_STAGES,
   NO_HOOK_MEMORY,
   parseHookAnswer,
   parsePauseAction,
@@ -35,9 +34,9 @@ import {
   type HookGate,
   type HookGateInput,
   type HookMemory,
-  type LifecycleStage,
   type ResolvedHook,
 } from "../../../src/builders/service/lifecycle-hooks.ts";
+import { LIFECYCLE_STAGES, type LifecycleStage } from "../../../src/api/service.ts";
 
 // ---------------------------------------------------------------- fixtures
 
