@@ -112,12 +112,14 @@ function shapeOf(doc: Json): Shape | undefined {
 
 /** Refuses what `kubectl apply` would refuse, naming the file and every field. */
 export function admitted(m: Manifest, file: string): Manifest {
-  const errors = admit({ ...m });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `${file}: ${e.path}: ${e.message}`);
-    throw new CliError([...lines, `${file}: ${m.kind} ${m.metadata.name} would be refused by the API server`].join("\n"));
-  }
+  refuseUnadmitted(m, file, admit({ ...m }));
   return m;
+}
+
+function refuseUnadmitted(m: Manifest, file: string, errors: readonly { path: string; message: string }[]): void {
+  if (errors.length === 0) return;
+  const lines = errors.map((e) => `${file}: ${e.path}: ${e.message}`);
+  throw new CliError([...lines, `${file}: ${m.kind} ${m.metadata.name} would be refused by the API server`].join("\n"));
 }
 
 /** The spec each kind a manifest may hold has once the API server's schema admits it. */
@@ -138,14 +140,16 @@ export const isManifestKind = (kind: unknown): kind is keyof SpecOfKind => (MANI
 /** A manifest of kind K that the schema admitted: its spec is that kind's spec type. */
 export type AdmittedManifest<K extends keyof SpecOfKind> = Omit<Manifest, "apiVersion" | "kind" | "spec"> & { apiVersion: typeof API_GROUP_VERSION; kind: K; spec: SpecOfKind[K] };
 
-function isAdmittedAs<K extends keyof SpecOfKind>(m: Manifest, kind: K): m is Manifest & AdmittedManifest<K> {
-  return m.apiVersion === API_GROUP_VERSION && m.kind === kind && admit({ ...m }).length === 0;
+/** Given what `admit` said of `m` (checked once), whether `m` is an admitted manifest of kind K. */
+function isAdmittedAs<K extends keyof SpecOfKind>(m: Manifest, kind: K, errors: readonly unknown[]): m is Manifest & AdmittedManifest<K> {
+  return errors.length === 0 && m.apiVersion === API_GROUP_VERSION && m.kind === kind;
 }
 
 /** `m` as the kind K it must be, once admitted (the CliError of `admitted` names every refused field). */
 export function admittedAs<K extends keyof SpecOfKind>(m: Manifest, file: string, kind: K): AdmittedManifest<K> {
-  admitted(m, file);
-  if (!isAdmittedAs(m, kind)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a ${kind}`);
+  const errors = admit({ ...m });
+  refuseUnadmitted(m, file, errors);
+  if (!isAdmittedAs(m, kind, errors)) throw new CliError(`${file}: ${m.kind} ${m.metadata.name} is not a ${kind}`);
   return m;
 }
 
