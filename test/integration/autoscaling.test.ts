@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, describe, inject, it } from "vitest";
+import { afterAll, describe, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
 import { splitDesiredCount } from "../../src/builders/capacity/split.ts";
@@ -20,7 +20,7 @@ import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Deployments, HorizontalPodAutoscalers, Pods, resourcePath } from "../../src/runtime/resources.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 import { ClusterScoped } from "./support/cluster-scoped.ts";
 
 const kc = kubeConfig();
@@ -100,7 +100,7 @@ function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus, svc: Servi
 const steady = (count: number) => (s: ServiceStatus, svc: ServiceObject) =>
   svc.spec.desiredCount === count && s.runningCount === count && s.deployments?.[0]?.rolloutState === "COMPLETED" && s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 
-const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", inject("kubeconfig"), ...args], { timeout: 60_000 });
+const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], { timeout: 60_000 });
 /** The messages of the HPA's SuccessfulRescale events ("New size: 6; reason: …"), oldest first. */
 async function rescales(ns: string): Promise<string[]> {
   const { stdout } = await kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler,reason=SuccessfulRescale", "-o", "json");

@@ -1,16 +1,17 @@
 // Keeps `npm run bench` working (issue 17): the harness at CI size (20 services × 3 tasks) on the suite's control
 // plane. It asserts that every phase completes and that an idle operator writes nothing; never anything about time,
 // which depends on the machine.
-import { inject, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { kubeconfigPath, controlPlane } from "./support/cluster.ts";
 import { readState } from "../controlplane/control-plane.ts";
 import { runBench } from "../../bench/harness.ts";
 import { formatTable } from "../../bench/report.ts";
 
 describe("bench smoke", () => {
   it("20 ECS Services and 20 plain Deployments of 3 tasks: every phase completes, and neither the idle nor the restarted operator writes", async () => {
-    const dir = inject("controlPlaneDir");
+    const dir = controlPlane().dir;
     const state = dir === "" ? undefined : await readState(dir);
-    const result = await runBench({ kubeconfig: inject("kubeconfig"), services: 20, tasks: 3, pids: state?.pids ?? {}, resyncSeconds: 5, idleResyncs: 2 });
+    const result = await runBench({ kubeconfig: kubeconfigPath(), services: 20, tasks: 3, pids: state?.pids ?? {}, resyncSeconds: 5, idleResyncs: 2 });
 
     expect(result.phases.map((p) => p.phase)).toEqual(["create", "rollout", "delete"]);
     // The order alternates, so neither side always runs on a warmer cluster.

@@ -7,14 +7,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import { EcsServices } from "../../src/controllers/ecs-resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { resourcePath } from "../../src/runtime/resources.ts";
 import { readState } from "../controlplane/control-plane.ts";
 import { checkInvariants, figuresTable, runChaos } from "../chaos/chaos-run.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath, controlPlane } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const logs: string[] = [];
@@ -34,18 +34,18 @@ describe("chaos smoke", () => {
 
   it("3 rounds with a kill -9 of the leader and an API server restart end with no violation", async () => {
     expect(existsSync(fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url))), "dist/cli/main.js: run `npm run build` first (npm test does)").toBe(true);
-    const dir = inject("controlPlaneDir");
-    const controlPlane = dir === "" ? undefined : await readState(dir);
+    const dir = controlPlane().dir;
+    const state = dir === "" ? undefined : await readState(dir);
     const ns = `chaos-smoke-${Math.random().toString(16).slice(2, 8)}`;
     const figures = await runChaos({
-      kubeconfig: inject("kubeconfig"),
-      ...(controlPlane ? { controlPlane } : {}),
+      kubeconfig: kubeconfigPath(),
+      ...(state ? { controlPlane: state } : {}),
       rounds: 3,
       seed: 16,
       namespace: ns,
       logDir: await mkdtemp(join(tmpdir(), "chaos-smoke-")),
       log: (line) => logs.push(line),
-      faults: { killLeader: 0, restartApiserver: controlPlane ? 0.5 : 0, restartEtcd: 0 },
+      faults: { killLeader: 0, restartApiserver: state ? 0.5 : 0, restartEtcd: 0 },
       forceKill: true,
       settleMs: 120_000,
     });

@@ -3,12 +3,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
 import { TaskDefinitions, type TaskDefinitionObject } from "../../src/controllers/task-definition/resources.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { resource, resourcePath, ServiceAccounts, type KubeObject } from "../../src/runtime/resources.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 import { load, loadAll } from "js-yaml";
 
 const kc = kubeConfig();
@@ -23,7 +23,7 @@ afterAll(() => {
 describe("ecs-operator run", () => {
   it("serves health and metrics, registers revisions, and exits 0 on SIGTERM", async () => {
     const ns = await testNamespace(kc, "cli-run");
-    const proc = spawn(process.execPath, [main, "run", "--kubeconfig", inject("kubeconfig"), "--namespace", ns, "--metrics-bind-address", "127.0.0.1:0", "--log-level", "info"], {
+    const proc = spawn(process.execPath, [main, "run", "--kubeconfig", kubeconfigPath(), "--namespace", ns, "--metrics-bind-address", "127.0.0.1:0", "--log-level", "info"], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, KUBECONFIG: "" },
     });

@@ -10,11 +10,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dump } from "js-yaml";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
 import { ApiRequestError, apiRequest } from "../../src/runtime/api-request.ts";
 import { documents, type Manifest, ROOT } from "../e2e/tools.ts";
-import { eventually, kubeConfig, exists as existsAt } from "./support/cluster.ts";
+import { eventually, kubeConfig, exists as existsAt, kubeconfigPath } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const ALL_KINDS = ["CapacityProvider", "Cluster", "TaskDefinition", "Service", "Task", "ScheduledTask"];
@@ -82,7 +82,7 @@ async function demo(manifests: Manifest[], extraArgs: string[] = []): Promise<{ 
     if (!(await exists(providerPath(m.metadata.name)))) created.providers.push(m.metadata.name);
   }
   const child = spawn(process.execPath, [join(ROOT, "scripts/demo.ts"), "--once", "--timeout", "60", "--namespace", namespace, "--examples", dir, ...extraArgs], {
-    env: { ...process.env, KUBECONFIG: inject("kubeconfig") },
+    env: { ...process.env, KUBECONFIG: kubeconfigPath() },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -5,11 +5,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AppsV1Api, CoreV1Api, PolicyV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KINDS } from "../../src/api/crds.ts";
 import { CLUSTER_RULES, LEADER_ELECTION_RULES } from "../../src/api/rbac.ts";
 import { documents, helm, kubectl, type Manifest, ROOT, serverSideApply } from "../e2e/tools.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const CHART = join(ROOT, "charts/ecs-operator");
@@ -166,7 +166,7 @@ describe("helm install into the test control plane", () => {
   let ns = "";
   const release = "ecsop-it";
   afterAll(async () => {
-    if (ns) await helm(["uninstall", release, "-n", ns, "--wait", "--timeout", "60s"], { KUBECONFIG: inject("kubeconfig") });
+    if (ns) await helm(["uninstall", release, "-n", ns, "--wait", "--timeout", "60s"], { KUBECONFIG: kubeconfigPath() });
   });
 
   it("installs; the controller pod passes the restricted Pod Security Standard and runs on a kwok node", async () => {
@@ -177,7 +177,7 @@ describe("helm install into the test control plane", () => {
     const res = await helm(
       // The cluster-scoped fargate / fargate-spot providers would change what other suites on this control plane see.
       ["install", release, CHART, "-n", ns, "--set", "capacityProviders.fargate.enabled=false", "--set", "capacityProviders.fargateSpot.enabled=false", "--timeout", "60s"],
-      { KUBECONFIG: inject("kubeconfig") },
+      { KUBECONFIG: kubeconfigPath() },
     );
     expect(res.stderr).not.toContain("Error");
     expect(res.status).toBe(0);
@@ -203,7 +203,7 @@ describe("helm install into the test control plane", () => {
     expect(ns).not.toBe("");
     const res = await helm(
       ["upgrade", release, CHART, "-n", ns, "--reuse-values", "--set", "replicaCount=2", "--timeout", "60s"],
-      { KUBECONFIG: inject("kubeconfig") },
+      { KUBECONFIG: kubeconfigPath() },
     );
     expect(res.status, res.stderr).toBe(0);
     const core = kc.makeApiClient(CoreV1Api);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import type { Condition } from "../../src/runtime/conditions.ts";
 import { EventRecorder } from "../../src/runtime/events.ts";
@@ -16,7 +16,7 @@ import { ConfigMaps, resourcePath, type KubeObject } from "../../src/runtime/res
 import { readState, startComponent, startSecondApiserver, stopComponent, waitForApiserver } from "../controlplane/control-plane.ts";
 import { WIDGET_CRD, Widgets, createWidgetManager, type Widget } from "./fixtures/widget-controller.ts";
 import { applyCrd } from "./support/crds.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath, controlPlane } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -157,8 +157,8 @@ describe("runtime: terminal errors", () => {
 describe("runtime: API server outage", () => {
   // Stopping kube-apiserver needs the control plane this run started; a cluster named by KUBECONFIG
   // (kind, say) cannot be taken down from here.
-  it.skipIf(inject("controlPlaneDir") === "")("reconciles changes made while its API server was down, without a restart", async () => {
-    const state = await readState(inject("controlPlaneDir"));
+  it.skipIf(controlPlane().dir === "")("reconciles changes made while its API server was down, without a restart", async () => {
+    const state = await readState(controlPlane().dir);
     if (!state) throw new Error("control plane state not found");
     const ns = await testNamespace(kc, "rt-outage");
     const mgr = await startManager(ns);
@@ -191,7 +191,7 @@ describe("runtime: leader election across processes", () => {
 
   async function spawnController(identity: string, ns: string, lease: string): Promise<{ proc: ChildProcess; port: number }> {
     const proc = spawn(process.execPath, [script], {
-      env: { ...process.env, KUBECONFIG: inject("kubeconfig"), IDENTITY: identity, WATCH_NAMESPACE: ns, LEASE_NAMESPACE: ns, LEASE_NAME: lease, LOG_LEVEL: "warn" },
+      env: { ...process.env, KUBECONFIG: kubeconfigPath(), IDENTITY: identity, WATCH_NAMESPACE: ns, LEASE_NAMESPACE: ns, LEASE_NAME: lease, LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     children.push(proc);

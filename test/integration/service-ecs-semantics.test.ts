@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Pod } from "@kubernetes/client-node";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
@@ -20,7 +20,7 @@ import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Nodes, Pods, resourcePath } from "../../src/runtime/resources.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 import { ClusterScoped } from "./support/cluster-scoped.ts";
 
 const kc = kubeConfig();
@@ -200,7 +200,7 @@ describe("Service: node drains do not hang", () => {
     try {
       let drained = false;
       let drainError: unknown;
-      const drain = run("kubectl", ["--kubeconfig", inject("kubeconfig"), "drain", node, "--pod-selector", `ecs.operator.dev/service=${name}`, "--ignore-daemonsets", "--timeout=150s"], { timeout: 170_000 }).then(
+      const drain = run("kubectl", ["--kubeconfig", kubeconfigPath(), "drain", node, "--pod-selector", `ecs.operator.dev/service=${name}`, "--ignore-daemonsets", "--timeout=150s"], { timeout: 170_000 }).then(
         () => {
           drained = true;
         },

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEPLOYMENT_LABEL } from "../../src/api/keys.ts";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
@@ -19,7 +19,7 @@ import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Deployments, HTTPRoutes, Pods, resourcePath, Services } from "../../src/runtime/resources.ts";
 import type { V1Pod } from "@kubernetes/client-node";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
@@ -210,7 +210,7 @@ describe("a person's rollback", () => {
     await newRevision(ns);
     await serviceWhen(ns, "baking web:2", (x) => x.serviceDeployments?.[0]?.lifecycleStage === "BAKE_TIME" && x.serviceDeployments[0].targetServiceRevision?.taskDefinition === "web:2");
     const s = sampler(ns);
-    await run("kubectl", ["--kubeconfig", inject("kubeconfig"), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", "ecs.operator.dev/rollback=1"]);
+    await run("kubectl", ["--kubeconfig", kubeconfigPath(), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", "ecs.operator.dev/rollback=1"]);
     const svc = await serviceWhen(ns, "rolled back", (x) => ready(x) && x.serviceDeployments?.[0]?.status === "ROLLBACK_SUCCESSFUL");
     const samples = await s.stop();
     expect(samples.at(0)?.production).toBe(100);
@@ -294,7 +294,7 @@ describe("lifecycle hooks in a BLUE_GREEN deployment", () => {
     const hookId = paused.status?.lifecycleHooks?.lifecycleHookDetails.find((d) => d.targetType === "PAUSE")?.hookId ?? "";
     // The samples taken before the continue (a sample during the next pass may see its route before its status).
     const held = s.count();
-    await run("kubectl", ["--kubeconfig", inject("kubeconfig"), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", `ecs.operator.dev/continue=${hookId}`]);
+    await run("kubectl", ["--kubeconfig", kubeconfigPath(), "-n", ns, "annotate", "--overwrite", "ecsservice", "web", `ecs.operator.dev/continue=${hookId}`]);
     await serviceWhen(ns, "web:2 deployed", done("web:2"));
     const samples = await s.stop();
     const before = samples.slice(0, held);

@@ -6,7 +6,7 @@ import { SERVICE_FINALIZER } from "../../src/api/keys.ts";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import type { ServiceStatus } from "../../src/api/service.ts";
 import { CapacityContext } from "../../src/controllers/capacity-context.ts";
@@ -20,7 +20,7 @@ import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Deployments, HorizontalPodAutoscalers, Ingresses, Nodes, PodDisruptionBudgets, Pods, resourcePath, ServiceAccounts, Services } from "../../src/runtime/resources.ts";
 import { TEST_NODES } from "../controlplane/nodes.ts";
-import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { eventually, kubeConfig, testNamespace, kubeconfigPath } from "./support/cluster.ts";
 import { ClusterScoped } from "./support/cluster-scoped.ts";
 
 const kc = kubeConfig();
@@ -76,7 +76,7 @@ function serviceWhen(ns: string, what: string, ok: (s: ServiceStatus, svc: Servi
 const steady = (count: number, td?: string) => (s: ServiceStatus) =>
   s.runningCount === count && s.deployments?.[0]?.rolloutState === "COMPLETED" && s.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true && (td === undefined || s.taskDefinition === td);
 
-const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", inject("kubeconfig"), ...args], { timeout: 120_000 });
+const kubectl = (...args: string[]) => run("kubectl", ["--kubeconfig", kubeconfigPath(), ...args], { timeout: 120_000 });
 
 describe("Service: capacity split on the kwok pools", () => {
   it("FARGATE base 1 weight 1 + FARGATE_SPOT weight 3, desiredCount 9 → 3 pods on the serverless pool, 6 on spot", async () => {

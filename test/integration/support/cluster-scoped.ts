@@ -1,6 +1,6 @@
 // Cluster-scoped objects a test file changes on the shared control plane (CapacityProviders, Nodes): every change is
 // recorded and undone by `cleanup()` (call it in afterAll), so that no file sees another file's leftovers. The suites
-// run one file at a time against one control plane: a CapacityProvider or a missing kwok node left behind changes what
+// run one file at a time on each control plane: a CapacityProvider or a missing kwok node left behind changes what
 // the next file's Cluster and CapacityProvider statuses count.
 import type { KubeConfig, V1Node } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../../src/api/common.ts";

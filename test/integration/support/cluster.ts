@@ -6,9 +6,27 @@ import { inject } from "vitest";
 import { API_GROUP_VERSION } from "../../../src/api/common.ts";
 import { apiRequest, ApiRequestError } from "../../../src/runtime/api-request.ts";
 
+/**
+ * The control plane of this test worker: the global setup starts one per worker, and worker K (VITEST_POOL_ID, from 1)
+ * always uses the K-th, so a file has a control plane to itself. `dir` is empty when KUBECONFIG named the cluster.
+ */
+export function controlPlane(): { kubeconfig: string; dir: string } {
+  const kubeconfigs = inject("kubeconfigs");
+  const dirs = inject("controlPlaneDirs");
+  const i = (Number(process.env.VITEST_POOL_ID ?? "1") - 1) % kubeconfigs.length;
+  const kubeconfig = kubeconfigs[i];
+  if (kubeconfig === undefined) throw new Error(`no control plane for test worker ${process.env.VITEST_POOL_ID ?? "1"} (the global setup provided ${kubeconfigs.length})`);
+  return { kubeconfig, dir: dirs[i] ?? "" };
+}
+
+/** The path of this worker's kubeconfig file (for kubectl, helm and child processes). */
+export function kubeconfigPath(): string {
+  return controlPlane().kubeconfig;
+}
+
 export function kubeConfig(): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromFile(inject("kubeconfig"));
+  kc.loadFromFile(kubeconfigPath());
   return kc;
 }
 
