@@ -58,6 +58,15 @@ export interface BenchOptions {
   note?: string;
   /** The control plane's profile and client rate, recorded with the result. */
   controlPlane?: Record<string, unknown>;
+  /** Workers per controller of the operator (`ecs-operator run --workers`); the defaults for the ones not named. */
+  workers?: Readonly<Record<string, number>>;
+  /** The operator's V8 heap limit in MiB (as the chart's controller.maxHeapMiB sets it); none: Node's default. */
+  maxHeapMiB?: number;
+  /**
+   * Only the ECS side of creation, then idle and restart (no plain Deployments, no rollout, no deletion): for the
+   * memory and restart figures at sizes where the side-by-side phases would take hours on a small machine.
+   */
+  ecsOnly?: boolean;
 }
 
 export interface Memory {
@@ -86,11 +95,13 @@ export interface SideResult extends Cost {
 
 export interface PhaseResult {
   phase: PhaseName;
-  order: [Side, Side];
+  /** The sides in the order they ran; ECS alone with `ecsOnly`. */
+  order: Side[];
   ecs: SideResult;
-  plain: SideResult;
-  /** ecs.seconds / plain.seconds */
-  ratio: number;
+  /** null when only the ECS side ran. */
+  plain: SideResult | null;
+  /** ecs.seconds / plain.seconds; null when only the ECS side ran. */
+  ratio: number | null;
   /** The API server's CPU in the ECS run / in the plain run. */
   apiserverCpuRatio: number | null;
   /** The operator's CPU / the API server's, in the ECS run. */
@@ -123,6 +134,10 @@ export interface BenchResult {
   machine: { cpus: number; loadavgAtStart: number[]; totalMemoryBytes: number; node: string; note: string };
   /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
   operatorCode: "dist" | "src";
+  /** The operator's workers per controller as given (defaults for the others), and its heap limit (null: Node's). */
+  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null };
+  /** Whether only the ECS side of creation ran (then idle and restart). */
+  ecsOnly: boolean;
   controlPlane: Record<string, unknown>;
   nodesAdded: number;
   phases: PhaseResult[];
@@ -220,6 +235,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const names = Array.from({ length: N }, (_, i) => serviceName(i));
   const podSpec = renderedPodSpec(plainNs, "app", IMAGES[0]);
   const trackers: Tracker<KubeObject>[] = [];
+  const operatorOptions = { kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB } as const;
   let operator: OperatorProcess | undefined;
   let peakRss = 0;
   const rssSampler = setInterval(() => {
@@ -294,8 +310,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     };
   };
 
-  const phase = async (name: PhaseName, order: [Side, Side], runs: Record<Side, () => Promise<void>>): Promise<PhaseResult> => {
+  const phase = async (name: PhaseName, bothSides: [Side, Side], runs: Record<Side, () => Promise<void>>): Promise<PhaseResult> => {
     const results: Partial<Record<Side, SideResult>> = {};
+    const order: Side[] = opts.ecsOnly === true ? ["ecs"] : bothSides;
     for (const side of order) {
       log(`${name}: ${side}`);
       // The plain side has nothing of the operator's to wait for; it gets the same 2 s tail as a quiet operator.
@@ -303,15 +320,15 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       log(`${name}: ${side} done in ${results[side].seconds}s`);
     }
     const { ecs, plain } = results;
-    if (ecs === undefined || plain === undefined) throw new Error(`bench: phase ${name} ran ${order.join(" and ")}, not both sides`);
+    if (ecs === undefined || (plain === undefined && opts.ecsOnly !== true)) throw new Error(`bench: phase ${name} ran ${order.join(" and ")}, not both sides`);
     const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined || b === 0 ? null : Math.round((a / b) * 100) / 100);
     return {
       phase: name,
       order,
       ecs,
-      plain,
-      ratio: ratio(ecs.seconds, plain.seconds) ?? 0,
-      apiserverCpuRatio: ratio(ecs.cpuSeconds["kube-apiserver"], plain.cpuSeconds["kube-apiserver"]),
+      plain: plain ?? null,
+      ratio: ratio(ecs.seconds, plain?.seconds),
+      apiserverCpuRatio: ratio(ecs.cpuSeconds["kube-apiserver"], plain?.cpuSeconds["kube-apiserver"]),
       operatorToApiserverCpu: ratio(ecs.cpuSeconds.operator, ecs.cpuSeconds["kube-apiserver"]),
     };
   };
@@ -329,7 +346,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     trackers.push(services, deployments, ecsPods, plainPods);
     await Promise.all(trackers.map((t) => t.start()));
 
-    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
+    operator = await OperatorProcess.start(operatorOptions);
     await operator.waitReady();
     await client.create(Clusters, ecsCluster(ecsNs));
     await quiet();
@@ -348,7 +365,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
         await deployments.untilMatching(`${N} Deployments rolled out`, plainRolledOut(R, IMAGES[0]), N, phaseTimeoutMs);
       },
     }));
-    phases.push(await phase("rollout", ["plain", "ecs"], {
+    if (opts.ecsOnly !== true) phases.push(await phase("rollout", ["plain", "ecs"], {
       ecs: async () => {
         await inParallel(names, 16, (name) => client.patch(TaskDefinitions, name, ecsNs, newRevisionPatch(IMAGES[1])));
         await services.untilMatching(`${N} ECS Services steady on revision 2`, ecsSteady(R, 2), N, phaseTimeoutMs);
@@ -388,7 +405,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await operator.stop();
     const stopSeconds = (performance.now() - stopStart) / 1000;
     peakRss = 0;
-    operator = await OperatorProcess.start({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src" });
+    operator = await OperatorProcess.start(operatorOptions);
     const readyzSeconds = await operator.waitReady();
     const current = operator;
     await until("the restarted operator's first pass", async () => {
@@ -412,7 +429,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       memory: memory(restartAfter.metrics),
     };
 
-    phases.push(await phase("delete", ["ecs", "plain"], {
+    if (opts.ecsOnly !== true) phases.push(await phase("delete", ["ecs", "plain"], {
       ecs: async () => {
         await inParallel(names, 16, (name) => client.delete(EcsServices, name, ecsNs));
         await services.untilEmpty(`${N} ECS Services gone`, phaseTimeoutMs);
@@ -432,6 +449,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
       controlPlane: opts.controlPlane ?? {},
       operatorCode: opts.code ?? "src",
+      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null },
+      ecsOnly: opts.ecsOnly === true,
       nodesAdded,
       phases,
       idle,

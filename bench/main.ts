@@ -9,41 +9,68 @@ import { fileURLToPath } from "node:url";
 import { BENCH_CLIENT_RATE, buildBinaries, startControlPlane, stopControlPlane, type ControlPlaneState } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
+import { parseWorkers } from "../src/cli/run.ts";
 import { runBench } from "./harness.ts";
 import { ROOT } from "./operator.ts";
 import { formatTable } from "./report.ts";
 
-const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--cpu-prof] [--from-src] [--note TEXT]
+const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--workers NAME=N,...]
+       [--max-heap-mib M] [--ecs-only] [--cpu-prof] [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
-bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unless --from-src.
+bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unless --from-src, with the workers of
+\`ecs-operator run --workers\` and the V8 heap limit of the chart's controller.maxHeapMiB when given. --ecs-only runs
+the ECS side of creation, then idle and restart: the memory and restart figures of sizes too large to run twice.
 See docs/performance.md.`;
+
+/** A bad flag: the message and the usage on stderr, exit 2 (no stack trace). */
+const usageError = (message: string): never => {
+  process.stderr.write(`bench: ${message}\n${USAGE}\n`);
+  process.exit(2);
+};
 
 const positiveInt = (flag: string, text: string | undefined, dflt: number): number => {
   if (text === undefined) return dflt;
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`bench: ${flag} "${text}" is not a whole number of 1 or more\n${USAGE}`);
+  if (!Number.isSafeInteger(n) || n < 1) usageError(`${flag} "${text}" is not a whole number of 1 or more`);
   return n;
 };
 
-const { values } = parseArgs({
-  options: {
-    services: { type: "string" },
-    tasks: { type: "string" },
-    "resync-seconds": { type: "string" },
-    "idle-resyncs": { type: "string" },
-    "cpu-prof": { type: "boolean", default: false },
-    "from-src": { type: "boolean", default: false },
-    note: { type: "string" },
-    help: { type: "boolean", default: false },
-  },
-});
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        services: { type: "string" },
+        tasks: { type: "string" },
+        "resync-seconds": { type: "string" },
+        "idle-resyncs": { type: "string" },
+        "cpu-prof": { type: "boolean", default: false },
+        "from-src": { type: "boolean", default: false },
+        note: { type: "string" },
+        workers: { type: "string" },
+        "max-heap-mib": { type: "string" },
+        "ecs-only": { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+})();
+const { values } = parsed;
 if (values.help || values.services === undefined) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(values.help ? 0 : 2);
 }
 const services = positiveInt("--services", values.services, 0);
+let workers: Record<string, number> | undefined;
+try {
+  workers = parseWorkers(values.workers);
+} catch (err) {
+  usageError((err as Error).message.replace(/^run: /, ""));
+}
+const maxHeapMiB = values["max-heap-mib"] === undefined ? undefined : positiveInt("--max-heap-mib", values["max-heap-mib"], 0);
 const tasks = positiveInt("--tasks", values.tasks, 3);
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
@@ -76,6 +103,9 @@ try {
     idleResyncs: positiveInt("--idle-resyncs", values["idle-resyncs"], 2),
     cpuProfileDir: values["cpu-prof"] ? join(resultsDir, "profiles", `${date}-N${services}`) : undefined,
     note: values.note ?? "",
+    ...(workers === undefined ? {} : { workers }),
+    ...(maxHeapMiB === undefined ? {} : { maxHeapMiB }),
+    ecsOnly: values["ecs-only"],
     code: values["from-src"] ? "src" : "dist",
     controlPlane: external ? { kubeconfig: "KUBECONFIG" } : { profile: "bench", clientQps: BENCH_CLIENT_RATE.qps, clientBurst: BENCH_CLIENT_RATE.burst },
     log,

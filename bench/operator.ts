@@ -23,11 +23,11 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { registerControllers } from ${mod("controllers/register.ts")};
 import { createLogger } from ${mod("runtime/logger.ts")};
 import { Manager } from ${mod("runtime/manager.ts")};
-const [kubeconfig, namespace, port, resyncSeconds] = process.argv.slice(1);
+const [kubeconfig, namespace, port, resyncSeconds, workers] = process.argv.slice(1);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
-registerControllers(mgr, { namespace });
+registerControllers(mgr, { namespace, workers: JSON.parse(workers) });
 mgr.handleSignals();
 await mgr.start();
 `;
@@ -41,6 +41,10 @@ export interface OperatorOptions {
   cpuProfileDir?: string | undefined;
   /** Run the compiled dist/ (build first) or src/ directly. */
   code: "dist" | "src";
+  /** Workers per controller (`--workers`); the defaults for the ones not named. */
+  workers?: Readonly<Record<string, number>> | undefined;
+  /** V8 heap limit in MiB (the chart's controller.maxHeapMiB, NODE_OPTIONS=--max-old-space-size); none: Node's default. */
+  maxHeapMiB?: number | undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -90,8 +94,11 @@ export class OperatorProcess {
 
   static async start(opts: OperatorOptions): Promise<OperatorProcess> {
     const port = await freePort();
-    const node = opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`];
-    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds)];
+    const node = [
+      ...(opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`]),
+      ...(opts.maxHeapMiB === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMiB}`]),
+    ];
+    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds), JSON.stringify(opts.workers ?? {})];
     // cwd: the checkout, where `node -e` resolves @kubernetes/client-node.
     const child = spawn(process.execPath, [...node, "--input-type=module", "-e", entry(opts.code), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
     return new OperatorProcess(child, port);

@@ -51,7 +51,10 @@ Flags (environment variable in brackets):
   --ebs-storage-classes TYPE=CLASS,...  storage class of each EBS volume type of volumeConfigurations (gp3=ebs-gp3);
                                       default none: the cluster's default storage class
   --deployment-minute-seconds N       how long a minute of bakeTimeInMinutes, stepBakeTimeInMinutes and
-                                      canaryBakeTimeInMinutes lasts (demos, tests); default 60`,
+                                      canaryBakeTimeInMinutes lasts (demos, tests); default 60
+  --workers NAME=N,...                keys each controller reconciles at a time (service=8,taskdefinition=4) [WORKERS];
+                                      default cluster=1,capacityprovider=1 and 2 for the others (docs/performance.md)
+  --resync-period SECONDS             how often every cached object is reconciled once [RESYNC_PERIOD]; default 600`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -217,6 +220,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     parseEbsStorageClasses,
     parseDeploymentMinuteSeconds,
     parseStoppedTaskRetention,
+    parseWorkers,
+    parseResyncPeriod,
     runController,
   } = await import("./run.ts");
   const { values, positionals } = parse("run", args, {
@@ -235,6 +240,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     "pod-level-resources": { type: "string" },
     "ebs-storage-classes": { type: "string" },
     "deployment-minute-seconds": { type: "string" },
+    workers: { type: "string" },
+    "resync-period": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -249,6 +256,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
   const podLevelResources = parsePodLevelResources(values["pod-level-resources"]);
   const ebsStorageClasses = parseEbsStorageClasses(values["ebs-storage-classes"]);
   const deploymentMinuteSeconds = parseDeploymentMinuteSeconds(values["deployment-minute-seconds"]);
+  const workers = parseWorkers(values.workers ?? env.WORKERS);
+  const resyncSeconds = parseResyncPeriod(values["resync-period"] ?? env.RESYNC_PERIOD);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -265,6 +274,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     ...(podLevelResources === undefined ? {} : { podLevelResources }),
     ...(ebsStorageClasses === undefined ? {} : { ebsStorageClasses }),
     ...(deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteSeconds }),
+    ...(workers === undefined ? {} : { workers }),
+    ...(resyncSeconds === undefined ? {} : { resyncSeconds }),
   });
 }
 

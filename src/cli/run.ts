@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { isDnsDomain, isDnsSubdomain } from "../builders/names.ts";
-import { registerControllers } from "../controllers/register.ts";
+import { CONTROLLER_NAMES, registerControllers, type ControllerName } from "../controllers/register.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
 import { CliError } from "./convert.ts";
@@ -34,6 +34,10 @@ export interface RunOptions {
   ebsStorageClasses?: Record<string, string>;
   /** --deployment-minute-seconds: how long a minute of the bake and step times of BLUE_GREEN, LINEAR, CANARY lasts. */
   deploymentMinuteSeconds?: number;
+  /** --workers: workers per controller (the others keep DEFAULT_WORKERS). */
+  workers?: Partial<Record<ControllerName, number>>;
+  /** --resync-period: seconds between the informers' resyncs (every cached object reconciled once; default 600). */
+  resyncSeconds?: number;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -111,6 +115,30 @@ export function parseDeploymentMinuteSeconds(text: string | undefined): number |
   return seconds;
 }
 
+/** --workers: `NAME=N[,NAME=N...]` (service=8,taskdefinition=4), NAME a controller, N whole from 1 to 64. */
+export function parseWorkers(text: string | undefined): Partial<Record<ControllerName, number>> | undefined {
+  if (text === undefined || text === "") return undefined;
+  const out: Partial<Record<ControllerName, number>> = {};
+  for (const pair of text.split(",")) {
+    const m = /^\s*([a-z]+)=(\d+)\s*$/.exec(pair);
+    const name = CONTROLLER_NAMES.find((n) => n === m?.[1]);
+    const n = Number(m?.[2]);
+    if (!m || name === undefined || !Number.isInteger(n) || n < 1 || n > 64) {
+      throw new CliError(`run: --workers "${text}": "${pair}" is not CONTROLLER=N with CONTROLLER one of ${CONTROLLER_NAMES.join(", ")} and N from 1 to 64`);
+    }
+    out[name] = n;
+  }
+  return out;
+}
+
+/** --resync-period: whole seconds from 10 to 86400 between informer resyncs. */
+export function parseResyncPeriod(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 10 || seconds > 86_400) throw new CliError(`run: --resync-period "${text}" is not a whole number of seconds from 10 to 86400`);
+  return seconds;
+}
+
 /** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -143,6 +171,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     logger,
     ...(http ? { http } : {}),
     ...(watchNamespaces.length > 1 ? { watchNamespaces } : {}),
+    ...(opts.resyncSeconds === undefined ? {} : { resyncMs: opts.resyncSeconds * 1000 }),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
   registerControllers(mgr, {
@@ -154,6 +183,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     podLevelResources: opts.podLevelResources,
     ebsStorageClasses: opts.ebsStorageClasses,
     ...(opts.deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteSeconds * 1000 }),
+    ...(opts.workers === undefined ? {} : { workers: opts.workers }),
   });
   mgr.handleSignals();
   logger.info("starting", {

@@ -10,7 +10,27 @@ import { registerScheduledTaskController } from "./scheduled-task/controller.ts"
 import { registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
 import { registerTaskController } from "./task/controller.ts";
 
+/** The controllers, by the name their metrics and logs carry (controller="service"). */
+export const CONTROLLER_NAMES = ["cluster", "capacityprovider", "taskdefinition", "service", "task", "scheduledtask"] as const;
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
+/**
+ * Workers per controller when the options do not say: keys of one controller are reconciled this many at a time. A
+ * Service's first pass makes several API calls one after the other, so a burst of new Services waits in the queue
+ * with 2 workers; Cluster and CapacityProvider roll-ups are one object each per cluster (docs/performance.md).
+ */
+export const DEFAULT_WORKERS: Readonly<Record<ControllerName, number>> = {
+  cluster: 1,
+  capacityprovider: 1,
+  taskdefinition: 2,
+  service: 2,
+  task: 2,
+  scheduledtask: 2,
+};
+
 export interface OperatorOptions {
+  /** Workers per controller (DEFAULT_WORKERS for the ones not named). */
+  workers?: Partial<Record<ControllerName, number>> | undefined;
   /** Watch only this namespace (all when undefined). */
   namespace?: string | undefined;
   /** revisionHistoryLimit of TaskDefinitions that set none. */
@@ -39,20 +59,23 @@ export interface OperatorOptions {
 
 export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): void {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
+  const workers = (name: ControllerName): { workers: number } => ({ workers: opts.workers?.[name] ?? DEFAULT_WORKERS[name] });
   // The users of revisions are registered after the resolver they need exists; the closure reads them late.
   const users: RevisionInUse[] = [];
   const taskDefinitions = registerTaskDefinitionController(mgr, {
     ...ns,
+    ...workers("taskdefinition"),
     ...(opts.revisionHistoryLimit === undefined ? {} : { defaultRevisionHistoryLimit: opts.revisionHistoryLimit }),
     inUse: (namespace, family, revision) => users.some((inUse) => inUse(namespace, family, revision)),
   });
   const capacity = new CapacityContext(mgr, opts.namespace);
-  registerCapacityProviderController(mgr, ns);
-  registerClusterController(mgr, ns);
+  registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider") });
+  registerClusterController(mgr, { ...ns, ...workers("cluster") });
   // One value for both: a service's tasks and a one-off task of the same definition are placed alike.
   const binpackSchedulerName = opts.binpackSchedulerName ?? null;
   const tasks = registerTaskController(mgr, {
     ...ns,
+    ...workers("task"),
     resolver: taskDefinitions.resolver,
     capacity,
     binpackSchedulerName,
@@ -63,6 +86,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   users.push(tasks.revisionInUse);
   const services = registerServiceController(mgr, {
     ...ns,
+    ...workers("service"),
     taskDefinitions,
     capacity,
     binpackSchedulerName,
@@ -73,5 +97,5 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     onReconcile: opts.onServiceReconcile,
   });
   users.push(services.revisionInUse);
-  registerScheduledTaskController(mgr, ns);
+  registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
 }

@@ -79,6 +79,10 @@ describe("Helm chart", () => {
     expect(defaults.some((a) => a.startsWith("--ebs-storage-classes"))).toBe(false);
     const storage = argsOf(await template("ops", "controller.podLevelResources=false", "controller.ebsStorageClasses.io2=ebs-io2", "controller.ebsStorageClasses.gp3=ebs-gp3"));
     expect(storage).toEqual(expect.arrayContaining(["--pod-level-resources=false", "--ebs-storage-classes=gp3=ebs-gp3,io2=ebs-io2"]));
+    expect(defaults.some((a) => a.startsWith("--workers"))).toBe(false);
+    expect(defaults).toContain("--resync-period=600");
+    const tuned = argsOf(await template("tuned", "controller.workers.taskdefinition=4", "controller.workers.service=8", "controller.resyncPeriodSeconds=300"));
+    expect(tuned).toEqual(expect.arrayContaining(["--workers=service=8,taskdefinition=4", "--resync-period=300"]));
     const set = argsOf(await template("ops", "controller.binpackSchedulerName=ecs-binpack", "controller.stoppedTaskRetentionSeconds=0", "controller.clusterDomain=k8s.internal"));
     expect(set).toEqual(expect.arrayContaining(["--binpack-scheduler-name=ecs-binpack", "--stopped-task-retention=0", "--cluster-domain=k8s.internal"]));
     for (const [value, key] of [

@@ -14,6 +14,8 @@ import {
   parseEbsStorageClasses,
   parseStoppedTaskRetention,
   parseDeploymentMinuteSeconds,
+  parseResyncPeriod,
+  parseWorkers,
 } from "../../../src/cli/run.ts";
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
@@ -90,6 +92,34 @@ describe("controller flags", () => {
     expect(() => parseDeploymentMinuteSeconds(text)).toThrow(`run: --deployment-minute-seconds "${text}" is not a whole number of seconds from 1 to 60`);
   });
 
+  it.each<[string | undefined, Record<string, number> | undefined]>([
+    [undefined, undefined],
+    ["", undefined],
+    ["service=8", { service: 8 }],
+    ["service=8, taskdefinition=4,cluster=1", { service: 8, taskdefinition: 4, cluster: 1 }],
+    ["scheduledtask=64,task=1,capacityprovider=2", { scheduledtask: 64, task: 1, capacityprovider: 2 }],
+  ])("--workers %j → %j", (text, expected) => {
+    expect(parseWorkers(text)).toEqual(expected);
+  });
+
+  it.each(["service", "service=0", "service=65", "service=1.5", "services=4", "Service=4", "service=4,", "=4"])("--workers %j is refused, naming the flag and the controllers", (text) => {
+    expect(() => parseWorkers(text)).toThrow(`run: --workers "${text}": `);
+    expect(() => parseWorkers(text)).toThrow("CONTROLLER=N with CONTROLLER one of cluster, capacityprovider, taskdefinition, service, task, scheduledtask and N from 1 to 64");
+  });
+
+  it.each([
+    [undefined, undefined],
+    ["10", 10],
+    ["600", 600],
+    ["86400", 86_400],
+  ])("--resync-period %j → %j", (text, expected) => {
+    expect(parseResyncPeriod(text)).toBe(expected);
+  });
+
+  it.each(["9", "86401", "1.5", "10m", ""])("--resync-period %j is refused, naming the flag", (text) => {
+    expect(() => parseResyncPeriod(text)).toThrow(`run: --resync-period "${text}" is not a whole number of seconds from 10 to 86400`);
+  });
+
   it.each([
     [undefined, undefined],
     ["cluster.local", "cluster.local"],
@@ -130,6 +160,8 @@ describe("controller flags", () => {
     ["--cluster-domain", "Cluster.Local"],
     ["--pod-level-resources", "no"],
     ["--revision-history-limit", "0"],
+    ["--workers", "service=0"],
+    ["--resync-period", "1"],
   ])("ecs-operator run %s %s exits 1 before connecting, the error naming the flag", async (flag, value) => {
     const res = await cli("run", flag, value);
     expect(res.code).toBe(1);
