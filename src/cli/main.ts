@@ -53,7 +53,7 @@ Flags (environment variable in brackets):
   --deployment-minute-seconds N       how long a minute of bakeTimeInMinutes, stepBakeTimeInMinutes and
                                       canaryBakeTimeInMinutes lasts (demos, tests); default 60
   --workers NAME=N,...                keys each controller reconciles at a time (service=8,taskdefinition=4) [WORKERS];
-                                      default cluster=1,capacityprovider=1 and 2 for the others (docs/performance.md)
+                                      default service=4,taskdefinition=4,task=2,scheduledtask=2,cluster=1,capacityprovider=1
   --resync-period SECONDS             how often every cached object is reconciled once [RESYNC_PERIOD]; default 600`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
