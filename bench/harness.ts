@@ -46,8 +46,13 @@ export interface BenchOptions {
   tasks: number;
   /** PIDs of the control plane components, for their CPU; empty on a cluster the bench did not start. */
   pids?: Partial<Record<Exclude<ProcessName, "operator">, number>>;
-  /** The operator's informer resync period during the run. */
+  /**
+   * The restarted operator's informer resync period, which the idle phase watches (short, so that a few resyncs fit
+   * in a minute). The phases before the restart run with the product's default (`phaseResyncSeconds`).
+   */
   resyncSeconds?: number;
+  /** The resync period of the operator that runs creation and rollout: the product's default, 600 s. */
+  phaseResyncSeconds?: number;
   /** How many resync periods the idle phase watches. */
   idleResyncs?: number;
   cpuProfileDir?: string;
@@ -135,7 +140,7 @@ export interface BenchResult {
   /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
   operatorCode: "dist" | "src";
   /** The operator's workers per controller as given (defaults for the others), and its heap limit (null: Node's). */
-  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null };
+  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null; phaseResyncSeconds: number };
   /** Whether only the ECS side of creation ran (then idle and restart). */
   ecsOnly: boolean;
   controlPlane: Record<string, unknown>;
@@ -223,6 +228,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const N = opts.services;
   const R = opts.tasks;
   const resyncSeconds = opts.resyncSeconds ?? 30;
+  const phaseResyncSeconds = opts.phaseResyncSeconds ?? 600;
   const idleResyncs = opts.idleResyncs ?? 2;
   const phaseTimeoutMs = Math.max(180_000, N * R * 500);
   const kc = new KubeConfig();
@@ -235,7 +241,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const names = Array.from({ length: N }, (_, i) => serviceName(i));
   const podSpec = renderedPodSpec(plainNs, "app", IMAGES[0]);
   const trackers: Tracker<KubeObject>[] = [];
-  const operatorOptions = { kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB } as const;
+  // A short resync during creation would add every object to the queues every few seconds (at 5,000 Services and a
+  // 30 s resync, 20 passes per TaskDefinition in a 12-minute creation): the phases run with the product's period, and
+  // only the restarted operator, which the idle phase watches, with the short one.
+  const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB });
   let operator: OperatorProcess | undefined;
   let peakRss = 0;
   const rssSampler = setInterval(() => {
@@ -346,7 +355,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     trackers.push(services, deployments, ecsPods, plainPods);
     await Promise.all(trackers.map((t) => t.start()));
 
-    operator = await OperatorProcess.start(operatorOptions);
+    operator = await OperatorProcess.start(operatorOptions(phaseResyncSeconds));
     await operator.waitReady();
     await client.create(Clusters, ecsCluster(ecsNs));
     await quiet();
@@ -376,36 +385,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       },
     }));
 
-    log(`idle: ${idleResyncs} resyncs of ${resyncSeconds}s`);
-    await quiet();
-    peakRss = 0;
-    const idleBefore = await snapshot();
-    const idleStart = performance.now();
-    await sleep(idleResyncs * resyncSeconds * 1000 + 1000);
-    const idleAfter = await snapshot();
-    const idleSeconds = (performance.now() - idleStart) / 1000;
-    const idleWrites = delta(writesOf(idleAfter.metrics), writesOf(idleBefore.metrics));
-    const idleReconciles = delta(reconcilesOf(idleAfter.metrics), reconcilesOf(idleBefore.metrics));
-    const resyncs = idleSeconds / resyncSeconds;
-    const idle: IdleResult = {
-      seconds: Math.round(idleSeconds * 10) / 10,
-      resyncSeconds,
-      resyncs: Math.round(resyncs * 100) / 100,
-      writes: idleWrites,
-      writesTotal: sumValues(idleWrites),
-      reconciles: idleReconciles,
-      reconcilesPerObjectPerResync: Object.fromEntries(["service", "taskdefinition"].map((c) => [c, Math.round(((idleReconciles[c] ?? 0) / N / resyncs) * 100) / 100])),
-      cpuSeconds: cpuDelta(idleAfter, idleBefore),
-      memory: memory(idleAfter.metrics),
-    };
-
     log("restart");
     const cpBefore = await snapshot();
     const stopStart = performance.now();
     await operator.stop();
     const stopSeconds = (performance.now() - stopStart) / 1000;
     peakRss = 0;
-    operator = await OperatorProcess.start(operatorOptions);
+    operator = await OperatorProcess.start(operatorOptions(resyncSeconds));
     const readyzSeconds = await operator.waitReady();
     const current = operator;
     await until("the restarted operator's first pass", async () => {
@@ -429,6 +415,29 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       memory: memory(restartAfter.metrics),
     };
 
+    log(`idle: ${idleResyncs} resyncs of ${resyncSeconds}s`);
+    await quiet();
+    peakRss = 0;
+    const idleBefore = await snapshot();
+    const idleStart = performance.now();
+    await sleep(idleResyncs * resyncSeconds * 1000 + 1000);
+    const idleAfter = await snapshot();
+    const idleSeconds = (performance.now() - idleStart) / 1000;
+    const idleWrites = delta(writesOf(idleAfter.metrics), writesOf(idleBefore.metrics));
+    const idleReconciles = delta(reconcilesOf(idleAfter.metrics), reconcilesOf(idleBefore.metrics));
+    const resyncs = idleSeconds / resyncSeconds;
+    const idle: IdleResult = {
+      seconds: Math.round(idleSeconds * 10) / 10,
+      resyncSeconds,
+      resyncs: Math.round(resyncs * 100) / 100,
+      writes: idleWrites,
+      writesTotal: sumValues(idleWrites),
+      reconciles: idleReconciles,
+      reconcilesPerObjectPerResync: Object.fromEntries(["service", "taskdefinition"].map((c) => [c, Math.round(((idleReconciles[c] ?? 0) / N / resyncs) * 100) / 100])),
+      cpuSeconds: cpuDelta(idleAfter, idleBefore),
+      memory: memory(idleAfter.metrics),
+    };
+
     if (opts.ecsOnly !== true) phases.push(await phase("delete", ["ecs", "plain"], {
       ecs: async () => {
         await inParallel(names, 16, (name) => client.delete(EcsServices, name, ecsNs));
@@ -449,7 +458,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
       controlPlane: opts.controlPlane ?? {},
       operatorCode: opts.code ?? "src",
-      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null },
+      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null, phaseResyncSeconds },
       ecsOnly: opts.ecsOnly === true,
       nodesAdded,
       phases,

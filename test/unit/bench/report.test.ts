@@ -10,7 +10,7 @@ const side = (seconds: number, operator: number, apiserver: number, reconciles: 
 const result: BenchResult = {
   date: "2026-12-05T09:00:00.000Z", services: 20, tasks: 3,
   machine: { cpus: 2, loadavgAtStart: [8, 9, 10], totalMemoryBytes: 1, node: "v24", note: "busy" },
-  controlPlane: {}, operatorCode: "dist", nodesAdded: 0, operator: { workers: { service: 8 }, maxHeapMiB: null }, ecsOnly: false,
+  controlPlane: {}, operatorCode: "dist", nodesAdded: 0, operator: { workers: { service: 8 }, maxHeapMiB: null, phaseResyncSeconds: 600 }, ecsOnly: false,
   phases: [
     { phase: "create", order: ["ecs", "plain"], ecs: side(8, 1, 4, { service: 60, cluster: 10 }, { "apply Deployment": 20 }), plain: side(2, 0, 1, {}, {}), ratio: 4, apiserverCpuRatio: 4, operatorToApiserverCpu: 0.25 },
     { phase: "rollout", order: ["plain", "ecs"], ecs: side(9, 1, 3, { service: 80 }, { "apply Deployment": 20, "create Event": 20 }), plain: side(3, 0, 1, {}, {}), ratio: 3, apiserverCpuRatio: 3, operatorToApiserverCpu: 0.33 },
@@ -35,20 +35,20 @@ describe("bench: the printed table", () => {
     expect(table).toContain("operator memory: peak RSS 250 MiB; idle RSS 200 MiB, heap used 50 of 60 MiB");
     expect(table).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain 4.00");
     expect(table).toContain("mean queue wait: creation service 2.00 s; rollout service 2.25 s");
-    expect(table).toContain("operator: workers service=8, heap limit Node's default");
+    expect(table).toContain("operator: workers service=8, heap limit Node's default, resync 600 s until the restart, 30 s after");
   });
 
   it("an ECS-only run (creation, idle, restart) has ECS rows only, no ratio, and says so", () => {
     const ecsOnly: BenchResult = {
       ...result,
       ecsOnly: true,
-      operator: { workers: {}, maxHeapMiB: 384 },
+      operator: { workers: {}, maxHeapMiB: 384, phaseResyncSeconds: 600 },
       phases: [{ phase: "create", order: ["ecs"], ecs: side(8, 1, 4, { service: 60 }, { "apply Deployment": 20 }), plain: null, ratio: null, apiserverCpuRatio: null, operatorToApiserverCpu: 0.25 }],
     };
     const t = formatTable(ecsOnly);
     expect(t).toContain("| create | ECS | 8.0 | - | 1.0 | 4.0 | 0.5 | 0.3 | 60 | 20 |");
     expect(t).not.toContain("| plain |");
-    expect(t).toContain("operator: workers default, heap limit 384 MiB; ECS side only (creation, idle, restart)");
+    expect(t).toContain("operator: workers default, heap limit 384 MiB, resync 600 s until the restart, 30 s after; ECS side only (creation, restart, idle)");
     expect(t).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain -");
   });
 });
