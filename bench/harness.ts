@@ -417,15 +417,18 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
     log(`idle: ${idleResyncs} resyncs of ${resyncSeconds}s`);
     await quiet();
+    // The window starts half a period after a resync of the restarted operator and lasts K periods, so it holds
+    // exactly K resyncs (a window that began just before one held K + 1: 1.43 "per resync" at 5,000 on 2026-12-05).
+    await sleep(idleWindowDelayMs(performance.now() - operator.startedAt, resyncSeconds * 1000));
     peakRss = 0;
     const idleBefore = await snapshot();
     const idleStart = performance.now();
-    await sleep(idleResyncs * resyncSeconds * 1000 + 1000);
+    await sleep(idleResyncs * resyncSeconds * 1000);
     const idleAfter = await snapshot();
     const idleSeconds = (performance.now() - idleStart) / 1000;
     const idleWrites = delta(writesOf(idleAfter.metrics), writesOf(idleBefore.metrics));
     const idleReconciles = delta(reconcilesOf(idleAfter.metrics), reconcilesOf(idleBefore.metrics));
-    const resyncs = idleSeconds / resyncSeconds;
+    const resyncs = idleResyncs;
     const idle: IdleResult = {
       seconds: Math.round(idleSeconds * 10) / 10,
       resyncSeconds,
@@ -475,6 +478,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     await operator?.stop();
     await removeNodes(client);
   }
+}
+
+/**
+ * How long to wait, `elapsedMs` after the operator started, until the middle of its current resync period (or of the
+ * next, when the middle has passed): resyncs fire at whole periods after the start, so a window of K periods opened
+ * there holds exactly K of them, whatever a second of drift between the process start and its timer.
+ */
+export function idleWindowDelayMs(elapsedMs: number, periodMs: number): number {
+  const intoPeriod = elapsedMs % periodMs;
+  const middle = periodMs / 2;
+  return intoPeriod <= middle ? middle - intoPeriod : periodMs - intoPeriod + middle;
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 250): Promise<void> {

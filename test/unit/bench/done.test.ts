@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ecsSteady, plainRolledOut } from "../../../bench/harness.ts";
+import { ecsSteady, idleWindowDelayMs, plainRolledOut } from "../../../bench/harness.ts";
 
 const service = (status: Record<string, unknown>, generation = 1) => ({ metadata: { name: "svc-00001", generation }, status });
 const steadyStatus = (revision: number) => ({
@@ -32,5 +32,19 @@ describe("bench: when a side is done", () => {
     { name: "another image", image: "a", status: { replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 }, want: false },
   ])("plain Deployment on image b: $name → $want", ({ image, status, want }) => {
     expect(plainRolledOut(3, "b")(deployment(image, status))).toBe(want);
+  });
+});
+
+describe("bench: the idle window opens half a resync period after a resync", () => {
+  it.each([
+    { elapsed: 0, want: 15_000 },
+    { elapsed: 10_000, want: 5_000 },
+    { elapsed: 15_000, want: 0 },
+    { elapsed: 16_000, want: 29_000 },
+    { elapsed: 29_000, want: 16_000 },
+    { elapsed: 31_000, want: 14_000 },
+    { elapsed: 95_000, want: 10_000 },
+  ])("$elapsed ms after the start, with a 30 s period: wait $want ms", ({ elapsed, want }) => {
+    expect(idleWindowDelayMs(elapsed, 30_000)).toBe(want);
   });
 });
