@@ -47,7 +47,8 @@ export const CONTROLLER_NAME = "service";
  * at 300 services and 8 workers, a pass per change was 24 passes and 9 status writes per service in a rollout;
  * gathered for 1 s with 4 workers, 10 passes and 5 writes (docs/performance.md). A second is short against a task's
  * start, and the pass then sees the whole step. With a shortened deployment minute (--deployment-minute-seconds, for
- * demos and tests) the wait is at most a tenth of that minute, so that a step of LINEAR or CANARY still has its time.
+ * demos and tests) every change is a pass, as before: a 1 s minute's LINEAR steps missed a step in the suite with a
+ * 1 s wait, and went flaky with a 100 ms one.
  */
 export const TASK_WAKE_COALESCE_MS = 1000;
 
@@ -90,7 +91,7 @@ export interface ServiceControllerOptions {
   onReconcile?: ((key: string) => void) | undefined;
   /**
    * How long the changes of a service's tasks and Deployments gather before one pass looks at them all (default
-   * TASK_WAKE_COALESCE_MS, at most a tenth of deploymentMinuteMs; 0: a pass per change).
+   * TASK_WAKE_COALESCE_MS; 0, a pass per change, when deploymentMinuteMs is shortened).
    */
   taskWakeCoalesceMs?: number | undefined;
 }
@@ -223,7 +224,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   };
   const servicesOfFamily = (namespace: string, family: string): string[] => services.byIndex(SERVICE_FAMILY_INDEX, `${namespace}/${family}`).map(objectKey);
 
-  const coalesceMs = opts.taskWakeCoalesceMs ?? Math.min(TASK_WAKE_COALESCE_MS, Math.floor((opts.deploymentMinuteMs ?? 60_000) / 10));
+  const coalesceMs = opts.taskWakeCoalesceMs ?? ((opts.deploymentMinuteMs ?? 60_000) < 60_000 ? 0 : TASK_WAKE_COALESCE_MS);
   const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(services)
     .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs })
