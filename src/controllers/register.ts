@@ -3,15 +3,15 @@
 // `ecs-operator run` and the integration tests that need the whole operator call this.
 import type { Manager } from "../runtime/manager.ts";
 import { CapacityContext } from "./capacity-context.ts";
-import { registerCapacityProviderController } from "./capacity-provider/controller.ts";
-import { registerClusterController } from "./cluster/controller.ts";
-import { registerServiceController } from "./service/controller.ts";
-import { registerScheduledTaskController } from "./scheduled-task/controller.ts";
-import { registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
-import { registerTaskController } from "./task/controller.ts";
+import { CONTROLLER_NAME as CAPACITY_PROVIDER, registerCapacityProviderController } from "./capacity-provider/controller.ts";
+import { CONTROLLER_NAME as CLUSTER, registerClusterController } from "./cluster/controller.ts";
+import { CONTROLLER_NAME as SERVICE, registerServiceController } from "./service/controller.ts";
+import { CONTROLLER_NAME as SCHEDULED_TASK, registerScheduledTaskController } from "./scheduled-task/controller.ts";
+import { CONTROLLER_NAME as TASK_DEFINITION, registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
+import { CONTROLLER_NAME as TASK, registerTaskController } from "./task/controller.ts";
 
-/** The controllers, by the name their metrics and logs carry (controller="service"). */
-export const CONTROLLER_NAMES = ["cluster", "capacityprovider", "taskdefinition", "service", "task", "scheduledtask"] as const;
+/** The controllers, by the name their metrics and logs carry (controller="service"): each controller's own constant. */
+export const CONTROLLER_NAMES = [CLUSTER, CAPACITY_PROVIDER, TASK_DEFINITION, SERVICE, TASK, SCHEDULED_TASK] as const;
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
 
 /**
