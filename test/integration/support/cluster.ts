@@ -60,7 +60,14 @@ export async function testNamespace(kc: KubeConfig, prefix: string): Promise<str
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await core.createNamespace({ body: { metadata: { name, labels: { "testenv.ecs-operator.dev/test": prefix } } } });
   made.push({ kc, name });
-  await eventually(`ServiceAccount default in ${name}`, () => core.readNamespacedServiceAccount({ name: "default", namespace: name }));
+  const defaultSa = (): Promise<unknown> => core.readNamespacedServiceAccount({ name: "default", namespace: name });
+  // kube-controller-manager makes `default`; right after a test restarted the API server it can lag behind for a
+  // minute, so after 20 s the test makes it itself (409: it came meanwhile).
+  await eventually(`ServiceAccount default in ${name}`, defaultSa, 20_000).catch(async () => {
+    await apiRequest(kc, { method: "POST", path: `/api/v1/namespaces/${name}/serviceaccounts`, body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } } })
+      .catch((err: unknown) => { if (!(err instanceof ApiRequestError && err.code === 409)) throw err; });
+    await eventually(`ServiceAccount default in ${name}`, defaultSa);
+  });
   return name;
 }
 
