@@ -219,10 +219,9 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(stream: Stream): Promise<void> {
-    const res = await this.opts.client.list<T>(this.resource, { namespace: stream.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
+    const res = await this.opts.client.list<T>(this.resource, { namespace: stream.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, map: (raw) => this.prepare(raw) });
     const seen = new Set<string>();
-    for (const raw of res.items) {
-      const obj = this.prepare(raw);
+    for (const obj of res.items) {
       const key = objectKey(obj);
       seen.add(key);
       this.upsert(key, obj, false);

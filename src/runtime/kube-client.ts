@@ -57,9 +57,14 @@ export class KubeClient {
     }
   }
 
-  /** One page-complete list (follows `continue`), returning the list's resourceVersion for a watch. */
-  async list<T extends KubeObject>(rt: ResourceType, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number } = {}): Promise<ListResult<T>> {
-    const items: T[] = [];
+  /**
+   * One page-complete list (follows `continue`), returning the list's resourceVersion for a watch. Pages of 500. `map` shapes each item as its page arrives, so a caller that keeps a lean copy
+   * (an informer's transform) never holds every whole object at once: after a restart at 5,000 services the pod list
+   * alone is 15,000 pods.
+   */
+  async list<T extends KubeObject, U = T>(rt: ResourceType, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number; map?: (item: T) => U } = {}): Promise<ListResult<U>> {
+    const items: U[] = [];
+    const map = opts.map ?? ((item: T) => item as unknown as U);
     let cont: string | undefined;
     let resourceVersion: string | undefined;
     do {
@@ -69,7 +74,7 @@ export class KubeClient {
         query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit ?? 500, continue: cont },
         timeoutMs: 60_000,
       });
-      items.push(...page.items);
+      for (const item of page.items) items.push(map(item));
       cont = page.metadata.continue === "" ? undefined : page.metadata.continue;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);

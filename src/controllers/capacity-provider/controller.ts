@@ -3,17 +3,17 @@
 // nothing but status, only when the status changed, and at most once per minimum interval under churn
 // (status-throttle.ts). Observe (the caches) → planCapacityProviderStatus (pure) → write; the decisions are
 // builders/capacity/provider-status.ts's.
-import { CAPACITY_PROVIDER_LABEL } from "../../api/keys.ts";
+import { operatorPods } from "../operator-pods.ts";
 import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
 import { computeCapacityProviderStatus } from "../../builders/capacity/provider-status.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
 import type { Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { anyOf, deletionChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged } from "../../runtime/predicates.ts";
-import { Nodes, objectKey, Pods } from "../../runtime/resources.ts";
+import { Nodes, objectKey } from "../../runtime/resources.ts";
 import { CapacityProviders, type CapacityProviderObject } from "../ecs-resources.ts";
 import { DEFAULT_MIN_STATUS_INTERVAL_MS, statusWriteDecision } from "./status-throttle.ts";
-import { leanTaskPod, type NodeLike, type TaskPodObject } from "./task-pods.ts";
+import { type NodeLike, type TaskPodObject } from "./task-pods.ts";
 
 export const CONTROLLER_NAME = "capacityprovider";
 
@@ -31,13 +31,8 @@ export interface CapacityProviderController {
   controller: Controller<CapacityProviderObject>;
   capacityProviders: Informer<CapacityProviderObject>;
   nodes: Informer<NodeLike>;
-  /** Pods labelled ecs.operator.dev/capacity-provider, cached lean (leanTaskPod). */
+  /** The operator's pods (operatorPods: shared with the Service and Cluster controllers). */
   taskPods: Informer<TaskPodObject>;
-}
-
-/** The shared informer of task pods by provider label (lean). */
-export function providerTaskPods(mgr: Manager, namespace?: string): Informer<TaskPodObject> {
-  return mgr.informer<TaskPodObject>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: CAPACITY_PROVIDER_LABEL, transform: leanTaskPod });
 }
 
 /** What a provider's status is computed from. */
@@ -76,7 +71,7 @@ export function planCapacityProviderStatus(observed: ObservedCapacityProvider, n
 export function registerCapacityProviderController(mgr: Manager, opts: CapacityProviderControllerOptions = {}): CapacityProviderController {
   const capacityProviders = mgr.informer<CapacityProviderObject>(CapacityProviders);
   const nodes = mgr.informer<NodeLike>(Nodes);
-  const taskPods = providerTaskPods(mgr, opts.namespace);
+  const taskPods = operatorPods<TaskPodObject>(mgr, opts.namespace);
   const allKeys = (): string[] => capacityProviders.list().map(objectKey);
   const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
   // When this process last wrote each provider's status (the throttle's memory); a deleted provider's goes with it.

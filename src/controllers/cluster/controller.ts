@@ -5,6 +5,7 @@
 // Observe (the caches) → planCluster (pure: status, finalizer, event, and the write throttle of status-throttle.ts,
 // so a Cluster's status is written at most once per minimum interval under churn) → apply. The status decisions
 // are builders/cluster/status.ts's.
+import { operatorPods } from "../operator-pods.ts";
 import { CLUSTER_FINALIZER, CLUSTER_LABEL } from "../../api/keys.ts";
 import { clusterNameOf } from "../../api/cluster.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
@@ -16,10 +17,10 @@ import type { Informer } from "../../runtime/informer.ts";
 import { isConflict, isNotFound } from "../../runtime/kube-client.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { anyOf, deletionChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged } from "../../runtime/predicates.ts";
-import { objectKey, parseKey, Pods } from "../../runtime/resources.ts";
+import { objectKey, parseKey } from "../../runtime/resources.ts";
 import { CapacityContext } from "../capacity-context.ts";
 import { DEFAULT_MIN_STATUS_INTERVAL_MS, statusWriteDecision } from "../capacity-provider/status-throttle.ts";
-import { leanTaskPod, type NodeLike, type TaskPodObject } from "../capacity-provider/task-pods.ts";
+import { type NodeLike, type TaskPodObject } from "../capacity-provider/task-pods.ts";
 import { Clusters, EcsServices, type CapacityProviderObject, type ClusterObject, type ServiceObject } from "../ecs-resources.ts";
 import { ContainerInsights } from "./container-insights.ts";
 
@@ -38,7 +39,7 @@ export interface ClusterControllerOptions {
 export interface ClusterController {
   controller: Controller<ClusterObject>;
   capacity: CapacityContext;
-  /** Pods labelled ecs.operator.dev/cluster, cached lean (leanTaskPod). */
+  /** The operator's pods (operatorPods: shared with the Service and CapacityProvider controllers); a Cluster counts those with its label. */
   taskPods: Informer<TaskPodObject>;
   services: Informer<ServiceObject>;
   insights: ContainerInsights;
@@ -96,7 +97,7 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
   const namespace = opts.namespace;
   const capacity = new CapacityContext(mgr, namespace);
   const clusters = capacity.clusters;
-  const taskPods = mgr.informer<TaskPodObject>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: CLUSTER_LABEL, transform: leanTaskPod });
+  const taskPods = operatorPods<TaskPodObject>(mgr, namespace);
   // Shared with the Service controller: no transform here, it reads the whole object.
   const services = mgr.informer<ServiceObject>(EcsServices, namespace === undefined ? {} : { namespace });
   const insights = new ContainerInsights(mgr.metrics.registry);

@@ -2,6 +2,7 @@
 // service one DaemonSet per EC2-type provider), with ECS deployments, the circuit breaker, spot replacement and
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
+import { operatorPods } from "../operator-pods.ts";
 import { WrittenStatuses } from "../../runtime/status.ts";
 import { ServiceStatus } from "../../api/service.ts";
 import { SERVICE_LABEL } from "../../api/keys.ts";
@@ -14,7 +15,7 @@ import { Action, type Controller, type ReconcileContext } from "../../runtime/co
 import { byOwnerUid } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { annotationsChanged, anyOf, deletionChanged, generationChanged, labelsChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged, type UpdatePredicate } from "../../runtime/predicates.ts";
-import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, objectKey, PodDisruptionBudgets, Pods, ServiceAccounts, Services, type KubeObject } from "../../runtime/resources.ts";
+import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, objectKey, PodDisruptionBudgets, ServiceAccounts, Services, type KubeObject } from "../../runtime/resources.ts";
 import type { CapacityContext } from "../capacity-context.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
 import type { TaskDefinitionController } from "../task-definition/controller.ts";
@@ -33,7 +34,6 @@ import {
   podServiceKey,
   SERVICE_FAMILY_INDEX,
   SERVICE_LABEL_INDEX,
-  slimPod,
   type DaemonSetObject,
   type DeploymentObject,
   type PodObject,
@@ -182,7 +182,8 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     services: mgr.informer<ServiceObject>(EcsServices, { ...ns, indexers: { [SERVICE_FAMILY_INDEX]: byTaskDefinitionFamily, [SERVICE_LABEL_INDEX]: byServiceLabelValue } }),
     deployments: mgr.informer<DeploymentObject>(Deployments, owned),
     daemonSets: mgr.informer<DaemonSetObject>(DaemonSets, owned),
-    pods: mgr.informer<PodObject>(Pods, { ...ns, labelSelector: SERVICE_LABEL, transform: slimPod, indexers: { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName } }),
+    // Shared with the Cluster and CapacityProvider controllers (one list and watch of the operator's pods).
+    pods: operatorPods<PodObject>(mgr, opts.namespace, { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName }),
     // Children made by the networking, autoscaling and PDB builders, labelled with the service label.
     children: CHILD_RESOURCES.map((rt) => mgr.informer<KubeObject>(rt, owned)),
     // All ServiceAccounts (few per namespace): one the user made under a task role's name is theirs, and left alone.

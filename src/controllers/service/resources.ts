@@ -1,12 +1,9 @@
 // The objects the Service controller reads and writes, as cached, and the indexes that map pods, task definitions and
 // nodes back to services.
-import { DEPLOYMENT_ID_ANNOTATION, SERVICE_LABEL } from "../../api/keys.ts";
+import { SERVICE_LABEL } from "../../api/keys.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSet, V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { nameLabelValue } from "../../builders/pod/labels.ts";
-import { CONTAINERS_ANNOTATION as ANNOTATION_CONTAINERS } from "../../api/keys.ts";
-import { POD_DELETION_COST_ANNOTATION } from "../../builders/service/budget.ts";
-import { stripManagedFields } from "../../runtime/informer.ts";
 import type { KubeObject, Wire } from "../../runtime/resources.ts";
 import type { ServiceObject } from "../ecs-resources.ts";
 
@@ -40,38 +37,3 @@ export function podServiceKey(pod: KubeObject): string[] {
 }
 
 export const podNodeName = (pod: PodObject): string[] => (pod.spec?.nodeName === undefined ? [] : [pod.spec.nodeName]);
-
-/**
- * What the Service controller keeps of a pod: metadata without the large annotations (Docker labels, log
- * configuration) except the deployment id, the deletion cost and which containers are essential (the container
- * mappings cut down to that), spec.nodeName, and the status. Memory per cached pod stays small and flat.
- */
-export function slimPod(pod: PodObject): PodObject {
-  const stripped = stripManagedFields(pod) as PodObject;
-  const meta = stripped.metadata ?? {};
-  const kept: Record<string, string> = {};
-  const id = meta.annotations?.[DEPLOYMENT_ID_ANNOTATION];
-  if (id !== undefined) kept[DEPLOYMENT_ID_ANNOTATION] = id;
-  const cost = meta.annotations?.[POD_DELETION_COST_ANNOTATION];
-  if (cost !== undefined) kept[POD_DELETION_COST_ANNOTATION] = cost;
-  const containers = essentialMappings(meta.annotations?.[ANNOTATION_CONTAINERS]);
-  if (containers !== undefined) kept[ANNOTATION_CONTAINERS] = containers;
-  return {
-    ...(stripped.apiVersion === undefined ? {} : { apiVersion: stripped.apiVersion }),
-    ...(stripped.kind === undefined ? {} : { kind: stripped.kind }),
-    metadata: { ...meta, annotations: kept },
-    spec: { containers: [], ...(stripped.spec?.nodeName === undefined ? {} : { nodeName: stripped.spec.nodeName }) },
-    ...(stripped.status === undefined ? {} : { status: stripped.status }),
-  };
-}
-
-/** The container mappings cut down to what observeTask reads: each container's name, essential and role. */
-function essentialMappings(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const mappings = JSON.parse(raw) as { container?: string; essential?: boolean; role?: string }[];
-    return JSON.stringify(mappings.map((m) => ({ container: m.container, essential: m.essential, role: m.role })));
-  } catch {
-    return undefined;
-  }
-}

@@ -1,0 +1,70 @@
+// The pods of ECS services and tasks, cached once for the Service, Cluster and CapacityProvider controllers: every
+// pod the operator runs carries the capacity provider label (service Deployments and DaemonSets select on it, task
+// pods have it), so one list and one watch of that selection serve all three. Before the caches shared it, each
+// controller listed and watched the same pods under its own selector: three lists of every pod after a restart.
+import type { V1Container } from "@kubernetes/client-node";
+import { CAPACITY_PROVIDER_LABEL, CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
+import { POD_DELETION_COST_ANNOTATION } from "../builders/service/budget.ts";
+import type { Informer, InformerOptions } from "../runtime/informer.ts";
+import type { Manager } from "../runtime/manager.ts";
+import { Pods } from "../runtime/resources.ts";
+import type { TaskPodObject } from "./capacity-provider/task-pods.ts";
+
+/** The selection all three controllers cache: pods with the capacity provider label. */
+export const OPERATOR_POD_SELECTOR = CAPACITY_PROVIDER_LABEL;
+
+/** The shared pod cache; a caller adds its own indexes (they are added to the one cache). */
+export function operatorPods<T extends TaskPodObject>(mgr: Manager, namespace: string | undefined, indexers: InformerOptions<T>["indexers"] = {}): Informer<T> {
+  return mgr.informer<T>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: OPERATOR_POD_SELECTOR, transform: leanOperatorPod, indexers });
+}
+
+const leanContainer = (c: V1Container): V1Container => ({
+  name: c.name,
+  ...(c.resources === undefined ? {} : { resources: { ...(c.resources.requests ? { requests: c.resources.requests } : {}), ...(c.resources.limits ? { limits: c.resources.limits } : {}) } }),
+  ...(c.restartPolicy === undefined ? {} : { restartPolicy: c.restartPolicy }),
+});
+
+/**
+ * What the three controllers keep of a pod, so memory per cached pod stays small and flat:
+ * - metadata without managedFields, and of the annotations only the deployment id, the deletion cost and which
+ *   containers are essential (the container mappings cut down to that); the large ones (Docker labels, log
+ *   configuration) stay out;
+ * - of the spec, the node and what capacity counts (each container's name, requests and limits, overhead);
+ * - the status (phase, conditions, container states: task health and rollouts read them).
+ */
+export function leanOperatorPod<T extends TaskPodObject>(pod: T): T {
+  const { managedFields: _, ...meta } = pod.metadata ?? {};
+  const kept: Record<string, string> = {};
+  const id = meta.annotations?.[DEPLOYMENT_ID_ANNOTATION];
+  if (id !== undefined) kept[DEPLOYMENT_ID_ANNOTATION] = id;
+  const cost = meta.annotations?.[POD_DELETION_COST_ANNOTATION];
+  if (cost !== undefined) kept[POD_DELETION_COST_ANNOTATION] = cost;
+  const containers = essentialMappings(meta.annotations?.[CONTAINERS_ANNOTATION]);
+  if (containers !== undefined) kept[CONTAINERS_ANNOTATION] = containers;
+  const spec = pod.spec;
+  const lean: TaskPodObject = {
+    apiVersion: pod.apiVersion ?? "v1",
+    kind: pod.kind ?? "Pod",
+    metadata: { ...meta, annotations: kept },
+    spec: {
+      containers: (spec?.containers ?? []).map(leanContainer),
+      ...(spec?.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(leanContainer) }),
+      ...(spec?.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
+      ...(spec?.overhead === undefined ? {} : { overhead: spec.overhead }),
+      ...(spec?.resources === undefined ? {} : { resources: spec.resources }),
+    },
+    ...(pod.status === undefined ? {} : { status: pod.status }),
+  };
+  return lean as T;
+}
+
+/** The container mappings cut down to what the Service's task health reads: each container's name, essential and role. */
+function essentialMappings(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const mappings = JSON.parse(raw) as { container?: string; essential?: boolean; role?: string }[];
+    return JSON.stringify(mappings.map((m) => ({ container: m.container, essential: m.essential, role: m.role })));
+  } catch {
+    return undefined;
+  }
+}
