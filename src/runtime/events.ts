@@ -1,6 +1,8 @@
 // Kubernetes Events (events.k8s.io/v1) about our objects. The same event repeated within the series window
-// becomes one Event whose series count grows, instead of a new object each time. Recording never fails a
-// reconcile: errors are logged and dropped.
+// becomes one Event whose series count grows, instead of a new object each time. Recording never fails or slows a
+// reconcile: record() queues the event and returns; a few senders write the queue in the background (like
+// client-go's event broadcaster), the events of one object and reason in order. Errors are logged and dropped, and
+// so are events beyond a full queue (counted in the log), as client-go drops them.
 import { randomBytes } from "node:crypto";
 import { ApiRequestError } from "./api-request.ts";
 import type { KubeClient } from "./kube-client.ts";
@@ -12,7 +14,20 @@ const REPORTING_CONTROLLER = "ecs.operator.dev/ecs-operator";
 const SERIES_WINDOW_MS = 30 * 60_000;
 const MAX_TRACKED = 4096;
 const REASON_PATTERN = /^[A-Z][A-Za-z0-9]*$/;
+/** Events written at once: each is one API request, about as slow as a status write. */
+const SENDERS = 4;
+/** Events waiting beyond this are dropped (client-go's broadcaster drops past 1,000 queued). */
+const MAX_QUEUED = 10_000;
 
+interface Queued {
+  readonly regarding: KubeObject;
+  readonly type: "Normal" | "Warning";
+  readonly reason: string;
+  readonly note: string;
+  readonly action: string;
+  readonly at: Date;
+  readonly key: string;
+}
 
 interface Tracked {
   name: string;
@@ -27,6 +42,12 @@ export class EventRecorder {
   private readonly log: Logger | undefined;
   private readonly now: () => Date;
   private readonly seen = new Map<string, Tracked>();
+  private readonly queue: Queued[] = [];
+  private sending = 0;
+  /** The last send of each key still running: the next of that key waits for it (series counts stay in order). */
+  private readonly lastOfKey = new Map<string, Promise<void>>();
+  private idle: (() => void)[] = [];
+  private dropped = 0;
 
   constructor(client: KubeClient, opts: { instance: string; logger?: Logger; now?: () => Date }) {
     this.client = client;
@@ -35,12 +56,54 @@ export class EventRecorder {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** `reason` is CamelCase (e.g. "DeploymentFailed"); `note` is the human sentence. */
-  async record(regarding: KubeObject, type: "Normal" | "Warning", reason: string, note: string, action = "Reconcile"): Promise<void> {
-    if (!REASON_PATTERN.test(reason)) throw new Error(`event reason ${JSON.stringify(reason)} must be CamelCase`);
+  /**
+   * Queues an event and returns at once (the promise only carries a bad reason). `reason` is CamelCase (e.g.
+   * "DeploymentFailed"); `note` is the human sentence. flush() waits until the queue is written.
+   */
+  record(regarding: KubeObject, type: "Normal" | "Warning", reason: string, note: string, action = "Reconcile"): Promise<void> {
+    if (!REASON_PATTERN.test(reason)) return Promise.reject(new Error(`event reason ${JSON.stringify(reason)} must be CamelCase`));
+    if (this.queue.length >= MAX_QUEUED) {
+      if (this.dropped++ % 1000 === 0) this.log?.warn("event queue full, dropping events", { dropped: this.dropped, reason });
+      return Promise.resolve();
+    }
+    const m = regarding.metadata;
+    const uid = m?.uid ?? "";
+    // Only the reference is kept while queued, not the object.
+    const ref: KubeObject = { apiVersion: regarding.apiVersion, kind: regarding.kind, metadata: { name: m?.name, namespace: m?.namespace, uid } };
+    this.queue.push({ regarding: ref, type, reason, note, action, at: this.now(), key: `${uid}\u0000${type}\u0000${reason}\u0000${note}` });
+    this.pump();
+    return Promise.resolve();
+  }
+
+  /** Resolves when every queued event is written (or dropped), or after `timeoutMs`. */
+  flush(timeoutMs = 10_000): Promise<void> {
+    if (this.queue.length === 0 && this.sending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      this.idle.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  private pump(): void {
+    while (this.sending < SENDERS) {
+      const item = this.queue.shift();
+      if (item === undefined) return;
+      this.sending++;
+      const before = this.lastOfKey.get(item.key) ?? Promise.resolve();
+      const sent: Promise<void> = before.then(() => this.send(item)).finally(() => {
+        if (this.lastOfKey.get(item.key) === sent) this.lastOfKey.delete(item.key);
+        this.sending--;
+        this.pump();
+        if (this.sending === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+      });
+      this.lastOfKey.set(item.key, sent);
+    }
+  }
+
+  private async send(item: Queued): Promise<void> {
+    const { regarding, type, reason, note, action, key, at: now } = item;
     const uid = regarding.metadata?.uid ?? "";
-    const key = `${uid}\u0000${type}\u0000${reason}\u0000${note}`;
-    const now = this.now();
     const tracked = this.seen.get(key);
     try {
       if (tracked && now.getTime() - tracked.first < SERIES_WINDOW_MS) {

@@ -177,6 +177,8 @@ export class Manager {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all(this.controllers.map((c) => c.stop()));
+      // The last passes' events are written while this replica may still write (bounded).
+      await this.events.flush(5_000);
       await this.elector?.release();
       for (const { run } of this.informers.values()) run.stop();
       await this.http?.close();

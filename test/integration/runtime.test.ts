@@ -264,6 +264,7 @@ describe("runtime: events and finalizers", () => {
     const recorder = new EventRecorder(new KubeClient(kc), { instance: "test" });
     for (let i = 0; i < 3; i++) await recorder.record(regarding, "Warning", "TaskFailedToStart", "image busybox:nope could not be pulled");
     await recorder.record(regarding, "Normal", "SteadyState", "(service web) has reached a steady state.");
+    await recorder.flush();
     type Ev = KubeObject & { reason?: string; note?: string; series?: { count: number }; regarding?: { uid?: string }; reportingController?: string };
     const list = await apiRequest<{ items: Ev[] }>(kc, { method: "GET", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` });
     const ours = list.items.filter((e) => e.regarding?.uid === cm.metadata?.uid);
@@ -284,6 +285,7 @@ describe("runtime: events and finalizers", () => {
     const lines: string[] = [];
     const recorder = new EventRecorder(new KubeClient(kc), { instance: "test", logger: createLogger({ level: "debug", write: (l) => lines.push(l) }) });
     await recorder.record({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", namespace: ns, uid: cm.metadata?.uid } }, "Normal", "Draining", "going");
+    await recorder.flush();
     expect(lines.map((l) => (JSON.parse(l) as { level: string; msg: string })).map((l) => `${l.level} ${l.msg}`)).toEqual(["debug event not recorded: its namespace is being deleted"]);
     await core.patchNamespacedConfigMap({ name: "held", namespace: ns, body: [{ op: "remove", path: "/metadata/finalizers" }] });
   });
