@@ -1,8 +1,8 @@
 // The operator's HTTP endpoints: /healthz (the process is alive), /readyz (every informer cache has
-// synced), /metrics (Prometheus text).
-import type { Server } from "node:http";
+// synced), /metrics (Prometheus text). Three GET routes on node:http: a web framework would cost more memory
+// (about 20 MiB loaded) than these lines.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { once } from "node:events";
-import express from "express";
 import type { Registry } from "prom-client";
 
 export interface HttpServerOptions {
@@ -12,18 +12,41 @@ export interface HttpServerOptions {
   ready: () => boolean;
 }
 
+const TEXT = "text/plain; charset=utf-8";
+
+function send(req: IncomingMessage, res: ServerResponse, code: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(code, { "content-type": type, "content-length": Buffer.byteLength(body), ...headers });
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+function handle(opts: HttpServerOptions, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? "/").split("?")[0];
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    send(req, res, 405, TEXT, "method not allowed\n", { allow: "GET, HEAD" });
+    return;
+  }
+  switch (path) {
+    case "/healthz":
+      send(req, res, 200, TEXT, "ok");
+      return;
+    case "/readyz":
+      if (opts.ready()) send(req, res, 200, TEXT, "ok");
+      else send(req, res, 503, TEXT, "informer caches not synced");
+      return;
+    case "/metrics":
+      opts.registry.metrics().then(
+        (text) => { send(req, res, 200, opts.registry.contentType, text); },
+        () => { send(req, res, 500, TEXT, "metrics could not be collected\n"); },
+      );
+      return;
+    default:
+      send(req, res, 404, TEXT, "not found\n");
+  }
+}
+
 export async function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
-  const app = express();
-  app.disable("x-powered-by");
-  app.get("/healthz", (_req, res) => { res.type("text/plain").send("ok"); });
-  app.get("/readyz", (_req, res) => {
-    if (opts.ready()) res.type("text/plain").send("ok");
-    else res.status(503).type("text/plain").send("informer caches not synced");
-  });
-  app.get("/metrics", (_req, res, next) => {
-    opts.registry.metrics().then((text) => { res.type(opts.registry.contentType).send(text); }, next);
-  });
-  const server = app.listen(opts.port, opts.host);
+  const server = createServer((req, res) => { handle(opts, req, res); });
+  server.listen(opts.port, opts.host);
   await once(server, "listening");
   const addr = server.address();
   const port = addr !== null && typeof addr === "object" ? addr.port : opts.port;
