@@ -2,11 +2,11 @@
 // controllers, the health/metrics server, leader election and signal handling.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
 import { isDnsDomain, isDnsSubdomain } from "../builders/names.ts";
 import { CONTROLLER_NAMES, registerControllers, type ControllerName } from "../controllers/register.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
+import { loadClusterAccess, type ClusterAccess } from "../runtime/cluster-access.ts";
 import { CliError } from "./convert.ts";
 import { firstLine } from "./input.ts";
 
@@ -154,15 +154,14 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     throw new CliError(`--log-level: ${(err as Error).message}`);
   }
   const http = parseBindAddress(opts.metricsBindAddress);
-  const kc = new KubeConfig();
+  let kc: ClusterAccess | undefined;
   try {
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-    else kc.loadFromDefault();
+    kc = await loadClusterAccess(opts.kubeconfig);
   } catch (err) {
     // The loader's message may quote the file (a YAML snippet, a certificate): its first line says enough.
     throw new CliError(`${opts.kubeconfig ? `--kubeconfig ${opts.kubeconfig}` : "kubeconfig"}: cannot load: ${firstLine(err)}`);
   }
-  if (!kc.getCurrentCluster()) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
+  if (kc === undefined) throw new CliError("no cluster to talk to: set --kubeconfig or KUBECONFIG, or run in a pod");
   const logger = createLogger({ level, fields: { identity: opts.identity } });
   const watchNamespaces = (opts.namespace ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
   const mgr = new Manager({

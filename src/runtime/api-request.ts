@@ -1,11 +1,11 @@
-// A raw JSON request to the Kubernetes API with the credentials of a KubeConfig. The generated clients of
+// A raw JSON request to the Kubernetes API with the credentials of a ClusterAccess (cluster-access.ts). The generated clients of
 // @kubernetes/client-node re-serialise bodies through their typed models, which drops keys they do not
 // model in the same spelling (for example `x-kubernetes-validations` in a CRD read from YAML) and turns
 // dates into Date objects; server-side apply and CRD installation need the object sent as written.
 // Requests reuse TLS connections (keep-alive): the client library's agent opens a new one per request,
 // which doubles the latency of a call and makes TLS setup a visible share of the operator's CPU.
 import { Agent, request } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.ts";
 
 /**
  * One keep-alive agent for every API request. Node pools sockets by host, port and TLS options (CA, client
@@ -38,7 +38,7 @@ export interface ApiRequestOptions {
   timeoutMs?: number;
 }
 
-export async function apiRequest<T = unknown>(kc: KubeConfig, opts: ApiRequestOptions): Promise<T> {
+export async function apiRequest<T = unknown>(kc: ClusterAccess, opts: ApiRequestOptions): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
   const url = new URL(cluster.server.replace(/\/$/, "") + opts.path);

@@ -1,6 +1,6 @@
 // The one way the runtime talks to the API server: raw JSON requests (objects as written, no model
 // re-serialisation), server-side apply with the `ecs-operator` field manager, and a count of every write.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { ApiRequestError, apiRequest, type ApiRequestOptions } from "./api-request.ts";
 import { resourcePath, type KubeObject, type ResourceType } from "./resources.ts";
 
@@ -28,11 +28,11 @@ export interface ListResult<T> {
 }
 
 export class KubeClient {
-  readonly kc: KubeConfig;
+  readonly kc: ClusterAccess;
   private readonly observeWrite: WriteObserver;
   private readonly fence: WriteFence | undefined;
 
-  constructor(kc: KubeConfig, onWrite: WriteObserver = () => undefined, fence?: WriteFence) {
+  constructor(kc: ClusterAccess, onWrite: WriteObserver = () => undefined, fence?: WriteFence) {
     this.kc = kc;
     this.observeWrite = onWrite;
     this.fence = fence;
@@ -58,9 +58,9 @@ export class KubeClient {
   }
 
   /**
-   * One page-complete list (follows `continue`), returning the list's resourceVersion for a watch. Pages of 500. `map` shapes each item as its page arrives, so a caller that keeps a lean copy
-   * (an informer's transform) never holds every whole object at once: after a restart at 5,000 services the pod list
-   * alone is 15,000 pods.
+   * One page-complete list (follows `continue`), returning the list's resourceVersion for a watch. Pages of 500.
+   * `map` shapes each item as its page arrives, so a caller that keeps a lean copy (an informer's transform) never
+   * holds every whole object at once: after a restart at 5,000 services the pod list alone is 15,000 pods.
    */
   async list<T extends KubeObject, U = T>(rt: ResourceType, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number; map?: (item: T) => U } = {}): Promise<ListResult<U>> {
     const items: U[] = [];

@@ -4,7 +4,7 @@
 // its own monotonic clock may write (docs/operations.md). Losing the lease to another replica stops all work
 // at once and, by default, exits 1 so Kubernetes restarts the pod; SIGTERM drains in-flight reconciles
 // (bounded), releases the lease and stops.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { ControllerBuilder, type ControllerOptions, type RunnableController } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
 import { startHttpServer } from "./http-server.ts";
@@ -16,7 +16,7 @@ import { RuntimeMetrics } from "./metrics.ts";
 import type { KubeObject, ResourceType } from "./resources.ts";
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   /** Identity of this replica (pod name); used in the Lease and events. */
   identity: string;
   logger?: Logger;

@@ -2,7 +2,7 @@
 // connection goes quiet for longer than the server's own timeout plus a margin (a dead peer).
 import { request } from "node:https";
 import { createInterface } from "node:readline";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.ts";
 import { ApiRequestError } from "./api-request.ts";
 
 export interface WatchEvent<T> {
@@ -16,7 +16,7 @@ export interface WatchHandle {
   abort(): void;
 }
 
-export async function watch<T>(kc: KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (ev: WatchEvent<T>) => void): Promise<WatchHandle> {
+export async function watch<T>(kc: ClusterAccess, path: string, query: Record<string, string | number | boolean | undefined>, onEvent: (ev: WatchEvent<T>) => void): Promise<WatchHandle> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
   const url = new URL(cluster.server.replace(/\/$/, "") + path);
