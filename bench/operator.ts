@@ -19,13 +19,13 @@ export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 function entry(code: "dist" | "src"): string {
   const mod = (path: string): string => JSON.stringify(pathToFileURL(join(ROOT, code, code === "dist" ? path.replace(/\.ts$/, ".js") : path)).href);
   return `
-import { KubeConfig } from "@kubernetes/client-node";
+import { loadClusterAccess } from ${mod("runtime/cluster-access.ts")};
 import { registerControllers } from ${mod("controllers/register.ts")};
 import { createLogger } from ${mod("runtime/logger.ts")};
 import { Manager } from ${mod("runtime/manager.ts")};
 const [kubeconfig, namespace, port, resyncSeconds, workers] = process.argv.slice(1);
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig);
+const kc = await loadClusterAccess(kubeconfig);
+if (kc === undefined) throw new Error("bench: no cluster in " + kubeconfig);
 const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
 registerControllers(mgr, { namespace, workers: JSON.parse(workers) });
 mgr.handleSignals();
@@ -99,7 +99,7 @@ export class OperatorProcess {
       ...(opts.maxHeapMiB === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMiB}`]),
     ];
     const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds), JSON.stringify(opts.workers ?? {})];
-    // cwd: the checkout, where `node -e` resolves @kubernetes/client-node.
+    // cwd: the checkout, where `node -e` resolves the operator's dependencies.
     const child = spawn(process.execPath, [...node, "--input-type=module", "-e", entry(opts.code), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
     return new OperatorProcess(child, port);
   }
