@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { API_GROUP_VERSION } from "../src/api/common.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import { Deployments, Namespaces, Nodes, Pods, ServiceAccounts, resource, type KubeObject } from "../src/runtime/resources.ts";
-import { OperatorProcess } from "./operator.ts";
+import { OperatorProcess, type OperatorFlags } from "./operator.ts";
 import { cpuSeconds, parseProcStat } from "./proc.ts";
 import { delta, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
 import { Tracker } from "./tracker.ts";
@@ -67,6 +67,8 @@ export interface BenchOptions {
   workers?: Readonly<Record<string, number>>;
   /** The operator's V8 heap limit in MiB (as the chart's controller.maxHeapMiB sets it); none: Node's default. */
   maxHeapMiB?: number;
+  /** The operator's --events and --pod-disruption-budgets; absent: its defaults. */
+  operatorFlags?: OperatorFlags;
   /**
    * Only the ECS side of creation, then idle and restart (no plain Deployments, no rollout, no deletion): for the
    * memory and restart figures at sizes where the side-by-side phases would take hours on a small machine.
@@ -140,7 +142,7 @@ export interface BenchResult {
   /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
   operatorCode: "dist" | "src";
   /** The operator's workers per controller as given (defaults for the others), and its heap limit (null: Node's). */
-  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null; phaseResyncSeconds: number };
+  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null; phaseResyncSeconds: number; events?: "all" | "warnings"; podDisruptionBudgets?: boolean };
   /** Whether only the ECS side of creation ran (then idle and restart). */
   ecsOnly: boolean;
   controlPlane: Record<string, unknown>;
@@ -244,7 +246,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // A short resync during creation would add every object to the queues every few seconds (at 5,000 Services and a
   // 30 s resync, 20 passes per TaskDefinition in a 12-minute creation): the phases run with the product's period, and
   // only the restarted operator, which the idle phase watches, with the short one.
-  const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB });
+  const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB, flags: opts.operatorFlags });
   let operator: OperatorProcess | undefined;
   let peakRss = 0;
   const rssSampler = setInterval(() => {
@@ -461,7 +463,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
       controlPlane: opts.controlPlane ?? {},
       operatorCode: opts.code ?? "src",
-      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null, phaseResyncSeconds },
+      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null, phaseResyncSeconds, events: opts.operatorFlags?.events ?? "all", podDisruptionBudgets: opts.operatorFlags?.podDisruptionBudgets ?? true },
       ecsOnly: opts.ecsOnly === true,
       nodesAdded,
       phases,

@@ -9,19 +9,23 @@ import { fileURLToPath } from "node:url";
 import { BENCH_CLIENT_RATE, buildBinaries, startControlPlane, stopControlPlane, type ControlPlaneState } from "../test/controlplane/control-plane.ts";
 import { DEFAULT_RUN_DIR } from "../test/controlplane/run-dir.ts";
 import { installCrds } from "../test/integration/support/crds.ts";
-import { parseWorkers } from "../src/cli/run.ts";
+import { parseEvents, parsePodDisruptionBudgets, parseWorkers } from "../src/cli/run.ts";
 import { runBench } from "./harness.ts";
+import type { OperatorFlags } from "./operator.ts";
 import { ROOT } from "./operator.ts";
 import { formatTable } from "./report.ts";
 
 const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--workers NAME=N,...]
-       [--max-heap-mib M] [--ecs-only] [--cpu-prof] [--from-src] [--note TEXT]
+       [--max-heap-mib M] [--events all|warnings] [--pod-disruption-budgets true|false] [--ecs-only] [--cpu-prof]
+       [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
 bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unless --from-src, with the workers of
-\`ecs-operator run --workers\` and the V8 heap limit of the chart's controller.maxHeapMiB when given. --ecs-only runs
-the ECS side of creation, then idle and restart: the memory and restart figures of sizes too large to run twice.
+\`ecs-operator run --workers\`, --events and --pod-disruption-budgets (a result with other than their defaults is
+named after them: <date>-N<N>-events-warnings-no-pdb.json) and the V8 heap limit of the chart's controller.maxHeapMiB
+when given. --ecs-only runs the ECS side of creation, then idle and restart: the memory and restart figures of sizes
+too large to run twice.
 See docs/performance.md.`;
 
 /** A bad flag: the message and the usage on stderr, exit 2 (no stack trace). */
@@ -51,6 +55,8 @@ const parsed = (() => {
         workers: { type: "string" },
         "max-heap-mib": { type: "string" },
         "ecs-only": { type: "boolean", default: false },
+        events: { type: "string" },
+        "pod-disruption-budgets": { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -70,6 +76,16 @@ try {
 } catch (err) {
   usageError((err as Error).message.replace(/^run: /, ""));
 }
+let operatorFlags: OperatorFlags = {};
+try {
+  const events = parseEvents(values.events);
+  const podDisruptionBudgets = parsePodDisruptionBudgets(values["pod-disruption-budgets"]);
+  operatorFlags = { ...(events === undefined ? {} : { events }), ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }) };
+} catch (err) {
+  usageError((err as Error).message.replace(/^run: /, ""));
+}
+/** Results with other operator flags than the defaults are named after them, next to the default run's file. */
+const flagSuffix = `${operatorFlags.events === "warnings" ? "-events-warnings" : ""}${operatorFlags.podDisruptionBudgets === false ? "-no-pdb" : ""}`;
 const maxHeapMiB = values["max-heap-mib"] === undefined ? undefined : positiveInt("--max-heap-mib", values["max-heap-mib"], 0);
 const tasks = positiveInt("--tasks", values.tasks, 3);
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -105,13 +121,14 @@ try {
     note: values.note ?? "",
     ...(workers === undefined ? {} : { workers }),
     ...(maxHeapMiB === undefined ? {} : { maxHeapMiB }),
+    operatorFlags,
     ecsOnly: values["ecs-only"],
     code: values["from-src"] ? "src" : "dist",
     controlPlane: external ? { kubeconfig: "KUBECONFIG" } : { profile: "bench", clientQps: BENCH_CLIENT_RATE.qps, clientBurst: BENCH_CLIENT_RATE.burst },
     log,
   });
   await mkdir(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${date}-N${services}.json`);
+  const file = join(resultsDir, `${date}-N${services}${flagSuffix}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${formatTable(result)}\n\nwritten: ${file}\n`);
 } catch (err) {

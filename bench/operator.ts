@@ -23,11 +23,12 @@ import { loadClusterAccess } from ${mod("runtime/cluster-access.ts")};
 import { registerControllers } from ${mod("controllers/register.ts")};
 import { createLogger } from ${mod("runtime/logger.ts")};
 import { Manager } from ${mod("runtime/manager.ts")};
-const [kubeconfig, namespace, port, resyncSeconds, workers] = process.argv.slice(1);
+const [kubeconfig, namespace, port, resyncSeconds, workers, flags] = process.argv.slice(1);
+const { events, podDisruptionBudgets } = JSON.parse(flags);
 const kc = await loadClusterAccess(kubeconfig);
 if (kc === undefined) throw new Error("bench: no cluster in " + kubeconfig);
-const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000 });
-registerControllers(mgr, { namespace, workers: JSON.parse(workers) });
+const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000, ...(events === undefined ? {} : { events }) });
+registerControllers(mgr, { namespace, workers: JSON.parse(workers), ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }) });
 mgr.handleSignals();
 await mgr.start();
 `;
@@ -45,6 +46,13 @@ export interface OperatorOptions {
   workers?: Readonly<Record<string, number>> | undefined;
   /** V8 heap limit in MiB (the chart's controller.maxHeapMiB, NODE_OPTIONS=--max-old-space-size); none: Node's default. */
   maxHeapMiB?: number | undefined;
+  /** `ecs-operator run --events` and `--pod-disruption-budgets`; absent: the operator's defaults. */
+  flags?: OperatorFlags | undefined;
+}
+
+export interface OperatorFlags {
+  readonly events?: "all" | "warnings";
+  readonly podDisruptionBudgets?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -98,7 +106,7 @@ export class OperatorProcess {
       ...(opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`]),
       ...(opts.maxHeapMiB === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMiB}`]),
     ];
-    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds), JSON.stringify(opts.workers ?? {})];
+    const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds), JSON.stringify(opts.workers ?? {}), JSON.stringify(opts.flags ?? {})];
     // cwd: the checkout, where `node -e` resolves the operator's dependencies.
     const child = spawn(process.execPath, [...node, "--input-type=module", "-e", entry(opts.code), ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
     return new OperatorProcess(child, port);

@@ -19,7 +19,7 @@ export function formatTable(r: BenchResult): string {
   const lines: string[] = [];
   lines.push(`N=${r.services} services × ${r.tasks} tasks, ${r.date.slice(0, 16)}, ${r.machine.cpus} CPUs, load ${r.machine.loadavgAtStart.map((l) => l.toFixed(1)).join(" ")}${r.machine.note ? ` (${r.machine.note})` : ""}`);
   const workers = Object.entries(r.operator.workers).map(([k, v]) => `${k}=${v}`).join(",");
-  lines.push(`operator: workers ${workers === "" ? "default" : workers}, heap limit ${r.operator.maxHeapMiB === null ? "Node's default" : `${r.operator.maxHeapMiB} MiB`}, resync ${r.operator.phaseResyncSeconds} s until the restart, ${r.idle.resyncSeconds} s after${r.ecsOnly ? "; ECS side only (creation, restart, idle)" : ""}`);
+  lines.push(`operator: workers ${workers === "" ? "default" : workers}, heap limit ${r.operator.maxHeapMiB === null ? "Node's default" : `${r.operator.maxHeapMiB} MiB`}, resync ${r.operator.phaseResyncSeconds} s until the restart, ${r.idle.resyncSeconds} s after${r.operator.events === "warnings" ? ", --events=warnings" : ""}${r.operator.podDisruptionBudgets === false ? ", --pod-disruption-budgets=false" : ""}${r.ecsOnly ? "; ECS side only (creation, restart, idle)" : ""}`);
   lines.push("");
   lines.push(row(["phase", "side", "wall s", "ECS/plain", "operator CPU s", "apiserver CPU s", "etcd CPU s", "kcm CPU s", "reconciles", "writes"]));
   lines.push(row(Array.from({ length: 10 }, () => "---")));

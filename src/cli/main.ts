@@ -54,7 +54,11 @@ Flags (environment variable in brackets):
                                       canaryBakeTimeInMinutes lasts (demos, tests); default 60
   --workers NAME=N,...                keys each controller reconciles at a time (service=8,taskdefinition=4) [WORKERS];
                                       default service=4,taskdefinition=4,task=2,scheduledtask=2,cluster=1,capacityprovider=1
-  --resync-period SECONDS             how often every cached object is reconciled once [RESYNC_PERIOD]; default 600`,
+  --resync-period SECONDS             how often every cached object is reconciled once [RESYNC_PERIOD]; default 600
+  --events all|warnings               Kubernetes Events written: all, or only Warning ones (a Service's
+                                      status.events keeps every event either way) [EVENTS]; default all
+  --pod-disruption-budgets true|false a PodDisruptionBudget per Service, so evictions keep minimumHealthyPercent;
+                                      false: none (node drains may then stop every task at once); default true`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -209,7 +213,7 @@ function render(args: string[], stderr: (line: string) => void, now: Date): stri
 }
 
 async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
-  // Loaded only here: the Kubernetes client alone is ~90 MB of memory that convert and render never need.
+  // Loaded only here: the controllers and the runtime are memory that convert and render never need.
   const {
     defaultIdentity,
     defaultLeaderElectionNamespace,
@@ -222,6 +226,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     parseStoppedTaskRetention,
     parseWorkers,
     parseResyncPeriod,
+    parseEvents,
+    parsePodDisruptionBudgets,
     runController,
   } = await import("./run.ts");
   const { values, positionals } = parse("run", args, {
@@ -242,6 +248,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     "deployment-minute-seconds": { type: "string" },
     workers: { type: "string" },
     "resync-period": { type: "string" },
+    events: { type: "string" },
+    "pod-disruption-budgets": { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -258,6 +266,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
   const deploymentMinuteSeconds = parseDeploymentMinuteSeconds(values["deployment-minute-seconds"]);
   const workers = parseWorkers(values.workers ?? env.WORKERS);
   const resyncSeconds = parseResyncPeriod(values["resync-period"] ?? env.RESYNC_PERIOD);
+  const events = parseEvents(values.events ?? env.EVENTS);
+  const podDisruptionBudgets = parsePodDisruptionBudgets(values["pod-disruption-budgets"]);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -276,6 +286,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     ...(deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteSeconds }),
     ...(workers === undefined ? {} : { workers }),
     ...(resyncSeconds === undefined ? {} : { resyncSeconds }),
+    ...(events === undefined ? {} : { events }),
+    ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }),
   });
 }
 

@@ -38,6 +38,10 @@ export interface RunOptions {
   workers?: Partial<Record<ControllerName, number>>;
   /** --resync-period: seconds between the informers' resyncs (every cached object reconciled once; default 600). */
   resyncSeconds?: number;
+  /** --events: "all" Kubernetes Events (default) or only "warnings". */
+  events?: "all" | "warnings";
+  /** --pod-disruption-budgets: false, Services get no PodDisruptionBudget (default true). */
+  podDisruptionBudgets?: boolean;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -93,6 +97,20 @@ export function parsePodLevelResources(text: string | undefined): boolean | unde
   if (text === undefined) return undefined;
   if (text !== "true" && text !== "false") throw new CliError(`run: --pod-level-resources "${text}" is not true or false`);
   return text === "true";
+}
+
+/** --pod-disruption-budgets: true (the default: minimumHealthyPercent holds under evictions) or false (none made). */
+export function parsePodDisruptionBudgets(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text !== "true" && text !== "false") throw new CliError(`run: --pod-disruption-budgets "${text}" is not true or false`);
+  return text === "true";
+}
+
+/** --events: all (the default) or warnings (Normal events are only in a Service's status.events). */
+export function parseEvents(text: string | undefined): "all" | "warnings" | undefined {
+  if (text === undefined || text === "") return undefined;
+  if (text !== "all" && text !== "warnings") throw new CliError(`run: --events "${text}" is not all or warnings`);
+  return text;
 }
 
 /** --ebs-storage-classes: `TYPE=CLASS[,TYPE=CLASS...]` (gp3=ebs-gp3,io2=ebs-io2), storage class names DNS subdomains. */
@@ -171,6 +189,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(http ? { http } : {}),
     ...(watchNamespaces.length > 1 ? { watchNamespaces } : {}),
     ...(opts.resyncSeconds === undefined ? {} : { resyncMs: opts.resyncSeconds * 1000 }),
+    ...(opts.events === undefined ? {} : { events: opts.events }),
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
   });
   registerControllers(mgr, {
@@ -183,6 +202,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ebsStorageClasses: opts.ebsStorageClasses,
     ...(opts.deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteSeconds * 1000 }),
     ...(opts.workers === undefined ? {} : { workers: opts.workers }),
+    ...(opts.podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets: opts.podDisruptionBudgets }),
   });
   mgr.handleSignals();
   logger.info("starting", {

@@ -54,6 +54,8 @@ export interface OperatorOptions {
   ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   /** The cluster DNS domain of Service Connect names (cluster.local). */
   clusterDomain?: string | undefined;
+  /** false: Services get no PodDisruptionBudget (docs/services.md "Node drains"). Default true. */
+  podDisruptionBudgets?: boolean | undefined;
   /** Called with the key of every Service reconcile (tests and benchmarks count them). */
   onServiceReconcile?: ((key: string) => void) | undefined;
 }
@@ -95,6 +97,7 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
     ...(opts.clusterDomain === undefined ? {} : { clusterDomain: opts.clusterDomain }),
     ...(opts.deploymentMinuteMs === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteMs }),
+    ...(opts.podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets: opts.podDisruptionBudgets }),
     onReconcile: opts.onServiceReconcile,
   });
   users.push(services.revisionInUse);

@@ -49,8 +49,12 @@ export class EventRecorder {
   private idle: (() => void)[] = [];
   private dropped = 0;
 
-  constructor(client: KubeClient, opts: { instance: string; logger?: Logger; now?: () => Date }) {
+  private readonly warningsOnly: boolean;
+
+  /** `warningsOnly`: Normal events are not written (--events=warnings); Warning events always are. */
+  constructor(client: KubeClient, opts: { instance: string; logger?: Logger; now?: () => Date; warningsOnly?: boolean }) {
     this.client = client;
+    this.warningsOnly = opts.warningsOnly ?? false;
     this.instance = opts.instance;
     this.log = opts.logger;
     this.now = opts.now ?? (() => new Date());
@@ -62,6 +66,7 @@ export class EventRecorder {
    */
   record(regarding: KubeObject, type: "Normal" | "Warning", reason: string, note: string, action = "Reconcile"): Promise<void> {
     if (!REASON_PATTERN.test(reason)) return Promise.reject(new Error(`event reason ${JSON.stringify(reason)} must be CamelCase`));
+    if (type === "Normal" && this.warningsOnly) return Promise.resolve();
     if (this.queue.length >= MAX_QUEUED) {
       if (this.dropped++ % 1000 === 0) this.log?.warn("event queue full, dropping events", { dropped: this.dropped, reason });
       return Promise.resolve();

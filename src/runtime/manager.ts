@@ -30,6 +30,8 @@ export interface ManagerOptions {
    */
   watchNamespaces?: readonly string[];
   resyncMs?: number;
+  /** "warnings": only Warning events are written (--events); default "all". */
+  events?: "all" | "warnings";
   now?: () => Date;
   /**
    * Called when another replica is seen holding the lease; the default exits 1 (Kubernetes restarts the pod, and a
@@ -72,7 +74,7 @@ export class Manager {
     this.client = new KubeClient(opts.kubeConfig, countWrite, fence);
     // The elector's own Lease writes are what renews the lease: they cannot be fenced by it.
     this.leaseClient = new KubeClient(opts.kubeConfig, countWrite);
-    this.events = new EventRecorder(this.client, { instance: opts.identity, logger: this.logger });
+    this.events = new EventRecorder(this.client, { instance: opts.identity, logger: this.logger, warningsOnly: opts.events === "warnings" });
   }
 
   /**

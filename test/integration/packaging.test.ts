@@ -81,6 +81,9 @@ describe("Helm chart", () => {
     expect(storage).toEqual(expect.arrayContaining(["--pod-level-resources=false", "--ebs-storage-classes=gp3=ebs-gp3,io2=ebs-io2"]));
     expect(defaults.some((a) => a.startsWith("--workers"))).toBe(false);
     expect(defaults).toContain("--resync-period=600");
+    expect(defaults).toEqual(expect.arrayContaining(["--events=all", "--pod-disruption-budgets=true"]));
+    const lighter = argsOf(await template("ops", "controller.events=warnings", "controller.podDisruptionBudgets=false"));
+    expect(lighter).toEqual(expect.arrayContaining(["--events=warnings", "--pod-disruption-budgets=false"]));
     const tuned = argsOf(await template("tuned", "controller.workers.taskdefinition=4", "controller.workers.service=8", "controller.resyncPeriodSeconds=300"));
     expect(tuned).toEqual(expect.arrayContaining(["--workers=service=8,taskdefinition=4", "--resync-period=300"]));
     const set = argsOf(await template("ops", "controller.binpackSchedulerName=ecs-binpack", "controller.stoppedTaskRetentionSeconds=0", "controller.clusterDomain=k8s.internal"));
@@ -89,6 +92,8 @@ describe("Helm chart", () => {
       ["controller.binpackSchedulerName=Bin_Pack", "/controller/binpackSchedulerName"],
       ["controller.stoppedTaskRetentionSeconds=-1", "/controller/stoppedTaskRetentionSeconds"],
       ["controller.clusterDomain=.local", "/controller/clusterDomain"],
+      ["controller.events=none", "/controller/events"],
+      ["controller.podDisruptionBudgets=maybe", "/controller/podDisruptionBudgets"],
     ] as const) {
       const res = await helm(["template", "x", CHART, "--set", value]);
       expect(res.status, value).not.toBe(0);

@@ -73,6 +73,8 @@ export interface ServiceControllerOptions {
    * service sets no spec.kubernetes.minReadySeconds: ECS's 40 s unless set (test suites about other rules set 0).
    */
   noHealthCheckWaitSeconds?: number | undefined;
+  /** false: no PodDisruptionBudgets (--pod-disruption-budgets=false; ServicePlanOptions.podDisruptionBudgets). */
+  podDisruptionBudgets?: boolean | undefined;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** Lifecycle hooks: the default callBackDelay and how often a Job hook is looked at (docs/lifecycle-hooks.md). */
@@ -214,6 +216,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       podLevelResources: opts.podLevelResources,
       ebsStorageClasses: opts.ebsStorageClasses,
       noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
+      podDisruptionBudgets: opts.podDisruptionBudgets,
     },
     gatewayApi: new GatewayApiProbe(),
   };

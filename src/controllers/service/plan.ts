@@ -130,6 +130,11 @@ export interface ServicePlanOptions {
   readonly ebsStorageClasses?: Readonly<Record<string, string>> | undefined;
   /** The wait of a task without an essential health check (NO_HEALTH_CHECK_WAIT_SECONDS, ECS's 40 s, unless set). */
   readonly noHealthCheckWaitSeconds?: number | undefined;
+  /**
+   * false: no PodDisruptionBudget for any service (--pod-disruption-budgets=false), and the ones made before are
+   * deleted; evictions (kubectl drain) then do not keep minimumHealthyPercent. Default true.
+   */
+  readonly podDisruptionBudgets?: boolean | undefined;
 }
 
 export interface ChildApply {
@@ -849,7 +854,7 @@ function serviceChildren(
     // As `kubectl scale` does: through the scale subresource, so the HPA and users see the same desiredCount.
     scale = scaling.desiredCount;
   }
-  const pdb = buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
+  const pdb = options.podDisruptionBudgets === false ? undefined : buildServicePdb({ name: ref.name, desiredCount, schedulingStrategy: daemon ? "DAEMON" : "REPLICA", deploymentConfiguration: ref.spec.deploymentConfiguration, selector, child });
   if (pdb !== undefined) desired.push({ resource: PodDisruptionBudgets, object: pdb });
 
   const applies: ChildApply[] = [];

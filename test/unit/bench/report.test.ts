@@ -42,13 +42,13 @@ describe("bench: the printed table", () => {
     const ecsOnly: BenchResult = {
       ...result,
       ecsOnly: true,
-      operator: { workers: {}, maxHeapMiB: 384, phaseResyncSeconds: 600 },
+      operator: { workers: {}, maxHeapMiB: 384, phaseResyncSeconds: 600, events: "warnings", podDisruptionBudgets: false },
       phases: [{ phase: "create", order: ["ecs"], ecs: side(8, 1, 4, { service: 60 }, { "apply Deployment": 20 }), plain: null, ratio: null, apiserverCpuRatio: null, operatorToApiserverCpu: 0.25 }],
     };
     const t = formatTable(ecsOnly);
     expect(t).toContain("| create | ECS | 8.0 | - | 1.0 | 4.0 | 0.5 | 0.3 | 60 | 20 |");
     expect(t).not.toContain("| plain |");
-    expect(t).toContain("operator: workers default, heap limit 384 MiB, resync 600 s until the restart, 30 s after; ECS side only (creation, restart, idle)");
+    expect(t).toContain("operator: workers default, heap limit 384 MiB, resync 600 s until the restart, 30 s after, --events=warnings, --pod-disruption-budgets=false; ECS side only (creation, restart, idle)");
     expect(t).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain -");
   });
 });

@@ -16,6 +16,8 @@ import {
   parseDeploymentMinuteSeconds,
   parseResyncPeriod,
   parseWorkers,
+  parseEvents,
+  parsePodDisruptionBudgets,
 } from "../../../src/cli/run.ts";
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
@@ -148,6 +150,31 @@ describe("controller flags", () => {
 
   it.each(["gp3", "gp3=Bad_Class", "=x"])("--ebs-storage-classes %j is refused, naming the flag", (text) => {
     expect(() => parseEbsStorageClasses(text)).toThrow(`run: --ebs-storage-classes "${text}"`);
+  });
+
+  it.each<[string | undefined, "all" | "warnings" | undefined]>([
+    [undefined, undefined],
+    ["", undefined],
+    ["all", "all"],
+    ["warnings", "warnings"],
+  ])("--events %j → %j (absent: the default, all)", (text, expected) => {
+    expect(parseEvents(text)).toBe(expected);
+  });
+
+  it.each(["Warning", "none", "normal"])("--events %j is refused, naming the flag", (text) => {
+    expect(() => parseEvents(text)).toThrow(`run: --events "${text}" is not all or warnings`);
+  });
+
+  it.each<[string | undefined, boolean | undefined]>([
+    [undefined, undefined],
+    ["true", true],
+    ["false", false],
+  ])("--pod-disruption-budgets %j → %j (absent: the default, a budget per Service)", (text, expected) => {
+    expect(parsePodDisruptionBudgets(text)).toBe(expected);
+  });
+
+  it.each(["", "off", "0"])("--pod-disruption-budgets %j is refused, naming the flag", (text) => {
+    expect(() => parsePodDisruptionBudgets(text)).toThrow(`run: --pod-disruption-budgets "${text}" is not true or false`);
   });
 
   it.each(["", "no", "False"])("--pod-level-resources %j is refused, naming the flag", (text) => {

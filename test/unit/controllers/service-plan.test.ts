@@ -652,6 +652,14 @@ describe("planService", () => {
     expect(plan.status?.conditions?.map((c) => c.type)).not.toContain("AutoScaling");
   });
 
+  it("--pod-disruption-budgets=false: no PodDisruptionBudget is applied, and one made before is deleted", () => {
+    const pdb = planService(observing(aService(steadyWeb)), NOW).applies.find((a) => a.resource.kind === "PodDisruptionBudget")?.object;
+    expect(pdb).toBeDefined();
+    const plan = planService(observing(aService(steadyWeb), { children: pdb === undefined ? [] : [pdb] }), NOW, { podDisruptionBudgets: false });
+    expect(plan.applies.map((a) => a.resource.kind)).not.toContain("PodDisruptionBudget");
+    expect(plan.deletes.map(kindName)).toEqual(["PodDisruptionBudget/web"]);
+  });
+
   it("is pure: the same observation planned twice gives the same plan", () => {
     const observed = observing(aService({ revision: 2, circuitBreaker: cb, deployments: [aDeployment(2, "PRIMARY", "IN_PROGRESS"), aDeployment(1, "ACTIVE", "COMPLETED")] }), { pods: [crash("web-crash", dep(2))] });
     expect(planService(observed, NOW)).toEqual(planService(observed, NOW));

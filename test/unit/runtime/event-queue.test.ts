@@ -60,6 +60,16 @@ describe("EventRecorder queue", () => {
     await expect(recorder.record(web, "Normal", "not camel", "x")).rejects.toThrow(/"not camel" must be CamelCase/);
   });
 
+  it("warningsOnly (--events=warnings): Normal events are not written, Warning events are", async () => {
+    const c = slowClient();
+    const recorder = new EventRecorder(c.client, { instance: "unit", warningsOnly: true });
+    await recorder.record(web, "Normal", "SteadyState", "web is steady");
+    await recorder.record(web, "Warning", "TaskFailedToStart", "image could not be pulled");
+    await c.release();
+    await recorder.flush();
+    expect(c.writes).toEqual(["create TaskFailedToStart"]);
+  });
+
   it("flush() with nothing queued resolves at once", async () => {
     await expect(new EventRecorder(slowClient().client, { instance: "unit" }).flush()).resolves.toBeUndefined();
   });
