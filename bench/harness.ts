@@ -69,6 +69,8 @@ export interface BenchOptions {
   maxHeapMiB?: number;
   /** The operator's --events and --pod-disruption-budgets; absent: its defaults. */
   operatorFlags?: OperatorFlags;
+  /** After the idle phase, the restarted operator writes a V8 heap snapshot here (its path goes into the result). */
+  heapSnapshotDir?: string;
   /**
    * Only the ECS side of creation, then idle and restart (no plain Deployments, no rollout, no deletion): for the
    * memory and restart figures at sizes where the side-by-side phases would take hours on a small machine.
@@ -122,6 +124,8 @@ export interface IdleResult extends Cost {
   writesTotal: number;
   /** Reconciles per object per resync period, for the kinds with N objects. */
   reconcilesPerObjectPerResync: Record<string, number>;
+  /** The V8 heap snapshot the idle operator wrote (--heap-snapshot). */
+  heapSnapshot?: string;
 }
 
 export interface RestartResult extends Cost {
@@ -246,7 +250,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // A short resync during creation would add every object to the queues every few seconds (at 5,000 Services and a
   // 30 s resync, 20 passes per TaskDefinition in a 12-minute creation): the phases run with the product's period, and
   // only the restarted operator, which the idle phase watches, with the short one.
-  const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB, flags: opts.operatorFlags });
+  const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB, flags: opts.operatorFlags, heapSnapshotDir: opts.heapSnapshotDir });
   let operator: OperatorProcess | undefined;
   let peakRss = 0;
   const rssSampler = setInterval(() => {
@@ -442,6 +446,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       cpuSeconds: cpuDelta(idleAfter, idleBefore),
       memory: memory(idleAfter.metrics),
     };
+    if (opts.heapSnapshotDir !== undefined) {
+      log("heap snapshot of the idle operator");
+      idle.heapSnapshot = await operator.heapSnapshot(opts.heapSnapshotDir);
+    }
 
     if (opts.ecsOnly !== true) phases.push(await phase("delete", ["ecs", "plain"], {
       ecs: async () => {

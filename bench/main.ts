@@ -17,7 +17,7 @@ import { formatTable } from "./report.ts";
 
 const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--workers NAME=N,...]
        [--max-heap-mib M] [--events all|warnings] [--pod-disruption-budgets true|false] [--ecs-only] [--cpu-prof]
-       [--from-src] [--note TEXT]
+       [--heap-snapshot] [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
@@ -50,6 +50,7 @@ const parsed = (() => {
         "resync-seconds": { type: "string" },
         "idle-resyncs": { type: "string" },
         "cpu-prof": { type: "boolean", default: false },
+        "heap-snapshot": { type: "boolean", default: false },
         "from-src": { type: "boolean", default: false },
         note: { type: "string" },
         workers: { type: "string" },
@@ -110,6 +111,7 @@ try {
     await promisify(execFile)(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")]);
   }
   const date = new Date().toISOString().slice(0, 10);
+  if (values["heap-snapshot"]) await mkdir(join(resultsDir, "profiles", `${date}-N${services}`), { recursive: true });
   const result = await runBench({
     kubeconfig,
     services,
@@ -118,6 +120,7 @@ try {
     resyncSeconds: positiveInt("--resync-seconds", values["resync-seconds"], 30),
     idleResyncs: positiveInt("--idle-resyncs", values["idle-resyncs"], 2),
     cpuProfileDir: values["cpu-prof"] ? join(resultsDir, "profiles", `${date}-N${services}`) : undefined,
+    ...(values["heap-snapshot"] ? { heapSnapshotDir: join(resultsDir, "profiles", `${date}-N${services}`) } : {}),
     note: values.note ?? "",
     ...(workers === undefined ? {} : { workers }),
     ...(maxHeapMiB === undefined ? {} : { maxHeapMiB }),

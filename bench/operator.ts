@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { cpuSeconds } from "./proc.ts";
@@ -48,6 +49,8 @@ export interface OperatorOptions {
   maxHeapMiB?: number | undefined;
   /** `ecs-operator run --events` and `--pod-disruption-budgets`; absent: the operator's defaults. */
   flags?: OperatorFlags | undefined;
+  /** Write a V8 heap snapshot into this directory on heapSnapshot() (node --heapsnapshot-signal). */
+  heapSnapshotDir?: string | undefined;
 }
 
 export interface OperatorFlags {
@@ -105,6 +108,7 @@ export class OperatorProcess {
     const node = [
       ...(opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`]),
       ...(opts.maxHeapMiB === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMiB}`]),
+      ...(opts.heapSnapshotDir === undefined ? [] : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${opts.heapSnapshotDir}`]),
     ];
     const args = [opts.kubeconfig, opts.namespace, String(port), String(opts.resyncSeconds), JSON.stringify(opts.workers ?? {}), JSON.stringify(opts.flags ?? {})];
     // cwd: the checkout, where `node -e` resolves the operator's dependencies.
@@ -151,6 +155,26 @@ export class OperatorProcess {
     if (this.exited) throw this.failure("exited");
     const res = await fetch(`http://127.0.0.1:${this.port}/metrics`);
     return parsePrometheus(await res.text());
+  }
+
+  /**
+   * Asks the process for a heap snapshot (it must run with heapSnapshotDir) and waits until a new *.heapsnapshot file
+   * in `dir` stops growing. Returns its path.
+   */
+  async heapSnapshot(dir: string, timeoutMs = 600_000): Promise<string> {
+    const before = new Set(await readdir(dir).catch(() => []));
+    this.child.kill("SIGUSR2");
+    const deadline = Date.now() + timeoutMs;
+    let last = -1;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error("bench: the operator wrote no heap snapshot in time");
+      await new Promise((r) => setTimeout(r, 1000));
+      const name = (await readdir(dir)).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+      if (name === undefined) continue;
+      const size = (await stat(join(dir, name))).size;
+      if (size > 0 && size === last) return join(dir, name);
+      last = size;
+    }
   }
 
   /** SIGTERM (the operator drains and exits 0), SIGKILL after 40 s. */
