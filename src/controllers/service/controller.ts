@@ -46,9 +46,8 @@ export const CONTROLLER_NAME = "service";
  * each task; the Deployment's counters after each). Gathered for this long, they make one pass instead of one each:
  * at 300 services and 8 workers, a pass per change was 24 passes and 9 status writes per service in a rollout;
  * gathered for 1 s with 4 workers, 10 passes and 5 writes (docs/performance.md). A second is short against a task's
- * start, and the pass then sees the whole step. With a shortened deployment minute (--deployment-minute-seconds, for
- * demos and tests) every change is a pass, as before: a 1 s minute's LINEAR steps missed a step in the suite with a
- * 1 s wait, and went flaky with a 100 ms one.
+ * start, and the pass then sees the whole step. Timed steps (bake times, LINEAR and CANARY steps) requeue on their own
+ * timers, so gathering never stretches them.
  */
 export const TASK_WAKE_COALESCE_MS = 1000;
 
@@ -93,7 +92,7 @@ export interface ServiceControllerOptions {
   onReconcile?: ((key: string) => void) | undefined;
   /**
    * How long the changes of a service's tasks and Deployments gather before one pass looks at them all (default
-   * TASK_WAKE_COALESCE_MS; 0, a pass per change, when deploymentMinuteMs is shortened).
+   * TASK_WAKE_COALESCE_MS; 0: a pass per change).
    */
   taskWakeCoalesceMs?: number | undefined;
 }
@@ -228,7 +227,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   };
   const servicesOfFamily = (namespace: string, family: string): string[] => services.byIndex(SERVICE_FAMILY_INDEX, `${namespace}/${family}`).map(objectKey);
 
-  const coalesceMs = opts.taskWakeCoalesceMs ?? ((opts.deploymentMinuteMs ?? 60_000) < 60_000 ? 0 : TASK_WAKE_COALESCE_MS);
+  const coalesceMs = opts.taskWakeCoalesceMs ?? TASK_WAKE_COALESCE_MS;
   const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers })
     .for(services)
     .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs })
