@@ -9,9 +9,10 @@ import { randomBytes } from "node:crypto";
 import { API_GROUP_VERSION } from "../src/api/common.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import { Deployments, Namespaces, Nodes, Pods, ServiceAccounts, resource, type KubeObject } from "../src/runtime/resources.ts";
+import { ApiServerProfiler } from "./apiserver-profile.ts";
 import { OperatorProcess, type OperatorFlags } from "./operator.ts";
-import { cpuSeconds, parseProcStat } from "./proc.ts";
-import { delta, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
+import { cpuSeconds, parseProcStat, procStatus } from "./proc.ts";
+import { delta, heapSpaces, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
 import { Tracker } from "./tracker.ts";
 import {
   BENCH_NODE_LABEL,
@@ -71,6 +72,8 @@ export interface BenchOptions {
   operatorFlags?: OperatorFlags;
   /** After the idle phase, the restarted operator writes a V8 heap snapshot here (its path goes into the result). */
   heapSnapshotDir?: string;
+  /** CPU profiles of kube-apiserver while each phase side runs go here (apiserver-profile.ts; the control plane must serve /debug/pprof). */
+  apiserverProfileDir?: string;
   /**
    * Only the ECS side of creation, then idle and restart (no plain Deployments, no rollout, no deletion): for the
    * memory and restart figures at sizes where the side-by-side phases would take hours on a small machine.
@@ -83,6 +86,13 @@ export interface Memory {
   peakRssBytes: number;
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** Memory of C++ objects bound to JavaScript ones (Buffers and ArrayBuffers included), outside the V8 heap. */
+  externalBytes: number;
+  /** The resident set split as the kernel counts it (/proc/<pid>/status): anonymous memory, and mapped files (the node binary, shared libraries). */
+  rssAnonBytes: number;
+  rssFileBytes: number;
+  /** Heap used and total per V8 space (old_space, new_space, large_object_space, code_space, ...). */
+  heapSpaces: Record<string, { usedBytes: number; totalBytes: number }>;
 }
 
 /** What a measured window cost: CPU per process, the operator's reconciles and writes by kind, and its memory. */
@@ -100,6 +110,8 @@ export interface SideResult extends Cost {
   measuredSeconds: number;
   /** Mean seconds a key waited in each controller's queue, and how many keys. */
   queueWait: Record<string, { meanSeconds: number; keys: number }>;
+  /** The kube-apiserver CPU profiles taken while this side ran (--apiserver-profile). */
+  apiserverProfiles?: string[];
 }
 
 export interface PhaseResult {
@@ -240,6 +252,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const kc = new KubeConfig();
   kc.loadFromFile(opts.kubeconfig);
   const client = new KubeClient(kc);
+  const profiler = opts.apiserverProfileDir === undefined ? undefined : new ApiServerProfiler(kc, opts.apiserverProfileDir);
   const loadavgAtStart = loadavg();
   const suffix = randomBytes(3).toString("hex");
   const ecsNs = `bench-ecs-${suffix}`;
@@ -278,6 +291,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     peakRssBytes: peakRss,
     heapUsedBytes: total(m, "ecs_operator_nodejs_heap_size_used_bytes"),
     heapTotalBytes: total(m, "ecs_operator_nodejs_heap_size_total_bytes"),
+    externalBytes: total(m, "ecs_operator_nodejs_external_memory_bytes"),
+    ...procStatus(operator?.pid),
+    heapSpaces: heapSpaces(m),
   });
 
   /**
@@ -331,7 +347,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     for (const side of order) {
       log(`${name}: ${side}`);
       // The plain side has nothing of the operator's to wait for; it gets the same 2 s tail as a quiet operator.
+      profiler?.start(`${name}-${side}`);
       results[side] = await measure(runs[side], side === "ecs" ? quiet : () => sleep(2000));
+      if (profiler !== undefined) results[side].apiserverProfiles = await profiler.stop();
       log(`${name}: ${side} done in ${results[side].seconds}s`);
     }
     const { ecs, plain } = results;

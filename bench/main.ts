@@ -17,7 +17,7 @@ import { formatTable } from "./report.ts";
 
 const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--workers NAME=N,...]
        [--max-heap-mib M] [--events all|warnings] [--pod-disruption-budgets true|false] [--ecs-only] [--cpu-prof]
-       [--heap-snapshot] [--from-src] [--note TEXT]
+       [--heap-snapshot] [--apiserver-profile] [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
@@ -25,7 +25,8 @@ bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unles
 \`ecs-operator run --workers\`, --events and --pod-disruption-budgets (a result with other than their defaults is
 named after them: <date>-N<N>-events-warnings-no-pdb.json) and the V8 heap limit of the chart's controller.maxHeapMiB
 when given. --ecs-only runs the ECS side of creation, then idle and restart: the memory and restart figures of sizes
-too large to run twice.
+too large to run twice. --cpu-prof, --heap-snapshot and --apiserver-profile (kube-apiserver CPU profiles of each
+phase side; the own control plane only) write into bench/results/profiles/<date>-N<N>/.
 See docs/performance.md.`;
 
 /** A bad flag: the message and the usage on stderr, exit 2 (no stack trace). */
@@ -51,6 +52,7 @@ const parsed = (() => {
         "idle-resyncs": { type: "string" },
         "cpu-prof": { type: "boolean", default: false },
         "heap-snapshot": { type: "boolean", default: false },
+        "apiserver-profile": { type: "boolean", default: false },
         "from-src": { type: "boolean", default: false },
         note: { type: "string" },
         workers: { type: "string" },
@@ -111,7 +113,9 @@ try {
     await promisify(execFile)(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")]);
   }
   const date = new Date().toISOString().slice(0, 10);
-  if (values["heap-snapshot"]) await mkdir(join(resultsDir, "profiles", `${date}-N${services}`), { recursive: true });
+  const profileDir = join(resultsDir, "profiles", `${date}-N${services}`);
+  if (values["heap-snapshot"] || values["cpu-prof"] || values["apiserver-profile"]) await mkdir(profileDir, { recursive: true });
+  if (values["apiserver-profile"] && external) usageError("--apiserver-profile profiles the bench's own control plane (its kube-apiserver serves /debug/pprof); unset KUBECONFIG");
   const result = await runBench({
     kubeconfig,
     services,
@@ -119,8 +123,9 @@ try {
     pids: state?.pids ?? {},
     resyncSeconds: positiveInt("--resync-seconds", values["resync-seconds"], 30),
     idleResyncs: positiveInt("--idle-resyncs", values["idle-resyncs"], 2),
-    cpuProfileDir: values["cpu-prof"] ? join(resultsDir, "profiles", `${date}-N${services}`) : undefined,
-    ...(values["heap-snapshot"] ? { heapSnapshotDir: join(resultsDir, "profiles", `${date}-N${services}`) } : {}),
+    cpuProfileDir: values["cpu-prof"] ? profileDir : undefined,
+    ...(values["heap-snapshot"] ? { heapSnapshotDir: profileDir } : {}),
+    ...(values["apiserver-profile"] ? { apiserverProfileDir: profileDir } : {}),
     note: values.note ?? "",
     ...(workers === undefined ? {} : { workers }),
     ...(maxHeapMiB === undefined ? {} : { maxHeapMiB }),

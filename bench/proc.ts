@@ -44,3 +44,23 @@ export function cpuSeconds(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** Resident anonymous and file-backed memory from a /proc/<pid>/status text (RssAnon, RssFile; kB). */
+export function parseProcStatus(text: string): { rssAnonBytes: number; rssFileBytes: number } {
+  const kb = (key: string): number => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, "m").exec(text);
+    if (!m) throw new Error(`/proc status without ${key}`);
+    return Number(m[1]) * 1024;
+  };
+  return { rssAnonBytes: kb("RssAnon"), rssFileBytes: kb("RssFile") };
+}
+
+/** parseProcStatus of a live process; zeros when it is gone (between processes) or not on Linux. */
+export function procStatus(pid: number | undefined): { rssAnonBytes: number; rssFileBytes: number } {
+  try {
+    if (pid === undefined) throw new Error("no process");
+    return parseProcStatus(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return { rssAnonBytes: 0, rssFileBytes: 0 };
+  }
+}

@@ -53,3 +53,17 @@ export function delta(after: Record<string, number>, before: Record<string, numb
 }
 
 export const sumValues = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** Heap used and total per V8 space, from prom-client's nodejs_heap_space_size_{used,total}_bytes{space}. */
+export function heapSpaces(samples: readonly Sample[], prefix = "ecs_operator_"): Record<string, { usedBytes: number; totalBytes: number }> {
+  const out: Record<string, { usedBytes: number; totalBytes: number }> = {};
+  for (const s of samples) {
+    const used = s.name === `${prefix}nodejs_heap_space_size_used_bytes`;
+    if (!used && s.name !== `${prefix}nodejs_heap_space_size_total_bytes`) continue;
+    const space = s.labels.space ?? "";
+    const entry = (out[space] ??= { usedBytes: 0, totalBytes: 0 });
+    if (used) entry.usedBytes += s.value;
+    else entry.totalBytes += s.value;
+  }
+  return out;
+}

@@ -44,6 +44,6 @@ export function formatTable(r: BenchResult): string {
   const t = r.restart;
   lines.push(`restart: ready ${num(t.readySeconds, 2)} s, first pass ${num(t.firstPassSeconds, 2)} s, ${t.writesTotal} writes`);
   const peak = Math.max(...r.phases.map((p) => p.ecs.memory.peakRssBytes), i.memory.peakRssBytes, t.memory.peakRssBytes);
-  lines.push(`operator memory: peak RSS ${mib(peak)} MiB; idle RSS ${mib(i.memory.rssBytes)} MiB, heap used ${mib(i.memory.heapUsedBytes)} of ${mib(i.memory.heapTotalBytes)} MiB`);
+  lines.push(`operator memory: peak RSS ${mib(peak)} MiB; idle RSS ${mib(i.memory.rssBytes)} MiB (anonymous ${mib(i.memory.rssAnonBytes)}, files ${mib(i.memory.rssFileBytes)}), heap used ${mib(i.memory.heapUsedBytes)} of ${mib(i.memory.heapTotalBytes)} MiB, external ${mib(i.memory.externalBytes)} MiB`);
   return lines.join("\n");
 }

@@ -329,7 +329,8 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group", "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       `--proxy-client-cert-file=${join(pki, "front-proxy-client.crt")}`, `--proxy-client-key-file=${join(pki, "front-proxy-client.key")}`,
       "--enable-aggregator-routing=true",
-      "--profiling=false",
+      // The bench profiles the API server (npm run bench -- --apiserver-profile); the tests have no use for it.
+      `--profiling=${bench}`,
       "--v=1",
     ]);
     await waitHealthy("kube-apiserver", `${server}/readyz`, dir, apiPid, 90_000, tls);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuSeconds, parseProcStat } from "../../../bench/proc.ts";
+import { cpuSeconds, parseProcStat, parseProcStatus, procStatus } from "../../../bench/proc.ts";
 
 describe("bench: CPU and memory from /proc/<pid>/stat", () => {
   it("utime + stime (fields 14, 15) and rss (field 24), with a command name holding spaces and parentheses", () => {
@@ -17,5 +17,13 @@ describe("bench: CPU and memory from /proc/<pid>/stat", () => {
     expect(x).toBeGreaterThan(0);
     expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
     expect(cpuSeconds(2 ** 22 + 1)).toBeUndefined();
+  });
+
+  it("RssAnon and RssFile from /proc/<pid>/status, in bytes; a text without them is refused; a gone process reads zeros", () => {
+    const text = "Name:\tnode\nVmRSS:\t  300000 kB\nRssAnon:\t  250000 kB\nRssFile:\t   49000 kB\nRssShmem:\t    1000 kB\n";
+    expect(parseProcStatus(text)).toEqual({ rssAnonBytes: 250000 * 1024, rssFileBytes: 49000 * 1024 });
+    expect(() => parseProcStatus("Name:\tnode\n")).toThrow("/proc status without RssAnon");
+    expect(procStatus(2 ** 22 + 1)).toEqual({ rssAnonBytes: 0, rssFileBytes: 0 });
+    if (process.platform === "linux") expect(procStatus(process.pid).rssAnonBytes).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { delta, parsePrometheus, sumBy, total } from "../../../bench/prometheus.ts";
+import { delta, heapSpaces, parsePrometheus, sumBy, total } from "../../../bench/prometheus.ts";
 
 const TEXT = `# HELP ecs_operator_reconcile_total Reconciles by controller and result.
 # TYPE ecs_operator_reconcile_total counter
@@ -39,5 +39,16 @@ describe("bench: reading /metrics", () => {
 
   it("a line that is not a sample is refused, naming it", () => {
     expect(() => parsePrometheus("ecs_operator_x{a=\"1\"}")).toThrow('metrics: cannot read the line "ecs_operator_x{a=\\"1\\"}"');
+  });
+
+  it("heapSpaces pairs used and total per V8 space, and ignores other metrics", () => {
+    const spaces = heapSpaces(
+      parsePrometheus(`ecs_operator_nodejs_heap_space_size_total_bytes{space="old"} 1000
+ecs_operator_nodejs_heap_space_size_used_bytes{space="old"} 600
+ecs_operator_nodejs_heap_space_size_used_bytes{space="new"} 10
+ecs_operator_nodejs_heap_space_size_available_bytes{space="old"} 400
+`),
+    );
+    expect(spaces).toEqual({ old: { usedBytes: 600, totalBytes: 1000 }, new: { usedBytes: 10, totalBytes: 0 } });
   });
 });

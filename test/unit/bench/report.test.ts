@@ -4,7 +4,7 @@ import { formatTable } from "../../../bench/report.ts";
 
 const side = (seconds: number, operator: number, apiserver: number, reconciles: Record<string, number>, writes: Record<string, number>): SideResult => ({
   seconds, measuredSeconds: seconds + 2, cpuSeconds: { operator, "kube-apiserver": apiserver, etcd: 0.5, "kube-controller-manager": 0.25 },
-  reconciles, writes, queueWait: { service: { meanSeconds: seconds / 4, keys: 20 } }, memory: { rssBytes: 200 * 1048576, peakRssBytes: 250 * 1048576, heapUsedBytes: 50 * 1048576, heapTotalBytes: 60 * 1048576 },
+  reconciles, writes, queueWait: { service: { meanSeconds: seconds / 4, keys: 20 } }, memory: { rssBytes: 200 * 1048576, peakRssBytes: 250 * 1048576, heapUsedBytes: 50 * 1048576, heapTotalBytes: 60 * 1048576, externalBytes: 20 * 1048576, rssAnonBytes: 150 * 1048576, rssFileBytes: 50 * 1048576, heapSpaces: {} },
 });
 
 const result: BenchResult = {
@@ -32,7 +32,7 @@ describe("bench: the printed table", () => {
     expect(table).toContain("N=20 services × 3 tasks, 2026-12-05T09:00, 2 CPUs, load 8.0 9.0 10.0 (busy)");
     expect(table).toContain("idle 61 s (2.0 resyncs of 30 s): 0 writes, reconciles per object per resync service 8.00, taskdefinition 1.00, operator CPU 0.50 s");
     expect(table).toContain("restart: ready 1.80 s, first pass 1.90 s, 0 writes");
-    expect(table).toContain("operator memory: peak RSS 250 MiB; idle RSS 200 MiB, heap used 50 of 60 MiB");
+    expect(table).toContain("operator memory: peak RSS 250 MiB; idle RSS 200 MiB (anonymous 150, files 50), heap used 50 of 60 MiB, external 20 MiB");
     expect(table).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain 4.00");
     expect(table).toContain("mean queue wait: creation service 2.00 s; rollout service 2.25 s");
     expect(table).toContain("operator: workers service=8, heap limit Node's default, resync 600 s until the restart, 30 s after");
