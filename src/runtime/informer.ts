@@ -3,6 +3,7 @@
 // that strips what the controllers never read before an object is cached, so memory per object stays flat.
 // With `namespaces`, one list/watch per namespace fills the one store (a namespace-scoped install, whose Roles
 // allow nothing cluster-wide).
+import { sharedStrings } from "./string-table.ts";
 import type { Logger } from "./logger.ts";
 import { errorText } from "./logger.ts";
 import type { KubeClient } from "./kube-client.ts";
@@ -291,7 +292,7 @@ export class Informer<T extends KubeObject> {
   private prepare(raw: T): T {
     // List items of built-in types come without apiVersion/kind; the cache always has them.
     const typed = raw.kind ? raw : { ...raw, apiVersion: this.resource.apiVersion, kind: this.resource.kind };
-    return this.opts.transform ? this.opts.transform(typed) : (stripManagedFields(typed) as T);
+    return sharedStrings.internValues(this.opts.transform ? this.opts.transform(typed) : (stripManagedFields(typed) as T));
   }
 
   private upsert(key: string, obj: T, resync: boolean): void {
