@@ -5,6 +5,7 @@
 // Requests reuse TLS connections (keep-alive): the client library's agent opens a new one per request,
 // which doubles the latency of a call and makes TLS setup a visible share of the operator's CPU.
 import { Agent, request } from "node:https";
+import { StringDecoder } from "node:string_decoder";
 import type { ClusterAccess } from "./cluster-access.ts";
 
 /**
@@ -72,11 +73,14 @@ function send<T>(url: URL, httpsOpts: import("node:https").RequestOptions, opts:
     let answered = false;
     const req = request(url, httpsOpts, (res) => {
       answered = true;
-      const chunks: Buffer[] = [];
+      // Decoded as it arrives: a list page of several MB is never also held as one native buffer, which the C
+      // allocator would keep after it is freed (docs/performance.md, memory).
+      const decoder = new StringDecoder("utf8");
+      let text = "";
       res.on("error", reject);
-      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("data", (d: Buffer) => (text += decoder.write(d)));
       res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
+        text += decoder.end();
         let parsed: unknown = text;
         try {
           parsed = text ? JSON.parse(text) : undefined;
