@@ -32,5 +32,7 @@ COPY --from=build /src/dist ./dist
 # 65532: the conventional "nonroot" uid/gid; numeric so that runAsNonRoot can verify it.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# A young generation of at most 2 × 8 MiB: Node's default grows it to 128 MiB, resident for good, under the steady
+# allocation of watch events (docs/performance.md, memory: -100 MiB RSS at 1,000 services for 13 % more CPU).
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/cli/main.js"]
 CMD ["run"]

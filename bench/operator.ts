@@ -71,6 +71,12 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The node flags of the container image's ENTRYPOINT (Dockerfile): the operator under measurement runs as the image
+ * runs it. test/integration/packaging-entrypoint.test.ts checks the two agree.
+ */
+export const IMAGE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=8"];
+
 export class OperatorProcess {
   readonly startedAt: number;
   private readonly startedAtWall = Date.now();
@@ -106,6 +112,7 @@ export class OperatorProcess {
   static async start(opts: OperatorOptions): Promise<OperatorProcess> {
     const port = await freePort();
     const node = [
+      ...IMAGE_NODE_FLAGS,
       ...(opts.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`]),
       ...(opts.maxHeapMiB === undefined ? [] : [`--max-old-space-size=${opts.maxHeapMiB}`]),
       ...(opts.heapSnapshotDir === undefined ? [] : ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${opts.heapSnapshotDir}`]),

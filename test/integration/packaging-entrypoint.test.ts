@@ -12,6 +12,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { IMAGE_NODE_FLAGS } from "../../bench/operator.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/index.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
@@ -94,7 +95,10 @@ describe("container entrypoint: node dist/cli/main.js run", () => {
     const kubeconfig = await serviceAccountKubeconfig(ns, saName);
     const before = await snapshot(app);
 
-    proc = spawn(process.execPath, ["dist/cli/main.js", "run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0", "--leader-elect", "--leader-election-id", release], {
+    // The Dockerfile's ENTRYPOINT, node flags included (the bench runs the operator with the same ones).
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(await readFile(join(ROOT, "Dockerfile"), "utf8"))?.[1] ?? "[]") as string[];
+    expect(entrypoint).toEqual(["node", ...IMAGE_NODE_FLAGS, "dist/cli/main.js"]);
+    proc = spawn(process.execPath, [...entrypoint.slice(1), "run", "--kubeconfig", kubeconfig, "--metrics-bind-address", "127.0.0.1:0", "--leader-elect", "--leader-election-id", release], {
       cwd: app,
       stdio: ["ignore", "ignore", "pipe"],
       // As in the pod: the downward API's name and namespace, no HOME to write to, production mode.
