@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { API_GROUP_VERSION } from "../src/api/common.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import { Deployments, Namespaces, Nodes, Pods, ServiceAccounts, resource, type KubeObject } from "../src/runtime/resources.ts";
-import { ApiServerProfiler } from "./apiserver-profile.ts";
+import { ApiServerProfiler, apiserverMetrics, apiserverWatchEvents, apiserverWrites } from "./apiserver.ts";
 import { OperatorProcess, type OperatorFlags } from "./operator.ts";
 import { cpuSeconds, parseProcStat, procStatus } from "./proc.ts";
 import { delta, heapSpaces, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
@@ -72,7 +72,7 @@ export interface BenchOptions {
   operatorFlags?: OperatorFlags;
   /** After the idle phase, the restarted operator writes a V8 heap snapshot here (its path goes into the result). */
   heapSnapshotDir?: string;
-  /** CPU profiles of kube-apiserver while each phase side runs go here (apiserver-profile.ts; the control plane must serve /debug/pprof). */
+  /** CPU profiles of kube-apiserver while each phase side runs go here (apiserver.ts; the control plane must serve /debug/pprof). */
   apiserverProfileDir?: string;
   /**
    * Only the ECS side of creation, then idle and restart (no plain Deployments, no rollout, no deletion): for the
@@ -112,6 +112,13 @@ export interface SideResult extends Cost {
   queueWait: Record<string, { meanSeconds: number; keys: number }>;
   /** The kube-apiserver CPU profiles taken while this side ran (--apiserver-profile). */
   apiserverProfiles?: string[];
+  /**
+   * Mutating requests kube-apiserver served while this side ran, by "VERB resource[/subresource]", from every client
+   * (the bench, the operator, kube-controller-manager, the scheduler, kwok); absent when its /metrics cannot be read.
+   */
+  apiserverWrites?: Record<string, number>;
+  /** Watch events kube-apiserver sent to all its watchers while this side ran, by kind. */
+  apiserverWatchEvents?: Record<string, number>;
 }
 
 export interface PhaseResult {
@@ -218,6 +225,8 @@ export function plainRolledOut(tasks: number, image: string) {
 interface Snapshot {
   cpu: Partial<Record<ProcessName, number>>;
   metrics: Sample[];
+  /** kube-apiserver's /metrics, when readable. */
+  apiserver?: Sample[] | undefined;
 }
 
 const cpuDelta = (after: Snapshot, before: Snapshot): Partial<Record<ProcessName, number>> => {
@@ -284,7 +293,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       const s = cpuSeconds(pid);
       if (s !== undefined) cpu[name as ProcessName] = s;
     }
-    return { cpu, metrics: operator ? await operator.metrics() : [] };
+    return { cpu, metrics: operator ? await operator.metrics() : [], apiserver: await apiserverMetrics(kc) };
   };
   const memory = (m: Sample[]): Memory => ({
     rssBytes: total(m, "ecs_operator_process_resident_memory_bytes"),
@@ -338,6 +347,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       writes: delta(writesOf(after.metrics), writesOf(before.metrics)),
       queueWait: queueWait(after.metrics, before.metrics),
       memory: memory(after.metrics),
+      ...(after.apiserver === undefined || before.apiserver === undefined
+        ? {}
+        : { apiserverWrites: delta(apiserverWrites(after.apiserver), apiserverWrites(before.apiserver)), apiserverWatchEvents: delta(apiserverWatchEvents(after.apiserver), apiserverWatchEvents(before.apiserver)) }),
     };
   };
 

@@ -37,6 +37,13 @@ export function formatTable(r: BenchResult): string {
   lines.push(`CPU ratios (ECS run): ${ratios.join("; ")}`);
   const reconciles = (s: SideResult | undefined): string => (s === undefined ? "-" : Object.entries(s.reconciles).map(([k, v]) => `${k} ${v}`).join(", "));
   lines.push(`reconciles in the ECS rollout: ${reconciles(ecs("rollout"))}`);
+  // The API server's writes from every client, the largest first: what the ECS side makes the cluster do.
+  const apiWrites = (s: SideResult | null | undefined): string => {
+    if (s?.apiserverWrites === undefined) return "-";
+    const top = Object.entries(s.apiserverWrites).sort(([, a], [, b]) => b - a).slice(0, 6);
+    return `${sumValues(s.apiserverWrites)} (${top.map(([k, v]) => `${k} ${v}`).join(", ")})`;
+  };
+  for (const p of r.phases) if (p.ecs.apiserverWrites !== undefined) lines.push(`API server writes in the ${p.phase}: ECS ${apiWrites(p.ecs)}; plain ${apiWrites(p.plain)}`);
   const waits = (s: SideResult | undefined): string => (s === undefined ? "-" : Object.entries(s.queueWait).map(([k, v]) => `${k} ${num(v.meanSeconds, 2)} s`).join(", "));
   lines.push(`mean queue wait: creation ${waits(ecs("create"))}; rollout ${waits(ecs("rollout"))}`);
   const i = r.idle;

@@ -13,7 +13,12 @@ const result: BenchResult = {
   controlPlane: {}, operatorCode: "dist", nodesAdded: 0, operator: { workers: { service: 8 }, maxHeapMiB: null, phaseResyncSeconds: 600 }, ecsOnly: false,
   phases: [
     { phase: "create", order: ["ecs", "plain"], ecs: side(8, 1, 4, { service: 60, cluster: 10 }, { "apply Deployment": 20 }), plain: side(2, 0, 1, {}, {}), ratio: 4, apiserverCpuRatio: 4, operatorToApiserverCpu: 0.25 },
-    { phase: "rollout", order: ["plain", "ecs"], ecs: side(9, 1, 3, { service: 80 }, { "apply Deployment": 20, "create Event": 20 }), plain: side(3, 0, 1, {}, {}), ratio: 3, apiserverCpuRatio: 3, operatorToApiserverCpu: 0.33 },
+    {
+      phase: "rollout", order: ["plain", "ecs"],
+      ecs: { ...side(9, 1, 3, { service: 80 }, { "apply Deployment": 20, "create Event": 20 }), apiserverWrites: { "POST pods": 60, "APPLY services/status": 90, "APPLY deployments": 20 } },
+      plain: { ...side(3, 0, 1, {}, {}), apiserverWrites: { "POST pods": 60, "PATCH deployments": 20 } },
+      ratio: 3, apiserverCpuRatio: 3, operatorToApiserverCpu: 0.33,
+    },
   ],
   idle: { seconds: 61, resyncSeconds: 30, resyncs: 2, writes: {}, writesTotal: 0, reconciles: { service: 320 }, reconcilesPerObjectPerResync: { service: 8, taskdefinition: 1 }, cpuSeconds: { operator: 0.5 }, memory: side(0, 0, 0, {}, {}).memory },
   restart: { stopSeconds: 0.2, readySeconds: 1.8, firstPassSeconds: 1.9, writes: {}, writesTotal: 0, reconciles: { service: 20 }, cpuSeconds: {}, memory: side(0, 0, 0, {}, {}).memory },
@@ -36,6 +41,9 @@ describe("bench: the printed table", () => {
     expect(table).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain 4.00");
     expect(table).toContain("mean queue wait: creation service 2.00 s; rollout service 2.25 s");
     expect(table).toContain("operator: workers service=8, heap limit Node's default, resync 600 s until the restart, 30 s after");
+    // Only the phase whose result carries the API server's counts gets the line, largest first.
+    expect(table).toContain("API server writes in the rollout: ECS 170 (APPLY services/status 90, POST pods 60, APPLY deployments 20); plain 80 (POST pods 60, PATCH deployments 20)");
+    expect(table).not.toContain("API server writes in the create");
   });
 
   it("an ECS-only run (creation, idle, restart) has ECS rows only, no ratio, and says so", () => {

@@ -1,11 +1,13 @@
-// CPU profiles of kube-apiserver while a phase side runs (--apiserver-profile): where the API server's extra work in
-// the ECS run goes. Go's /debug/pprof/profile samples for a fixed time, so a side is covered by back-to-back profiles
+// What kube-apiserver says of itself while a phase side runs: the requests it served and the watch events it sent
+// (its /metrics, every run), and CPU profiles (--apiserver-profile): where the API server's extra work in the ECS run
+// goes. Go's /debug/pprof/profile samples for a fixed time, so a side is covered by back-to-back profiles
 // of PROFILE_SECONDS each, written as <label>-<k>.pb.gz; `go tool pprof -top <label>-*.pb.gz` merges them
 // (docs/performance.md). The control plane's bench profile runs kube-apiserver with --profiling=true.
 import { writeFile } from "node:fs/promises";
 import { request, type RequestOptions } from "node:https";
 import { join } from "node:path";
 import type { ClusterAccess } from "../src/runtime/cluster-access.ts";
+import { parsePrometheus, type Sample } from "./prometheus.ts";
 
 /** Seconds of one profile: the last one of a side runs past its end by at most this much. */
 export const PROFILE_SECONDS = 5;
@@ -32,6 +34,39 @@ async function getBytes(access: ClusterAccess, path: string, timeoutMs: number):
     req.on("error", reject);
     req.end();
   });
+}
+
+/** kube-apiserver's /metrics; undefined when it cannot be read (a cluster that does not let this user). */
+export async function apiserverMetrics(access: ClusterAccess): Promise<Sample[] | undefined> {
+  try {
+    return parsePrometheus((await getBytes(access, "/metrics", 30_000)).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION"]);
+
+/** Mutating requests by "VERB resource[/subresource]" (apiserver_request_total), from whoever sent them. */
+export function apiserverWrites(samples: readonly Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.name !== "apiserver_request_total" || !MUTATING.has(s.labels.verb ?? "")) continue;
+    const key = `${s.labels.verb ?? ""} ${s.labels.resource ?? ""}${s.labels.subresource ? `/${s.labels.subresource}` : ""}`;
+    out[key] = (out[key] ?? 0) + s.value;
+  }
+  return out;
+}
+
+/** Watch events sent to every watcher, by kind (apiserver_watch_events_total): one write seen by W watchers is W. */
+export function apiserverWatchEvents(samples: readonly Sample[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.name !== "apiserver_watch_events_total") continue;
+    const key = s.labels.kind ?? "";
+    out[key] = (out[key] ?? 0) + s.value;
+  }
+  return out;
 }
 
 /** Profiles kube-apiserver from start() until stop(), back to back. */
