@@ -1,7 +1,6 @@
 // The status of a Service, as DescribeServices shows it plus kstatus conditions: a pure function of the previous
 // status, the deployments bookkeeping (service-rollout.ts) and the clock. Ready=True when the PRIMARY deployment is
 // COMPLETED and runningCount == desiredCount, so `kubectl wait --for=condition=Ready ecsservice/web` works.
-import { isDeepStrictEqual } from "node:util";
 import { ConditionReason, ConditionType } from "../../api/conditions.ts";
 import { ServiceReason, type ServiceDeploymentDescription, type ServiceSpec, type ServiceStatus } from "../../api/service.ts";
 import type { ShiftState } from "./traffic-shift.ts";
@@ -160,42 +159,4 @@ function reportedSinceSteady(events: readonly ServiceEventEntry[] | undefined, s
 export function newEventMessages(previous: ServiceStatus | undefined, next: ServiceStatus): string[] {
   const known = new Set((previous?.events ?? []).map((e) => e.id));
   return (next.events ?? []).filter((e) => !known.has(e.id)).map((e) => e.message ?? "").reverse();
-}
-
-/** Default shortest time between two status writes of a Service that differ only in task counts (ServicePlanOptions). */
-export const DEFAULT_STATUS_COUNT_INTERVAL_MS = 5000;
-
-/**
- * The status with what moves on every task transition blanked: the running and pending counts (the service's, each
- * deployment's, each service revision's), the desiredCount of a deployment other than the PRIMARY (its running plus
- * pending tasks), updatedAt, and the condition messages (which quote the counts). Two statuses equal after this differ
- * in counts only: a reader that waits for a state (a deployment COMPLETED, Ready, a new PRIMARY, a failed task counted,
- * a traffic weight) sees no difference.
- */
-function withoutCounts(s: ServiceStatus): unknown {
-  const { runningCount: _r, pendingCount: _p, ...rest } = s;
-  return {
-    ...rest,
-    ...(s.conditions === undefined ? {} : { conditions: s.conditions.map(({ message: _m, ...c }) => c) }),
-    ...(s.deployments === undefined
-      ? {}
-      : { deployments: s.deployments.map(({ runningCount: _rc, pendingCount: _pc, updatedAt: _u, desiredCount, ...d }) => (d.status === "PRIMARY" ? { ...d, desiredCount } : d)) }),
-    ...(s.serviceDeployments === undefined
-      ? {}
-      : {
-          serviceDeployments: s.serviceDeployments.map(({ updatedAt: _u, sourceServiceRevisions, targetServiceRevision, ...d }) => ({
-            ...d,
-            ...(sourceServiceRevisions === undefined ? {} : { sourceServiceRevisions: sourceServiceRevisions.map(({ runningTaskCount: _c, ...r }) => r) }),
-            ...(targetServiceRevision === undefined ? {} : { targetServiceRevision: (({ runningTaskCount: _c, ...r }) => r)(targetServiceRevision) }),
-          })),
-        }),
-  };
-}
-
-/** Whether `next` differs from `previous` in task counts (and what follows them) only. False when there is no previous. */
-export function countsOnlyChange(previous: ServiceStatus | undefined, next: ServiceStatus): boolean {
-  if (previous === undefined) return false;
-  // Through JSON: undefined fields dropped, as in the status the API server returns (key order does not matter).
-  const plain = (v: ServiceStatus): unknown => JSON.parse(JSON.stringify(withoutCounts(v)));
-  return isDeepStrictEqual(plain(previous), plain(next));
 }

@@ -7,7 +7,7 @@ import type { EventRecorder } from "../../runtime/events.ts";
 import { ensureFinalizer, removeFinalizer } from "../../runtime/finalizers.ts";
 import { isNotFound, type KubeClient } from "../../runtime/kube-client.ts";
 import { errorText } from "../../runtime/logger.ts";
-import { objectKey, Pods } from "../../runtime/resources.ts";
+import { Pods } from "../../runtime/resources.ts";
 import { writeStatusIfChanged } from "../../runtime/status.ts";
 import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
 import type { ServiceStatus } from "../../api/service.ts";
@@ -21,8 +21,6 @@ export interface ApplyIo {
   /** The clock the lifecycle hooks' answers are recorded with, and the hooks' default delays. */
   readonly now?: (() => Date) | undefined;
   readonly hookOptions?: HookGateOptions | undefined;
-  /** Where the time of each status write goes, by service key (the next plan paces count-only changes from it). */
-  readonly statusWrites?: Map<string, number> | undefined;
 }
 
 /** Applies the plan; returns the status the next pass must plan from (the plan's, with the answers of its hook calls). */
@@ -73,6 +71,5 @@ async function writeStatus(svc: ServiceObject, plan: ServicePlan, io: ApplyIo): 
     throw err;
   }
   if (!wrote) return;
-  io.statusWrites?.set(objectKey(svc), (io.now ?? (() => new Date()))().getTime());
   for (const e of plan.events) await io.events.record(svc, e.type, e.reason, e.message);
 }

@@ -74,8 +74,6 @@ export interface ServiceControllerOptions {
   noHealthCheckWaitSeconds?: number | undefined;
   /** false: no PodDisruptionBudgets (--pod-disruption-budgets=false; ServicePlanOptions.podDisruptionBudgets). */
   podDisruptionBudgets?: boolean | undefined;
-  /** The shortest time between two status writes that differ only in task counts (ServicePlanOptions.statusCountIntervalMs). */
-  statusCountIntervalMs?: number | undefined;
   /** How long past the grace period a started task may stay unready before it counts as failed. */
   unhealthyAfterSeconds?: number;
   /** Lifecycle hooks: the default callBackDelay and how often a Job hook is looked at (docs/lifecycle-hooks.md). */
@@ -115,18 +113,15 @@ export interface ServiceReconcileDeps extends ApplyIo {
   readonly now: () => Date;
   /** Whether HTTPRoute is served: asked for services behind a Gateway only. */
   readonly gatewayApi?: GatewayApiProbe | undefined;
-  /** When this process last wrote each service's status (ms), by key: the plan paces count-only changes from it. */
-  readonly statusWrites: Map<string, number>;
 }
 
 /** One pass: observe → plan (again once the names it asked about are looked up) → apply; the plan says when next. */
 export async function reconcileService(key: string, ctx: ReconcileContext, deps: ServiceReconcileDeps): Promise<Action> {
-  const seen = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY, deps.written, deps.statusWrites.get(key));
+  const seen = observeService(key, deps.caches, deps.memory.get(key) ?? NO_MEMORY, deps.written);
   const observed = seen?.service.spec.kubernetes?.gateway === undefined || deps.gatewayApi === undefined ? seen : { ...seen, gatewayApi: await deps.gatewayApi.available(deps.client, deps.now()) };
   if (observed === undefined) {
     deps.memory.delete(key);
     deps.written.forget(key);
-    deps.statusWrites.delete(key);
     return Action.done();
   }
   const now = deps.now();
@@ -204,7 +199,6 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     caches,
     memory,
     written: new WrittenStatuses<ServiceStatus>(),
-    statusWrites: new Map(),
     client: mgr.client,
     events: mgr.events,
     now: mgr.now,
@@ -222,7 +216,6 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       ebsStorageClasses: opts.ebsStorageClasses,
       noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
       podDisruptionBudgets: opts.podDisruptionBudgets,
-      statusCountIntervalMs: opts.statusCountIntervalMs,
     },
     gatewayApi: new GatewayApiProbe(),
   };

@@ -31,7 +31,7 @@ export interface ServiceCaches {
  * The observation of `key`, or undefined when the service is gone. `others` starts empty: the plan asks for names.
  * The service carries the status this process last wrote when the cache has not caught up with it yet.
  */
-export function observeService(key: string, caches: ServiceCaches, memory: ServiceMemory, written: WrittenStatuses<ServiceStatus>, lastStatusWriteMs?: number): ObservedService | undefined {
+export function observeService(key: string, caches: ServiceCaches, memory: ServiceMemory, written: WrittenStatuses<ServiceStatus>): ObservedService | undefined {
   const cached = caches.services.get(key);
   if (cached === undefined) return undefined;
   const service = written.latest(cached);
@@ -54,7 +54,6 @@ export function observeService(key: string, caches: ServiceCaches, memory: Servi
     serviceAccounts: caches.serviceAccounts.byIndex(NAMESPACE_INDEX, namespace),
     others: {},
     memory,
-    ...(lastStatusWriteMs === undefined ? {} : { lastStatusWriteMs }),
   };
 }
 

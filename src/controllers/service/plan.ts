@@ -2,7 +2,6 @@
 // apply and delete, which pods to stop (with what grace), the scale-subresource patch, the finalizer, the status and
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
-import { isDeepStrictEqual } from "node:util";
 import { ServiceReason } from "../../api/service.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SCHEDULED_ACTIONS_SEEN_ANNOTATION, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
@@ -22,7 +21,7 @@ import { serviceEventMessage, ServiceMessages, taskGroups, type ServiceEvent } f
 import { buildServiceNetworking, serviceObjectName, type ServiceChildContext } from "../../builders/service/networking.ts";
 import { buildServicePdb } from "../../builders/service/pdb.ts";
 import { childrenSettled, computeDeployments, DEFAULT_TASK_STABLE_SECONDS, healthyTask, observeTask, unschedulableReason, type ObservedChild, type ObservedTask, type RolloutResult, type ServiceDeploymentEntry } from "../../builders/service/rollout.ts";
-import { computeServiceStatus, countsOnlyChange, DEFAULT_STATUS_COUNT_INTERVAL_MS, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
+import { computeServiceStatus, newEventMessages, serviceUnsupportedFields } from "../../builders/service/status.ts";
 import { serviceAcceptedUnusedFields } from "../../builders/service/accepted-fields.ts";
 import { interruptionOf } from "../../builders/capacity/spot-interruption.ts";
 import { buildTaskRoleServiceAccount, mayWriteTaskRoleServiceAccount, taskDefinitionOwner } from "../../builders/task/role-service-account.ts";
@@ -105,8 +104,6 @@ export interface ObservedService {
   readonly memory: ServiceMemory;
   /** Whether the cluster serves HTTPRoute (Gateway API CRDs); asked only for services with spec.kubernetes.gateway. Default true. */
   readonly gatewayApi?: boolean | undefined;
-  /** When this process last wrote the service's status (ms since the epoch, its clock); undefined: not since it started. */
-  readonly lastStatusWriteMs?: number | undefined;
 }
 
 export interface ServicePlanOptions {
@@ -138,12 +135,6 @@ export interface ServicePlanOptions {
    * deleted; evictions (kubectl drain) then do not keep minimumHealthyPercent. Default true.
    */
   readonly podDisruptionBudgets?: boolean | undefined;
-  /**
-   * The shortest time between two status writes that differ only in task counts (countsOnlyChange), in ms: a
-   * rollout's count changes inside it are written together when it ends. DEFAULT_STATUS_COUNT_INTERVAL_MS unless set;
-   * 0: every change at once.
-   */
-  readonly statusCountIntervalMs?: number | undefined;
 }
 
 export interface ChildApply {
@@ -364,48 +355,20 @@ function planRunning(observed: ObservedService, now: Date, options: ServicePlanO
   });
   const keys = [...workloads.dependsOnLabels].sort();
   const recheck = Math.min(step.rollout.steady ? (options.steadyRecheckMs ?? 5 * 60_000) : (options.progressRecheckMs ?? 10_000), step.rollout.stableInMs ?? Infinity);
-  const deletes = [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))];
-  const events = [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling), ...(step.hooks?.events ?? [])];
-  const hookCalls = step.hooks?.calls.length ?? 0;
-  const countsWaitMs = statusCountsWaitMs({ previous: svc.status, next: status, events, deletes, hookCalls, lastWriteMs: observed.lastStatusWriteMs, nowMs: now.getTime(), intervalMs: options.statusCountIntervalMs ?? DEFAULT_STATUS_COUNT_INTERVAL_MS });
   return {
     lookups: claims.lookups,
     applies: [...workloads.applies, ...(taskRole === undefined ? [] : [taskRole]), ...extra.applies],
     patches: [...obsolete.patches, ...drains.patches],
-    deletes,
+    deletes: [...extra.deletes, ...obsolete.deletes, ...stops.deletes, ...drains.deletes.filter((d) => !stops.deletes.some((x) => x.uid === d.uid))],
     ...(extra.scale === undefined ? {} : { scale: extra.scale }),
-    ...(countsWaitMs === undefined ? { status } : {}),
-    events,
+    status,
+    events: [...eventsOf(svc.status, status, step.serviceName, [...step.rollout.events, ...(step.shift?.step.events ?? []), ...taskSet.events, ...stops.events], unplaceable), ...autoScalingEvents(svc, scaling), ...(step.hooks?.events ?? [])],
     // A pass that calls hooks looks again at once, to plan from their answers.
-    next: Action.requeueAfter(hookCalls > 0 ? 0 : Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity, countsWaitMs ?? Infinity)),
+    next: Action.requeueAfter((step.hooks?.calls.length ?? 0) > 0 ? 0 : Math.min(recheck, extra.scheduledMs ?? Infinity, step.shift?.step.requeueAfterMs ?? Infinity)),
     ...(step.hooks === undefined ? {} : { hooks: { calls: step.hooks.calls, memory: step.hooks.memory } }),
     memory: { counted: stops.counted, ...(t.healthy.length === 0 ? {} : { healthy: t.healthy }), ...(keys.length === 0 ? {} : { labelDeps: { keys, fingerprint: labelFingerprint(keys, observed.nodes) } }), tasks: taskSet.tasks, ...(extra.noRoute ? { noRoute: true as const } : {}) },
   };
 }
-
-/**
- * How long to hold back a status that differs from the last one only in task counts, or undefined: write it now. A
- * rollout moves the counts on every task transition (about five status writes per service for three tasks), and each
- * write is an API write and a watch event for every reader; ECS's own counts are eventually consistent. Only a pass
- * with nothing else to record waits: no Kubernetes Event, no pod stop the status must account for first, no hook call.
- */
-export function statusCountsWaitMs(input: {
-  readonly previous: ServiceStatus | undefined;
-  readonly next: ServiceStatus;
-  readonly events: readonly unknown[];
-  readonly deletes: readonly ChildDelete[];
-  readonly hookCalls: number;
-  readonly lastWriteMs: number | undefined;
-  readonly nowMs: number;
-  readonly intervalMs: number;
-}): number | undefined {
-  const { lastWriteMs, nowMs, intervalMs } = input;
-  if (intervalMs <= 0 || lastWriteMs === undefined || nowMs < lastWriteMs || nowMs - lastWriteMs >= intervalMs) return undefined;
-  if (input.events.length > 0 || input.hookCalls > 0 || input.deletes.some((d) => d.resource === Pods)) return undefined;
-  if (!countsOnlyChange(input.previous, input.next) || isDeepStrictEqual(plainJson(input.previous), plainJson(input.next))) return undefined;
-  return lastWriteMs + intervalMs - nowMs;
-}
-const plainJson = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 
 /** The ECS deployments step, and what the Kubernetes objects must run after it. */
 interface Step {
