@@ -58,12 +58,12 @@ export function apiserverWrites(samples: readonly Sample[]): Record<string, numb
   return out;
 }
 
-/** Watch events sent to every watcher, by kind (apiserver_watch_events_total): one write seen by W watchers is W. */
+/** Watch events sent to every watcher, by resource (apiserver_watch_events_total; by kind where the API server labels it so): one write seen by W watchers is W. */
 export function apiserverWatchEvents(samples: readonly Sample[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of samples) {
     if (s.name !== "apiserver_watch_events_total") continue;
-    const key = s.labels.kind ?? "";
+    const key = s.labels.resource ?? s.labels.kind ?? "";
     out[key] = (out[key] ?? 0) + s.value;
   }
   return out;

@@ -117,7 +117,7 @@ export interface SideResult extends Cost {
    * (the bench, the operator, kube-controller-manager, the scheduler, kwok); absent when its /metrics cannot be read.
    */
   apiserverWrites?: Record<string, number>;
-  /** Watch events kube-apiserver sent to all its watchers while this side ran, by kind. */
+  /** Watch events kube-apiserver sent to all its watchers while this side ran, by resource. */
   apiserverWatchEvents?: Record<string, number>;
 }
 
