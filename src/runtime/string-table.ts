@@ -42,21 +42,13 @@ export class StringTable {
   private walk(value: unknown): void {
     // A frozen object (a shared constant of a transform) cannot be written, and holds no parsed strings.
     if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const v: unknown = value[i];
-        if (typeof v === "string") {
-          if (v.length <= MAX_LENGTH) value[i] = this.intern(v);
-        } else if (v !== null && typeof v === "object") this.walk(v);
-      }
-      return;
-    }
     const o = value as Record<string, unknown>;
+    // An array's indexes are its keys too.
     for (const k of Object.keys(o)) {
       const v = o[k];
       if (typeof v === "string") {
         if (v.length <= MAX_LENGTH) o[k] = this.intern(v);
-      } else if (v !== null && typeof v === "object") this.walk(v);
+      } else this.walk(v);
     }
   }
 }
