@@ -110,13 +110,9 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
   const { task } = observed;
   // Owner references garbage-collect the pods (the API server stops their containers).
   if (task.metadata.deletionTimestamp !== undefined) return NOTHING;
-  const uid = task.metadata.uid ?? "";
-  const namespace = task.metadata.namespace ?? "";
-  const name = task.metadata.name ?? "";
   const spec = task.spec;
   const count = spec.count ?? TASK_DEFAULTS.count;
   const desiredStatus = spec.desiredStatus ?? "RUNNING";
-  const stopReason = task.metadata.annotations?.[STOP_REASON_ANNOTATION];
   const ttl = spec.kubernetes?.ttlSecondsAfterStopped ?? options.ttlSecondsAfterStopped;
   const previous = observed.written ?? task.status;
   const started = (previous?.tasks ?? []).length > 0;
@@ -131,64 +127,10 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
   const nodesByName = new Map(observed.nodes.map((n) => [n.metadata?.name ?? "", n]));
 
   // ---------------------------------------------------------------- each task: its pod, its status
-  const instances: TaskInstanceStatus[] = [];
-  const tasks: { pod: PodObject | undefined; built: TaskPod | undefined }[] = [];
-  for (let index = 0; index < count; index++) {
-    const podName = taskPodName(name, index);
-    const pod = podsByName.get(podName);
-    if (pod !== undefined && controllerOf(pod)?.uid !== uid) {
-      throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskReason.NotOwned);
-    }
-    const recorded = previous?.tasks?.find((t) => t.podName === podName);
-    // A refused pod was never created: the task failed to start, and it is not tried again.
-    const refusal = pod === undefined && recorded?.stopCode === undefined ? observed.refused?.[podName] : undefined;
-    const prev: TaskInstanceStatus | undefined = refusal === undefined ? recorded : refusedTask(recorded, podName, refusal, now);
-    // A task keeps the provider it was placed with, whatever the strategy says since.
-    const providerName = prev?.capacityProviderName ?? pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? assignment[index] ?? "";
-    const placement = providerOf.get(providerName);
-    const nodeName = pod?.spec?.nodeName;
-    const node = nodeName === undefined || nodeName === "" ? undefined : nodesByName.get(nodeName);
-    // The pod is built only while it may still be created; its container mappings also name the containers.
-    let built: TaskPod | undefined;
-    if (pod === undefined && prev?.stopCode === undefined && prev?.lastStatus !== "STOPPED" && desiredStatus === "RUNNING" && resolved !== undefined) {
-      if (placement === undefined) {
-        if (!capacity.ok) throw new SpecError("", capacity.message, TaskReason.CapacityUnavailable);
-        throw new SpecError("spec.capacityProviderStrategy", `task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskReason.CapacityUnavailable);
-      }
-      built = buildPod({
-        owner: { apiVersion: EcsTasks.apiVersion, kind: EcsTasks.kind, name, uid },
-        namespace,
-        spec,
-        index,
-        podName,
-        taskDefinition: { family: resolved.family, revision: resolved.revision, spec: resolved.spec },
-        clusterName: capacity.ok ? capacity.clusterName : "default",
-        provider: placement.provider,
-        scheduling: placement.scheduling,
-        nodes: observed.nodes,
-        ...(resolved.taskDefinition.spec.tags === undefined ? {} : { taskDefinitionTags: resolved.taskDefinition.spec.tags }),
-        ...(task.metadata.labels?.[SCHEDULED_TASK_LABEL] === undefined ? {} : { scheduledTask: task.metadata.labels[SCHEDULED_TASK_LABEL] }),
-        ...(options.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: options.binpackSchedulerName } }),
-        ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
-        ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
-      });
-    }
-    instances.push(
-      computeTaskInstance({
-        podName,
-        pod,
-        node,
-        spot: placement?.provider.spot ?? false,
-        capacityProviderName: providerName,
-        ...(built === undefined ? {} : { containers: built.containers }),
-        previous: prev,
-        desiredStatus,
-        ...(stopReason === undefined || stopReason === "" ? {} : { stopReason }),
-        now,
-      }),
-    );
-    tasks.push({ pod, built });
-  }
+  const context: InstanceContext = { observed, previous, resolved, providerOf, assignment, podsByName, nodesByName, options, now };
+  const planned = Array.from({ length: count }, (_, index) => planInstance(context, index));
+  const instances = planned.map((p) => p.instance);
+  const tasks = planned.map(({ pod, built }) => ({ pod, built }));
 
   // ---------------------------------------------------------------- the Task's status (written first)
   const size = resolved === undefined ? {} : taskSize(resolved, spec.overrides);
@@ -227,6 +169,83 @@ export function planTask(observed: ObservedTask, now: Date, options: TaskPlanOpt
     events,
     next: requeueMs === undefined ? Action.done() : Action.requeueAfter(Math.max(requeueMs, 1000)),
   };
+}
+
+/** What planning one task of a Task reads: the Task, its resolutions and placements, and the observed pods and nodes. */
+interface InstanceContext {
+  readonly observed: ObservedTask;
+  readonly previous: TaskStatus | undefined;
+  readonly resolved: ResolvedTaskDefinition | undefined;
+  readonly providerOf: ReadonlyMap<string, ProviderPlacement>;
+  readonly assignment: readonly string[];
+  readonly podsByName: ReadonlyMap<string, PodObject>;
+  readonly nodesByName: ReadonlyMap<string, Wire<V1Node>>;
+  readonly options: TaskPlanOptions;
+  readonly now: Date;
+}
+
+/**
+ * Task `index` of a Task: its pod (observed, and built while it may still be created) and its status. A task keeps
+ * the provider it was placed with; a refused pod was never created, and is not tried again.
+ */
+function planInstance(c: InstanceContext, index: number): { instance: TaskInstanceStatus; pod: PodObject | undefined; built: TaskPod | undefined } {
+  const { observed, resolved, now } = c;
+  const { task, capacity } = observed;
+  const uid = task.metadata.uid ?? "";
+  const name = task.metadata.name ?? "";
+  const desiredStatus = task.spec.desiredStatus ?? "RUNNING";
+  const stopReason = task.metadata.annotations?.[STOP_REASON_ANNOTATION];
+  const podName = taskPodName(name, index);
+  const pod = c.podsByName.get(podName);
+  if (pod !== undefined && controllerOf(pod)?.uid !== uid) {
+    throw new SpecError("", `pod ${podName} exists and is not this Task's (its controller is ${controllerOf(pod)?.kind ?? "none"} ${controllerOf(pod)?.name ?? ""}); delete it or rename the Task`, TaskReason.NotOwned);
+  }
+  const recorded = c.previous?.tasks?.find((t) => t.podName === podName);
+  const refusal = pod === undefined && recorded?.stopCode === undefined ? observed.refused?.[podName] : undefined;
+  const prev: TaskInstanceStatus | undefined = refusal === undefined ? recorded : refusedTask(recorded, podName, refusal, now);
+  const providerName = prev?.capacityProviderName ?? pod?.metadata?.labels?.[CAPACITY_PROVIDER_LABEL] ?? c.assignment[index] ?? "";
+  const placement = c.providerOf.get(providerName);
+  const nodeName = pod?.spec?.nodeName;
+  const node = nodeName === undefined || nodeName === "" ? undefined : c.nodesByName.get(nodeName);
+  // The pod is built only while it may still be created; its container mappings also name the containers.
+  let built: TaskPod | undefined;
+  if (pod === undefined && prev?.stopCode === undefined && prev?.lastStatus !== "STOPPED" && desiredStatus === "RUNNING" && resolved !== undefined) {
+    if (placement === undefined) {
+      if (!capacity.ok) throw new SpecError("", capacity.message, TaskReason.CapacityUnavailable);
+      throw new SpecError("spec.capacityProviderStrategy", `task ${index} was placed with capacity provider "${providerName}", which the strategy no longer names`, TaskReason.CapacityUnavailable);
+    }
+    const { options } = c;
+    built = buildPod({
+      owner: { apiVersion: EcsTasks.apiVersion, kind: EcsTasks.kind, name, uid },
+      namespace: task.metadata.namespace ?? "",
+      spec: task.spec,
+      index,
+      podName,
+      taskDefinition: { family: resolved.family, revision: resolved.revision, spec: resolved.spec },
+      clusterName: capacity.ok ? capacity.clusterName : "default",
+      provider: placement.provider,
+      scheduling: placement.scheduling,
+      nodes: observed.nodes,
+      ...(resolved.taskDefinition.spec.tags === undefined ? {} : { taskDefinitionTags: resolved.taskDefinition.spec.tags }),
+      ...(task.metadata.labels?.[SCHEDULED_TASK_LABEL] === undefined ? {} : { scheduledTask: task.metadata.labels[SCHEDULED_TASK_LABEL] }),
+      ...(options.binpackSchedulerName === undefined ? {} : { placement: { binpackSchedulerName: options.binpackSchedulerName } }),
+      ...(options.podLevelResources === undefined ? {} : { podLevelResources: options.podLevelResources }),
+      ...(options.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: options.ebsStorageClasses }),
+    });
+  }
+  const instance = computeTaskInstance({
+    podName,
+    pod,
+    node,
+    spot: placement?.provider.spot ?? false,
+    capacityProviderName: providerName,
+    ...(built === undefined ? {} : { containers: built.containers }),
+    previous: prev,
+    desiredStatus,
+    ...(stopReason === undefined || stopReason === "" ? {} : { stopReason }),
+    now,
+  });
+  return { instance, pod, built };
 }
 
 /** What each task's pod needs now (create, stop with its grace, remove after retention), with its events, and when to look again. */
