@@ -176,10 +176,11 @@ export const SERVICE_WATCH_PREDICATES = {
 
 const CHILD_RESOURCES = [Services, Ingresses, HorizontalPodAutoscalers, PodDisruptionBudgets] as const;
 
-export function registerServiceController(mgr: Manager, opts: ServiceControllerOptions): ServiceController {
+/** The informers a Service pass observes (registered on the Manager, shared with other controllers where they match). */
+function serviceCaches(mgr: Manager, opts: ServiceControllerOptions): ServiceCaches {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
   const owned = { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } };
-  const caches: ServiceCaches = {
+  return {
     services: mgr.informer<ServiceObject>(EcsServices, { ...ns, indexers: { [SERVICE_FAMILY_INDEX]: byTaskDefinitionFamily, [SERVICE_LABEL_INDEX]: byServiceLabelValue } }),
     deployments: mgr.informer<DeploymentObject>(Deployments, owned),
     daemonSets: mgr.informer<DaemonSetObject>(DaemonSets, owned),
@@ -192,6 +193,28 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     capacity: opts.capacity,
     resolver: opts.taskDefinitions.resolver,
   };
+}
+
+/** The controller's options as the plan takes them. */
+function servicePlanOptions(opts: ServiceControllerOptions): ServicePlanOptions {
+  return {
+    binpackSchedulerName: opts.binpackSchedulerName ?? null,
+    taskStableSeconds: opts.taskStableSeconds,
+    unhealthyAfterSeconds: opts.unhealthyAfterSeconds,
+    progressRecheckMs: opts.progressRecheckMs,
+    steadyRecheckMs: opts.steadyRecheckMs,
+    requestCountMetric: opts.requestCountMetric,
+    clusterDomain: opts.clusterDomain,
+    minuteMs: opts.deploymentMinuteMs,
+    podLevelResources: opts.podLevelResources,
+    ebsStorageClasses: opts.ebsStorageClasses,
+    noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
+    podDisruptionBudgets: opts.podDisruptionBudgets,
+  };
+}
+
+export function registerServiceController(mgr: Manager, opts: ServiceControllerOptions): ServiceController {
+  const caches = serviceCaches(mgr, opts);
   const { services, pods } = caches;
   const { capacity } = opts;
   const memory = new Map<string, ServiceMemory>();
@@ -203,20 +226,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
     events: mgr.events,
     now: mgr.now,
     hookOptions: opts.lifecycleHooks,
-    options: {
-      binpackSchedulerName: opts.binpackSchedulerName ?? null,
-      taskStableSeconds: opts.taskStableSeconds,
-      unhealthyAfterSeconds: opts.unhealthyAfterSeconds,
-      progressRecheckMs: opts.progressRecheckMs,
-      steadyRecheckMs: opts.steadyRecheckMs,
-      requestCountMetric: opts.requestCountMetric,
-      clusterDomain: opts.clusterDomain,
-      minuteMs: opts.deploymentMinuteMs,
-      podLevelResources: opts.podLevelResources,
-      ebsStorageClasses: opts.ebsStorageClasses,
-      noHealthCheckWaitSeconds: opts.noHealthCheckWaitSeconds,
-      podDisruptionBudgets: opts.podDisruptionBudgets,
-    },
+    options: servicePlanOptions(opts),
     gatewayApi: new GatewayApiProbe(),
   };
 
