@@ -31,6 +31,11 @@ export const DEPLOYMENT_LABEL = `${API_GROUP}/deployment`;
  * Deployments of stable names (`<service>-<provider>-<color>`) whose selectors never overlap. docs/deployments.md.
  */
 export const COLOR_LABEL = `${API_GROUP}/color`;
+/**
+ * The shard bucket (0-63) of the ECS Service an object belongs to: a hash of the Service's namespace and name
+ * (builders/service/shard.ts). A replica running one shard of the Service controller selects on it. docs/operations.md.
+ */
+export const SHARD_BUCKET_LABEL = `${API_GROUP}/shard-bucket`;
 /** The key of the node-affinity requirement pair (Exists and DoesNotExist) that no node can meet. */
 export const UNSATISFIABLE_LABEL = `${API_GROUP}/unsatisfiable`;
 

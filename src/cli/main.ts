@@ -58,7 +58,11 @@ Flags (environment variable in brackets):
   --events all|warnings               Kubernetes Events written: all, or only Warning ones (a Service's
                                       status.events keeps every event either way) [EVENTS]; default all
   --pod-disruption-budgets true|false a PodDisruptionBudget per Service, so evictions keep minimumHealthyPercent;
-                                      false: none (node drains may then stop every task at once); default true`,
+                                      false: none (node drains may then stop every task at once); default true
+  --shards N                          split the Service controller into N shards (1-64), one replica each [SHARDS];
+                                      default 1 (docs/operations.md "Sharding")
+  --shard I                           the shard this replica runs, 0 to N-1 [SHARD]; shard 0 also runs the
+                                      cluster-wide controllers; with --leader-elect its Lease is ID-shard-I; default 0`,
   convert: `Usage: ecs-operator convert -f FILE [-f FILE ...] [-n NAMESPACE]
 
 Converts ECS JSON to manifests (YAML on stdout):
@@ -228,6 +232,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     parseResyncPeriod,
     parseEvents,
     parsePodDisruptionBudgets,
+    parseShard,
     runController,
   } = await import("./run.ts");
   const { values, positionals } = parse("run", args, {
@@ -250,6 +255,8 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     "resync-period": { type: "string" },
     events: { type: "string" },
     "pod-disruption-budgets": { type: "string" },
+    shard: { type: "string" },
+    shards: { type: "string" },
   });
   if (positionals.length > 0) throw new CliError(`run: unexpected argument "${positionals[0] ?? ""}"`);
   let limit: number | undefined;
@@ -268,6 +275,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
   const resyncSeconds = parseResyncPeriod(values["resync-period"] ?? env.RESYNC_PERIOD);
   const events = parseEvents(values.events ?? env.EVENTS);
   const podDisruptionBudgets = parsePodDisruptionBudgets(values["pod-disruption-budgets"]);
+  const shard = parseShard(values.shard ?? env.SHARD, values.shards ?? env.SHARDS);
   return runController({
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     metricsBindAddress: values["metrics-bind-address"] ?? env.METRICS_BIND_ADDRESS ?? defaultMetricsBindAddress(env),
@@ -288,6 +296,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<unkno
     ...(resyncSeconds === undefined ? {} : { resyncSeconds }),
     ...(events === undefined ? {} : { events }),
     ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }),
+    ...(shard === undefined ? {} : { shard }),
   });
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { isDnsDomain, isDnsSubdomain } from "../builders/names.ts";
 import { CONTROLLER_NAMES, registerControllers, type ControllerName } from "../controllers/register.ts";
+import { shardOf, type Shard } from "../controllers/shards.ts";
 import { createLogger, parseLogLevel } from "../runtime/logger.ts";
 import { Manager } from "../runtime/manager.ts";
 import { loadClusterAccess, type ClusterAccess } from "../runtime/cluster-access.ts";
@@ -42,6 +43,8 @@ export interface RunOptions {
   events?: "all" | "warnings";
   /** --pod-disruption-budgets: false, Services get no PodDisruptionBudget (default true). */
   podDisruptionBudgets?: boolean;
+  /** --shard and --shards: the shard of the Service controller this replica runs (default: the only one). */
+  shard?: Shard;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -157,6 +160,29 @@ export function parseResyncPeriod(text: string | undefined): number | undefined 
   return seconds;
 }
 
+/**
+ * --shards N and --shard I: how many shards the Service controller is split into (1 to SHARD_BUCKETS; default 1) and
+ * which one this replica runs (0 to N-1; default 0). A StatefulSet gives I from its pod index (the chart does).
+ */
+export function parseShard(shardText: string | undefined, shardsText: string | undefined): Shard | undefined {
+  if (shardText === undefined && shardsText === undefined) return undefined;
+  const whole = (flag: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined || text === "") return fallback;
+    if (!/^\d+$/.test(text)) throw new CliError(`run: ${flag} "${text}" is not a whole number`);
+    return Number(text);
+  };
+  try {
+    return shardOf(whole("--shard", shardText, 0), whole("--shards", shardsText, 1));
+  } catch (err) {
+    throw new CliError(`run: ${(err as Error).message}`);
+  }
+}
+
+/** The Lease of one shard: the --leader-election-id of an unsharded operator, `<id>-shard-<i>` of shard i of several. */
+export function shardLeaseName(id: string, shard: Shard | undefined): string {
+  return shard === undefined || shard.count === 1 ? id : `${id}-shard-${shard.index}`;
+}
+
 /** --cluster-domain: the DNS domain of the cluster's Services (a DNS-1123 subdomain of labels of at most 63, no leading or trailing dot). */
 export function parseClusterDomain(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -190,7 +216,7 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(watchNamespaces.length > 1 ? { watchNamespaces } : {}),
     ...(opts.resyncSeconds === undefined ? {} : { resyncMs: opts.resyncSeconds * 1000 }),
     ...(opts.events === undefined ? {} : { events: opts.events }),
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId } } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: shardLeaseName(opts.leaderElectionId, opts.shard) } } : {}),
   });
   registerControllers(mgr, {
     namespace: watchNamespaces.length === 1 ? watchNamespaces[0] : undefined,
@@ -203,12 +229,14 @@ export async function runController(opts: RunOptions): Promise<Manager> {
     ...(opts.deploymentMinuteSeconds === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteSeconds * 1000 }),
     ...(opts.workers === undefined ? {} : { workers: opts.workers }),
     ...(opts.podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets: opts.podDisruptionBudgets }),
+    ...(opts.shard === undefined ? {} : { shard: opts.shard }),
   });
   mgr.handleSignals();
   logger.info("starting", {
     namespace: opts.namespace ?? "(all)",
     metricsBindAddress: http ? `${http.host}:${http.port}` : "off",
-    leaderElection: opts.leaderElect ? `${opts.leaderElectionNamespace}/${opts.leaderElectionId}` : "off",
+    leaderElection: opts.leaderElect ? `${opts.leaderElectionNamespace}/${shardLeaseName(opts.leaderElectionId, opts.shard)}` : "off",
+    shard: opts.shard === undefined ? "0 of 1" : `${opts.shard.index} of ${opts.shard.count}`,
     binpackSchedulerName: opts.binpackSchedulerName ?? "(none: preferred pod affinity)",
   });
   try {

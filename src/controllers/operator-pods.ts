@@ -3,19 +3,28 @@
 // pods have it), so one list and one watch of that selection serve all three. Before the caches shared it, each
 // controller listed and watched the same pods under its own selector: three lists of every pod after a restart.
 import type { V1Container } from "@kubernetes/client-node";
-import { CAPACITY_PROVIDER_LABEL, CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
+import { CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
 import { POD_DELETION_COST_ANNOTATION } from "../builders/service/budget.ts";
 import type { Informer, InformerOptions } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { Pods } from "../runtime/resources.ts";
 import type { TaskPodObject } from "./capacity-provider/task-pods.ts";
+import { EcsServices, type ServiceObject } from "./ecs-resources.ts";
+import { shardSelection, UNSHARDED, type ShardSelection } from "./shards.ts";
 
-/** The selection all three controllers cache: pods with the capacity provider label. */
-export const OPERATOR_POD_SELECTOR = CAPACITY_PROVIDER_LABEL;
+const UNSHARDED_SELECTION = shardSelection(UNSHARDED);
 
-/** The shared pod cache; a caller adds its own indexes (they are added to the one cache). */
-export function operatorPods<T extends TaskPodObject>(mgr: Manager, namespace: string | undefined, indexers: InformerOptions<T>["indexers"] = {}): Informer<T> {
-  return mgr.informer<T>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: OPERATOR_POD_SELECTOR, transform: leanOperatorPod, indexers });
+/**
+ * The shared pod cache: pods with the capacity provider label (on a replica of one shard of the Service controller,
+ * those of its buckets: shards.ts). A caller adds its own indexes (they are added to the one cache).
+ */
+export function operatorPods<T extends TaskPodObject>(mgr: Manager, namespace: string | undefined, indexers: InformerOptions<T>["indexers"] = {}, selection: ShardSelection = UNSHARDED_SELECTION): Informer<T> {
+  return mgr.informer<T>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: selection.podSelector, transform: leanOperatorPod, indexers });
+}
+
+/** The shared cache of ECS Services (on a replica of one shard other than 0, only that shard's). */
+export function ecsServices(mgr: Manager, namespace: string | undefined, indexers: InformerOptions<ServiceObject>["indexers"] = {}, selection: ShardSelection = UNSHARDED_SELECTION): Informer<ServiceObject> {
+  return mgr.informer<ServiceObject>(EcsServices, { ...(namespace === undefined ? {} : { namespace }), indexers, ...(selection.keepService === undefined ? {} : { keep: selection.keepService }) });
 }
 
 const leanContainer = (c: V1Container): V1Container => ({

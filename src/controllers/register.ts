@@ -3,6 +3,7 @@
 // `ecs-operator run` and the integration tests that need the whole operator call this.
 import type { Manager } from "../runtime/manager.ts";
 import { CapacityContext } from "./capacity-context.ts";
+import { shardSelection, UNSHARDED, type Shard } from "./shards.ts";
 import { CONTROLLER_NAME as CAPACITY_PROVIDER, registerCapacityProviderController } from "./capacity-provider/controller.ts";
 import { CONTROLLER_NAME as CLUSTER, registerClusterController } from "./cluster/controller.ts";
 import { CONTROLLER_NAME as SERVICE, registerServiceController } from "./service/controller.ts";
@@ -58,10 +59,20 @@ export interface OperatorOptions {
   podDisruptionBudgets?: boolean | undefined;
   /** Called with the key of every Service reconcile (tests and benchmarks count them). */
   onServiceReconcile?: ((key: string) => void) | undefined;
+  /**
+   * The shard of the Service controller this replica runs (--shard, --shards; docs/operations.md "Sharding").
+   * Default: one shard, every controller. A replica of shard 0 runs every controller over its share of the Services;
+   * the others run only the Service controller, over theirs.
+   */
+  shard?: Shard | undefined;
 }
 
 export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): void {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
+  const selection = shardSelection(opts.shard ?? UNSHARDED);
+  // The Service controller of every shard reads TaskDefinitions through the resolver: its caches are on every replica,
+  // its controller runs on shard 0 only (pruning reads every Service's deployments).
+  if (!selection.runsClusterWide) mgr.idle([TASK_DEFINITION]);
   const workers = (name: ControllerName): { workers: number } => ({ workers: opts.workers?.[name] ?? DEFAULT_WORKERS[name] });
   // The users of revisions are registered after the resolver they need exists; the closure reads them late.
   const users: RevisionInUse[] = [];
@@ -72,21 +83,25 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     inUse: (namespace, family, revision) => users.some((inUse) => inUse(namespace, family, revision)),
   });
   const capacity = new CapacityContext(mgr, opts.namespace);
-  registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider") });
-  registerClusterController(mgr, { ...ns, ...workers("cluster") });
+  if (selection.runsClusterWide) {
+    registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider") });
+    registerClusterController(mgr, { ...ns, ...workers("cluster") });
+  }
   // One value for both: a service's tasks and a one-off task of the same definition are placed alike.
   const binpackSchedulerName = opts.binpackSchedulerName ?? null;
-  const tasks = registerTaskController(mgr, {
-    ...ns,
-    ...workers("task"),
-    resolver: taskDefinitions.resolver,
-    capacity,
-    binpackSchedulerName,
-    ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
-    ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
-    ...(opts.stoppedTaskRetentionSeconds === undefined ? {} : { ttlSecondsAfterStopped: opts.stoppedTaskRetentionSeconds }),
-  });
-  users.push(tasks.revisionInUse);
+  if (selection.runsClusterWide) {
+    const tasks = registerTaskController(mgr, {
+      ...ns,
+      ...workers("task"),
+      resolver: taskDefinitions.resolver,
+      capacity,
+      binpackSchedulerName,
+      ...(opts.podLevelResources === undefined ? {} : { podLevelResources: opts.podLevelResources }),
+      ...(opts.ebsStorageClasses === undefined ? {} : { ebsStorageClasses: opts.ebsStorageClasses }),
+      ...(opts.stoppedTaskRetentionSeconds === undefined ? {} : { ttlSecondsAfterStopped: opts.stoppedTaskRetentionSeconds }),
+    });
+    users.push(tasks.revisionInUse);
+  }
   const services = registerServiceController(mgr, {
     ...ns,
     ...workers("service"),
@@ -99,7 +114,8 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     ...(opts.deploymentMinuteMs === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteMs }),
     ...(opts.podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets: opts.podDisruptionBudgets }),
     onReconcile: opts.onServiceReconcile,
+    ...(opts.shard === undefined ? {} : { selection }),
   });
   users.push(services.revisionInUse);
-  registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
+  if (selection.runsClusterWide) registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
 }

@@ -56,7 +56,8 @@ export interface WatchOptions<T extends KubeObject> {
  * A source of keys for a controller's queue: an owned or watched informer with its mapping and filter, bound to
  * the informer's own object type when `owns`/`watches` is called, so no informer is ever seen under another type.
  */
-type Source = (queue: Pick<WorkQueue, "add" | "addAfter">, owner: ResourceType) => void;
+type SourceQueue = Pick<WorkQueue, "add" | "addAfter">;
+type Source = (queue: SourceQueue, owner: ResourceType) => void;
 
 /** What the manager runs: every controller, whatever kind it reconciles. */
 export interface RunnableController {
@@ -69,6 +70,10 @@ export interface ControllerOptions {
   workers?: number;
   /** Bound on waiting for in-flight reconciles at shutdown. */
   drainTimeoutMs?: number;
+  /** The keys this replica reconciles (one shard of them); others are never queued. Default: all. */
+  keys?: ((key: string) => boolean) | undefined;
+  /** Registered but not run (Manager.idle): no handler queues a key, start() starts nothing. */
+  idle?: boolean | undefined;
 }
 
 /** True when an update of the primary object asks for a reconcile: spec (generation) or metadata we act on. */
@@ -91,6 +96,7 @@ export class Controller<T extends KubeObject> implements RunnableController {
   private readonly drainTimeoutMs: number;
   /** The Stalled or Ready=False each key last reported (the cache can lag behind our own status write). */
   private readonly reported = new Map<string, string>();
+  private readonly idle: boolean;
 
   constructor(name: string, primary: Informer<T>, reconciler: Reconciler, rt: Runtime, opts: ControllerOptions, sources: readonly Source[]) {
     this.name = name;
@@ -99,16 +105,25 @@ export class Controller<T extends KubeObject> implements RunnableController {
     this.rt = rt;
     this.drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
     this.queue = new WorkQueue({ workers: opts.workers ?? 2, metrics: rt.metrics.queueHooks(name) });
-    const enqueue = (key: string): void => { this.queue.add(key); };
+    this.idle = opts.idle === true;
+    if (this.idle) return;
+    const keys = opts.keys;
+    // Sources see a queue that drops the keys of other shards.
+    const queue: SourceQueue = keys === undefined ? this.queue : {
+      add: (key) => { if (keys(key)) this.queue.add(key); },
+      addAfter: (key, ms) => { if (keys(key)) this.queue.addAfter(key, ms); },
+    };
+    const enqueue = (key: string): void => { queue.add(key); };
     primary.addHandler({
       add: (o) => { enqueue(objectKey(o)); },
       update: (o, n, resync) => { if (resync || primaryChanged(o, n)) enqueue(objectKey(n)); },
       delete: (o) => { enqueue(objectKey(o)); },
     });
-    for (const source of sources) source(this.queue, primary.resource);
+    for (const source of sources) source(queue, primary.resource);
   }
 
   start(): void {
+    if (this.idle) return;
     this.queue.run((key) => this.process(key));
   }
 

@@ -52,7 +52,9 @@ export class Manager {
    * The shared informers by key. `typed` is the informer under the type its first caller gave; `run` is what the
    * manager itself needs of it, whatever that type is.
    */
-  private readonly informers = new Map<string, { typed: unknown; run: Pick<Informer<KubeObject>, "start" | "stop" | "hasSynced" | "waitForSync">; transform: ((obj: never) => unknown) | undefined }>();
+  private readonly informers = new Map<string, { typed: unknown; run: Pick<Informer<KubeObject>, "start" | "stop" | "hasSynced" | "waitForSync">; transform: ((obj: never) => unknown) | undefined; keep: ((key: string) => boolean) | undefined }>();
+  /** Controllers registered but not run by this replica (idle()). */
+  private readonly idleControllers = new Set<string>();
   private readonly controllers: RunnableController[] = [];
   private elector: LeaderElector | undefined;
   private http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -89,6 +91,9 @@ export class Manager {
     const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? opts.namespaces?.join(",") ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
     const existing = this.informers.get(key);
     if (existing !== undefined) {
+      if (existing.keep !== opts.keep) {
+        throw new Error(`Manager.informer: the informer of ${resource.plural} keeps the objects ${functionName(existing.keep)} selects, and a second caller asks for ${functionName(opts.keep)}; one cache holds one selection: pass the same function`);
+      }
       if (existing.transform !== opts.transform) {
         const where = `${resource.plural}${opts.namespace === undefined ? "" : ` in namespace ${opts.namespace}`}${opts.labelSelector === undefined ? "" : ` with labelSelector ${opts.labelSelector}`}${opts.fieldSelector === undefined ? "" : ` with fieldSelector ${opts.fieldSelector}`}`;
         throw new Error(
@@ -112,12 +117,22 @@ export class Manager {
       client: this.client,
       resource,
     });
-    this.informers.set(key, { typed: inf, run: inf, transform: opts.transform });
+    this.informers.set(key, { typed: inf, run: inf, transform: opts.transform, keep: opts.keep });
     return inf;
   }
 
   controller<T extends KubeObject>(name: string, opts: ControllerOptions = {}): ControllerBuilder<T> {
-    return new ControllerBuilder<T>(name, { client: this.client, metrics: this.metrics, logger: this.logger.child({ controller: name }), now: this.now, events: this.events }, opts, (c) => this.controllers.push(c));
+    const idle = this.idleControllers.has(name) ? { idle: true } : {};
+    return new ControllerBuilder<T>(name, { client: this.client, metrics: this.metrics, logger: this.logger.child({ controller: name }), now: this.now, events: this.events }, { ...opts, ...idle }, (c) => this.controllers.push(c));
+  }
+
+  /**
+   * Controllers of these names, registered after this call, are not run by this replica: their informers are cached
+   * (other controllers read them), but no event queues a key and no worker starts. A replica running one shard of the
+   * Service controller leaves the cluster-wide controllers to the replica of shard 0 (docs/operations.md "Sharding").
+   */
+  idle(names: readonly string[]): void {
+    for (const n of names) this.idleControllers.add(n);
   }
 
   get ready(): boolean {

@@ -70,6 +70,24 @@ describe("Helm chart", () => {
     expect(byKind(ha, "ServiceMonitor")).toHaveLength(1);
   });
 
+  it("controller.shards > 1: a StatefulSet of one replica per shard, the shard from the pod index, a Lease each, accepted by the API server", async () => {
+    const ns = await testNamespace(kc, "pkg-shards");
+    const docs = (await template(ns, "controller.shards=3")).filter((d) => d.kind !== "CustomResourceDefinition");
+    await serverSideApply(kc, docs, { dryRun: true, namespace: ns });
+    expect(byKind(docs, "Deployment")).toEqual([]);
+    type Sts = { spec: { replicas: number; podManagementPolicy: string; template: { spec: { containers: { args: string[]; env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] } } } };
+    const sts = (one(docs, "StatefulSet") as unknown as Sts).spec;
+    expect(sts.replicas).toBe(3);
+    expect(sts.podManagementPolicy).toBe("Parallel");
+    const container = sts.template.spec.containers[0];
+    expect(container?.args).toEqual(expect.arrayContaining(["--shards=3", "--leader-elect", `--leader-election-namespace=${ns}`]));
+    expect(container?.env.find((e) => e.name === "SHARD")?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']");
+    expect(byKind(docs, "PodDisruptionBudget")).toHaveLength(1);
+    const refused = await helm(["template", "ecsop", CHART, "--set", "controller.shards=65"]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain("shards");
+  });
+
   it("the controller flags come from values: binpack scheduler only when named; the schema refuses bad ones", async () => {
     type Dep = { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     const argsOf = (docs: Manifest[]) => (one(docs, "Deployment") as unknown as Dep).spec.template.spec.containers[0]?.args ?? [];

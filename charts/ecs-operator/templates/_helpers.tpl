@@ -49,7 +49,7 @@ app.kubernetes.io/part-of: ecs-operator
 {{- define "ecs-operator.leaderElect" -}}
 {{- $le := .Values.controller.leaderElection }}
 {{- if eq (toString $le) "auto" }}
-{{- if gt (int .Values.replicaCount) 1 }}true{{ else }}false{{ end }}
+{{- if or (gt (int .Values.replicaCount) 1) (gt (int .Values.controller.shards) 1) }}true{{ else }}false{{ end }}
 {{- else }}
 {{- if $le }}true{{ else }}false{{ end }}
 {{- end }}

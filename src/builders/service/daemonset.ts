@@ -1,6 +1,7 @@
 // A DAEMON ECS service as a DaemonSet: one task on every node of an EC2-type capacity provider (the provider's node
 // selector, tolerations and affinity, and the service's placement constraints choose the nodes). Pure. The controller
 // refuses FARGATE-type providers before calling this. docs/services.md.
+import { serviceShardLabel } from "./shard.ts";
 import { effectivePercents, minimumHealthyTasks } from "./deployment-config.ts";
 import { toLabelValue } from "../names.ts";
 import { buildServicePodTemplate, serviceDeploymentName, servicePodSelector, type ServiceDeploymentInput } from "./deployment.ts";
@@ -34,7 +35,7 @@ export function buildServiceDaemonSet(input: Omit<ServiceDeploymentInput, "repli
     metadata: {
       name: serviceDeploymentName(service.name, provider.name),
       namespace: service.namespace,
-      labels: { ...(spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, ...selector },
+      labels: { ...(spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, ...serviceShardLabel(service.namespace, service.name), ...selector },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },
       ownerReferences: [controllerReference(service)],
     },

@@ -1,6 +1,7 @@
 // A REPLICA ECS service as Kubernetes Deployments: one per capacity provider of the effective strategy, each running
 // its share of desiredCount with the task definition's pod template, the provider's scheduling and the service's
 // placement. Pure: the controller passes the resolved revision, provider, nodes and deployment id. docs/services.md.
+import { serviceShardLabel } from "./shard.ts";
 import { SpecError } from "../../api/spec-error.ts";
 import { createHash } from "node:crypto";
 import type { V1Container, V1Node, V1PodTemplateSpec } from "@kubernetes/client-node";
@@ -176,6 +177,7 @@ export function buildServicePodTemplate(input: Omit<ServiceDeploymentInput, "rep
       [LAUNCH_TYPE_LABEL]: provider.type,
       [GROUP_LABEL]: taskGroupLabelValue(`service:${serviceName}`),
       [DEPLOYMENT_LABEL]: deploymentLabelValue(input.deploymentId),
+      ...serviceShardLabel(service.namespace, service.name),
       ...selectorLabels(service.name, provider.name, input.color),
     },
   });
@@ -270,6 +272,7 @@ export function buildServiceDeployment(input: ServiceDeploymentInput): ServiceDe
       labels: {
         ...(spec.kubernetes?.labels ?? {}),
         [MANAGED_BY_LABEL]: MANAGED_BY,
+        ...serviceShardLabel(service.namespace, service.name),
         ...selectorLabels(service.name, provider.name, input.color),
       },
       annotations: { ...(spec.kubernetes?.annotations ?? {}), [DEPLOYMENT_ID_ANNOTATION]: input.deploymentId },

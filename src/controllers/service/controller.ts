@@ -2,10 +2,10 @@
 // service one DaemonSet per EC2-type provider), with ECS deployments, the circuit breaker, spot replacement and
 // DRAINING deletion. A pass is observe (observe.ts, caches only) → plan (plan.ts, pure, every decision) → apply
 // (apply.ts). Watches carry predicates: a service is reconciled when something its plan reads changed.
-import { operatorPods } from "../operator-pods.ts";
+import { ecsServices, operatorPods } from "../operator-pods.ts";
+import { shardSelection, UNSHARDED, type ShardSelection } from "../shards.ts";
 import { WrittenStatuses } from "../../runtime/status.ts";
 import { ServiceStatus } from "../../api/service.ts";
-import { SERVICE_LABEL } from "../../api/keys.ts";
 import { parseTaskDefinitionRef } from "../../builders/task-definition/ref.ts";
 import type { V1DaemonSetStatus, V1DeploymentStatus } from "@kubernetes/client-node";
 import { nodeLabelValues } from "../../builders/placement/placement.ts";
@@ -17,7 +17,7 @@ import type { Manager } from "../../runtime/manager.ts";
 import { annotationsChanged, anyOf, deletionChanged, generationChanged, labelsChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged, type UpdatePredicate } from "../../runtime/predicates.ts";
 import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, objectKey, PodDisruptionBudgets, ServiceAccounts, Services, type KubeObject } from "../../runtime/resources.ts";
 import type { CapacityContext } from "../capacity-context.ts";
-import { EcsServices, type ServiceObject } from "../ecs-resources.ts";
+import type { ServiceObject } from "../ecs-resources.ts";
 import type { TaskDefinitionController } from "../task-definition/controller.ts";
 import { applyServicePlan, type ApplyIo } from "./apply.ts";
 import { GatewayApiProbe, lookUp, observeService, type ServiceCaches } from "./observe.ts";
@@ -95,6 +95,8 @@ export interface ServiceControllerOptions {
    * TASK_WAKE_COALESCE_MS; 0: a pass per change).
    */
   taskWakeCoalesceMs?: number | undefined;
+  /** The shard of Services this replica reconciles, and what it caches for them (shards.ts). Default: all. */
+  selection?: ShardSelection | undefined;
 }
 
 export interface ServiceController {
@@ -179,13 +181,14 @@ const CHILD_RESOURCES = [Services, Ingresses, HorizontalPodAutoscalers, PodDisru
 /** The informers a Service pass observes (registered on the Manager, shared with other controllers where they match). */
 function serviceCaches(mgr: Manager, opts: ServiceControllerOptions): ServiceCaches {
   const ns = opts.namespace === undefined ? {} : { namespace: opts.namespace };
-  const owned = { ...ns, labelSelector: SERVICE_LABEL, indexers: { [OWNER_UID_INDEX]: byOwnerUid } };
+  const selection = opts.selection ?? shardSelection(UNSHARDED);
+  const owned = { ...ns, labelSelector: selection.childSelector, indexers: { [OWNER_UID_INDEX]: byOwnerUid } };
   return {
-    services: mgr.informer<ServiceObject>(EcsServices, { ...ns, indexers: { [SERVICE_FAMILY_INDEX]: byTaskDefinitionFamily, [SERVICE_LABEL_INDEX]: byServiceLabelValue } }),
+    services: ecsServices(mgr, opts.namespace, { [SERVICE_FAMILY_INDEX]: byTaskDefinitionFamily, [SERVICE_LABEL_INDEX]: byServiceLabelValue }, selection),
     deployments: mgr.informer<DeploymentObject>(Deployments, owned),
     daemonSets: mgr.informer<DaemonSetObject>(DaemonSets, owned),
     // Shared with the Cluster and CapacityProvider controllers (one list and watch of the operator's pods).
-    pods: operatorPods<PodObject>(mgr, opts.namespace, { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName }),
+    pods: operatorPods<PodObject>(mgr, opts.namespace, { [POD_SERVICE_INDEX]: podServiceKey, [POD_NODE_INDEX]: podNodeName }, selection),
     // Children made by the networking, autoscaling and PDB builders, labelled with the service label.
     children: CHILD_RESOURCES.map((rt) => mgr.informer<KubeObject>(rt, owned)),
     // All ServiceAccounts (few per namespace): one the user made under a task role's name is theirs, and left alone.
@@ -238,7 +241,7 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   const servicesOfFamily = (namespace: string, family: string): string[] => services.byIndex(SERVICE_FAMILY_INDEX, `${namespace}/${family}`).map(objectKey);
 
   const coalesceMs = opts.taskWakeCoalesceMs ?? TASK_WAKE_COALESCE_MS;
-  const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers })
+  const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers, ...(opts.selection === undefined ? {} : { keys: opts.selection.ownsService }) })
     .for(services)
     .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs })
     .owns(caches.daemonSets, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs });

@@ -2,6 +2,7 @@
 // apply and delete, which pods to stop (with what grace), the scale-subresource patch, the finalizer, the status and
 // the events, and when to look again. No client, no caches, no Date.now(): the table tests in
 // test/unit/controllers/service-plan.test.ts and `ecs-operator render` run it as the controller does.
+import { serviceShardLabel } from "../../builders/service/shard.ts";
 import { ServiceReason } from "../../api/service.ts";
 import { CAPACITY_PROVIDER_LABEL, CLUSTER_LABEL, COLOR_LABEL, DEPLOYMENT_ID_ANNOTATION, FORCE_NEW_DEPLOYMENT_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, SCHEDULED_ACTIONS_SEEN_ANNOTATION, SERVICE_FINALIZER, SERVICE_LABEL } from "../../api/keys.ts";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
@@ -803,7 +804,7 @@ function serviceChildren(
   const child: ServiceChildContext = {
     namespace: ref.namespace,
     ownerReference: controllerReference(ref),
-    labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(cap.clusterName) },
+    labels: { ...(ref.spec.kubernetes?.labels ?? {}), [MANAGED_BY_LABEL]: MANAGED_BY, [SERVICE_LABEL]: nameLabelValue(ref.name), [CLUSTER_LABEL]: nameLabelValue(cap.clusterName), ...serviceShardLabel(ref.namespace, ref.name) },
   };
   const selector = servicePodSelector(ref.name);
   const desired: { resource: ResourceType; object: KubeObject }[] = [];

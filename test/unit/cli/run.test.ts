@@ -18,6 +18,8 @@ import {
   parseWorkers,
   parseEvents,
   parsePodDisruptionBudgets,
+  parseShard,
+  shardLeaseName,
 } from "../../../src/cli/run.ts";
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
@@ -102,6 +104,37 @@ describe("controller flags", () => {
     ["scheduledtask=64,task=1,capacityprovider=2", { scheduledtask: 64, task: 1, capacityprovider: 2 }],
   ])("--workers %j → %j", (text, expected) => {
     expect(parseWorkers(text)).toEqual(expected);
+  });
+
+  it.each<[string | undefined, string | undefined, { index: number; count: number } | undefined]>([
+    [undefined, undefined, undefined],
+    ["0", "1", { index: 0, count: 1 }],
+    [undefined, "4", { index: 0, count: 4 }],
+    ["3", "4", { index: 3, count: 4 }],
+    ["", "2", { index: 0, count: 2 }],
+    ["63", "64", { index: 63, count: 64 }],
+  ])("--shard %j --shards %j → %j", (shard, shards, expected) => {
+    expect(parseShard(shard, shards)).toEqual(expected);
+  });
+
+  it.each([
+    ["4", "4", 'run: --shard must be a whole number from 0 to 3 (--shards 4), got 4'],
+    ["1", undefined, "run: --shard must be a whole number from 0 to 0 (--shards 1), got 1"],
+    ["0", "0", "run: --shards must be a whole number from 1 to 64, got 0"],
+    ["0", "65", "run: --shards must be a whole number from 1 to 64, got 65"],
+    ["-1", "2", 'run: --shard "-1" is not a whole number'],
+    ["0", "two", 'run: --shards "two" is not a whole number'],
+  ])("--shard %j --shards %j is refused: %s", (shard, shards, message) => {
+    expect(() => parseShard(shard, shards)).toThrow(message);
+  });
+
+  it.each<[{ index: number; count: number } | undefined, string]>([
+    [undefined, "ecs-operator"],
+    [{ index: 0, count: 1 }, "ecs-operator"],
+    [{ index: 0, count: 3 }, "ecs-operator-shard-0"],
+    [{ index: 2, count: 3 }, "ecs-operator-shard-2"],
+  ])("the Lease of shard %j is %s", (shard, lease) => {
+    expect(shardLeaseName("ecs-operator", shard)).toBe(lease);
   });
 
   it.each(["service", "service=0", "service=65", "service=1.5", "services=4", "Service=4", "service=4,", "=4"])("--workers %j is refused, naming the flag and the controllers", (text) => {

@@ -83,6 +83,27 @@ describe("Manager.informer: one informer per resource, namespace and selectors",
       registerControllers(aManager(), { namespace: "team-a" });
     }).not.toThrow();
   });
+
+  it.each([
+    [{ index: 0, count: 1 }, ["taskdefinition", "capacityprovider", "cluster", "task", "service", "scheduledtask"], [], "ecs.operator.dev/capacity-provider"],
+    [{ index: 0, count: 2 }, ["taskdefinition", "capacityprovider", "cluster", "task", "service", "scheduledtask"], [], "ecs.operator.dev/capacity-provider"],
+    [{ index: 1, count: 2 }, ["taskdefinition", "service"], ["taskdefinition"], "ecs.operator.dev/capacity-provider,ecs.operator.dev/shard-bucket in (1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31,33,35,37,39,41,43,45,47,49,51,53,55,57,59,61,63)"],
+  ])("shard %j registers %j (idle: %j) and caches the task pods of %s", (shard, registered, idle, podSelector) => {
+    const mgr = aManager();
+    registerControllers(mgr, { shard });
+    const controllers = (mgr as unknown as { controllers: { name: string; idle: boolean }[] }).controllers;
+    expect(controllers.map((c) => c.name)).toEqual(registered);
+    expect(controllers.filter((c) => c.idle).map((c) => c.name)).toEqual(idle);
+    const keys = [...(mgr as unknown as { informers: Map<string, unknown> }).informers.keys()];
+    expect(keys.filter((k) => k.startsWith("v1/pods|") && k.includes("capacity-provider"))).toEqual([`v1/pods||${podSelector}|`]);
+  });
+
+  it("a second caller of an informer with another client-side selection is refused, naming both", () => {
+    const mgr = aManager();
+    const mine = (key: string): boolean => key.startsWith("a/");
+    mgr.informer(Pods, { keep: mine });
+    expect(() => mgr.informer(Pods, { keep: (key) => key.startsWith("b/") })).toThrow("keeps the objects mine selects");
+  });
 });
 
 describe("Informer.addIndexers", () => {
