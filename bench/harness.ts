@@ -10,7 +10,7 @@ import { API_GROUP_VERSION } from "../src/api/common.ts";
 import { KubeClient } from "../src/runtime/kube-client.ts";
 import { Deployments, Namespaces, Nodes, Pods, ServiceAccounts, resource, type KubeObject } from "../src/runtime/resources.ts";
 import { ApiServerProfiler, apiserverMetrics, apiserverWatchEvents, apiserverWrites } from "./apiserver.ts";
-import { OperatorProcess, type OperatorFlags } from "./operator.ts";
+import { OperatorFleet, type OperatorFlags } from "./operator.ts";
 import { cpuSeconds, parseProcStat, procStatus } from "./proc.ts";
 import { delta, heapSpaces, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
 import { Tracker } from "./tracker.ts";
@@ -79,6 +79,22 @@ export interface BenchOptions {
    * memory and restart figures at sizes where the side-by-side phases would take hours on a small machine.
    */
   ecsOnly?: boolean;
+  /**
+   * Run the operator as this many processes, one per shard of the Service controller (`ecs-operator run --shards`).
+   * Memory is then reported per replica, the top-level figures being those of the replica with the highest peak.
+   */
+  shards?: number;
+}
+
+/** One replica's memory in a sharded run. */
+export interface ReplicaMemory {
+  shard: number;
+  rssBytes: number;
+  peakRssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  rssAnonBytes: number;
+  rssFileBytes: number;
 }
 
 export interface Memory {
@@ -93,6 +109,8 @@ export interface Memory {
   rssFileBytes: number;
   /** Heap used and total per V8 space (old_space, new_space, large_object_space, code_space, ...). */
   heapSpaces: Record<string, { usedBytes: number; totalBytes: number }>;
+  /** Each replica's, when the operator ran as several shards (the fields above are the largest replica's). */
+  replicas?: ReplicaMemory[];
 }
 
 /** What a measured window cost: CPU per process, the operator's reconciles and writes by kind, and its memory. */
@@ -165,7 +183,7 @@ export interface BenchResult {
   /** Whether the operator ran the compiled dist/ or src/ through Node's type stripping. */
   operatorCode: "dist" | "src";
   /** The operator's workers per controller as given (defaults for the others), and its heap limit (null: Node's). */
-  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null; phaseResyncSeconds: number; events?: "all" | "warnings"; podDisruptionBudgets?: boolean };
+  operator: { workers: Readonly<Record<string, number>>; maxHeapMiB: number | null; phaseResyncSeconds: number; events?: "all" | "warnings"; podDisruptionBudgets?: boolean; shards?: number };
   /** Whether only the ECS side of creation ran (then idle and restart). */
   ecsOnly: boolean;
   controlPlane: Record<string, unknown>;
@@ -272,16 +290,20 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   // A short resync during creation would add every object to the queues every few seconds (at 5,000 Services and a
   // 30 s resync, 20 passes per TaskDefinition in a 12-minute creation): the phases run with the product's period, and
   // only the restarted operator, which the idle phase watches, with the short one.
+  const shards = opts.shards ?? 1;
   const operatorOptions = (resync: number) => ({ kubeconfig: opts.kubeconfig, namespace: ecsNs, resyncSeconds: resync, cpuProfileDir: opts.cpuProfileDir, code: opts.code ?? "src", workers: opts.workers, maxHeapMiB: opts.maxHeapMiB, flags: opts.operatorFlags, heapSnapshotDir: opts.heapSnapshotDir });
-  let operator: OperatorProcess | undefined;
-  let peakRss = 0;
+  let operator: OperatorFleet | undefined;
+  // The peak resident set of each replica since the window started.
+  let peakRss: number[] = [];
   const rssSampler = setInterval(() => {
-    const pid = operator?.pid;
-    if (pid === undefined) return;
-    try {
-      peakRss = Math.max(peakRss, parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")).rssPages * 4096);
-    } catch {
-      // between processes
+    for (const [i, r] of (operator?.replicas ?? []).entries()) {
+      const pid = r.pid;
+      if (pid === undefined) continue;
+      try {
+        peakRss[i] = Math.max(peakRss[i] ?? 0, parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8")).rssPages * 4096);
+      } catch {
+        // between processes
+      }
     }
   }, 500);
 
@@ -295,15 +317,23 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     }
     return { cpu, metrics: operator ? await operator.metrics() : [], apiserver: await apiserverMetrics(kc) };
   };
-  const memory = (m: Sample[]): Memory => ({
+  const replicaMemory = (m: Sample[], i: number): Omit<Memory, "replicas"> => ({
     rssBytes: total(m, "ecs_operator_process_resident_memory_bytes"),
-    peakRssBytes: peakRss,
+    peakRssBytes: peakRss[i] ?? 0,
     heapUsedBytes: total(m, "ecs_operator_nodejs_heap_size_used_bytes"),
     heapTotalBytes: total(m, "ecs_operator_nodejs_heap_size_total_bytes"),
     externalBytes: total(m, "ecs_operator_nodejs_external_memory_bytes"),
-    ...procStatus(operator?.pid),
+    ...procStatus(operator?.replicas[i]?.pid),
     heapSpaces: heapSpaces(m),
   });
+  /** The memory of each replica, read from its own metrics; one replica: its figures, as before. */
+  const memory = async (): Promise<Memory> => {
+    const replicas = operator?.replicas ?? [];
+    const each = await Promise.all(replicas.map(async (r, i) => replicaMemory(await r.metrics(), i)));
+    const largest = each.reduce<Omit<Memory, "replicas"> | undefined>((a, m) => (a === undefined || m.peakRssBytes > a.peakRssBytes ? m : a), undefined) ?? replicaMemory([], 0);
+    if (replicas.length <= 1) return largest;
+    return { ...largest, replicas: each.map((m, shard) => ({ shard, rssBytes: m.rssBytes, peakRssBytes: m.peakRssBytes, heapUsedBytes: m.heapUsedBytes, heapTotalBytes: m.heapTotalBytes, rssAnonBytes: m.rssAnonBytes, rssFileBytes: m.rssFileBytes })) };
+  };
 
   /**
    * Waits until the operator's queues are empty and it has written nothing for 2 s (at most 60 s): its trailing
@@ -332,7 +362,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
 
   const measure = async (run: () => Promise<void>, settle: () => Promise<void>): Promise<SideResult> => {
     const before = await snapshot();
-    peakRss = 0;
+    peakRss = [];
     const t0 = performance.now();
     await run();
     const seconds = (performance.now() - t0) / 1000;
@@ -346,7 +376,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       reconciles: delta(reconcilesOf(after.metrics), reconcilesOf(before.metrics)),
       writes: delta(writesOf(after.metrics), writesOf(before.metrics)),
       queueWait: queueWait(after.metrics, before.metrics),
-      memory: memory(after.metrics),
+      memory: await memory(),
       ...(after.apiserver === undefined || before.apiserver === undefined
         ? {}
         : { apiserverWrites: delta(apiserverWrites(after.apiserver), apiserverWrites(before.apiserver)), apiserverWatchEvents: delta(apiserverWatchEvents(after.apiserver), apiserverWatchEvents(before.apiserver)) }),
@@ -391,7 +421,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     trackers.push(services, deployments, ecsPods, plainPods);
     await Promise.all(trackers.map((t) => t.start()));
 
-    operator = await OperatorProcess.start(operatorOptions(phaseResyncSeconds));
+    operator = await OperatorFleet.start(operatorOptions(phaseResyncSeconds), shards);
     await operator.waitReady();
     await client.create(Clusters, ecsCluster(ecsNs));
     await quiet();
@@ -426,8 +456,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const stopStart = performance.now();
     await operator.stop();
     const stopSeconds = (performance.now() - stopStart) / 1000;
-    peakRss = 0;
-    operator = await OperatorProcess.start(operatorOptions(resyncSeconds));
+    peakRss = [];
+    operator = await OperatorFleet.start(operatorOptions(resyncSeconds), shards);
     const readyzSeconds = await operator.waitReady();
     const current = operator;
     await until("the restarted operator's first pass", async () => {
@@ -448,7 +478,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       reconciles: reconcilesOf(restartAfter.metrics),
       // The new process started at 0; the control plane's CPU covers the stop, the start and the first pass.
       cpuSeconds: { ...cpuDelta(restartAfter, cpBefore), ...(restartAfter.cpu.operator === undefined ? {} : { operator: Math.round(restartAfter.cpu.operator * 100) / 100 }) },
-      memory: memory(restartAfter.metrics),
+      memory: await memory(),
     };
 
     log(`idle: ${idleResyncs} resyncs of ${resyncSeconds}s`);
@@ -456,7 +486,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     // The window starts half a period after a resync of the restarted operator and lasts K periods, so it holds
     // exactly K resyncs (a window that began just before one held K + 1: 1.43 "per resync" at 5,000 on 2026-12-05).
     await sleep(idleWindowDelayMs(performance.now() - operator.startedAt, resyncSeconds * 1000));
-    peakRss = 0;
+    peakRss = [];
     const idleBefore = await snapshot();
     const idleStart = performance.now();
     await sleep(idleResyncs * resyncSeconds * 1000);
@@ -474,7 +504,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       reconciles: idleReconciles,
       reconcilesPerObjectPerResync: Object.fromEntries(["service", "taskdefinition"].map((c) => [c, Math.round(((idleReconciles[c] ?? 0) / N / resyncs) * 100) / 100])),
       cpuSeconds: cpuDelta(idleAfter, idleBefore),
-      memory: memory(idleAfter.metrics),
+      memory: await memory(),
     };
     if (opts.heapSnapshotDir !== undefined) {
       log("heap snapshot of the idle operator");
@@ -501,7 +531,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       machine: { cpus: cpus().length, loadavgAtStart, totalMemoryBytes: totalmem(), node: process.version, note: opts.note ?? "" },
       controlPlane: opts.controlPlane ?? {},
       operatorCode: opts.code ?? "src",
-      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null, phaseResyncSeconds, events: opts.operatorFlags?.events ?? "all", podDisruptionBudgets: opts.operatorFlags?.podDisruptionBudgets ?? true },
+      operator: { workers: opts.workers ?? {}, maxHeapMiB: opts.maxHeapMiB ?? null, phaseResyncSeconds, events: opts.operatorFlags?.events ?? "all", podDisruptionBudgets: opts.operatorFlags?.podDisruptionBudgets ?? true, shards },
       ecsOnly: opts.ecsOnly === true,
       nodesAdded,
       phases,

@@ -13,11 +13,12 @@ import { parseEvents, parsePodDisruptionBudgets, parseWorkers } from "../src/cli
 import { runBench } from "./harness.ts";
 import type { OperatorFlags } from "./operator.ts";
 import { ROOT } from "./operator.ts";
+import { SHARD_BUCKETS } from "../src/builders/service/shard.ts";
 import { formatTable } from "./report.ts";
 
 const USAGE = `Usage: npm run bench -- --services N [--tasks R] [--resync-seconds S] [--idle-resyncs K] [--workers NAME=N,...]
        [--max-heap-mib M] [--events all|warnings] [--pod-disruption-budgets true|false] [--ecs-only] [--cpu-prof]
-       [--heap-snapshot] [--apiserver-profile] [--from-src] [--note TEXT]
+       [--heap-snapshot] [--apiserver-profile] [--shards K] [--from-src] [--note TEXT]
 
 Runs N ECS Services against N plain Deployments of R tasks each (default 3) on a control plane of its own (the
 binaries test/controlplane/build.sh built; KUBECONFIG=... uses that cluster instead), and writes
@@ -26,7 +27,9 @@ bench/results/<date>-N<N>.json. The operator runs from dist/ (built first) unles
 named after them: <date>-N<N>-events-warnings-no-pdb.json) and the V8 heap limit of the chart's controller.maxHeapMiB
 when given. --ecs-only runs the ECS side of creation, then idle and restart: the memory and restart figures of sizes
 too large to run twice. --cpu-prof, --heap-snapshot and --apiserver-profile (kube-apiserver CPU profiles of each
-phase side; the own control plane only) write into bench/results/profiles/<date>-N<N>/.
+phase side; the own control plane only) write into bench/results/profiles/<date>-N<N>/. --shards K runs the operator as
+K processes, one per shard of the Service controller (\`ecs-operator run --shards K --shard I\`), and reports each
+one's memory (<date>-N<N>-shards-K.json).
 See docs/performance.md.`;
 
 /** A bad flag: the message and the usage on stderr, exit 2 (no stack trace). */
@@ -60,6 +63,7 @@ const parsed = (() => {
         "ecs-only": { type: "boolean", default: false },
         events: { type: "string" },
         "pod-disruption-budgets": { type: "string" },
+        shards: { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -88,7 +92,10 @@ try {
   usageError((err as Error).message.replace(/^run: /, ""));
 }
 /** Results with other operator flags than the defaults are named after them, next to the default run's file. */
-const flagSuffix = `${operatorFlags.events === "warnings" ? "-events-warnings" : ""}${operatorFlags.podDisruptionBudgets === false ? "-no-pdb" : ""}`;
+const shards = positiveInt("--shards", values.shards, 1);
+if (shards > SHARD_BUCKETS) usageError(`--shards "${shards}" is more than ${SHARD_BUCKETS}, the number of shard buckets`);
+if (shards > 1 && values["heap-snapshot"]) usageError("--heap-snapshot takes one operator process: run it without --shards");
+const flagSuffix = `${operatorFlags.events === "warnings" ? "-events-warnings" : ""}${operatorFlags.podDisruptionBudgets === false ? "-no-pdb" : ""}${shards > 1 ? `-shards-${shards}` : ""}`;
 const maxHeapMiB = values["max-heap-mib"] === undefined ? undefined : positiveInt("--max-heap-mib", values["max-heap-mib"], 0);
 const tasks = positiveInt("--tasks", values.tasks, 3);
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -131,6 +138,7 @@ try {
     ...(maxHeapMiB === undefined ? {} : { maxHeapMiB }),
     operatorFlags,
     ecsOnly: values["ecs-only"],
+    shards,
     code: values["from-src"] ? "src" : "dist",
     controlPlane: external ? { kubeconfig: "KUBECONFIG" } : { profile: "bench", clientQps: BENCH_CLIENT_RATE.qps, clientBurst: BENCH_CLIENT_RATE.burst },
     log,

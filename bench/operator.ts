@@ -25,11 +25,11 @@ import { registerControllers } from ${mod("controllers/register.ts")};
 import { createLogger } from ${mod("runtime/logger.ts")};
 import { Manager } from ${mod("runtime/manager.ts")};
 const [kubeconfig, namespace, port, resyncSeconds, workers, flags] = process.argv.slice(1);
-const { events, podDisruptionBudgets } = JSON.parse(flags);
+const { events, podDisruptionBudgets, shard } = JSON.parse(flags);
 const kc = await loadClusterAccess(kubeconfig);
 if (kc === undefined) throw new Error("bench: no cluster in " + kubeconfig);
 const mgr = new Manager({ kubeConfig: kc, identity: "bench-" + process.pid, logger: createLogger({ level: "info" }), http: { host: "127.0.0.1", port: Number(port) }, resyncMs: Number(resyncSeconds) * 1000, ...(events === undefined ? {} : { events }) });
-registerControllers(mgr, { namespace, workers: JSON.parse(workers), ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }) });
+registerControllers(mgr, { namespace, workers: JSON.parse(workers), ...(podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets }), ...(shard === undefined ? {} : { shard }) });
 mgr.handleSignals();
 await mgr.start();
 `;
@@ -56,6 +56,8 @@ export interface OperatorOptions {
 export interface OperatorFlags {
   readonly events?: "all" | "warnings";
   readonly podDisruptionBudgets?: boolean;
+  /** `ecs-operator run --shard --shards`: the shard of the Service controller this process runs. */
+  readonly shard?: { readonly index: number; readonly count: number };
 }
 
 async function freePort(): Promise<number> {
@@ -192,5 +194,64 @@ export class OperatorProcess {
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 40_000);
     await exit;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The operator as `shards` processes, one per shard of the Service controller (`ecs-operator run --shards K --shard
+ * I`), as a StatefulSet of K replicas runs it. CPU and the metrics' counters are the sums of the replicas; memory is
+ * per replica (the harness reads each). One shard is one process, as before.
+ */
+export class OperatorFleet {
+  readonly replicas: readonly OperatorProcess[];
+
+  private constructor(replicas: readonly OperatorProcess[]) {
+    this.replicas = replicas;
+  }
+
+  static async start(opts: OperatorOptions, shards: number): Promise<OperatorFleet> {
+    if (shards === 1) return new OperatorFleet([await OperatorProcess.start(opts)]);
+    const replicas: OperatorProcess[] = [];
+    for (let index = 0; index < shards; index++) replicas.push(await OperatorProcess.start({ ...opts, flags: { ...opts.flags, shard: { index, count: shards } } }));
+    return new OperatorFleet(replicas);
+  }
+
+  /** When the first replica started. */
+  get startedAt(): number {
+    return Math.min(...this.replicas.map((r) => r.startedAt));
+  }
+
+  /** CPU seconds of all replicas so far. */
+  cpu(): number | undefined {
+    const each = this.replicas.map((r) => r.cpu());
+    return each.some((c) => c === undefined) ? undefined : each.reduce<number>((a, c) => a + (c ?? 0), 0);
+  }
+
+  /** Seconds from the first start until every replica answers /readyz. */
+  async waitReady(timeoutMs = 120_000): Promise<number> {
+    await Promise.all(this.replicas.map((r) => r.waitReady(timeoutMs)));
+    return (performance.now() - this.startedAt) / 1000;
+  }
+
+  /** The slowest replica's start → informers synced. */
+  cachesSyncedSeconds(): number | undefined {
+    const each = this.replicas.map((r) => r.cachesSyncedSeconds());
+    return each.some((s) => s === undefined) ? undefined : Math.max(...each.map((s) => s ?? 0));
+  }
+
+  /** Every replica's samples, one after the other (total() and sumBy() add them up). */
+  async metrics(): Promise<Sample[]> {
+    return (await Promise.all(this.replicas.map((r) => r.metrics()))).flat();
+  }
+
+  /** A heap snapshot of the only replica (a sharded run has one per replica: not taken). */
+  heapSnapshot(dir: string): Promise<string> {
+    const [only, ...more] = this.replicas;
+    if (only === undefined || more.length > 0) throw new Error("bench: --heap-snapshot takes one operator process; run without --shards");
+    return only.heapSnapshot(dir);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.stop()));
   }
 }

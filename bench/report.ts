@@ -19,7 +19,7 @@ export function formatTable(r: BenchResult): string {
   const lines: string[] = [];
   lines.push(`N=${r.services} services × ${r.tasks} tasks, ${r.date.slice(0, 16)}, ${r.machine.cpus} CPUs, load ${r.machine.loadavgAtStart.map((l) => l.toFixed(1)).join(" ")}${r.machine.note ? ` (${r.machine.note})` : ""}`);
   const workers = Object.entries(r.operator.workers).map(([k, v]) => `${k}=${v}`).join(",");
-  lines.push(`operator: workers ${workers === "" ? "default" : workers}, heap limit ${r.operator.maxHeapMiB === null ? "Node's default" : `${r.operator.maxHeapMiB} MiB`}, resync ${r.operator.phaseResyncSeconds} s until the restart, ${r.idle.resyncSeconds} s after${r.operator.events === "warnings" ? ", --events=warnings" : ""}${r.operator.podDisruptionBudgets === false ? ", --pod-disruption-budgets=false" : ""}${r.ecsOnly ? "; ECS side only (creation, restart, idle)" : ""}`);
+  lines.push(`operator: workers ${workers === "" ? "default" : workers}, heap limit ${r.operator.maxHeapMiB === null ? "Node's default" : `${r.operator.maxHeapMiB} MiB`}, resync ${r.operator.phaseResyncSeconds} s until the restart, ${r.idle.resyncSeconds} s after${r.operator.events === "warnings" ? ", --events=warnings" : ""}${r.operator.podDisruptionBudgets === false ? ", --pod-disruption-budgets=false" : ""}${(r.operator.shards ?? 1) > 1 ? `, ${r.operator.shards} shards (one process each)` : ""}${r.ecsOnly ? "; ECS side only (creation, restart, idle)" : ""}`);
   lines.push("");
   lines.push(row(["phase", "side", "wall s", "ECS/plain", "operator CPU s", "apiserver CPU s", "etcd CPU s", "kcm CPU s", "reconciles", "writes"]));
   lines.push(row(Array.from({ length: 10 }, () => "---")));
@@ -51,6 +51,11 @@ export function formatTable(r: BenchResult): string {
   const t = r.restart;
   lines.push(`restart: ready ${num(t.readySeconds, 2)} s, first pass ${num(t.firstPassSeconds, 2)} s, ${t.writesTotal} writes`);
   const peak = Math.max(...r.phases.map((p) => p.ecs.memory.peakRssBytes), i.memory.peakRssBytes, t.memory.peakRssBytes);
-  lines.push(`operator memory: peak RSS ${mib(peak)} MiB; idle RSS ${mib(i.memory.rssBytes)} MiB (anonymous ${mib(i.memory.rssAnonBytes)}, files ${mib(i.memory.rssFileBytes)}), heap used ${mib(i.memory.heapUsedBytes)} of ${mib(i.memory.heapTotalBytes)} MiB, external ${mib(i.memory.externalBytes)} MiB`);
+  const shards = (r.operator.shards ?? 1) > 1 ? " (the largest replica's)" : "";
+  lines.push(`operator memory${shards}: peak RSS ${mib(peak)} MiB; idle RSS ${mib(i.memory.rssBytes)} MiB (anonymous ${mib(i.memory.rssAnonBytes)}, files ${mib(i.memory.rssFileBytes)}), heap used ${mib(i.memory.heapUsedBytes)} of ${mib(i.memory.heapTotalBytes)} MiB, external ${mib(i.memory.externalBytes)} MiB`);
+  // Per replica of a sharded run: its peak over every phase, and its idle RSS and heap.
+  const replicaPeaks = new Map<number, number>();
+  for (const m of [...r.phases.map((p) => p.ecs.memory), i.memory, t.memory]) for (const x of m.replicas ?? []) replicaPeaks.set(x.shard, Math.max(replicaPeaks.get(x.shard) ?? 0, x.peakRssBytes));
+  for (const x of i.memory.replicas ?? []) lines.push(`  shard ${x.shard}: peak RSS ${mib(replicaPeaks.get(x.shard) ?? 0)} MiB; idle RSS ${mib(x.rssBytes)} MiB (anonymous ${mib(x.rssAnonBytes)}), heap used ${mib(x.heapUsedBytes)} of ${mib(x.heapTotalBytes)} MiB`);
   return lines.join("\n");
 }

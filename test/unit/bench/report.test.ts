@@ -59,4 +59,24 @@ describe("bench: the printed table", () => {
     expect(t).toContain("operator: workers default, heap limit 384 MiB, resync 600 s until the restart, 30 s after, --events=warnings, --pod-disruption-budgets=false; ECS side only (creation, restart, idle)");
     expect(t).toContain("create: operator/apiserver CPU 0.25, apiserver ECS/plain -");
   });
+
+  it("a sharded run names its shards and gives each replica's peak (over every phase) and idle memory", () => {
+    const mib = 1048576;
+    const replica = (shard: number, peak: number, rss: number) => ({ shard, rssBytes: rss * mib, peakRssBytes: peak * mib, heapUsedBytes: 40 * mib, heapTotalBytes: 50 * mib, rssAnonBytes: (rss - 56) * mib, rssFileBytes: 56 * mib });
+    const withReplicas = (peaks: number[], rss: number[]) => ({ ...side(0, 0, 0, {}, {}).memory, peakRssBytes: Math.max(...peaks) * mib, replicas: peaks.map((p, i) => replica(i, p, rss[i] ?? 0)) });
+    const [create] = result.phases;
+    if (create === undefined) throw new Error("the fixture has a create phase");
+    const sharded: BenchResult = {
+      ...result,
+      operator: { ...result.operator, shards: 2 },
+      phases: [{ ...create, ecs: { ...create.ecs, memory: withReplicas([300, 200], [280, 190]) } }],
+      idle: { ...result.idle, memory: withReplicas([290, 210], [270, 180]) },
+      restart: { ...result.restart, memory: withReplicas([350, 190], [300, 185]) },
+    };
+    const t = formatTable(sharded);
+    expect(t).toContain(", 2 shards (one process each)");
+    expect(t).toContain("operator memory (the largest replica's): peak RSS 350 MiB");
+    expect(t).toContain("  shard 0: peak RSS 350 MiB; idle RSS 270 MiB (anonymous 214), heap used 40 of 50 MiB");
+    expect(t).toContain("  shard 1: peak RSS 210 MiB; idle RSS 180 MiB (anonymous 124), heap used 40 of 50 MiB");
+  });
 });
