@@ -24,7 +24,7 @@ export function operatorPods<T extends TaskPodObject>(mgr: Manager, namespace: s
 
 /** The shared cache of ECS Services (on a replica of one shard other than 0, only that shard's). */
 export function ecsServices(mgr: Manager, namespace: string | undefined, indexers: InformerOptions<ServiceObject>["indexers"] = {}, selection: ShardSelection = UNSHARDED_SELECTION): Informer<ServiceObject> {
-  return mgr.informer<ServiceObject>(EcsServices, { ...(namespace === undefined ? {} : { namespace }), indexers, ...(selection.keepService === undefined ? {} : { keep: selection.keepService }) });
+  return mgr.informer<ServiceObject>(EcsServices, { ...(namespace === undefined ? {} : { namespace }), indexers, ...(selection.serviceSelector === undefined ? {} : { labelSelector: selection.serviceSelector }) });
 }
 
 const leanContainer = (c: V1Container): V1Container => ({

@@ -3,6 +3,8 @@
 // `ecs-operator run` and the integration tests that need the whole operator call this.
 import type { Manager } from "../runtime/manager.ts";
 import { CapacityContext } from "./capacity-context.ts";
+import { ecsServices } from "./operator-pods.ts";
+import { registerServiceBucketLabels } from "./service-buckets.ts";
 import { shardSelection, UNSHARDED, type Shard } from "./shards.ts";
 import { CONTROLLER_NAME as CAPACITY_PROVIDER, registerCapacityProviderController } from "./capacity-provider/controller.ts";
 import { CONTROLLER_NAME as CLUSTER, registerClusterController } from "./cluster/controller.ts";
@@ -118,4 +120,6 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   });
   users.push(services.revisionInUse);
   if (selection.runsClusterWide) registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
+  // Sharded: the other shards select their Services by the bucket label that shard 0 puts on every one.
+  if (selection.runsClusterWide && selection.shard.count > 1) registerServiceBucketLabels(mgr, ecsServices(mgr, opts.namespace, {}, selection), selection.ownsService);
 }

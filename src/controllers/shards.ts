@@ -1,10 +1,11 @@
 // Sharding the Service controller across replicas (docs/operations.md "Sharding"). Every Service hashes into one of
 // SHARD_BUCKETS buckets (builders/service/shard.ts) and everything the Service controller makes carries the bucket
-// as a label. With `count` shards, shard `index` owns the buckets b with b % count === index: its replica lists and
-// watches only the pods and children of those buckets (a server-side label selector), caches only those Services (a
-// client-side selection: a Service object carries no bucket label), and reconciles only those keys. The replica of
-// shard 0 also runs the cluster-wide controllers (Cluster, CapacityProvider, TaskDefinition, Task, ScheduledTask),
-// whose roll-ups read every task pod and every Service: it caches all of them. One Lease per shard fences each.
+// as a label; so does the Service itself, once the replica of shard 0 has labelled it (service-buckets.ts). With
+// `count` shards, shard `index` owns the buckets b with b % count === index: its replica lists and watches only the
+// Services, pods and children of those buckets (a server-side label selector) and reconciles only those keys. The
+// replica of shard 0 also runs the cluster-wide controllers (Cluster, CapacityProvider, TaskDefinition, Task,
+// ScheduledTask), whose roll-ups read every task pod and every Service: it caches all of them. One Lease per shard
+// fences each.
 import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL, SHARD_BUCKET_LABEL } from "../api/keys.ts";
 import { SHARD_BUCKETS, serviceShardBucket } from "../builders/service/shard.ts";
 import { parseKey } from "../runtime/resources.ts";
@@ -44,8 +45,8 @@ export interface ShardSelection {
   readonly podSelector: string;
   /** The label selector of the Service controller's children (Deployments, DaemonSets, Services, ...). */
   readonly childSelector: string;
-  /** The Services the replica caches (undefined: all; shard 0 caches all, for the Cluster roll-up). */
-  readonly keepService: ((key: string) => boolean) | undefined;
+  /** The Services' label selector (undefined: all; shard 0 caches all, for the Cluster roll-up and to label them). */
+  readonly serviceSelector: string | undefined;
   /** The Service keys the replica reconciles. */
   readonly ownsService: (key: string) => boolean;
   /** Whether this replica runs the cluster-wide controllers. */
@@ -61,7 +62,7 @@ export function shardSelection(shard: Shard): ShardSelection {
     shard,
     podSelector: sharded && shard.index !== 0 ? `${CAPACITY_PROVIDER_LABEL},${buckets}` : CAPACITY_PROVIDER_LABEL,
     childSelector: sharded ? `${SERVICE_LABEL},${buckets}` : SERVICE_LABEL,
-    keepService: sharded && shard.index !== 0 ? ownsService : undefined,
+    serviceSelector: sharded && shard.index !== 0 ? buckets : undefined,
     ownsService,
     runsClusterWide: shard.index === 0,
   };

@@ -27,11 +27,6 @@ export interface InformerOptions<T extends KubeObject> {
   fieldSelector?: string;
   /** Applied to every object before it is cached; defaults to stripManagedFields. */
   transform?: (obj: T) => T;
-  /**
-   * Which of the selected objects are cached, by key (`namespace/name`): a client-side selection, for what no label
-   * or field selector can say (a shard of the operator's own kinds). Others are neither cached nor handed to handlers.
-   */
-  keep?: (key: string) => boolean;
   /** Period of the resync replay; 0 disables. */
   resyncMs?: number;
   indexers?: Record<string, (obj: T) => string[]>;
@@ -227,10 +222,8 @@ export class Informer<T extends KubeObject> {
   private async relist(stream: Stream): Promise<void> {
     const res = await this.opts.client.list<T>(this.resource, { namespace: stream.namespace, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, map: (raw) => this.prepare(raw) });
     const seen = new Set<string>();
-    const keep = this.opts.keep;
     for (const obj of res.items) {
       const key = objectKey(obj);
-      if (keep !== undefined && !keep(key)) continue;
       seen.add(key);
       this.upsert(key, obj, false);
     }
@@ -274,7 +267,6 @@ export class Informer<T extends KubeObject> {
         const rv = ev.object.metadata?.resourceVersion;
         if (rv) stream.lastResourceVersion = rv;
         if (ev.type === "BOOKMARK") return;
-        if (this.opts.keep !== undefined && !this.opts.keep(objectKey(ev.object))) return;
         const obj = this.prepare(ev.object);
         const key = objectKey(obj);
         if (ev.type === "DELETED") {

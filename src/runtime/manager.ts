@@ -52,7 +52,7 @@ export class Manager {
    * The shared informers by key. `typed` is the informer under the type its first caller gave; `run` is what the
    * manager itself needs of it, whatever that type is.
    */
-  private readonly informers = new Map<string, { typed: unknown; run: Pick<Informer<KubeObject>, "start" | "stop" | "hasSynced" | "waitForSync">; transform: ((obj: never) => unknown) | undefined; keep: ((key: string) => boolean) | undefined }>();
+  private readonly informers = new Map<string, { typed: unknown; run: Pick<Informer<KubeObject>, "start" | "stop" | "hasSynced" | "waitForSync">; transform: ((obj: never) => unknown) | undefined }>();
   /** Controllers registered but not run by this replica (idle()). */
   private readonly idleControllers = new Set<string>();
   private readonly controllers: RunnableController[] = [];
@@ -91,9 +91,6 @@ export class Manager {
     const key = `${resource.apiVersion}/${resource.plural}|${opts.namespace ?? opts.namespaces?.join(",") ?? ""}|${opts.labelSelector ?? ""}|${opts.fieldSelector ?? ""}`;
     const existing = this.informers.get(key);
     if (existing !== undefined) {
-      if (existing.keep !== opts.keep) {
-        throw new Error(`Manager.informer: the informer of ${resource.plural} keeps the objects ${functionName(existing.keep)} selects, and a second caller asks for ${functionName(opts.keep)}; one cache holds one selection: pass the same function`);
-      }
       if (existing.transform !== opts.transform) {
         const where = `${resource.plural}${opts.namespace === undefined ? "" : ` in namespace ${opts.namespace}`}${opts.labelSelector === undefined ? "" : ` with labelSelector ${opts.labelSelector}`}${opts.fieldSelector === undefined ? "" : ` with fieldSelector ${opts.fieldSelector}`}`;
         throw new Error(
@@ -117,7 +114,7 @@ export class Manager {
       client: this.client,
       resource,
     });
-    this.informers.set(key, { typed: inf, run: inf, transform: opts.transform, keep: opts.keep });
+    this.informers.set(key, { typed: inf, run: inf, transform: opts.transform });
     return inf;
   }
 

@@ -1,8 +1,9 @@
 // The Service controller in two shards (docs/operations.md "Sharding"), as two replicas run it (`ecs-operator run
-// --shards 2 --shard 0|1`, two Managers here) on the real control plane: each replica reconciles only the Services of
-// its buckets, lists and watches only their pods and children (the label selector the API server applies), and every
-// Service still converges; the replica of shard 0 runs the Cluster roll-up over every Service's tasks. A stopped
-// shard's Services wait for it, and nobody else acts on them.
+// --shards 2 --shard 0|1`, two Managers here) on the real control plane: shard 0 labels every Service with its
+// bucket, each replica reconciles only the Services of its buckets, lists and watches only them, their pods and
+// children (the label selector the API server applies), and every Service still converges; the replica of shard 0
+// runs the Cluster roll-up over every Service's tasks. A stopped shard's Services wait for it, and nobody else acts
+// on them.
 import { afterAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import { SHARD_BUCKET_LABEL } from "../../src/api/keys.ts";
@@ -69,12 +70,12 @@ describe("sharding the Service controller", () => {
     for (const side of [0, 1] as const) {
       expect([...reconciled[side]].sort(), `shard ${side} reconciled`).toEqual(byShard[side].map((n) => `${ns}/${n}`).sort());
     }
-    // Every Deployment and task pod carries its Service's bucket (what the other shard's selector leaves out).
-    for (const rt of [Deployments, Pods]) {
-      const objects = await list(rt, ns, "ecs.operator.dev/service");
+    // Every Service, Deployment and task pod carries its Service's bucket (what the other shard's selector leaves out).
+    for (const rt of [EcsServices, Deployments, Pods]) {
+      const objects = await list(rt, ns, rt === EcsServices ? SHARD_BUCKET_LABEL : "ecs.operator.dev/service");
       expect(objects.length).toBe(rt === Pods ? 2 * all.length : all.length);
       for (const o of objects) {
-        const service = o.metadata?.labels?.["ecs.operator.dev/service"] ?? "";
+        const service = rt === EcsServices ? o.metadata?.name ?? "" : o.metadata?.labels?.["ecs.operator.dev/service"] ?? "";
         expect(o.metadata?.labels?.[SHARD_BUCKET_LABEL], `${rt.kind} ${o.metadata?.name ?? ""}`).toBe(String(serviceShardBucket(ns, service)));
       }
     }

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SERVICE_LABEL, SHARD_BUCKET_LABEL } from "../../../src/api/keys.ts";
 import { SHARD_BUCKETS, serviceShardBucket, serviceShardLabel } from "../../../src/builders/service/shard.ts";
+import { bucketLabelPatch, labelNow } from "../../../src/controllers/service-buckets.ts";
 import { planService } from "../../../src/controllers/service/plan.ts";
 import { ownsServiceKey, shardBuckets, shardOf, shardSelection, UNSHARDED } from "../../../src/controllers/shards.ts";
 import type { AutoScaling } from "../../../src/api/service.ts";
@@ -33,6 +34,8 @@ describe("serviceShardBucket", () => {
   });
 });
 
+const BUCKETS_2_OF_3 = `${SHARD_BUCKET_LABEL} in (2,5,8,11,14,17,20,23,26,29,32,35,38,41,44,47,50,53,56,59,62)`;
+
 describe("shards", () => {
   it("every bucket belongs to exactly one shard, for every shard count", () => {
     for (let count = 1; count <= SHARD_BUCKETS; count++) {
@@ -49,14 +52,14 @@ describe("shards", () => {
   });
 
   it.each([
-    [{ index: 0, count: 1 }, "ecs.operator.dev/capacity-provider", SERVICE_LABEL, false, true],
-    [{ index: 0, count: 3 }, "ecs.operator.dev/capacity-provider", `${SERVICE_LABEL},${SHARD_BUCKET_LABEL} in (0,3,6,9,12,15,18,21,24,27,30,33,36,39,42,45,48,51,54,57,60,63)`, false, true],
-    [{ index: 2, count: 3 }, `ecs.operator.dev/capacity-provider,${SHARD_BUCKET_LABEL} in (2,5,8,11,14,17,20,23,26,29,32,35,38,41,44,47,50,53,56,59,62)`, `${SERVICE_LABEL},${SHARD_BUCKET_LABEL} in (2,5,8,11,14,17,20,23,26,29,32,35,38,41,44,47,50,53,56,59,62)`, true, false],
-  ])("shard %j: pods %s, children %s, Services kept client-side %s, cluster-wide controllers %s", (shard, pods, children, keeps, clusterWide) => {
+    [{ index: 0, count: 1 }, "ecs.operator.dev/capacity-provider", SERVICE_LABEL, undefined, true],
+    [{ index: 0, count: 3 }, "ecs.operator.dev/capacity-provider", `${SERVICE_LABEL},${SHARD_BUCKET_LABEL} in (0,3,6,9,12,15,18,21,24,27,30,33,36,39,42,45,48,51,54,57,60,63)`, undefined, true],
+    [{ index: 2, count: 3 }, `ecs.operator.dev/capacity-provider,${BUCKETS_2_OF_3}`, `${SERVICE_LABEL},${BUCKETS_2_OF_3}`, BUCKETS_2_OF_3, false],
+  ])("shard %j: pods %s, children %s, Services %s, cluster-wide controllers %s", (shard, pods, children, services, clusterWide) => {
     const s = shardSelection(shard);
     expect(s.podSelector).toBe(pods);
     expect(s.childSelector).toBe(children);
-    expect(s.keepService !== undefined).toBe(keeps);
+    expect(s.serviceSelector).toBe(services);
     expect(s.runsClusterWide).toBe(clusterWide);
   });
 
@@ -82,6 +85,28 @@ describe("shards", () => {
     [0.5, 2, "--shard must be a whole number from 0 to 1 (--shards 2), got 0.5"],
   ])("shardOf(%d, %d) is refused: %s", (index, count, message) => {
     expect(() => shardOf(index, count)).toThrow(message);
+  });
+});
+
+describe("bucketLabelPatch: the label shard 0 puts on each Service", () => {
+  const svc = (labels?: Record<string, string>) => ({ ...aService(), metadata: { ...aService().metadata, ...(labels === undefined ? {} : { labels }) } });
+  const bucket = String(serviceShardBucket("shop", "web"));
+  it.each([
+    ["no labels", undefined, { metadata: { labels: { [SHARD_BUCKET_LABEL]: bucket } } }],
+    ["other labels only", { team: "a" }, { metadata: { labels: { [SHARD_BUCKET_LABEL]: bucket } } }],
+    ["a wrong bucket (set by hand)", { [SHARD_BUCKET_LABEL]: "99" }, { metadata: { labels: { [SHARD_BUCKET_LABEL]: bucket } } }],
+    ["its bucket", { [SHARD_BUCKET_LABEL]: bucket }, undefined],
+  ])("%s → %j", (_, labels, patch) => {
+    expect(bucketLabelPatch(svc(labels))).toEqual(patch);
+  });
+
+  it.each([
+    ["another shard's Service, new", false, aService({ finalizer: false }), true],
+    ["this shard's Service, before its first pass added the finalizer", true, aService({ finalizer: false }), false],
+    ["this shard's Service, with the finalizer", true, aService(), true],
+    ["this shard's Service, deleting", true, aService({ finalizer: false, deleting: true }), true],
+  ])("%s: label now %s", (_, ownedHere, service, now) => {
+    expect(labelNow(service, ownedHere)).toBe(now);
   });
 });
 

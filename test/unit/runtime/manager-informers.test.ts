@@ -86,7 +86,7 @@ describe("Manager.informer: one informer per resource, namespace and selectors",
 
   it.each([
     [{ index: 0, count: 1 }, ["taskdefinition", "capacityprovider", "cluster", "task", "service", "scheduledtask"], [], "ecs.operator.dev/capacity-provider"],
-    [{ index: 0, count: 2 }, ["taskdefinition", "capacityprovider", "cluster", "task", "service", "scheduledtask"], [], "ecs.operator.dev/capacity-provider"],
+    [{ index: 0, count: 2 }, ["taskdefinition", "capacityprovider", "cluster", "task", "service", "scheduledtask", "servicebucket"], [], "ecs.operator.dev/capacity-provider"],
     [{ index: 1, count: 2 }, ["taskdefinition", "service"], ["taskdefinition"], "ecs.operator.dev/capacity-provider,ecs.operator.dev/shard-bucket in (1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31,33,35,37,39,41,43,45,47,49,51,53,55,57,59,61,63)"],
   ])("shard %j registers %j (idle: %j) and caches the task pods of %s", (shard, registered, idle, podSelector) => {
     const mgr = aManager();
@@ -96,14 +96,11 @@ describe("Manager.informer: one informer per resource, namespace and selectors",
     expect(controllers.filter((c) => c.idle).map((c) => c.name)).toEqual(idle);
     const keys = [...(mgr as unknown as { informers: Map<string, unknown> }).informers.keys()];
     expect(keys.filter((k) => k.startsWith("v1/pods|") && k.includes("capacity-provider"))).toEqual([`v1/pods||${podSelector}|`]);
+    // The ECS Services: all on shard 0 (its roll-ups and the bucket labeller read them), the shard's buckets elsewhere.
+    const services = shard.index === 0 ? "" : podSelector.replace("ecs.operator.dev/capacity-provider,", "");
+    expect(keys.filter((k) => k.startsWith("ecs.operator.dev/v1alpha1/services|"))).toEqual([`ecs.operator.dev/v1alpha1/services||${services}|`]);
   });
 
-  it("a second caller of an informer with another client-side selection is refused, naming both", () => {
-    const mgr = aManager();
-    const mine = (key: string): boolean => key.startsWith("a/");
-    mgr.informer(Pods, { keep: mine });
-    expect(() => mgr.informer(Pods, { keep: (key) => key.startsWith("b/") })).toThrow("keeps the objects mine selects");
-  });
 });
 
 describe("Informer.addIndexers", () => {
