@@ -14,6 +14,7 @@ import { OperatorFleet, type OperatorFlags } from "./operator.ts";
 import { cpuSeconds, parseProcStat, procStatus } from "./proc.ts";
 import { delta, heapSpaces, sumBy, sumValues, total, type Sample } from "./prometheus.ts";
 import { Tracker } from "./tracker.ts";
+import { serviceShardBucket } from "../src/builders/service/shard.ts";
 import {
   BENCH_NODE_LABEL,
   BENCH_NODE_PODS,
@@ -175,6 +176,18 @@ export interface RestartResult extends Cost {
   writesTotal: number;
 }
 
+/** One replica of a sharded operator restarted while the others run (a StatefulSet replaces its pods one by one). */
+export interface ReplicaRestartResult {
+  shard: number;
+  /** The Services that shard reconciles. */
+  services: number;
+  readySeconds: number;
+  /** Start to each of its Services (and, on shard 0, every TaskDefinition) reconciled once and its queues empty. */
+  firstPassSeconds: number;
+  writesTotal: number;
+  peakRssBytes: number;
+}
+
 export interface BenchResult {
   date: string;
   services: number;
@@ -191,6 +204,8 @@ export interface BenchResult {
   phases: PhaseResult[];
   idle: IdleResult;
   restart: RestartResult;
+  /** Sharded runs: shard 0 (the largest) restarted alone after the idle phase. */
+  replicaRestart?: ReplicaRestartResult;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -511,6 +526,29 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       idle.heapSnapshot = await operator.heapSnapshot(opts.heapSnapshotDir);
     }
 
+    let replicaRestart: ReplicaRestartResult | undefined;
+    if (shards > 1) {
+      log("restart of shard 0 alone");
+      const own = names.filter((n) => serviceShardBucket(ecsNs, n) % shards === 0).length;
+      peakRss = [];
+      const fresh = await operator.restartReplica(0);
+      const readyzSeconds = await fresh.waitReady();
+      await until("shard 0's first pass", async () => {
+        const m = await fresh.metrics();
+        return total(m, "ecs_operator_reconcile_total", { controller: "service" }) >= own && total(m, "ecs_operator_reconcile_total", { controller: "taskdefinition" }) >= N && total(m, "ecs_operator_workqueue_depth") === 0;
+      }, phaseTimeoutMs, 50);
+      const firstPassSeconds = (performance.now() - fresh.startedAt) / 1000;
+      await quiet();
+      replicaRestart = {
+        shard: 0,
+        services: own,
+        readySeconds: Math.round((fresh.cachesSyncedSeconds() ?? readyzSeconds) * 100) / 100,
+        firstPassSeconds: Math.round(firstPassSeconds * 100) / 100,
+        writesTotal: sumValues(writesOf(await fresh.metrics())),
+        peakRssBytes: peakRss[0] ?? 0,
+      };
+    }
+
     if (opts.ecsOnly !== true) phases.push(await phase("delete", ["ecs", "plain"], {
       ecs: async () => {
         await inParallel(names, 16, (name) => client.delete(EcsServices, name, ecsNs));
@@ -537,6 +575,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       phases,
       idle,
       restart,
+      ...(replicaRestart === undefined ? {} : { replicaRestart }),
     };
   } finally {
     clearInterval(rssSampler);

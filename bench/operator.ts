@@ -203,17 +203,38 @@ export class OperatorProcess {
  * per replica (the harness reads each). One shard is one process, as before.
  */
 export class OperatorFleet {
-  readonly replicas: readonly OperatorProcess[];
+  private readonly procs: OperatorProcess[];
+  private readonly opts: OperatorOptions;
+  private readonly shards: number;
 
-  private constructor(replicas: readonly OperatorProcess[]) {
-    this.replicas = replicas;
+  private constructor(procs: OperatorProcess[], opts: OperatorOptions, shards: number) {
+    this.procs = procs;
+    this.opts = opts;
+    this.shards = shards;
+  }
+
+  get replicas(): readonly OperatorProcess[] {
+    return this.procs;
+  }
+
+  private static options(opts: OperatorOptions, shards: number, index: number): OperatorOptions {
+    return shards === 1 ? opts : { ...opts, flags: { ...opts.flags, shard: { index, count: shards } } };
   }
 
   static async start(opts: OperatorOptions, shards: number): Promise<OperatorFleet> {
-    if (shards === 1) return new OperatorFleet([await OperatorProcess.start(opts)]);
-    const replicas: OperatorProcess[] = [];
-    for (let index = 0; index < shards; index++) replicas.push(await OperatorProcess.start({ ...opts, flags: { ...opts.flags, shard: { index, count: shards } } }));
-    return new OperatorFleet(replicas);
+    const procs: OperatorProcess[] = [];
+    for (let index = 0; index < shards; index++) procs.push(await OperatorProcess.start(OperatorFleet.options(opts, shards, index)));
+    return new OperatorFleet(procs, opts, shards);
+  }
+
+  /** Stops replica `index` and starts a new process of the same shard in its place (the others keep running). */
+  async restartReplica(index: number): Promise<OperatorProcess> {
+    const old = this.procs[index];
+    if (old === undefined) throw new Error(`bench: no replica ${index}`);
+    await old.stop();
+    const fresh = await OperatorProcess.start(OperatorFleet.options(this.opts, this.shards, index));
+    this.procs[index] = fresh;
+    return fresh;
   }
 
   /** When the first replica started. */

@@ -53,6 +53,8 @@ export function formatTable(r: BenchResult): string {
   const peak = Math.max(...r.phases.map((p) => p.ecs.memory.peakRssBytes), i.memory.peakRssBytes, t.memory.peakRssBytes);
   const shards = (r.operator.shards ?? 1) > 1 ? " (the largest replica's)" : "";
   lines.push(`operator memory${shards}: peak RSS ${mib(peak)} MiB; idle RSS ${mib(i.memory.rssBytes)} MiB (anonymous ${mib(i.memory.rssAnonBytes)}, files ${mib(i.memory.rssFileBytes)}), heap used ${mib(i.memory.heapUsedBytes)} of ${mib(i.memory.heapTotalBytes)} MiB, external ${mib(i.memory.externalBytes)} MiB`);
+  const rr = r.replicaRestart;
+  if (rr !== undefined) lines.push(`restart of shard ${rr.shard} alone (${rr.services} services), the others running: ready ${num(rr.readySeconds, 2)} s, first pass ${num(rr.firstPassSeconds, 2)} s, ${rr.writesTotal} writes, peak RSS ${mib(rr.peakRssBytes)} MiB`);
   // Per replica of a sharded run: its peak over every phase, and its idle RSS and heap.
   const replicaPeaks = new Map<number, number>();
   for (const m of [...r.phases.map((p) => p.ecs.memory), i.memory, t.memory]) for (const x of m.replicas ?? []) replicaPeaks.set(x.shard, Math.max(replicaPeaks.get(x.shard) ?? 0, x.peakRssBytes));

@@ -3,7 +3,7 @@
 // pods have it), so one list and one watch of that selection serve all three. Before the caches shared it, each
 // controller listed and watched the same pods under its own selector: three lists of every pod after a restart.
 import type { V1Container } from "@kubernetes/client-node";
-import { CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../api/keys.ts";
+import { CAPACITY_PROVIDER_LABEL, CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION, OPERATOR_KEY_PREFIX } from "../api/keys.ts";
 import { POD_DELETION_COST_ANNOTATION } from "../builders/service/budget.ts";
 import type { Informer, InformerOptions } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
@@ -76,4 +76,78 @@ function essentialMappings(raw: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The task pods the roll-ups (Cluster, CapacityProvider) read. Unsharded, the one shared cache. Sharded (on the
+ * replica of shard 0), every pod, apart from the Service controller's share and cut down by rollupPod: the roll-ups
+ * need every task but little of each.
+ */
+export function rollupPods(mgr: Manager, namespace: string | undefined, selection: ShardSelection = UNSHARDED_SELECTION): Informer<TaskPodObject> {
+  if (selection.shard.count === 1) return operatorPods<TaskPodObject>(mgr, namespace, {}, selection);
+  return mgr.informer<TaskPodObject>(Pods, { ...(namespace === undefined ? {} : { namespace }), labelSelector: CAPACITY_PROVIDER_LABEL, transform: rollupPod });
+}
+
+/**
+ * What the roll-ups read of a task pod: its identity, the operator's labels (cluster, service, provider, ...), the
+ * node, what capacity counts (each container's requests and limits, overhead) and the phase. A third of a lean pod:
+ * no annotations, owner references, conditions or container statuses.
+ */
+export function rollupPod<T extends TaskPodObject>(pod: T): T {
+  const m = pod.metadata ?? {};
+  const labels = Object.fromEntries(Object.entries(m.labels ?? {}).filter(([k]) => k.startsWith(OPERATOR_KEY_PREFIX)));
+  const spec = pod.spec;
+  const slim: TaskPodObject = {
+    apiVersion: pod.apiVersion ?? "v1",
+    kind: pod.kind ?? "Pod",
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels,
+      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    },
+    spec: {
+      containers: (spec?.containers ?? []).map(leanContainer),
+      ...(spec?.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(leanContainer) }),
+      ...(spec?.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
+      ...(spec?.overhead === undefined ? {} : { overhead: spec.overhead }),
+      ...(spec?.resources === undefined ? {} : { resources: spec.resources }),
+    },
+    ...(pod.status?.phase === undefined ? {} : { status: { phase: pod.status.phase } }),
+  };
+  return slim as T;
+}
+
+/**
+ * The ECS Services the cluster-wide work reads: the Cluster's services, revision pruning (which revisions a Service
+ * still runs), the bucket labels. Unsharded, the Service controller's cache. Sharded (shard 0), every Service apart
+ * from the Service controller's share, cut down by rollupService.
+ */
+export function rollupServices(mgr: Manager, namespace: string | undefined, selection: ShardSelection = UNSHARDED_SELECTION): Informer<ServiceObject> {
+  if (selection.shard.count === 1) return ecsServices(mgr, namespace, {}, selection);
+  return mgr.informer<ServiceObject>(EcsServices, { ...(namespace === undefined ? {} : { namespace }), transform: rollupService });
+}
+
+/** Of a Service: its identity, labels, finalizers and deletion, spec.cluster, and each deployment's revision and status. */
+export function rollupService(svc: ServiceObject): ServiceObject {
+  const m = svc.metadata;
+  const deployments = svc.status?.deployments?.map((d) => ({ ...(d.taskDefinition === undefined ? {} : { taskDefinition: d.taskDefinition }), status: d.status }));
+  return {
+    apiVersion: svc.apiVersion,
+    kind: svc.kind,
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      generation: m.generation,
+      ...(m.labels === undefined ? {} : { labels: m.labels }),
+      ...(m.finalizers === undefined ? {} : { finalizers: m.finalizers }),
+      ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    },
+    spec: { ...(svc.spec.cluster === undefined ? {} : { cluster: svc.spec.cluster }) },
+    ...(deployments === undefined ? {} : { status: { deployments } }),
+  } as ServiceObject;
 }

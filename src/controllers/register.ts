@@ -3,12 +3,12 @@
 // `ecs-operator run` and the integration tests that need the whole operator call this.
 import type { Manager } from "../runtime/manager.ts";
 import { CapacityContext } from "./capacity-context.ts";
-import { ecsServices } from "./operator-pods.ts";
+import { rollupServices } from "./operator-pods.ts";
 import { registerServiceBucketLabels } from "./service-buckets.ts";
 import { shardSelection, UNSHARDED, type Shard } from "./shards.ts";
 import { CONTROLLER_NAME as CAPACITY_PROVIDER, registerCapacityProviderController } from "./capacity-provider/controller.ts";
 import { CONTROLLER_NAME as CLUSTER, registerClusterController } from "./cluster/controller.ts";
-import { CONTROLLER_NAME as SERVICE, registerServiceController } from "./service/controller.ts";
+import { CONTROLLER_NAME as SERVICE, registerServiceController, revisionsInUse } from "./service/controller.ts";
 import { CONTROLLER_NAME as SCHEDULED_TASK, registerScheduledTaskController } from "./scheduled-task/controller.ts";
 import { CONTROLLER_NAME as TASK_DEFINITION, registerTaskDefinitionController, type RevisionInUse } from "./task-definition/controller.ts";
 import { CONTROLLER_NAME as TASK, registerTaskController } from "./task/controller.ts";
@@ -86,8 +86,9 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   });
   const capacity = new CapacityContext(mgr, opts.namespace);
   if (selection.runsClusterWide) {
-    registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider") });
-    registerClusterController(mgr, { ...ns, ...workers("cluster") });
+    const sharded = opts.shard === undefined ? {} : { selection };
+    registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider"), ...sharded });
+    registerClusterController(mgr, { ...ns, ...workers("cluster"), ...sharded });
   }
   // One value for both: a service's tasks and a one-off task of the same definition are placed alike.
   const binpackSchedulerName = opts.binpackSchedulerName ?? null;
@@ -118,8 +119,10 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     onReconcile: opts.onServiceReconcile,
     ...(opts.shard === undefined ? {} : { selection }),
   });
-  users.push(services.revisionInUse);
+  // Sharded, the Service controller caches its share: pruning (shard 0's) asks every Service, from the roll-up cache.
+  if (selection.shard.count === 1) users.push(services.revisionInUse);
+  else if (selection.runsClusterWide) users.push(revisionsInUse(rollupServices(mgr, opts.namespace, selection)));
   if (selection.runsClusterWide) registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
-  // Sharded: the other shards select their Services by the bucket label that shard 0 puts on every one.
-  if (selection.runsClusterWide && selection.shard.count > 1) registerServiceBucketLabels(mgr, ecsServices(mgr, opts.namespace, {}, selection), selection.ownsService);
+  // Sharded: every shard selects its Services by the bucket label that shard 0 puts on each one.
+  if (selection.runsClusterWide && selection.shard.count > 1) registerServiceBucketLabels(mgr, rollupServices(mgr, opts.namespace, selection));
 }

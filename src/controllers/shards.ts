@@ -4,8 +4,8 @@
 // `count` shards, shard `index` owns the buckets b with b % count === index: its replica lists and watches only the
 // Services, pods and children of those buckets (a server-side label selector) and reconciles only those keys. The
 // replica of shard 0 also runs the cluster-wide controllers (Cluster, CapacityProvider, TaskDefinition, Task,
-// ScheduledTask), whose roll-ups read every task pod and every Service: it caches all of them. One Lease per shard
-// fences each.
+// ScheduledTask), whose roll-ups read every task pod and every Service: it caches those apart, cut down to what the
+// roll-ups read (operator-pods.ts, rollupPods and rollupServices). One Lease per shard fences each.
 import { CAPACITY_PROVIDER_LABEL, SERVICE_LABEL, SHARD_BUCKET_LABEL } from "../api/keys.ts";
 import { SHARD_BUCKETS, serviceShardBucket } from "../builders/service/shard.ts";
 import { parseKey } from "../runtime/resources.ts";
@@ -41,11 +41,11 @@ export function ownsServiceKey(shard: Shard, key: string): boolean {
 /** What one replica lists, watches and reconciles of the Service controller's objects. */
 export interface ShardSelection {
   readonly shard: Shard;
-  /** The task pods' label selector (every pod on shard 0, which runs the roll-ups; a shard's buckets elsewhere). */
+  /** The label selector of the task pods the Service controller caches (its buckets' when sharded). */
   readonly podSelector: string;
   /** The label selector of the Service controller's children (Deployments, DaemonSets, Services, ...). */
   readonly childSelector: string;
-  /** The Services' label selector (undefined: all; shard 0 caches all, for the Cluster roll-up and to label them). */
+  /** The label selector of the Services the Service controller caches (undefined: all). */
   readonly serviceSelector: string | undefined;
   /** The Service keys the replica reconciles. */
   readonly ownsService: (key: string) => boolean;
@@ -60,9 +60,9 @@ export function shardSelection(shard: Shard): ShardSelection {
   const ownsService = (key: string): boolean => ownsServiceKey(shard, key);
   return {
     shard,
-    podSelector: sharded && shard.index !== 0 ? `${CAPACITY_PROVIDER_LABEL},${buckets}` : CAPACITY_PROVIDER_LABEL,
+    podSelector: sharded ? `${CAPACITY_PROVIDER_LABEL},${buckets}` : CAPACITY_PROVIDER_LABEL,
     childSelector: sharded ? `${SERVICE_LABEL},${buckets}` : SERVICE_LABEL,
-    serviceSelector: sharded && shard.index !== 0 ? buckets : undefined,
+    serviceSelector: sharded ? buckets : undefined,
     ownsService,
     runsClusterWide: shard.index === 0,
   };

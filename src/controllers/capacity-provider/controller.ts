@@ -3,7 +3,8 @@
 // nothing but status, only when the status changed, and at most once per minimum interval under churn
 // (status-throttle.ts). Observe (the caches) → planCapacityProviderStatus (pure) → write; the decisions are
 // builders/capacity/provider-status.ts's.
-import { operatorPods } from "../operator-pods.ts";
+import { rollupPods } from "../operator-pods.ts";
+import type { ShardSelection } from "../shards.ts";
 import type { CapacityProviderStatus } from "../../api/capacity-provider.ts";
 import { computeCapacityProviderStatus } from "../../builders/capacity/provider-status.ts";
 import { Action, type Controller } from "../../runtime/controller.ts";
@@ -25,6 +26,8 @@ export interface CapacityProviderControllerOptions {
   maxInstances?: number;
   /** The shortest time between two status writes of one provider (DEFAULT_MIN_STATUS_INTERVAL_MS). */
   minStatusIntervalMs?: number;
+  /** Sharded: the roll-up pod cache of shard 0 (operator-pods.ts rollupPods). Default: unsharded. */
+  selection?: ShardSelection | undefined;
 }
 
 export interface CapacityProviderController {
@@ -71,7 +74,7 @@ export function planCapacityProviderStatus(observed: ObservedCapacityProvider, n
 export function registerCapacityProviderController(mgr: Manager, opts: CapacityProviderControllerOptions = {}): CapacityProviderController {
   const capacityProviders = mgr.informer<CapacityProviderObject>(CapacityProviders);
   const nodes = mgr.informer<NodeLike>(Nodes);
-  const taskPods = operatorPods<TaskPodObject>(mgr, opts.namespace);
+  const taskPods = rollupPods(mgr, opts.namespace, opts.selection);
   const allKeys = (): string[] => capacityProviders.list().map(objectKey);
   const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;
   // When this process last wrote each provider's status (the throttle's memory); a deleted provider's goes with it.

@@ -5,7 +5,8 @@
 // Observe (the caches) → planCluster (pure: status, finalizer, event, and the write throttle of status-throttle.ts,
 // so a Cluster's status is written at most once per minimum interval under churn) → apply. The status decisions
 // are builders/cluster/status.ts's.
-import { operatorPods } from "../operator-pods.ts";
+import { rollupPods, rollupServices } from "../operator-pods.ts";
+import type { ShardSelection } from "../shards.ts";
 import { CLUSTER_FINALIZER, CLUSTER_LABEL } from "../../api/keys.ts";
 import { clusterNameOf } from "../../api/cluster.ts";
 import type { ClusterStatus } from "../../api/cluster.ts";
@@ -21,7 +22,7 @@ import { objectKey, parseKey } from "../../runtime/resources.ts";
 import { CapacityContext } from "../capacity-context.ts";
 import { DEFAULT_MIN_STATUS_INTERVAL_MS, statusWriteDecision } from "../capacity-provider/status-throttle.ts";
 import { type NodeLike, type TaskPodObject } from "../capacity-provider/task-pods.ts";
-import { Clusters, EcsServices, type CapacityProviderObject, type ClusterObject, type ServiceObject } from "../ecs-resources.ts";
+import { Clusters, type CapacityProviderObject, type ClusterObject, type ServiceObject } from "../ecs-resources.ts";
 import { ContainerInsights } from "./container-insights.ts";
 
 export const CONTROLLER_NAME = "cluster";
@@ -34,6 +35,8 @@ export interface ClusterControllerOptions {
   workers?: number;
   /** The shortest time between two status writes of one Cluster (DEFAULT_MIN_STATUS_INTERVAL_MS). */
   minStatusIntervalMs?: number;
+  /** Sharded: the roll-up caches of shard 0 (operator-pods.ts rollupPods, rollupServices). Default: unsharded. */
+  selection?: ShardSelection | undefined;
 }
 
 export interface ClusterController {
@@ -97,9 +100,9 @@ export function registerClusterController(mgr: Manager, opts: ClusterControllerO
   const namespace = opts.namespace;
   const capacity = new CapacityContext(mgr, namespace);
   const clusters = capacity.clusters;
-  const taskPods = operatorPods<TaskPodObject>(mgr, namespace);
-  // Shared with the Service controller: no transform here, it reads the whole object.
-  const services = mgr.informer<ServiceObject>(EcsServices, namespace === undefined ? {} : { namespace });
+  const taskPods = rollupPods(mgr, namespace, opts.selection);
+  // Unsharded, shared with the Service controller.
+  const services = rollupServices(mgr, namespace, opts.selection);
   const insights = new ContainerInsights(mgr.metrics.registry);
   const allKeys = (): string[] => clusters.list().map(objectKey);
   const minStatusIntervalMs = opts.minStatusIntervalMs ?? DEFAULT_MIN_STATUS_INTERVAL_MS;

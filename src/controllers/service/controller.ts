@@ -12,7 +12,7 @@ import { nodeLabelValues } from "../../builders/placement/placement.ts";
 import type { buildServiceAutoscaling } from "../../builders/service/autoscaling.ts";
 import type { HookGateOptions } from "../../builders/service/lifecycle-hooks.ts";
 import { Action, type Controller, type ReconcileContext } from "../../runtime/controller.ts";
-import { byOwnerUid } from "../../runtime/informer.ts";
+import { byOwnerUid, type Informer } from "../../runtime/informer.ts";
 import type { Manager } from "../../runtime/manager.ts";
 import { annotationsChanged, anyOf, deletionChanged, generationChanged, labelsChanged, nodeSchedulingChanged, podLifecycleChanged, specChanged, type UpdatePredicate } from "../../runtime/predicates.ts";
 import { DaemonSets, Deployments, HorizontalPodAutoscalers, Ingresses, objectKey, PodDisruptionBudgets, ServiceAccounts, Services, type KubeObject } from "../../runtime/resources.ts";
@@ -274,11 +274,14 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
       return reconcileService(key, ctx, deps);
     });
 
-  const revisionInUse = (namespace: string, family: string, revision: number): boolean =>
+  return { controller, revisionInUse: revisionsInUse(services) };
+}
+
+/** Whether a Service of `services` still runs (or may roll back to) revision `revision` of `family`. */
+export function revisionsInUse(services: Informer<ServiceObject>): (namespace: string, family: string, revision: number) => boolean {
+  return (namespace, family, revision) =>
     services.list().some((s) => s.metadata.namespace === namespace && (s.status?.deployments ?? []).some((d) => {
       const parsed = d.taskDefinition === undefined ? undefined : parseTaskDefinitionRef(d.taskDefinition);
       return parsed?.ok === true && parsed.ref.family === family && parsed.ref.revision === revision && d.status !== "INACTIVE";
     }));
-
-  return { controller, revisionInUse };
 }

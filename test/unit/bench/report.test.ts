@@ -72,9 +72,11 @@ describe("bench: the printed table", () => {
       phases: [{ ...create, ecs: { ...create.ecs, memory: withReplicas([300, 200], [280, 190]) } }],
       idle: { ...result.idle, memory: withReplicas([290, 210], [270, 180]) },
       restart: { ...result.restart, memory: withReplicas([350, 190], [300, 185]) },
+      replicaRestart: { shard: 0, services: 11, readySeconds: 1.234, firstPassSeconds: 2.5, writesTotal: 0, peakRssBytes: 310 * mib },
     };
     const t = formatTable(sharded);
     expect(t).toContain(", 2 shards (one process each)");
+    expect(t).toContain("restart of shard 0 alone (11 services), the others running: ready 1.23 s, first pass 2.50 s, 0 writes, peak RSS 310 MiB");
     expect(t).toContain("operator memory (the largest replica's): peak RSS 350 MiB");
     expect(t).toContain("  shard 0: peak RSS 350 MiB; idle RSS 270 MiB (anonymous 214), heap used 40 of 50 MiB");
     expect(t).toContain("  shard 1: peak RSS 210 MiB; idle RSS 180 MiB (anonymous 124), heap used 40 of 50 MiB");

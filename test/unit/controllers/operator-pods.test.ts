@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 import { CAPACITY_PROVIDER_LABEL, CONTAINERS_ANNOTATION, DEPLOYMENT_ID_ANNOTATION } from "../../../src/api/keys.ts";
 import { POD_DELETION_COST_ANNOTATION } from "../../../src/builders/service/budget.ts";
 import { registerControllers } from "../../../src/controllers/register.ts";
-import { leanOperatorPod, operatorPods } from "../../../src/controllers/operator-pods.ts";
+import { leanOperatorPod, operatorPods, rollupPod, rollupService } from "../../../src/controllers/operator-pods.ts";
+import { podRequests } from "../../../src/builders/capacity/container-instances.ts";
+import { taskPodState } from "../../../src/builders/capacity/provider-status.ts";
+import { aService } from "./service-plan-fixtures.ts";
 import type { PodObject } from "../../../src/controllers/service/resources.ts";
 import { createLogger } from "../../../src/runtime/logger.ts";
 import { Manager } from "../../../src/runtime/manager.ts";
@@ -54,6 +57,36 @@ describe("leanOperatorPod", () => {
   it("container mappings that are not JSON are left out, not passed on", () => {
     const bad = leanOperatorPod({ ...pod, metadata: { ...pod.metadata, annotations: { [CONTAINERS_ANNOTATION]: "{not json" } } });
     expect(bad.metadata.annotations).toEqual({});
+  });
+});
+
+describe("rollupPod: what shard 0's roll-ups keep of every pod when the Service controller is sharded", () => {
+  const slim = rollupPod({ ...pod, metadata: { ...pod.metadata, labels: { ...pod.metadata?.labels, "ecs.operator.dev/cluster": "default" }, resourceVersion: "7", deletionTimestamp: "2026-01-01T00:00:00Z" } });
+  it.each([
+    { name: "identity and deletion", got: [slim.metadata.name, slim.metadata.namespace, slim.metadata.uid, slim.metadata.resourceVersion, slim.metadata.deletionTimestamp], want: ["web-abc", "ns", "u", "7", "2026-01-01T00:00:00Z"] },
+    { name: "the operator's labels only (a Cluster and a provider count by them)", got: slim.metadata.labels, want: { [CAPACITY_PROVIDER_LABEL]: "fargate", "ecs.operator.dev/cluster": "default" } },
+    { name: "no annotations, owner references or managedFields", got: [slim.metadata.annotations, slim.metadata.ownerReferences, slim.metadata.managedFields], want: [undefined, undefined, undefined] },
+    { name: "spec: what capacity counts, as the lean pod keeps it", got: slim.spec, want: leanOperatorPod(pod).spec },
+    { name: "status: the phase only", got: slim.status, want: { phase: "Running" } },
+  ])("$name", ({ got, want }) => {
+    expect(got).toEqual(want);
+  });
+
+  it("is what the roll-ups read: the same task state and requests as from the whole pod", () => {
+    expect(taskPodState(rollupPod(pod))).toBe(taskPodState(pod));
+    expect(podRequests(rollupPod(pod))).toEqual(podRequests(pod));
+  });
+});
+
+describe("rollupService: what shard 0 keeps of every Service when the Service controller is sharded", () => {
+  const svc = aService({ cluster: "prod", status: { deployments: [{ id: "ecs-svc/1", status: "PRIMARY", taskDefinition: "web:1", rolloutState: "COMPLETED", desiredCount: 2 }], runningCount: 2, events: [{ id: "e", message: "m", createdAt: "2026-01-01T00:00:00Z" }] } as never });
+  const slim = rollupService(svc);
+  it.each([
+    { name: "identity, labels, finalizers (the bucket labeller), generation", got: [slim.metadata.name, slim.metadata.namespace, slim.metadata.generation, slim.metadata.finalizers], want: ["web", "shop", 2, svc.metadata.finalizers] },
+    { name: "spec: the cluster only", got: slim.spec, want: { cluster: "prod" } },
+    { name: "status: each deployment's revision and status (pruning)", got: slim.status, want: { deployments: [{ taskDefinition: "web:1", status: "PRIMARY" }] } },
+  ])("$name", ({ got, want }) => {
+    expect(got).toEqual(want);
   });
 });
 

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SERVICE_LABEL, SHARD_BUCKET_LABEL } from "../../../src/api/keys.ts";
 import { SHARD_BUCKETS, serviceShardBucket, serviceShardLabel } from "../../../src/builders/service/shard.ts";
-import { bucketLabelPatch, labelNow } from "../../../src/controllers/service-buckets.ts";
+import { bucketLabelPatch } from "../../../src/controllers/service-buckets.ts";
 import { planService } from "../../../src/controllers/service/plan.ts";
 import { ownsServiceKey, shardBuckets, shardOf, shardSelection, UNSHARDED } from "../../../src/controllers/shards.ts";
 import type { AutoScaling } from "../../../src/api/service.ts";
@@ -34,6 +34,7 @@ describe("serviceShardBucket", () => {
   });
 });
 
+const BUCKETS_0_OF_3 = `${SHARD_BUCKET_LABEL} in (0,3,6,9,12,15,18,21,24,27,30,33,36,39,42,45,48,51,54,57,60,63)`;
 const BUCKETS_2_OF_3 = `${SHARD_BUCKET_LABEL} in (2,5,8,11,14,17,20,23,26,29,32,35,38,41,44,47,50,53,56,59,62)`;
 
 describe("shards", () => {
@@ -53,7 +54,7 @@ describe("shards", () => {
 
   it.each([
     [{ index: 0, count: 1 }, "ecs.operator.dev/capacity-provider", SERVICE_LABEL, undefined, true],
-    [{ index: 0, count: 3 }, "ecs.operator.dev/capacity-provider", `${SERVICE_LABEL},${SHARD_BUCKET_LABEL} in (0,3,6,9,12,15,18,21,24,27,30,33,36,39,42,45,48,51,54,57,60,63)`, undefined, true],
+    [{ index: 0, count: 3 }, `ecs.operator.dev/capacity-provider,${BUCKETS_0_OF_3}`, `${SERVICE_LABEL},${BUCKETS_0_OF_3}`, BUCKETS_0_OF_3, true],
     [{ index: 2, count: 3 }, `ecs.operator.dev/capacity-provider,${BUCKETS_2_OF_3}`, `${SERVICE_LABEL},${BUCKETS_2_OF_3}`, BUCKETS_2_OF_3, false],
   ])("shard %j: pods %s, children %s, Services %s, cluster-wide controllers %s", (shard, pods, children, services, clusterWide) => {
     const s = shardSelection(shard);
@@ -63,7 +64,7 @@ describe("shards", () => {
     expect(s.runsClusterWide).toBe(clusterWide);
   });
 
-  it("shard 0 of several caches every pod and Service (the roll-ups read them) but reconciles only its own", () => {
+  it("shard 0 of several reconciles only its own Services", () => {
     const s = shardSelection({ index: 0, count: 2 });
     const mine = ["a", "b", "c", "d", "e", "f"].filter((n) => serviceShardBucket("ns", n) % 2 === 0);
     const theirs = ["a", "b", "c", "d", "e", "f"].filter((n) => serviceShardBucket("ns", n) % 2 === 1);
@@ -98,15 +99,6 @@ describe("bucketLabelPatch: the label shard 0 puts on each Service", () => {
     ["its bucket", { [SHARD_BUCKET_LABEL]: bucket }, undefined],
   ])("%s → %j", (_, labels, patch) => {
     expect(bucketLabelPatch(svc(labels))).toEqual(patch);
-  });
-
-  it.each([
-    ["another shard's Service, new", false, aService({ finalizer: false }), true],
-    ["this shard's Service, before its first pass added the finalizer", true, aService({ finalizer: false }), false],
-    ["this shard's Service, with the finalizer", true, aService(), true],
-    ["this shard's Service, deleting", true, aService({ finalizer: false, deleting: true }), true],
-  ])("%s: label now %s", (_, ownedHere, service, now) => {
-    expect(labelNow(service, ownedHere)).toBe(now);
   });
 });
 
