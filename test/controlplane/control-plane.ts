@@ -340,7 +340,9 @@ export async function startControlPlane(opts: StartOptions): Promise<ControlPlan
       `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
       "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, "--leader-elect=false",
       `--service-account-private-key-file=${join(pki, "sa.key")}`, `--root-ca-file=${join(pki, "ca.crt")}`,
-      "--use-service-account-credentials=false", "--profiling=false", "--v=1",
+      "--use-service-account-credentials=false", "--v=1",
+      // The bench can take its CPU profile (anonymous, from the loopback port only); the tests have no use for it.
+      `--profiling=${bench}`, ...(bench ? ["--authorization-always-allow-paths=/healthz,/readyz,/livez,/debug/pprof/*"] : []),
       // HPAs act within seconds instead of minutes, so autoscaling tests wait on behaviour, not on defaults: sync every
       // 2 s (default 15 s); CPU samples of pods count once they are 5 s old and ready (defaults 5 min and 30 s). The
       // scale-in stabilization default (5 min) is left alone: the operator always writes behavior from the cooldowns.
