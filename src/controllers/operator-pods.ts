@@ -33,6 +33,17 @@ const leanContainer = (c: V1Container): V1Container => ({
   ...(c.restartPolicy === undefined ? {} : { restartPolicy: c.restartPolicy }),
 });
 
+/** Of a pod's spec, the node and what capacity counts: each container's name, requests, limits and restart policy, overhead. */
+function capacitySpec(spec: TaskPodObject["spec"]): NonNullable<TaskPodObject["spec"]> {
+  return {
+    containers: (spec?.containers ?? []).map(leanContainer),
+    ...(spec?.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(leanContainer) }),
+    ...(spec?.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
+    ...(spec?.overhead === undefined ? {} : { overhead: spec.overhead }),
+    ...(spec?.resources === undefined ? {} : { resources: spec.resources }),
+  };
+}
+
 /**
  * What the three controllers keep of a pod, so memory per cached pod stays small and flat:
  * - metadata without managedFields, and of the annotations only the deployment id, the deletion cost and which
@@ -50,18 +61,11 @@ export function leanOperatorPod<T extends TaskPodObject>(pod: T): T {
   if (cost !== undefined) kept[POD_DELETION_COST_ANNOTATION] = cost;
   const containers = essentialMappings(meta.annotations?.[CONTAINERS_ANNOTATION]);
   if (containers !== undefined) kept[CONTAINERS_ANNOTATION] = containers;
-  const spec = pod.spec;
   const lean: TaskPodObject = {
     apiVersion: pod.apiVersion ?? "v1",
     kind: pod.kind ?? "Pod",
     metadata: { ...meta, annotations: kept },
-    spec: {
-      containers: (spec?.containers ?? []).map(leanContainer),
-      ...(spec?.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(leanContainer) }),
-      ...(spec?.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
-      ...(spec?.overhead === undefined ? {} : { overhead: spec.overhead }),
-      ...(spec?.resources === undefined ? {} : { resources: spec.resources }),
-    },
+    spec: capacitySpec(pod.spec),
     ...(pod.status === undefined ? {} : { status: pod.status }),
   };
   return lean as T;
@@ -96,7 +100,6 @@ export function rollupPods(mgr: Manager, namespace: string | undefined, selectio
 export function rollupPod<T extends TaskPodObject>(pod: T): T {
   const m = pod.metadata ?? {};
   const labels = Object.fromEntries(Object.entries(m.labels ?? {}).filter(([k]) => k.startsWith(OPERATOR_KEY_PREFIX)));
-  const spec = pod.spec;
   const slim: TaskPodObject = {
     apiVersion: pod.apiVersion ?? "v1",
     kind: pod.kind ?? "Pod",
@@ -108,13 +111,7 @@ export function rollupPod<T extends TaskPodObject>(pod: T): T {
       labels,
       ...(m.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
     },
-    spec: {
-      containers: (spec?.containers ?? []).map(leanContainer),
-      ...(spec?.initContainers === undefined ? {} : { initContainers: spec.initContainers.map(leanContainer) }),
-      ...(spec?.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
-      ...(spec?.overhead === undefined ? {} : { overhead: spec.overhead }),
-      ...(spec?.resources === undefined ? {} : { resources: spec.resources }),
-    },
+    spec: capacitySpec(pod.spec),
     ...(pod.status?.phase === undefined ? {} : { status: { phase: pod.status.phase } }),
   };
   return slim as T;

@@ -86,9 +86,8 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
   });
   const capacity = new CapacityContext(mgr, opts.namespace);
   if (selection.runsClusterWide) {
-    const sharded = opts.shard === undefined ? {} : { selection };
-    registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider"), ...sharded });
-    registerClusterController(mgr, { ...ns, ...workers("cluster"), ...sharded });
+    registerCapacityProviderController(mgr, { ...ns, ...workers("capacityprovider"), selection });
+    registerClusterController(mgr, { ...ns, ...workers("cluster"), selection });
   }
   // One value for both: a service's tasks and a one-off task of the same definition are placed alike.
   const binpackSchedulerName = opts.binpackSchedulerName ?? null;
@@ -117,12 +116,16 @@ export function registerControllers(mgr: Manager, opts: OperatorOptions = {}): v
     ...(opts.deploymentMinuteMs === undefined ? {} : { deploymentMinuteMs: opts.deploymentMinuteMs }),
     ...(opts.podDisruptionBudgets === undefined ? {} : { podDisruptionBudgets: opts.podDisruptionBudgets }),
     onReconcile: opts.onServiceReconcile,
-    ...(opts.shard === undefined ? {} : { selection }),
+    selection,
   });
-  // Sharded, the Service controller caches its share: pruning (shard 0's) asks every Service, from the roll-up cache.
   if (selection.shard.count === 1) users.push(services.revisionInUse);
-  else if (selection.runsClusterWide) users.push(revisionsInUse(rollupServices(mgr, opts.namespace, selection)));
-  if (selection.runsClusterWide) registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
-  // Sharded: every shard selects its Services by the bucket label that shard 0 puts on each one.
-  if (selection.runsClusterWide && selection.shard.count > 1) registerServiceBucketLabels(mgr, rollupServices(mgr, opts.namespace, selection));
+  if (!selection.runsClusterWide) return;
+  registerScheduledTaskController(mgr, { ...ns, ...workers("scheduledtask") });
+  if (selection.shard.count > 1) {
+    // Sharded, the Service controller caches its share: pruning asks every Service, from the roll-up cache, and every
+    // shard selects its Services by the bucket label shard 0 puts on each one.
+    const allServices = rollupServices(mgr, opts.namespace, selection);
+    users.push(revisionsInUse(allServices));
+    registerServiceBucketLabels(mgr, allServices);
+  }
 }

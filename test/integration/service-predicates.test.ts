@@ -4,15 +4,14 @@
 // of the busy one rewrites the Cluster's and the CapacityProviders' status roll-ups and moves its own pods; none of
 // that is something a quiet service's plan reads, so the quiet ones must (almost) never be reconciled meanwhile.
 import { afterAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.ts";
-import type { ServiceStatus } from "../../src/api/service.ts";
-import { Clusters, EcsServices, TaskDefinitions, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { Clusters, EcsServices, TaskDefinitions } from "../../src/controllers/ecs-resources.ts";
 import { registerControllers } from "../../src/controllers/register.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
-import { Pods, resourcePath, type ResourceType } from "../../src/runtime/resources.ts";
+import { Pods, resourcePath } from "../../src/runtime/resources.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { post, scale, steady } from "./support/services.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
@@ -21,19 +20,6 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-const post = (rt: ResourceType, ns: string, kind: string, name: string, spec: Record<string, unknown>): Promise<unknown> =>
-  apiRequest(kc, { method: "POST", path: resourcePath(rt, ns), body: { apiVersion: API_GROUP_VERSION, kind, metadata: { name }, spec } });
-const scale = (ns: string, name: string, desiredCount: number): Promise<unknown> =>
-  apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, name), contentType: "application/merge-patch+json", body: { spec: { desiredCount } } });
-
-function steady(ns: string, name: string, count: number): Promise<ServiceObject> {
-  return eventually(`Service ${name}: ${count} tasks running, deployment COMPLETED, Ready`, async () => {
-    const s = await apiRequest<ServiceObject>(kc, { method: "GET", path: resourcePath(EcsServices, ns, name) });
-    const st: ServiceStatus | undefined = s.status;
-    return st !== undefined && st.observedGeneration === s.metadata.generation && st.runningCount === count && st.pendingCount === 0 && st.deployments?.[0]?.rolloutState === "COMPLETED" &&
-      st.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true ? s : undefined;
-  }, 240_000, 500);
-}
 
 async function podCount(ns: string, service: string): Promise<number> {
   const list = await apiRequest<{ items: unknown[] }>(kc, { method: "GET", path: resourcePath(Pods, ns), query: { labelSelector: `ecs.operator.dev/service=${service}` } });
@@ -51,22 +37,22 @@ describe("Service watches: predicates", () => {
 
     // Everything on FARGATE by the Cluster's default: the busy service's tasks move the same Cluster's roll-up and
     // the same provider's as the quiet ones read.
-    await post(Clusters, ns, "Cluster", "default", { defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] });
-    await post(TaskDefinitions, ns, "TaskDefinition", "web", { family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "registry.example.com/web:1.0" }] });
+    await post(kc, Clusters, ns, "Cluster", "default", { defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] });
+    await post(kc, TaskDefinitions, ns, "TaskDefinition", "web", { family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "registry.example.com/web:1.0" }] });
     const quiet = ["quiet-a", "quiet-b"];
-    for (const name of [...quiet, "busy"]) await post(EcsServices, ns, "Service", name, { taskDefinition: "web", desiredCount: name === "busy" ? 1 : 2 });
-    for (const name of quiet) await steady(ns, name, 2);
-    await steady(ns, "busy", 1);
+    for (const name of [...quiet, "busy"]) await post(kc, EcsServices, ns, "Service", name, { taskDefinition: "web", desiredCount: name === "busy" ? 1 : 2 });
+    for (const name of quiet) await steady(kc, ns, name, 2);
+    await steady(kc, ns, "busy", 1);
 
     const key = (name: string): string => `${ns}/${name}`;
     const before = new Map(reconciles);
     const since = (name: string): number => (reconciles.get(key(name)) ?? 0) - (before.get(key(name)) ?? 0);
 
-    await scale(ns, "busy", 100);
-    await steady(ns, "busy", 100);
+    await scale(kc, ns, "busy", 100);
+    await steady(kc, ns, "busy", 100);
     const busyUp = since("busy");
-    await scale(ns, "busy", 1);
-    await steady(ns, "busy", 1);
+    await scale(kc, ns, "busy", 1);
+    await steady(kc, ns, "busy", 1);
     await eventually("the 99 stopped tasks of busy gone", async () => (await podCount(ns, "busy")) === 1, 240_000, 500);
 
     const counts = { busy: since("busy"), busyUp, ...Object.fromEntries(quiet.map((n) => [n, since(n)])) };

@@ -5,17 +5,16 @@
 // runs the Cluster roll-up over every Service's tasks. A stopped shard's Services wait for it, and nobody else acts
 // on them.
 import { afterAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.ts";
 import { SHARD_BUCKET_LABEL } from "../../src/api/keys.ts";
-import type { ServiceStatus } from "../../src/api/service.ts";
 import { serviceShardBucket } from "../../src/builders/service/shard.ts";
-import { Clusters, EcsServices, TaskDefinitions, type ClusterObject, type ServiceObject } from "../../src/controllers/ecs-resources.ts";
+import { Clusters, EcsServices, TaskDefinitions, type ClusterObject } from "../../src/controllers/ecs-resources.ts";
 import { registerControllers } from "../../src/controllers/register.ts";
 import { apiRequest } from "../../src/runtime/api-request.ts";
 import { createLogger } from "../../src/runtime/logger.ts";
 import { Manager } from "../../src/runtime/manager.ts";
 import { Deployments, Pods, resourcePath, type KubeObject, type ResourceType } from "../../src/runtime/resources.ts";
 import { eventually, kubeConfig, testNamespace } from "./support/cluster.ts";
+import { post, scale, steady } from "./support/services.ts";
 
 const kc = kubeConfig();
 const managers: Manager[] = [];
@@ -23,21 +22,9 @@ afterAll(async () => {
   await Promise.all(managers.map((m) => m.stop()));
 });
 
-const post = (rt: ResourceType, ns: string, kind: string, name: string, spec: Record<string, unknown>): Promise<unknown> =>
-  apiRequest(kc, { method: "POST", path: resourcePath(rt, ns), body: { apiVersion: API_GROUP_VERSION, kind, metadata: { name }, spec } });
-const scale = (ns: string, name: string, desiredCount: number): Promise<unknown> =>
-  apiRequest(kc, { method: "PATCH", path: resourcePath(EcsServices, ns, name), contentType: "application/merge-patch+json", body: { spec: { desiredCount } } });
 const list = async (rt: ResourceType, ns: string, labelSelector: string): Promise<KubeObject[]> =>
   (await apiRequest<{ items: KubeObject[] }>(kc, { method: "GET", path: resourcePath(rt, ns), query: { labelSelector } })).items;
 
-function steady(ns: string, name: string, count: number): Promise<ServiceObject> {
-  return eventually(`Service ${name}: ${count} tasks running, deployment COMPLETED, Ready`, async () => {
-    const s = await apiRequest<ServiceObject>(kc, { method: "GET", path: resourcePath(EcsServices, ns, name) });
-    const st: ServiceStatus | undefined = s.status;
-    return st !== undefined && st.observedGeneration === s.metadata.generation && st.runningCount === count && st.pendingCount === 0 && st.deployments?.[0]?.rolloutState === "COMPLETED" &&
-      st.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true ? s : undefined;
-  }, 240_000, 500);
-}
 
 /** A replica of one shard of two, counting the Service keys it reconciles. */
 async function replica(ns: string, index: number, reconciled: Set<string>): Promise<Manager> {
@@ -62,10 +49,10 @@ describe("sharding the Service controller", () => {
     const reconciled = [new Set<string>(), new Set<string>()] as const;
     await replica(ns, 0, reconciled[0]);
     const one = await replica(ns, 1, reconciled[1]);
-    await post(Clusters, ns, "Cluster", "default", { defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] });
-    await post(TaskDefinitions, ns, "TaskDefinition", "web", { family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "registry.example.com/web:1.0" }] });
-    for (const name of all) await post(EcsServices, ns, "Service", name, { taskDefinition: "web", desiredCount: 2 });
-    for (const name of all) await steady(ns, name, 2);
+    await post(kc, Clusters, ns, "Cluster", "default", { defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }] });
+    await post(kc, TaskDefinitions, ns, "TaskDefinition", "web", { family: "web", requiresCompatibilities: ["FARGATE"], networkMode: "awsvpc", cpu: "256", memory: "512", containerDefinitions: [{ name: "app", image: "registry.example.com/web:1.0" }] });
+    for (const name of all) await post(kc, EcsServices, ns, "Service", name, { taskDefinition: "web", desiredCount: 2 });
+    for (const name of all) await steady(kc, ns, name, 2);
 
     for (const side of [0, 1] as const) {
       expect([...reconciled[side]].sort(), `shard ${side} reconciled`).toEqual(byShard[side].map((n) => `${ns}/${n}`).sort());
@@ -88,11 +75,11 @@ describe("sharding the Service controller", () => {
     // Shard 1 stops: its Services wait for it (shard 0 does not act on them), then a new replica of shard 1 takes over.
     await one.stop();
     const waiting = byShard[1][0] ?? "";
-    await scale(ns, waiting, 3);
+    await scale(kc, ns, waiting, 3);
     await new Promise((r) => setTimeout(r, 3000));
     expect((await list(Pods, ns, `ecs.operator.dev/service=${waiting}`)).length, "pods of a Service whose shard is down").toBe(2);
     expect(reconciled[0].has(`${ns}/${waiting}`)).toBe(false);
     await replica(ns, 1, new Set());
-    await steady(ns, waiting, 3);
+    await steady(kc, ns, waiting, 3);
   }, 600_000);
 });

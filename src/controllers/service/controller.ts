@@ -241,7 +241,10 @@ export function registerServiceController(mgr: Manager, opts: ServiceControllerO
   const servicesOfFamily = (namespace: string, family: string): string[] => services.byIndex(SERVICE_FAMILY_INDEX, `${namespace}/${family}`).map(objectKey);
 
   const coalesceMs = opts.taskWakeCoalesceMs ?? TASK_WAKE_COALESCE_MS;
-  const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers, ...(opts.selection === undefined ? {} : { keys: opts.selection.ownsService }) })
+  // Sharded, the caches hold the shard's buckets by label; the key filter also keeps out a Service whose bucket label
+  // was set wrong by hand (until shard 0 puts the right one back), so that no two shards reconcile one Service.
+  const sharded = opts.selection !== undefined && opts.selection.shard.count > 1 ? { keys: opts.selection.ownsService } : {};
+  const builder = mgr.controller<ServiceObject>(CONTROLLER_NAME, { workers: opts.workers, ...sharded })
     .for(services)
     .owns(caches.deployments, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs })
     .owns(caches.daemonSets, { when: SERVICE_WATCH_PREDICATES.workload, coalesceMs });
